@@ -1,0 +1,118 @@
+//! `o11sim bench`: throughput figures measured through the code users run.
+//!
+//! Why this file exists: speed is a feature of o11sim and is checked by
+//! benchmark, never by timed tests. This prints one line per case,
+//! `NAME customers_per_s=N` or `NAME events_per_s=N`, on one thread unless
+//! the case name says otherwise. The criterion benches in `benches/` cover
+//! the same cases for statistically careful comparisons.
+
+use std::time::Instant;
+
+use crate::dist::Dist;
+use crate::engine::{Calendar, StreamSeeds};
+use crate::experiment::replicate;
+use crate::network::{Discipline, NetworkSpec, Population, StationSpec};
+
+/// One benchmark figure.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub per_second: f64,
+    pub detail: String,
+}
+
+/// M/M/4 FCFS at utilization 0.8 (mean service 1 s), statistics on.
+pub fn mmc_spec(customers: f64) -> NetworkSpec {
+    let servers = 4;
+    let rho = 0.8;
+    let lambda = rho * servers as f64;
+    NetworkSpec {
+        population: Population::Open {
+            interarrival: Dist::exp(1.0 / lambda).expect("positive mean"),
+        },
+        stations: vec![StationSpec {
+            discipline: Discipline::Fcfs {
+                servers,
+                queue_limit: None,
+            },
+            service: Dist::exp(1.0).expect("positive mean"),
+        }],
+        warmup: 0.0,
+        duration: customers / lambda,
+    }
+}
+
+/// Simulates M/M/4 on the calling thread; returns customers per second.
+pub fn mmc(customers: f64) -> Figure {
+    let spec = mmc_spec(customers);
+    let start = Instant::now();
+    let r = spec.simulate(StreamSeeds::new(1, 0));
+    let secs = start.elapsed().as_secs_f64();
+    Figure {
+        name: "mmc",
+        unit: "customers_per_s",
+        per_second: r.totals.completed as f64 / secs,
+        detail: format!(
+            "{} customers, {} events in {:.3} s, mean response {:.4} s",
+            r.totals.completed,
+            r.events,
+            secs,
+            r.response.mean()
+        ),
+    }
+}
+
+/// M/M/4 replications on every thread of the current rayon pool.
+pub fn mmc_parallel(customers_per_replication: f64, replications: usize) -> Figure {
+    let spec = mmc_spec(customers_per_replication);
+    let start = Instant::now();
+    let results = replicate(replications, 1, |s| spec.simulate(s).totals.completed);
+    let secs = start.elapsed().as_secs_f64();
+    let total: u64 = results.iter().sum();
+    Figure {
+        name: "mmc_all_threads",
+        unit: "customers_per_s",
+        per_second: total as f64 / secs,
+        detail: format!(
+            "{total} customers over {replications} replications on {} threads in {secs:.3} s",
+            rayon::current_num_threads()
+        ),
+    }
+}
+
+/// Hold model: `pending` events in the calendar; each popped event schedules
+/// one more at an exponential delay. Returns events per second.
+pub fn hold(pending: usize, events: u64) -> Figure {
+    let mut cal: Calendar<u32> = Calendar::with_capacity(pending);
+    let mut rng = StreamSeeds::new(1, 0).stream("hold");
+    let delay = Dist::exp(1.0).expect("positive mean");
+    for i in 0..pending {
+        cal.schedule_at(delay.sample(&mut rng) * pending as f64, i as u32);
+    }
+    let start = Instant::now();
+    let mut check = 0u64;
+    for _ in 0..events {
+        let (_, ev) = cal.pop().expect("hold model never empties");
+        check = check.wrapping_add(ev as u64);
+        let d = delay.sample(&mut rng) * pending as f64;
+        cal.schedule_in(d, ev);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    std::hint::black_box(check);
+    Figure {
+        name: "hold",
+        unit: "events_per_s",
+        per_second: events as f64 / secs,
+        detail: format!("{events} events with {pending} pending in {secs:.3} s"),
+    }
+}
+
+/// Every benchmark case, in the order `o11sim bench` prints them.
+pub fn all() -> Vec<Figure> {
+    vec![
+        mmc(5_000_000.0),
+        hold(100_000, 5_000_000),
+        mmc_parallel(1_000_000.0, 2 * rayon::current_num_threads()),
+    ]
+}

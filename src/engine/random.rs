@@ -1,0 +1,100 @@
+//! Named random streams.
+//!
+//! Why this file exists: reproducibility and common random numbers both rest
+//! on one rule — every random input of a model draws from its own generator,
+//! derived from (seed, replication index, stream name) alone. Two variants of
+//! a scenario therefore see the same arrivals in replication k, and the result
+//! never depends on thread scheduling. There is no shared or OS-seeded
+//! generator anywhere in the engine or the model.
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The generator every stream uses: small state, fast, reproducible across
+/// platforms and releases (unlike `StdRng`/`SmallRng`, whose algorithm may
+/// change).
+pub type Stream = Xoshiro256PlusPlus;
+
+/// FNV-1a over the stream name: stable, documented, independent of the Rust
+/// release (unlike `std`'s hasher).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// SplitMix64 finalizer: spreads nearby inputs over the whole 64-bit range.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Seeds of one replication: hands out a generator per stream name.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamSeeds {
+    base: u64,
+}
+
+impl StreamSeeds {
+    /// The streams of replication `replication` under the user's `seed`.
+    pub fn new(seed: u64, replication: u64) -> Self {
+        StreamSeeds {
+            base: mix(mix(seed) ^ mix(replication.wrapping_add(0x5851_f42d_4c95_7f2d))),
+        }
+    }
+
+    /// The generator of the stream called `name`. Asking twice for the same
+    /// name gives two generators producing the same numbers.
+    pub fn stream(&self, name: &str) -> Stream {
+        Stream::seed_from_u64(mix(self.base ^ fnv1a(name.as_bytes())))
+    }
+
+    /// The generator of stream `name` number `index` (for example the
+    /// service times of front-end 3), without building a string.
+    pub fn indexed(&self, name: &str, index: u64) -> Stream {
+        Stream::seed_from_u64(mix(self.base
+            ^ fnv1a(name.as_bytes())
+            ^ mix(index.wrapping_add(1))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt;
+
+    fn first(mut s: Stream) -> [u64; 4] {
+        [s.random(), s.random(), s.random(), s.random()]
+    }
+
+    #[test]
+    fn same_inputs_same_numbers() {
+        let a = StreamSeeds::new(42, 3);
+        let b = StreamSeeds::new(42, 3);
+        assert_eq!(first(a.stream("arrivals")), first(b.stream("arrivals")));
+        assert_eq!(first(a.indexed("cpu", 2)), first(b.indexed("cpu", 2)));
+    }
+
+    #[test]
+    fn names_replications_and_seeds_separate_streams() {
+        let s = StreamSeeds::new(42, 3);
+        let base = first(s.stream("arrivals"));
+        assert_ne!(base, first(s.stream("service")));
+        assert_ne!(base, first(StreamSeeds::new(42, 4).stream("arrivals")));
+        assert_ne!(base, first(StreamSeeds::new(43, 3).stream("arrivals")));
+        assert_ne!(first(s.indexed("cpu", 0)), first(s.indexed("cpu", 1)));
+    }
+
+    #[test]
+    fn stream_values_are_pinned() {
+        // Changing the derivation silently would change every published
+        // result; this pins it.
+        let v: u64 = StreamSeeds::new(1, 0).stream("arrivals").random();
+        assert_eq!(v, 17_792_993_108_895_200_793);
+    }
+}

@@ -1,0 +1,390 @@
+//! Resources: c servers under FCFS with an optional finite queue, and c cores
+//! under processor sharing.
+//!
+//! Why this file exists: every machine in an OutSystems installation — a
+//! front-end's CPU, its IIS worker pool, a DB connection pool, SQL Server, a
+//! Deployment Controller — is one of these two disciplines. They keep their
+//! own time-weighted statistics (utilization, queue length) so a model only
+//! says what happens, never how it is measured.
+//!
+//! Both are passive: they never touch the calendar themselves. A model asks
+//! them what changed and schedules the resulting events, which keeps this
+//! code free of any model's event type.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+use crate::stats::TimeWeighted;
+
+/// What happened to a job that arrived at an FCFS resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// A server was free: the job is in service now.
+    Started,
+    /// All servers busy: the job waits in the queue.
+    Queued,
+    /// All servers busy and the queue full: the job is turned away.
+    Rejected,
+}
+
+/// `servers` identical servers taking jobs first come, first served.
+#[derive(Clone, Debug)]
+pub struct Fcfs<J> {
+    servers: u32,
+    busy: u32,
+    queue: VecDeque<(J, f64)>,
+    queue_limit: Option<usize>,
+    busy_level: TimeWeighted,
+    queue_level: TimeWeighted,
+    rejected: u64,
+}
+
+impl<J> Fcfs<J> {
+    /// `servers` servers (at least one) and at most `queue_limit` waiting jobs
+    /// (`None`: unlimited; `Some(0)`: a loss system such as M/M/c/c).
+    pub fn new(servers: u32, queue_limit: Option<usize>) -> Self {
+        assert!(servers > 0, "an FCFS resource needs at least one server");
+        Fcfs {
+            servers,
+            busy: 0,
+            queue: VecDeque::with_capacity(64),
+            queue_limit,
+            busy_level: TimeWeighted::new(),
+            queue_level: TimeWeighted::new(),
+            rejected: 0,
+        }
+    }
+
+    /// A job arrives at `now`.
+    #[inline]
+    pub fn arrive(&mut self, now: f64, job: J) -> Admission {
+        if self.busy < self.servers {
+            self.busy += 1;
+            self.busy_level.set(now, self.busy as f64);
+            Admission::Started
+        } else if self.queue_limit.is_some_and(|l| self.queue.len() >= l) {
+            self.rejected += 1;
+            Admission::Rejected
+        } else {
+            self.queue.push_back((job, now));
+            self.queue_level.set(now, self.queue.len() as f64);
+            Admission::Queued
+        }
+    }
+
+    /// A job in service finishes at `now`. Returns the waiting job that takes
+    /// the freed server, with the time it joined the queue.
+    #[inline]
+    pub fn release(&mut self, now: f64) -> Option<(J, f64)> {
+        debug_assert!(self.busy > 0, "release with no job in service");
+        match self.queue.pop_front() {
+            Some(next) => {
+                self.queue_level.set(now, self.queue.len() as f64);
+                Some(next)
+            }
+            None => {
+                self.busy -= 1;
+                self.busy_level.set(now, self.busy as f64);
+                None
+            }
+        }
+    }
+
+    /// Removes a waiting job (it gave up, or its request timed out).
+    /// Returns false if it was not waiting.
+    pub fn withdraw(&mut self, now: f64, matches: impl Fn(&J) -> bool) -> bool {
+        match self.queue.iter().position(|(j, _)| matches(j)) {
+            Some(i) => {
+                self.queue.remove(i);
+                self.queue_level.set(now, self.queue.len() as f64);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Empties the resource at `now` (the machine failed): every job in
+    /// service or waiting is dropped; statistics keep running.
+    pub fn clear(&mut self, now: f64) {
+        self.busy = 0;
+        self.queue.clear();
+        self.busy_level.set(now, 0.0);
+        self.queue_level.set(now, 0.0);
+    }
+
+    /// Servers in service now.
+    pub fn busy(&self) -> u32 {
+        self.busy
+    }
+
+    /// Number of servers.
+    pub fn servers(&self) -> u32 {
+        self.servers
+    }
+
+    /// Jobs waiting now.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Jobs turned away since the last reset.
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Mean fraction of servers busy since the last reset.
+    pub fn utilization(&self, now: f64) -> f64 {
+        self.busy_level.mean(now) / self.servers as f64
+    }
+
+    /// Mean number of waiting jobs since the last reset.
+    pub fn mean_queue(&self, now: f64) -> f64 {
+        self.queue_level.mean(now)
+    }
+
+    /// Mean number of jobs present (waiting or in service) since the last reset.
+    pub fn mean_in_system(&self, now: f64) -> f64 {
+        self.busy_level.mean(now) + self.queue_level.mean(now)
+    }
+
+    /// Restarts the statistics at `now` (warm-up deletion), keeping the state.
+    pub fn reset_stats(&mut self, now: f64) {
+        self.busy_level.reset(now);
+        self.queue_level.reset(now);
+        self.rejected = 0;
+    }
+}
+
+/// A job in a processor-sharing resource, ordered by its virtual finish tag.
+#[derive(Clone, Copy, Debug)]
+struct Tagged<J> {
+    finish: f64,
+    seq: u64,
+    job: J,
+}
+
+impl<J> PartialEq for Tagged<J> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl<J> Eq for Tagged<J> {}
+impl<J> PartialOrd for Tagged<J> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<J> Ord for Tagged<J> {
+    // Reversed: `BinaryHeap` is a max-heap and we want the smallest tag.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .finish
+            .total_cmp(&self.finish)
+            .then(other.seq.cmp(&self.seq))
+    }
+}
+
+/// `cores` cores shared by all present jobs: with n jobs each receives
+/// min(1, cores/n) of a core.
+///
+/// Virtual-time bookkeeping: `virtual_time` is the service every present job
+/// has received since the resource was created. A job needing `work` that
+/// arrives at virtual time V finishes when the virtual time reaches
+/// V + work, whatever happens in between, so jobs are kept in a heap by that
+/// tag and each arrival or departure costs O(log n).
+#[derive(Clone, Debug)]
+pub struct ProcessorSharing<J> {
+    cores: f64,
+    jobs: BinaryHeap<Tagged<J>>,
+    virtual_time: f64,
+    last_update: f64,
+    next_seq: u64,
+    busy_level: TimeWeighted,
+    jobs_level: TimeWeighted,
+}
+
+impl<J: Copy> ProcessorSharing<J> {
+    /// A resource with `cores` cores (positive; fractional cores allowed).
+    pub fn new(cores: f64) -> Self {
+        assert!(cores > 0.0, "a processor-sharing resource needs cores > 0");
+        ProcessorSharing {
+            cores,
+            jobs: BinaryHeap::with_capacity(64),
+            virtual_time: 0.0,
+            last_update: 0.0,
+            next_seq: 0,
+            busy_level: TimeWeighted::new(),
+            jobs_level: TimeWeighted::new(),
+        }
+    }
+
+    #[inline]
+    fn rate(&self) -> f64 {
+        let n = self.jobs.len() as f64;
+        if n <= self.cores { 1.0 } else { self.cores / n }
+    }
+
+    #[inline]
+    fn advance(&mut self, now: f64) {
+        if !self.jobs.is_empty() {
+            self.virtual_time += (now - self.last_update) * self.rate();
+        }
+        self.last_update = now;
+    }
+
+    #[inline]
+    fn record_levels(&mut self, now: f64) {
+        let n = self.jobs.len() as f64;
+        self.busy_level.set(now, n.min(self.cores));
+        self.jobs_level.set(now, n);
+    }
+
+    /// A job needing `work` seconds of one core arrives at `now`.
+    #[inline]
+    pub fn arrive(&mut self, now: f64, job: J, work: f64) {
+        self.advance(now);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.jobs.push(Tagged {
+            finish: self.virtual_time + work.max(0.0),
+            seq,
+            job,
+        });
+        self.record_levels(now);
+    }
+
+    /// Real time at which the next job completes if nothing else arrives.
+    #[inline]
+    pub fn next_completion(&self) -> Option<f64> {
+        // `arrive` and `complete` bring the virtual clock up to date, so it
+        // is exact as of `last_update`.
+        self.jobs
+            .peek()
+            .map(|t| self.last_update + (t.finish - self.virtual_time).max(0.0) / self.rate())
+    }
+
+    /// The job with the earliest finish completes at `now` (the time
+    /// `next_completion` gave). Returns it.
+    #[inline]
+    pub fn complete(&mut self, now: f64) -> Option<J> {
+        self.advance(now);
+        let done = self.jobs.pop()?;
+        // Rounding may leave the clock a hair short of the tag.
+        if done.finish > self.virtual_time {
+            self.virtual_time = done.finish;
+        }
+        self.record_levels(now);
+        Some(done.job)
+    }
+
+    /// Removes every job (the machine failed). Returns them in finish order.
+    pub fn drain(&mut self, now: f64, mut each: impl FnMut(J)) {
+        self.advance(now);
+        while let Some(t) = self.jobs.pop() {
+            each(t.job);
+        }
+        self.record_levels(now);
+    }
+
+    /// Jobs present now.
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// True with no job present.
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// Number of cores.
+    pub fn cores(&self) -> f64 {
+        self.cores
+    }
+
+    /// Mean fraction of the cores busy since the last reset.
+    pub fn utilization(&self, now: f64) -> f64 {
+        self.busy_level.mean(now) / self.cores
+    }
+
+    /// Mean number of jobs present since the last reset.
+    pub fn mean_in_system(&self, now: f64) -> f64 {
+        self.jobs_level.mean(now)
+    }
+
+    /// Mean number of jobs beyond the cores (waiting for a full core).
+    pub fn mean_queue(&self, now: f64) -> f64 {
+        (self.jobs_level.mean(now) - self.busy_level.mean(now)).max(0.0)
+    }
+
+    /// Restarts the statistics at `now` (warm-up deletion), keeping the state.
+    pub fn reset_stats(&mut self, now: f64) {
+        self.busy_level.reset(now);
+        self.jobs_level.reset(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fcfs_serves_in_order_and_rejects_beyond_the_queue() {
+        let mut r = Fcfs::new(1, Some(2));
+        assert_eq!(r.arrive(0.0, 'a'), Admission::Started);
+        assert_eq!(r.arrive(0.0, 'b'), Admission::Queued);
+        assert_eq!(r.arrive(0.0, 'c'), Admission::Queued);
+        assert_eq!(r.arrive(0.0, 'd'), Admission::Rejected);
+        assert_eq!(r.release(1.0), Some(('b', 0.0)));
+        assert!(r.withdraw(1.5, |&j| j == 'c'));
+        assert_eq!(r.release(2.0), None);
+        assert_eq!(r.busy(), 0);
+        assert_eq!(r.rejected(), 1);
+        // Busy over [0,2) out of [0,4).
+        assert!((r.utilization(4.0) - 0.5).abs() < 1e-12);
+        // Queue: 2 over [0,1), 1 over [1,1.5) -> 2.5 / 4.
+        assert!((r.mean_queue(4.0) - 2.5 / 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ps_shares_one_core_equally() {
+        let mut r = ProcessorSharing::new(1.0);
+        r.arrive(0.0, 1, 1.0);
+        r.arrive(0.0, 2, 2.0);
+        // Both at half speed: job 1 done at t=2, then job 2 alone: 1 left, done at 3.
+        assert!((r.next_completion().unwrap() - 2.0).abs() < 1e-12);
+        assert_eq!(r.complete(2.0), Some(1));
+        assert!((r.next_completion().unwrap() - 3.0).abs() < 1e-12);
+        assert_eq!(r.complete(3.0), Some(2));
+        assert!(r.is_empty());
+        assert!((r.utilization(4.0) - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ps_gives_each_job_a_full_core_while_cores_suffice() {
+        let mut r = ProcessorSharing::new(2.0);
+        r.arrive(0.0, 'a', 1.0);
+        r.arrive(0.5, 'b', 1.0);
+        assert!((r.next_completion().unwrap() - 1.0).abs() < 1e-12);
+        assert_eq!(r.complete(1.0), Some('a'));
+        // A third job while one remains: still a full core each.
+        r.arrive(1.0, 'c', 0.25);
+        assert!((r.next_completion().unwrap() - 1.25).abs() < 1e-12);
+        assert_eq!(r.complete(1.25), Some('c'));
+        assert!((r.next_completion().unwrap() - 1.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ps_with_more_jobs_than_cores_slows_everyone() {
+        let mut r = ProcessorSharing::new(2.0);
+        for j in 0..4 {
+            r.arrive(0.0, j, 1.0);
+        }
+        // Rate 2/4 each: all finish at t = 2.
+        assert!((r.next_completion().unwrap() - 2.0).abs() < 1e-12);
+        for _ in 0..4 {
+            let t = r.next_completion().unwrap();
+            assert!((t - 2.0).abs() < 1e-9);
+            r.complete(t);
+        }
+    }
+}

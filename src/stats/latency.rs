@@ -1,0 +1,91 @@
+//! Latency percentiles in bounded memory: an HdrHistogram at 3 significant
+//! digits over microseconds, mergeable across replications.
+
+use hdrhistogram::Histogram;
+
+/// Highest latency tracked exactly: 30 days. Longer values are clamped (a
+/// request that takes a month is reported as taking a month).
+const MAX_MICROS: u64 = 30 * 86_400 * 1_000_000;
+
+/// Histogram of durations given in seconds.
+#[derive(Clone, Debug)]
+pub struct LatencyHistogram {
+    hist: Histogram<u64>,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHistogram {
+    /// An empty histogram from 1 µs to 30 days at 3 significant digits.
+    pub fn new() -> Self {
+        LatencyHistogram {
+            hist: Histogram::new_with_bounds(1, MAX_MICROS, 3)
+                .expect("static histogram bounds are valid"),
+        }
+    }
+
+    /// Records one duration in seconds (negative values count as zero).
+    #[inline]
+    pub fn record(&mut self, seconds: f64) {
+        let micros = (seconds * 1e6).round();
+        let v = if micros >= 1.0 { micros as u64 } else { 1 };
+        self.hist.saturating_record(v.min(MAX_MICROS));
+    }
+
+    /// Number of recorded durations.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// The `q` quantile (0..=1) in seconds; 0 when empty.
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.hist.is_empty() {
+            return 0.0;
+        }
+        self.hist.value_at_quantile(q) as f64 / 1e6
+    }
+
+    /// Forgets every observation (warm-up deletion).
+    pub fn reset(&mut self) {
+        self.hist.reset();
+    }
+
+    /// Adds every observation of `other`.
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        self.hist
+            .add(&other.hist)
+            .expect("histograms share bounds and precision");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_within_three_significant_digits() {
+        let mut h = LatencyHistogram::new();
+        for i in 1..=10_000 {
+            h.record(i as f64 * 1e-3); // 1 ms .. 10 s
+        }
+        for (q, exact) in [(0.5, 5.0), (0.95, 9.5), (0.99, 9.9)] {
+            let got = h.quantile(q);
+            assert!((got - exact).abs() / exact < 2e-3, "q{q}: {got} vs {exact}");
+        }
+        assert_eq!(h.count(), 10_000);
+    }
+
+    #[test]
+    fn clamps_extremes_instead_of_failing() {
+        let mut h = LatencyHistogram::new();
+        h.record(-1.0);
+        h.record(0.0);
+        h.record(1e12);
+        assert_eq!(h.count(), 3);
+        assert!(h.quantile(1.0) >= 29.0 * 86_400.0);
+    }
+}

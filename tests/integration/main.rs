@@ -1,0 +1,8 @@
+//! o11sim's integration tests: one binary, one module per concern.
+//!
+//! Statistical tests use fixed seeds and run lengths sized so they are
+//! meaningful (exact values must fall inside 99 % confidence intervals over
+//! 30 independent replications) yet quick in the optimized test profile.
+
+mod properties;
+mod validation;
