@@ -1,0 +1,386 @@
+//! The validated description of an OutSystems 11 installation that the
+//! simulation runs: plain data, serde-free, every reference already resolved
+//! to an index and every number already checked.
+//!
+//! Why this file exists: the scenario loader (`scenario`) turns user text
+//! into this, with all the error reporting; the simulation (`model::sim`)
+//! trusts it completely. Nothing here can be invalid by construction except
+//! through `Model::check`, which the loader calls and tests use.
+//!
+//! Units: seconds for times, requests per second for rates, cores as f64.
+
+use crate::dist::Dist;
+
+/// How a machine's CPU serves concurrent work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuDiscipline {
+    /// Processor sharing: n jobs on c cores each get min(1, c/n) of a core.
+    ProcessorSharing,
+    /// First come, first served over the cores (what Erlang C describes).
+    Fcfs,
+}
+
+/// How a load balancer picks a front-end among those it believes are up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Balancer {
+    RoundRobin,
+    LeastConnections,
+    Random,
+    PowerOfTwoChoices,
+}
+
+/// What happens to a database call while the cluster fails over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailoverPolicy {
+    /// The call fails at once (the request fails).
+    Fail,
+    /// The call waits for the new primary (up to the query timeout).
+    Wait,
+}
+
+/// The kind of an OutSystems environment (informational; drives defaults
+/// in the loader, not behaviour here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvironmentKind {
+    Development,
+    QualityAssurance,
+    Production,
+    LifeTime,
+}
+
+/// A SQL Server instance (a cluster of `nodes` with one primary serving
+/// every call). Several environments may share one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Database {
+    pub name: String,
+    pub cores: f64,
+    pub cpu: CpuDiscipline,
+    /// Cluster nodes; failover needs at least two.
+    pub nodes: u32,
+    /// How long the primary is unavailable during a failover.
+    pub failover_duration: f64,
+    /// A call that waits or runs longer than this fails (SqlCommand timeout).
+    pub query_timeout: f64,
+    pub on_failover: FailoverPolicy,
+}
+
+/// An OutSystems environment: its front-ends (through its zones), its
+/// database, and optionally developers publishing to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Environment {
+    pub name: String,
+    pub kind: EnvironmentKind,
+    /// Index into `Model::databases`.
+    pub database: usize,
+}
+
+/// A group of front-ends behind one load balancer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Zone {
+    pub name: String,
+    /// Index into `Model::environments`.
+    pub environment: usize,
+    pub balancer: Balancer,
+    /// Extra one-way network delay for every request of this zone (a VPN).
+    pub extra_network: Option<Dist>,
+    /// Health-check period; a dead front-end is marked down after
+    /// `health_interval * health_failures`.
+    pub health_interval: f64,
+    pub health_failures: u32,
+}
+
+/// One front-end server (IIS + the OutSystems platform services).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontEnd {
+    pub name: String,
+    /// Index into `Model::zones`.
+    pub zone: usize,
+    pub cores: f64,
+    pub cpu: CpuDiscipline,
+    /// Concurrent IIS request threads.
+    pub iis_workers: u32,
+    /// Requests that may wait for a worker; beyond it: 503.
+    pub iis_queue: u32,
+    /// Max Pool Size of the connection pool to the environment's database.
+    pub db_pool: u32,
+    /// Waiting longer than this for a pooled connection is an error.
+    pub connect_timeout: f64,
+    /// Max. Concurrent Timers.
+    pub timer_slots: u32,
+}
+
+/// Where the requests of a traffic class come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arrivals {
+    /// Poisson arrivals at `rate` per second, multiplied in hour h of the
+    /// simulated day by `profile[h]` when a profile is given.
+    Open {
+        rate: f64,
+        profile: Option<[f64; 24]>,
+    },
+    /// `users` users, each waiting for its answer then thinking.
+    Closed { users: u32, think: Dist },
+}
+
+/// A service-level objective on a class's response time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Slo {
+    P95(f64),
+    P99(f64),
+    Mean(f64),
+}
+
+/// A kind of request with its own arrivals and work.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrafficClass {
+    pub name: String,
+    /// Index into `Model::zones`.
+    pub zone: usize,
+    pub arrivals: Arrivals,
+    /// One-way network delay (applied on the way in and on the way out).
+    pub network: Dist,
+    /// Front-end CPU per request, split evenly into the bursts around the
+    /// database calls.
+    pub cpu: Dist,
+    /// Number of database calls per request (unitless, rounded).
+    pub db_calls: Dist,
+    /// Database CPU per call.
+    pub db_time: Dist,
+    /// The client gives up after this; the server keeps working.
+    pub timeout: f64,
+    pub slos: Vec<Slo>,
+}
+
+/// A timer (Scheduler Service) running periodically on a zone's front-ends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timer {
+    pub name: String,
+    pub zone: usize,
+    pub period: f64,
+    pub cpu: Dist,
+    pub db_calls: Dist,
+    pub db_time: Dist,
+}
+
+/// Where a Deployment Controller compiles.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Controller {
+    /// Its own machine: compilations queue FCFS over `cores`, one core each.
+    Dedicated { cores: u32 },
+    /// On a front-end's box: compilations run on that front-end's CPU.
+    CoLocated { front_end: usize },
+}
+
+/// Developers publishing (1-Click Publish) to an environment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Development {
+    /// Index into `Model::environments`.
+    pub environment: usize,
+    pub developers: u32,
+    /// Publishes per developer per hour.
+    pub publishes_per_hour: f64,
+    pub upload: Dist,
+    /// CPU time of one compilation (one core).
+    pub compile: Dist,
+    /// Deployment time on each front-end of the environment (in parallel).
+    pub deploy_per_front_end: Dist,
+    pub controller: Controller,
+}
+
+/// What a failure takes down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureTarget {
+    /// Index into `Model::front_ends`.
+    FrontEnd(usize),
+    /// The primary of `Model::databases[i]`: a failover.
+    DatabasePrimary(usize),
+}
+
+/// A failure at a fixed time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScheduledFailure {
+    pub at: f64,
+    pub duration: f64,
+    pub target: FailureTarget,
+}
+
+/// Failures recurring at random: up for exponential(`mtbf`), then down
+/// for exponential(`mttr`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RandomFailure {
+    pub target: FailureTarget,
+    pub mtbf: f64,
+    pub mttr: f64,
+}
+
+/// A whole installation plus the run settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// Simulated time measured after the warm-up.
+    pub duration: f64,
+    /// Simulated time discarded at the start.
+    pub warmup: f64,
+    pub databases: Vec<Database>,
+    pub environments: Vec<Environment>,
+    pub zones: Vec<Zone>,
+    /// Front-ends of each zone are contiguous, in zone order.
+    pub front_ends: Vec<FrontEnd>,
+    pub classes: Vec<TrafficClass>,
+    pub timers: Vec<Timer>,
+    pub development: Vec<Development>,
+    pub failures: Vec<ScheduledFailure>,
+    pub random_failures: Vec<RandomFailure>,
+}
+
+impl Model {
+    /// Front-end indices of zone `z`.
+    pub fn zone_front_ends(&self, z: usize) -> std::ops::Range<usize> {
+        let start = self
+            .front_ends
+            .iter()
+            .position(|f| f.zone == z)
+            .unwrap_or(0);
+        let len = self.front_ends.iter().filter(|f| f.zone == z).count();
+        start..start + len
+    }
+
+    /// Checks the invariants the simulation relies on. The loader reports
+    /// user mistakes with file positions before this; a failure here is a
+    /// bug in whoever built the model, described in plain words.
+    pub fn check(&self) -> Result<(), String> {
+        let pos = |x: f64, what: &str| -> Result<(), String> {
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{what} must be positive and finite, got {x}"))
+            }
+        };
+        pos(self.duration, "duration")?;
+        if !(self.warmup.is_finite() && self.warmup >= 0.0) {
+            return Err(format!(
+                "warmup must be zero or positive, got {}",
+                self.warmup
+            ));
+        }
+        if self.databases.is_empty() || self.environments.is_empty() || self.zones.is_empty() {
+            return Err("a model needs at least one database, environment and zone".into());
+        }
+        for d in &self.databases {
+            pos(d.cores, &format!("database {} cores", d.name))?;
+            pos(
+                d.query_timeout,
+                &format!("database {} query_timeout", d.name),
+            )?;
+            if d.nodes == 0 {
+                return Err(format!("database {} needs at least one node", d.name));
+            }
+        }
+        for e in &self.environments {
+            if e.database >= self.databases.len() {
+                return Err(format!(
+                    "environment {} refers to a missing database",
+                    e.name
+                ));
+            }
+        }
+        for (z, zone) in self.zones.iter().enumerate() {
+            if zone.environment >= self.environments.len() {
+                return Err(format!(
+                    "zone {} refers to a missing environment",
+                    zone.name
+                ));
+            }
+            if self.zone_front_ends(z).is_empty() {
+                return Err(format!("zone {} has no front-end", zone.name));
+            }
+            pos(
+                zone.health_interval,
+                &format!("zone {} health_interval", zone.name),
+            )?;
+            if zone.health_failures == 0 {
+                return Err(format!(
+                    "zone {} health_failures must be at least 1",
+                    zone.name
+                ));
+            }
+        }
+        let mut last_zone = 0;
+        for f in &self.front_ends {
+            if f.zone >= self.zones.len() || f.zone < last_zone {
+                return Err(format!(
+                    "front-end {} is out of zone order or in a missing zone",
+                    f.name
+                ));
+            }
+            last_zone = f.zone;
+            pos(f.cores, &format!("front-end {} cores", f.name))?;
+            if f.iis_workers == 0 || f.db_pool == 0 {
+                return Err(format!(
+                    "front-end {} needs at least one IIS worker and one pooled connection",
+                    f.name
+                ));
+            }
+        }
+        for c in &self.classes {
+            if c.zone >= self.zones.len() {
+                return Err(format!("class {} refers to a missing zone", c.name));
+            }
+            pos(c.timeout, &format!("class {} timeout", c.name))?;
+            match &c.arrivals {
+                Arrivals::Open { rate, profile } => {
+                    pos(*rate, &format!("class {} rate", c.name))?;
+                    if let Some(p) = profile
+                        && p.iter().any(|m| !(m.is_finite() && *m >= 0.0))
+                    {
+                        return Err(format!(
+                            "class {} profile values must be zero or positive",
+                            c.name
+                        ));
+                    }
+                }
+                Arrivals::Closed { users, .. } => {
+                    if *users == 0 {
+                        return Err(format!("class {} needs at least one user", c.name));
+                    }
+                }
+            }
+        }
+        for t in &self.timers {
+            if t.zone >= self.zones.len() {
+                return Err(format!("timer {} refers to a missing zone", t.name));
+            }
+            pos(t.period, &format!("timer {} period", t.name))?;
+        }
+        for d in &self.development {
+            if d.environment >= self.environments.len() {
+                return Err("development refers to a missing environment".into());
+            }
+            match d.controller {
+                Controller::Dedicated { cores: 0 } => {
+                    return Err("a dedicated Deployment Controller needs at least one core".into());
+                }
+                Controller::CoLocated { front_end } if front_end >= self.front_ends.len() => {
+                    return Err("a co-located Deployment Controller needs a front-end".into());
+                }
+                _ => {}
+            }
+        }
+        let target_ok = |t: FailureTarget| match t {
+            FailureTarget::FrontEnd(i) => i < self.front_ends.len(),
+            FailureTarget::DatabasePrimary(i) => i < self.databases.len(),
+        };
+        for f in &self.failures {
+            if !(target_ok(f.target) && f.at >= 0.0 && f.duration > 0.0) {
+                return Err("a scheduled failure has a bad target, time or duration".into());
+            }
+        }
+        for f in &self.random_failures {
+            if !target_ok(f.target) {
+                return Err("a random failure has a bad target".into());
+            }
+            pos(f.mtbf, "random failure mtbf")?;
+            pos(f.mttr, "random failure mttr")?;
+        }
+        Ok(())
+    }
+}
