@@ -108,11 +108,91 @@ pub fn hold(pending: usize, events: u64) -> Figure {
     }
 }
 
-/// Every benchmark case, in the order `o11sim bench` prints them.
-pub fn all() -> Vec<Figure> {
-    vec![
-        mmc(5_000_000.0),
-        hold(100_000, 5_000_000),
-        mmc_parallel(1_000_000.0, 2 * rayon::current_num_threads()),
-    ]
+/// The production preset (example 2), one replication of `duration`
+/// simulated seconds on the calling thread; returns requests per second.
+pub fn production(duration: f64) -> Figure {
+    let mut model = crate::scenario::load("example2", &[])
+        .expect("the built-in production preset loads")
+        .model;
+    model.duration = duration;
+    let start = Instant::now();
+    let r = crate::model::sim::simulate(&model, StreamSeeds::new(1, 0));
+    let secs = start.elapsed().as_secs_f64();
+    let requests: u64 = r
+        .classes
+        .iter()
+        .take(model.classes.len())
+        .map(|c| c.total_arrivals)
+        .sum();
+    Figure {
+        name: "production",
+        unit: "requests_per_s",
+        per_second: requests as f64 / secs,
+        detail: format!(
+            "{requests} requests, {} events ({:.0} events/s) in {secs:.3} s",
+            r.events,
+            r.events as f64 / secs
+        ),
+    }
+}
+
+/// Peak resident memory of this process in MB (Linux), if known.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// A simulated 24-hour day of the production preset scaled to 1,000 req/s,
+/// one replication. Its memory figure is the process's peak, so run it
+/// alone: `o11sim bench day`.
+pub fn day() -> Figure {
+    let mut model = crate::scenario::load("example2", &[])
+        .expect("the built-in production preset loads")
+        .model;
+    let total: f64 = model
+        .classes
+        .iter()
+        .map(|c| match c.arrivals {
+            crate::model::Arrivals::Open { rate, .. } => rate,
+            crate::model::Arrivals::Closed { .. } => 0.0,
+        })
+        .sum();
+    for c in &mut model.classes {
+        if let crate::model::Arrivals::Open { rate, .. } = &mut c.arrivals {
+            *rate *= 1000.0 / total;
+        }
+    }
+    model.duration = 86_400.0;
+    model.warmup = 0.0;
+    let start = Instant::now();
+    let r = crate::model::sim::simulate(&model, StreamSeeds::new(1, 0));
+    let secs = start.elapsed().as_secs_f64();
+    let requests: u64 = r.classes.iter().map(|c| c.total_arrivals).sum();
+    Figure {
+        name: "day_24h_1000rps",
+        unit: "peak_rss_mb",
+        per_second: peak_rss_mb().unwrap_or(f64::NAN),
+        detail: format!(
+            "{requests} requests in {secs:.1} s ({:.0} requests/s), peak jobs in flight {}",
+            requests as f64 / secs,
+            r.peak_jobs
+        ),
+    }
+}
+
+/// Names of the benchmark cases, in the order `o11sim bench` runs them.
+pub const CASES: [&str; 5] = ["mmc", "hold", "production", "mmc_all_threads", "day"];
+
+/// Runs one case by name.
+pub fn run(name: &str) -> Option<Figure> {
+    Some(match name {
+        "mmc" => mmc(5_000_000.0),
+        "hold" => hold(100_000, 5_000_000),
+        "production" => production(3_600.0),
+        "mmc_all_threads" => mmc_parallel(2_000_000.0, 2 * rayon::current_num_threads()),
+        "day" => day(),
+        _ => return None,
+    })
 }

@@ -5,9 +5,14 @@
 //! 2 bad usage or invalid input. Nothing here panics on user input.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+use crate::experiment::{Summary, replicate_with_progress};
+use crate::model::sim::simulate;
+use crate::report::{self, Variant, output};
+use crate::scenario::{self, Override, ScenarioError};
 use crate::{bench, validate};
 
 /// Capacity planning for self-managed OutSystems 11 installations, by
@@ -26,6 +31,30 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Simulate a scenario (a TOML file or a preset name; default: the
+    /// production example) and print per-class and per-resource figures.
+    Run {
+        /// Scenario file or preset name (see `o11sim presets`).
+        scenario: Option<String>,
+        #[command(flatten)]
+        common: RunOptions,
+        /// Write the class CSV here (and the resources CSV beside it, with
+        /// `-resources` before the extension); `-` for standard output.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+    /// List the built-in scenarios.
+    Presets,
+    /// Write a built-in scenario to a file to edit.
+    Init {
+        /// Preset name or alias.
+        preset: String,
+        /// Where to write it (default: the preset's file name).
+        file: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check the simulator against exact queueing results (Erlang B and C,
     /// Pollaczek-Khinchine, M/G/1-PS, Jackson, MVA). Exits 1 if any case fails.
     Validate {
@@ -37,8 +66,223 @@ pub enum Command {
         customers: f64,
     },
     /// Print throughput figures (one line per case, NAME unit=N), measured on
-    /// one thread through the same code users run.
-    Bench,
+    /// one thread through the same code users run. Cases: mmc, hold,
+    /// production, mmc_all_threads, day (peak memory: run `bench day` alone).
+    Bench {
+        /// Cases to run (default: all but `day`).
+        cases: Vec<String>,
+    },
+}
+
+/// Options every simulating command takes.
+#[derive(Debug, clap::Args)]
+pub struct RunOptions {
+    /// Independent replications (default: the scenario's, else 10).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<usize>,
+    /// Seed of the random streams (default: the scenario's, else 1).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Measured simulated time per replication, e.g. 30m, 1h.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Simulated time discarded at the start of each replication, e.g. 5m.
+    #[arg(long, value_name = "DURATION")]
+    pub warmup: Option<String>,
+    /// Override any scenario field by its dotted path (repeatable), e.g.
+    /// --set front_ends=5 --set traffic.portal.rate=400.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// A user mistake: printed as `error: …`, exit status 2.
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+impl From<ScenarioError> for Usage {
+    fn from(e: ScenarioError) -> Self {
+        Usage(e.to_string())
+    }
+}
+
+/// Loads the scenario with every override the options imply.
+fn load_scenario(spec: Option<&str>, o: &RunOptions) -> Result<scenario::Scenario, Usage> {
+    let mut overrides = Vec::new();
+    for s in &o.set {
+        overrides.push(s.parse::<Override>().map_err(|e| Usage(e.to_string()))?);
+    }
+    for (flag, path, value) in [
+        ("--duration", "simulation.duration", &o.duration),
+        ("--warmup", "simulation.warmup", &o.warmup),
+    ] {
+        if let Some(v) = value {
+            crate::dist::parse_duration(v).map_err(|e| Usage(format!("{flag}: {e}")))?;
+            overrides.push(Override {
+                path: path.into(),
+                value: format!("\"{v}\""),
+            });
+        }
+    }
+    let mut sc = scenario::load(spec.unwrap_or(scenario::DEFAULT_PRESET), &overrides)?;
+    if let Some(n) = o.replications {
+        if n == 0 {
+            return Err(Usage("--replications must be at least 1".into()));
+        }
+        sc.replications = n;
+    }
+    if let Some(seed) = o.seed {
+        sc.seed = seed;
+    }
+    Ok(sc)
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {pos}/{len} replications, {elapsed}",
+    ) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_owned());
+    pb
+}
+
+/// Runs one failure-free `Result` command body and maps errors to statuses.
+fn finish(result: anyhow::Result<()>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            if e.downcast_ref::<Usage>().is_some() {
+                eprintln!("error: {e}");
+                2
+            } else {
+                eprintln!("error: {e:#}");
+                1
+            }
+        }
+    }
+}
+
+fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(p) = csv {
+        output::check_writable(p).map_err(|e| Usage(e.to_string()))?;
+    }
+    let sc = load_scenario(spec, o)?;
+    let model = &sc.model;
+    let pb = progress(sc.replications as u64, "simulating");
+    let results = replicate_with_progress(
+        sc.replications,
+        sc.seed,
+        |s| simulate(model, s),
+        || pb.inc(1),
+    );
+    pb.finish_and_clear();
+    let summary = Summary::new(model, &results);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "o11sim run {}: {} replication(s) of {} after a {} warm-up, seed {}",
+        sc.name,
+        sc.replications,
+        crate::dist::format_duration(model.duration),
+        crate::dist::format_duration(model.warmup),
+        sc.seed
+    )?;
+    writeln!(out, "\n{}", report::table::classes(&summary))?;
+    let slos = report::table::slos(&summary);
+    if !slos.is_empty() {
+        writeln!(out, "{slos}")?;
+    }
+    let publishes = report::table::publishes(&summary);
+    if !publishes.is_empty() {
+        writeln!(out, "{publishes}")?;
+    }
+    writeln!(out, "{}", report::table::resources(&summary))?;
+    write!(
+        out,
+        "{}",
+        report::table::warmup_advice(&summary, model.warmup)
+    )?;
+    if let Some(path) = csv {
+        let variants = [Variant {
+            name: variant_name(&sc.name),
+            keys: vec![],
+            summary: &summary,
+        }];
+        output::write_atomic(path, &report::csv::classes(&variants)?)?;
+        if path.as_os_str() != "-" {
+            let rpath = output::resources_path(path);
+            output::write_atomic(&rpath, &report::csv::resources(&variants)?)?;
+            writeln!(out, "wrote {} and {}", path.display(), rpath.display())?;
+        }
+    }
+    Ok(())
+}
+
+/// The variant column of a plain run: the scenario's file stem or preset name.
+fn variant_name(scenario: &str) -> String {
+    Path::new(scenario)
+        .file_stem()
+        .map_or_else(|| scenario.to_owned(), |s| s.to_string_lossy().into_owned())
+}
+
+fn list_presets() -> anyhow::Result<()> {
+    let rows: Vec<Vec<String>> = scenario::presets()
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.to_owned(),
+                p.aliases.join(", "),
+                p.file.to_owned(),
+                p.summary.to_owned(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        report::table::align(&["preset", "aliases", "file", "what it is"], &rows)
+    );
+    Ok(())
+}
+
+fn init(preset: &str, file: Option<&Path>, force: bool) -> anyhow::Result<()> {
+    let Some(p) = scenario::find_preset(preset) else {
+        let names: Vec<_> = scenario::presets().iter().map(|p| p.name).collect();
+        return Err(Usage(format!(
+            "unknown preset {preset:?}: expected one of {} (or an alias; see `o11sim presets`)",
+            names.join(", ")
+        ))
+        .into());
+    };
+    let path = file.map_or_else(|| PathBuf::from(p.file), Path::to_path_buf);
+    if path.exists() && !force {
+        return Err(Usage(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        ))
+        .into());
+    }
+    output::check_writable(&path).map_err(|e| Usage(e.to_string()))?;
+    output::write_atomic(&path, p.text.as_bytes())?;
+    println!(
+        "wrote {} ({}); edit it, then: o11sim run {}",
+        path.display(),
+        p.name,
+        path.display()
+    );
+    Ok(())
 }
 
 /// Runs the command line and returns the process exit status.
@@ -64,8 +308,19 @@ pub fn main() -> i32 {
         }
     }
     match cli.command {
+        Command::Run {
+            scenario,
+            common,
+            csv,
+        } => finish(run(scenario.as_deref(), &common, csv.as_deref())),
+        Command::Presets => finish(list_presets()),
+        Command::Init {
+            preset,
+            file,
+            force,
+        } => finish(init(&preset, file.as_deref(), force)),
         Command::Validate { seed, customers } => run_validate(seed, customers),
-        Command::Bench => run_bench(),
+        Command::Bench { cases } => run_bench(&cases),
     }
 }
 
@@ -112,16 +367,34 @@ fn run_validate(seed: u64, customers: f64) -> i32 {
     }
 }
 
-fn run_bench() -> i32 {
+fn run_bench(cases: &[String]) -> i32 {
+    let chosen: Vec<&str> = if cases.is_empty() {
+        bench::CASES
+            .iter()
+            .copied()
+            .filter(|c| *c != "day")
+            .collect()
+    } else {
+        cases.iter().map(String::as_str).collect()
+    };
+    if let Some(bad) = chosen.iter().find(|c| !bench::CASES.contains(c)) {
+        eprintln!(
+            "error: unknown bench case {bad:?}: expected one of {}",
+            bench::CASES.join(", ")
+        );
+        return 2;
+    }
     println!(
         "# o11sim bench: {} core(s) available; single-thread cases unless named otherwise",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    for f in bench::all() {
-        println!(
-            "{} {}={:.0}    # {}",
-            f.name, f.unit, f.per_second, f.detail
-        );
+    for name in chosen {
+        if let Some(f) = bench::run(name) {
+            println!(
+                "{} {}={:.0}    # {}",
+                f.name, f.unit, f.per_second, f.detail
+            );
+        }
     }
     0
 }

@@ -14,5 +14,7 @@ pub mod engine;
 pub mod experiment;
 pub mod model;
 pub mod network;
+pub mod report;
+pub mod scenario;
 pub mod stats;
 pub mod validate;

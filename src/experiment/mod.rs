@@ -8,5 +8,7 @@
 //! same with one thread or many.
 
 pub mod replicate;
+pub mod summary;
 
 pub use replicate::{replicate, replicate_with_progress};
+pub use summary::Summary;

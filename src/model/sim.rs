@@ -298,6 +298,8 @@ struct Sim<'m> {
     classes: Vec<ClassState>,
     rows: Vec<ClassResult>,
     zone_rr: Vec<usize>,
+    /// Where each zone's Scheduler Service looks first for a free slot.
+    zone_timer_rr: Vec<usize>,
     zone_rng: Vec<Stream>,
     zone_fes: Vec<std::ops::Range<usize>>,
     zone_network: Vec<Option<Dist>>,
@@ -405,6 +407,7 @@ impl<'m> Sim<'m> {
             classes,
             rows,
             zone_rr: vec![0; m.zones.len()],
+            zone_timer_rr: vec![0; m.zones.len()],
             zone_rng: (0..m.zones.len())
                 .map(|z| seeds.indexed("routing", z as u64))
                 .collect(),
@@ -1199,9 +1202,10 @@ impl<'m> Sim<'m> {
             let n = range.len();
             let mut chosen = None;
             for k in 0..n {
-                let f = range.start + (self.zone_rr[zone] + k) % n;
+                let f = range.start + (self.zone_timer_rr[zone] + k) % n;
                 if self.fes[f].up && self.fes[f].timer_slots_free > 0 {
                     chosen = Some(f);
+                    self.zone_timer_rr[zone] = (f - range.start + 1) % n;
                     break;
                 }
             }

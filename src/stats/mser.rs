@@ -38,8 +38,8 @@ pub struct WarmupEstimate {
     pub time: f64,
     /// Observations the rule suggests deleting.
     pub observations: u64,
-    /// True when the minimum fell in the second half of the series: the
-    /// run is too short (or not stationary) for the rule to be trusted.
+    /// True when the minimum fell at the end of the searched first half:
+    /// the run is too short (or not stationary) for the rule to be trusted.
     pub unreliable: bool,
 }
 

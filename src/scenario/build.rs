@@ -1,0 +1,1172 @@
+//! From the deserialized scenario ([`Document`]) to the validated
+//! [`Model`]: defaults applied, names resolved to indices, every number
+//! checked.
+//!
+//! Why this file exists: serde can only say that a value has the right
+//! type. Whether a count is positive, a zone exists, a class has exactly one
+//! kind of arrivals, a failure names a real front-end — and what the
+//! defaults are and where they come from — is decided here, with the field
+//! path of every value so the error lands on the right line (or `--set`).
+//!
+//! Every default below is documented in `docs/scenarios.md` with its source
+//! (design notes §3: OutSystems and Microsoft documentation).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::dist::{self, Dist};
+use crate::model::{
+    Arrivals, Balancer, Controller, CpuDiscipline, Database, Development, Environment,
+    EnvironmentKind, FailoverPolicy, FailureTarget, FrontEnd, Model, RandomFailure,
+    ScheduledFailure, Slo, Timer, TrafficClass, Zone,
+};
+
+use super::error::{At, Locator, ScenarioError, suggest};
+use super::path::FieldPath;
+use super::schema::{
+    BalancerSpec, ControllerSpec, Count, CpuSpec, DatabaseSpec, DevelopmentSpec, DistText,
+    Document, DurationText, EnvironmentSpec, FrontEndSpec, KindSpec, Number, OnFailoverSpec,
+    PolicySpec, Raw, SloSpec, TimerSpec, TrafficSpec,
+};
+
+/// Defaults (seconds, cores, counts). See `docs/scenarios.md` for sources.
+mod defaults {
+    pub(super) const DURATION: f64 = 3600.0;
+    pub(super) const WARMUP: f64 = 300.0;
+    pub(super) const REPLICATIONS: i64 = 10;
+    pub(super) const SEED: u64 = 1;
+    pub(super) const DB_CORES: f64 = 4.0;
+    pub(super) const DB_NODES: i64 = 2;
+    pub(super) const FAILOVER: f64 = 30.0;
+    pub(super) const QUERY_TIMEOUT: f64 = 30.0;
+    pub(super) const FE_CORES: f64 = 4.0;
+    /// IIS autoConfig: about 12 concurrent request threads per core.
+    pub(super) const IIS_WORKERS_PER_CORE: f64 = 12.0;
+    pub(super) const IIS_QUEUE: u32 = 1000;
+    pub(super) const DB_POOL: u32 = 100;
+    pub(super) const CONNECT_TIMEOUT: f64 = 15.0;
+    pub(super) const TIMER_SLOTS: u32 = 3;
+    pub(super) const FRONT_ENDS: i64 = 1;
+    pub(super) const HEALTH_INTERVAL: f64 = 5.0;
+    pub(super) const HEALTH_FAILURES: u32 = 2;
+    pub(super) const NETWORK: &str = "const(5ms)";
+    pub(super) const CLASS_DB_CALLS: &str = "const(2)";
+    pub(super) const DB_TIME: &str = "exp(3.5ms)";
+    pub(super) const TIMEOUT: f64 = 10.0;
+    pub(super) const TIMER_DB_CALLS: &str = "const(10)";
+    pub(super) const PUBLISHES_PER_HOUR: f64 = 2.0;
+    pub(super) const UPLOAD: &str = "exp(10s)";
+    pub(super) const COMPILE: &str = "lognormal(mean=60s, cv=0.5)";
+    pub(super) const DEPLOY: &str = "exp(8s)";
+    /// From this many developers on, the sizing guide puts the Deployment
+    /// Controller on its own machine.
+    pub(super) const DEDICATED_CONTROLLER_FROM: u32 = 16;
+    pub(super) const CONTROLLER_CORES: i64 = 4;
+}
+
+/// Upper bounds that keep a typo from allocating the machine away.
+const MAX_FRONT_ENDS_PER_ZONE: i64 = 1000;
+
+/// The model and the run settings of a scenario.
+pub(crate) struct Built {
+    pub model: Model,
+    pub replications: usize,
+    pub seed: u64,
+}
+
+pub(crate) fn build(doc: Document, loc: &Locator<'_>) -> Result<Built, ScenarioError> {
+    Builder::new(loc).build(doc)
+}
+
+/// An environment as read, before its parts are built.
+struct EnvIn {
+    name: String,
+    path: FieldPath,
+    spec: EnvironmentSpec,
+}
+
+/// A zone of the environment being built: its name in the file and its
+/// index in the model.
+struct ZoneRef {
+    name: String,
+    index: usize,
+}
+
+/// Front-end settings of one layer (environment `[front_end]`, a zone's
+/// `front_end`), already checked.
+#[derive(Clone, Default)]
+struct FrontEndLayer {
+    cores: Option<f64>,
+    cpu: Option<CpuDiscipline>,
+    iis_workers: Option<u32>,
+    iis_queue: Option<u32>,
+    db_pool: Option<u32>,
+    connect_timeout: Option<f64>,
+    timer_slots: Option<u32>,
+}
+
+impl FrontEndLayer {
+    /// `top` over `self`: a value set in `top` wins.
+    fn under(&self, top: &Self) -> Self {
+        Self {
+            cores: top.cores.or(self.cores),
+            cpu: top.cpu.or(self.cpu),
+            iis_workers: top.iis_workers.or(self.iis_workers),
+            iis_queue: top.iis_queue.or(self.iis_queue),
+            db_pool: top.db_pool.or(self.db_pool),
+            connect_timeout: top.connect_timeout.or(self.connect_timeout),
+            timer_slots: top.timer_slots.or(self.timer_slots),
+        }
+    }
+
+    fn front_end(&self, name: String, zone: usize) -> FrontEnd {
+        let cores = self.cores.unwrap_or(defaults::FE_CORES);
+        // Saturating float-to-int conversion; cores is positive and finite.
+        let auto_workers = ((cores * defaults::IIS_WORKERS_PER_CORE).round() as u32).max(1);
+        FrontEnd {
+            name,
+            zone,
+            cores,
+            cpu: self.cpu.unwrap_or(CpuDiscipline::ProcessorSharing),
+            iis_workers: self.iis_workers.unwrap_or(auto_workers),
+            iis_queue: self.iis_queue.unwrap_or(defaults::IIS_QUEUE),
+            db_pool: self.db_pool.unwrap_or(defaults::DB_POOL),
+            connect_timeout: self.connect_timeout.unwrap_or(defaults::CONNECT_TIMEOUT),
+            timer_slots: self.timer_slots.unwrap_or(defaults::TIMER_SLOTS),
+        }
+    }
+}
+
+/// Load-balancer settings of the environment, already checked.
+#[derive(Clone, Default)]
+struct BalancerLayer {
+    policy: Option<Balancer>,
+    health_interval: Option<f64>,
+    health_failures: Option<u32>,
+}
+
+struct Builder<'l, 'a> {
+    loc: &'l Locator<'a>,
+    multi: bool,
+    databases: Vec<Database>,
+    database_names: HashMap<String, usize>,
+    environments: Vec<Environment>,
+    zones: Vec<Zone>,
+    front_ends: Vec<FrontEnd>,
+    front_end_names: HashMap<String, usize>,
+    classes: Vec<TrafficClass>,
+    timers: Vec<Timer>,
+    development: Vec<Development>,
+    /// Class and timer names already used, with the environment using them.
+    class_names: HashMap<String, String>,
+    timer_names: HashMap<String, String>,
+}
+
+impl<'l, 'a> Builder<'l, 'a> {
+    fn new(loc: &'l Locator<'a>) -> Self {
+        Self {
+            loc,
+            multi: false,
+            databases: Vec::new(),
+            database_names: HashMap::new(),
+            environments: Vec::new(),
+            zones: Vec::new(),
+            front_ends: Vec::new(),
+            front_end_names: HashMap::new(),
+            classes: Vec::new(),
+            timers: Vec::new(),
+            development: Vec::new(),
+            class_names: HashMap::new(),
+            timer_names: HashMap::new(),
+        }
+    }
+
+    fn build(mut self, mut doc: Document) -> Result<Built, ScenarioError> {
+        let root = FieldPath::root();
+        let sim = doc.simulation.take().unwrap_or_default();
+        let sim_path = root.key("simulation");
+        let duration = match &sim.duration {
+            Some(d) => self.positive_duration(d, &sim_path.key("duration"))?,
+            None => defaults::DURATION,
+        };
+        let warmup = match &sim.warmup {
+            Some(d) => self.duration(d, &sim_path.key("warmup"))?,
+            None => defaults::WARMUP,
+        };
+        let replications = self.count(
+            sim.replications.unwrap_or(Count(defaults::REPLICATIONS)),
+            &sim_path.key("replications"),
+            1,
+        )?;
+        let seed = match sim.seed {
+            Some(Count(s)) => u64::try_from(s).map_err(|_| {
+                self.err(
+                    &sim_path.key("seed"),
+                    format!("must be zero or a positive whole number, got {s}"),
+                )
+            })?,
+            None => defaults::SEED,
+        };
+
+        let envs = self.environments_in(&mut doc)?;
+        if let Some(map) = doc.databases.take() {
+            let base = root.key("databases");
+            for (name, spec) in self.ordered(map, &base) {
+                let path = base.key(&name);
+                self.check_name(&name, &path, "a database instance")?;
+                if spec.instance.is_some() {
+                    return Err(self.err_key(
+                        &path.key("instance"),
+                        "`instance` belongs in an environment's [database], to refer to one of these shared instances; [databases.NAME] defines the instance itself",
+                    ));
+                }
+                let db = self.database(&name, &spec, &path)?;
+                self.database_names.insert(name, self.databases.len());
+                self.databases.push(db);
+            }
+        }
+        for env in envs {
+            self.environment(env)?;
+        }
+
+        let failures = doc
+            .failures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let p = root.key("failures").index(i);
+                let target = self.target(f.front_end.as_deref(), f.database.as_deref(), &p)?;
+                let at = self.duration(&f.at, &p.key("at"))?;
+                let end = warmup + duration;
+                if at >= end {
+                    return Err(self.err(
+                        &p.key("at"),
+                        format!(
+                            "is at or after the end of the run ({} = warmup + duration); `at` counts from the start of the run, warm-up included",
+                            dist::format_duration(end)
+                        ),
+                    ));
+                }
+                Ok(ScheduledFailure {
+                    at,
+                    duration: self.positive_duration(&f.duration, &p.key("duration"))?,
+                    target,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let random_failures = doc
+            .random_failures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let p = root.key("random_failures").index(i);
+                Ok(RandomFailure {
+                    target: self.target(f.front_end.as_deref(), f.database.as_deref(), &p)?,
+                    mtbf: self.positive_duration(&f.mtbf, &p.key("mtbf"))?,
+                    mttr: self.positive_duration(&f.mttr, &p.key("mttr"))?,
+                })
+            })
+            .collect::<Result<Vec<_>, ScenarioError>>()?;
+
+        if self.classes.is_empty() && self.timers.is_empty() && self.development.is_empty() {
+            return Err(self.loc.error(
+                &root,
+                At::Key,
+                "the scenario has no work to simulate: add a traffic class ([traffic.NAME] with rate or users, and cpu), a timer ([timers.NAME]) or [development]",
+            ));
+        }
+
+        let model = Model {
+            duration,
+            warmup,
+            databases: self.databases,
+            environments: self.environments,
+            zones: self.zones,
+            front_ends: self.front_ends,
+            classes: self.classes,
+            timers: self.timers,
+            development: self.development,
+            failures,
+            random_failures,
+        };
+        model.check().map_err(|message| ScenarioError::Internal {
+            name: self.loc.name().to_owned(),
+            message,
+        })?;
+        Ok(Built {
+            model,
+            replications: usize::try_from(replications).unwrap_or(usize::MAX),
+            seed,
+        })
+    }
+
+    /// The environments of either shape, in file order.
+    fn environments_in(&mut self, doc: &mut Document) -> Result<Vec<EnvIn>, ScenarioError> {
+        let root = FieldPath::root();
+        let Some(map) = doc.environments.take() else {
+            let spec = doc.take_environment();
+            let name = spec.kind.unwrap_or(KindSpec::Production).name().to_owned();
+            return Ok(vec![EnvIn {
+                name,
+                path: root,
+                spec,
+            }]);
+        };
+        self.multi = true;
+        if let Some(key) = doc.top_level_environment_keys().first() {
+            return Err(self.err_key(
+                &root.key(key),
+                format!(
+                    "`{key}` is an environment setting, but this scenario lists its environments under [environments]; move it into [environments.NAME]"
+                ),
+            ));
+        }
+        let base = root.key("environments");
+        if map.is_empty() {
+            return Err(self.err_key(
+                &base,
+                "lists no environment; add [environments.NAME] tables, or write the environment settings at the top level",
+            ));
+        }
+        let mut envs = Vec::new();
+        for (name, spec) in self.ordered(map, &base) {
+            let path = base.key(&name);
+            self.check_name(&name, &path, "an environment")?;
+            envs.push(EnvIn { name, path, spec });
+        }
+        Ok(envs)
+    }
+
+    fn environment(&mut self, env: EnvIn) -> Result<(), ScenarioError> {
+        let EnvIn { name, path, spec } = env;
+        let index = self.environments.len();
+        let database = self.environment_database(&name, spec.database.as_ref(), &path)?;
+        self.environments.push(Environment {
+            name: name.clone(),
+            kind: match spec.kind.unwrap_or(KindSpec::Production) {
+                KindSpec::Development => EnvironmentKind::Development,
+                KindSpec::QualityAssurance => EnvironmentKind::QualityAssurance,
+                KindSpec::Production => EnvironmentKind::Production,
+                KindSpec::Lifetime => EnvironmentKind::LifeTime,
+            },
+            database,
+        });
+
+        let zones = self.zones_of(index, &name, &spec, &path)?;
+
+        if let Some(traffic) = spec.traffic {
+            let base = path.key("traffic");
+            for (cname, t) in self.ordered(traffic, &base) {
+                let p = base.key(&cname);
+                self.check_name(&cname, &p, "a traffic class")?;
+                if cname == "publish" {
+                    return Err(self.err_key(
+                        &p,
+                        "`publish` is reserved: reports use it for developers' publishes; rename this class",
+                    ));
+                }
+                Self::unique(&mut self.class_names, &cname, &name).map_err(|other| {
+                    self.err_key(
+                        &p,
+                        format!(
+                            "traffic class `{cname}` is also defined in environment `{other}`; class names must be unique across environments"
+                        ),
+                    )
+                })?;
+                let class = self.class(cname, &t, &zones, &p)?;
+                self.classes.push(class);
+            }
+        }
+        if let Some(timers) = spec.timers {
+            let base = path.key("timers");
+            for (tname, t) in self.ordered(timers, &base) {
+                let p = base.key(&tname);
+                self.check_name(&tname, &p, "a timer")?;
+                Self::unique(&mut self.timer_names, &tname, &name).map_err(|other| {
+                    self.err_key(
+                        &p,
+                        format!(
+                            "timer `{tname}` is also defined in environment `{other}`; timer names must be unique across environments"
+                        ),
+                    )
+                })?;
+                let timer = self.timer(tname, &t, &zones, &p)?;
+                self.timers.push(timer);
+            }
+        }
+        if let Some(dev) = &spec.development {
+            let first_front_end = zones
+                .first()
+                .and_then(|z| self.front_ends.iter().position(|f| f.zone == z.index))
+                .unwrap_or(0);
+            let d = self.development(index, first_front_end, dev, &path.key("development"))?;
+            self.development.push(d);
+        }
+        Ok(())
+    }
+
+    /// Records `name` as used by `env`; on a clash, the other environment.
+    fn unique(used: &mut HashMap<String, String>, name: &str, env: &str) -> Result<(), String> {
+        match used.get(name) {
+            Some(other) => Err(other.clone()),
+            None => {
+                used.insert(name.to_owned(), env.to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    fn environment_database(
+        &mut self,
+        env: &str,
+        spec: Option<&DatabaseSpec>,
+        env_path: &FieldPath,
+    ) -> Result<usize, ScenarioError> {
+        let path = env_path.key("database");
+        if let Some(spec) = spec
+            && let Some(instance) = &spec.instance
+        {
+            let set = [
+                ("cores", spec.cores.is_some()),
+                ("nodes", spec.nodes.is_some()),
+                ("failover_duration", spec.failover_duration.is_some()),
+                ("query_timeout", spec.query_timeout.is_some()),
+                ("on_failover", spec.on_failover.is_some()),
+                ("cpu", spec.cpu.is_some()),
+            ];
+            if let Some((key, _)) = set.iter().find(|(_, s)| *s) {
+                return Err(self.err_key(
+                    &path.key(key),
+                    format!(
+                        "with instance = \"{instance}\" the instance's settings belong in [databases.{instance}], not here"
+                    ),
+                ));
+            }
+            return self.database_names.get(instance).copied().ok_or_else(|| {
+                let names: Vec<&str> = self.database_names.keys().map(String::as_str).collect();
+                self.err(
+                    &path.key("instance"),
+                    format!(
+                        "no database instance `{instance}`{}; {}",
+                        hint(instance, names.iter().copied()),
+                        if names.is_empty() {
+                            "define it as [databases.NAME], or give this environment its own with inline settings (cores = 4, ...)".to_owned()
+                        } else {
+                            format!("[databases] defines: {}", sorted_list(&names))
+                        }
+                    ),
+                )
+            });
+        }
+        if self.database_names.contains_key(env) {
+            return Err(self.err_key(
+                if spec.is_some() { &path } else { env_path },
+                format!(
+                    "environment `{env}` gets its own database instance named `{env}`, but [databases.{env}] also exists; write instance = \"{env}\" in its [database] to use that one, or rename it"
+                ),
+            ));
+        }
+        let db = self.database(env, spec.unwrap_or(&DatabaseSpec::default()), &path)?;
+        self.database_names
+            .insert(env.to_owned(), self.databases.len());
+        self.databases.push(db);
+        Ok(self.databases.len() - 1)
+    }
+
+    fn database(
+        &self,
+        name: &str,
+        spec: &DatabaseSpec,
+        path: &FieldPath,
+    ) -> Result<Database, ScenarioError> {
+        Ok(Database {
+            name: name.to_owned(),
+            cores: match spec.cores {
+                Some(n) => self.positive(n, &path.key("cores"))?,
+                None => defaults::DB_CORES,
+            },
+            cpu: cpu(spec.cpu),
+            nodes: self.count(
+                spec.nodes.unwrap_or(Count(defaults::DB_NODES)),
+                &path.key("nodes"),
+                1,
+            )?,
+            failover_duration: match &spec.failover_duration {
+                Some(d) => self.positive_duration(d, &path.key("failover_duration"))?,
+                None => defaults::FAILOVER,
+            },
+            query_timeout: match &spec.query_timeout {
+                Some(d) => self.positive_duration(d, &path.key("query_timeout"))?,
+                None => defaults::QUERY_TIMEOUT,
+            },
+            on_failover: match spec.on_failover {
+                Some(OnFailoverSpec::Wait) => FailoverPolicy::Wait,
+                Some(OnFailoverSpec::Fail) | None => FailoverPolicy::Fail,
+            },
+        })
+    }
+
+    fn front_end_layer(
+        &self,
+        spec: Option<&FrontEndSpec>,
+        path: &FieldPath,
+    ) -> Result<FrontEndLayer, ScenarioError> {
+        let Some(spec) = spec else {
+            return Ok(FrontEndLayer::default());
+        };
+        let opt_count = |c: Option<Count>, key: &str, min: i64| {
+            c.map(|c| self.count(c, &path.key(key), min)).transpose()
+        };
+        Ok(FrontEndLayer {
+            cores: spec
+                .cores
+                .map(|n| self.positive(n, &path.key("cores")))
+                .transpose()?,
+            cpu: spec.cpu.map(|c| cpu(Some(c))),
+            iis_workers: opt_count(spec.iis_workers, "iis_workers", 1)?,
+            iis_queue: opt_count(spec.iis_queue, "iis_queue", 0)?,
+            db_pool: opt_count(spec.db_pool, "db_pool", 1)?,
+            connect_timeout: spec
+                .connect_timeout
+                .as_ref()
+                .map(|d| self.positive_duration(d, &path.key("connect_timeout")))
+                .transpose()?,
+            timer_slots: opt_count(spec.timer_slots, "timer_slots", 1)?,
+        })
+    }
+
+    fn balancer_layer(
+        &self,
+        spec: Option<&BalancerSpec>,
+        path: &FieldPath,
+    ) -> Result<BalancerLayer, ScenarioError> {
+        let Some(spec) = spec else {
+            return Ok(BalancerLayer::default());
+        };
+        Ok(BalancerLayer {
+            policy: spec.policy.map(policy),
+            health_interval: spec
+                .health_interval
+                .as_ref()
+                .map(|d| self.positive_duration(d, &path.key("health_interval")))
+                .transpose()?,
+            health_failures: spec
+                .health_failures
+                .map(|c| self.count(c, &path.key("health_failures"), 1))
+                .transpose()?,
+        })
+    }
+
+    /// The zones and front-ends of environment `env`.
+    fn zones_of(
+        &mut self,
+        env: usize,
+        env_name: &str,
+        spec: &EnvironmentSpec,
+        path: &FieldPath,
+    ) -> Result<Vec<ZoneRef>, ScenarioError> {
+        let fe_defaults = self.front_end_layer(spec.front_end.as_ref(), &path.key("front_end"))?;
+        let lb = self.balancer_layer(spec.load_balancer.as_ref(), &path.key("load_balancer"))?;
+        let zones = match (&spec.front_ends, &spec.zones) {
+            (Some(_), Some(_)) => {
+                return Err(self.err_key(
+                    &path.key("front_ends"),
+                    "`front_ends` is the shorthand for a single zone called \"main\", but this environment also has [zones]; give each zone its own front_ends instead",
+                ));
+            }
+            (None, Some(zones)) if zones.is_empty() => {
+                return Err(self.err_key(
+                    &path.key("zones"),
+                    "defines no zone; add [zones.NAME] tables with front_ends = N, or use front_ends = N for a single zone",
+                ));
+            }
+            (None, Some(zones)) => {
+                let base = path.key("zones");
+                let mut entries: Vec<_> = zones.iter().collect();
+                entries.sort_by_key(|(name, _)| {
+                    (
+                        self.loc.key_offset(&base.key(name)).unwrap_or(usize::MAX),
+                        name.to_owned(),
+                    )
+                });
+                let mut out = Vec::new();
+                for (zname, z) in entries {
+                    let p = base.key(zname);
+                    self.check_name(zname, &p, "a zone")?;
+                    let zone_lb = BalancerLayer {
+                        policy: z.policy.map(policy).or(lb.policy),
+                        health_interval: z
+                            .health_interval
+                            .as_ref()
+                            .map(|d| self.positive_duration(d, &p.key("health_interval")))
+                            .transpose()?
+                            .or(lb.health_interval),
+                        health_failures: z
+                            .health_failures
+                            .map(|c| self.count(c, &p.key("health_failures"), 1))
+                            .transpose()?
+                            .or(lb.health_failures),
+                    };
+                    let extra = z
+                        .vpn_delay
+                        .as_ref()
+                        .map(|d| self.time_dist(d, &p.key("vpn_delay")))
+                        .transpose()?;
+                    let fe = fe_defaults
+                        .under(&self.front_end_layer(z.front_end.as_ref(), &p.key("front_end"))?);
+                    let count = self.front_end_count(z.front_ends, &p.key("front_ends"))?;
+                    let index = self.add_zone(env, env_name, zname, &zone_lb, extra, &fe, count);
+                    out.push(ZoneRef {
+                        name: zname.clone(),
+                        index,
+                    });
+                }
+                out
+            }
+            (count, None) => {
+                let count = self.front_end_count(
+                    count.unwrap_or(Count(defaults::FRONT_ENDS)),
+                    &path.key("front_ends"),
+                )?;
+                let index = self.add_zone(env, env_name, "main", &lb, None, &fe_defaults, count);
+                vec![ZoneRef {
+                    name: "main".to_owned(),
+                    index,
+                }]
+            }
+        };
+        Ok(zones)
+    }
+
+    fn front_end_count(&self, c: Count, path: &FieldPath) -> Result<u32, ScenarioError> {
+        if c.0 > MAX_FRONT_ENDS_PER_ZONE {
+            return Err(self.err(
+                path,
+                format!(
+                    "{} front-ends in one zone is more than this tool simulates (at most {MAX_FRONT_ENDS_PER_ZONE})",
+                    c.0
+                ),
+            ));
+        }
+        self.count(c, path, 1)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_zone(
+        &mut self,
+        env: usize,
+        env_name: &str,
+        zone_name: &str,
+        lb: &BalancerLayer,
+        extra_network: Option<Dist>,
+        fe: &FrontEndLayer,
+        count: u32,
+    ) -> usize {
+        let model_name = if self.multi {
+            format!("{env_name}.{zone_name}")
+        } else {
+            zone_name.to_owned()
+        };
+        let index = self.zones.len();
+        for i in 1..=count {
+            let name = format!("{model_name}.{i}");
+            self.front_end_names
+                .insert(name.clone(), self.front_ends.len());
+            self.front_ends.push(fe.front_end(name, index));
+        }
+        self.zones.push(Zone {
+            name: model_name,
+            environment: env,
+            balancer: lb.policy.unwrap_or(Balancer::RoundRobin),
+            extra_network,
+            health_interval: lb.health_interval.unwrap_or(defaults::HEALTH_INTERVAL),
+            health_failures: lb.health_failures.unwrap_or(defaults::HEALTH_FAILURES),
+        });
+        index
+    }
+
+    /// The zone a class or timer runs in.
+    fn zone_for(
+        &self,
+        given: Option<&str>,
+        zones: &[ZoneRef],
+        owner: &FieldPath,
+    ) -> Result<usize, ScenarioError> {
+        let names: Vec<&str> = zones.iter().map(|z| z.name.as_str()).collect();
+        match given {
+            Some(z) => zones
+                .iter()
+                .find(|r| r.name == z)
+                .map(|r| r.index)
+                .ok_or_else(|| {
+                    self.err(
+                        &owner.key("zone"),
+                        format!(
+                            "no zone `{z}` in this environment{}; its zones: {}",
+                            hint(z, names.iter().copied()),
+                            names.join(", ")
+                        ),
+                    )
+                }),
+            None => match zones {
+                [only] => Ok(only.index),
+                _ => Err(self.err_key(
+                    owner,
+                    format!(
+                        "the environment has several zones ({}); say which one with zone = \"{}\"",
+                        names.join(", "),
+                        names.first().copied().unwrap_or("main")
+                    ),
+                )),
+            },
+        }
+    }
+
+    fn class(
+        &self,
+        name: String,
+        t: &TrafficSpec,
+        zones: &[ZoneRef],
+        p: &FieldPath,
+    ) -> Result<TrafficClass, ScenarioError> {
+        let zone = self.zone_for(t.zone.as_deref(), zones, p)?;
+        let arrivals = match (t.rate, t.users) {
+            (Some(_), Some(_)) => {
+                // Point at the one a --set added, if any.
+                let culprit = if self.loc.is_overridden(&p.key("rate")) {
+                    "rate"
+                } else {
+                    "users"
+                };
+                return Err(self.err_key(
+                    &p.key(culprit),
+                    "a class has either `rate` (open arrivals, requests per second) or `users` (a closed population with think time), not both",
+                ));
+            }
+            (None, None) => {
+                return Err(self.err_key(
+                    p,
+                    "needs its arrivals: rate = N (requests per second), or users = N with think = \"exp(10s)\"",
+                ));
+            }
+            (Some(rate), None) => {
+                if t.think.is_some() {
+                    return Err(self.err_key(
+                        &p.key("think"),
+                        "`think` goes with `users` (a closed population); with `rate` the arrivals are open (Poisson)",
+                    ));
+                }
+                Arrivals::Open {
+                    rate: self.positive(rate, &p.key("rate"))?,
+                    profile: t
+                        .profile
+                        .as_deref()
+                        .map(|v| self.profile(v, &p.key("profile")))
+                        .transpose()?,
+                }
+            }
+            (None, Some(users)) => {
+                if t.profile.is_some() {
+                    return Err(self.err_key(
+                        &p.key("profile"),
+                        "`profile` multiplies `rate` hour by hour; a closed population (`users`) has no rate to multiply",
+                    ));
+                }
+                let users = self.count(users, &p.key("users"), 1)?;
+                let think = match &t.think {
+                    Some(d) => self.time_dist(d, &p.key("think"))?,
+                    None => {
+                        return Err(self.err_key(
+                            &p.key("users"),
+                            "a closed population needs its think time too: add think = \"exp(10s)\" (the time a user waits between an answer and the next request)",
+                        ));
+                    }
+                };
+                Arrivals::Closed { users, think }
+            }
+        };
+        Ok(TrafficClass {
+            name,
+            zone,
+            arrivals,
+            network: self.time_dist_or(t.network.as_ref(), defaults::NETWORK, &p.key("network"))?,
+            cpu: self.time_dist(&t.cpu, &p.key("cpu"))?,
+            db_calls: self.count_dist_or(
+                t.db_calls.as_ref(),
+                defaults::CLASS_DB_CALLS,
+                &p.key("db_calls"),
+            )?,
+            db_time: self.time_dist_or(t.db_time.as_ref(), defaults::DB_TIME, &p.key("db_time"))?,
+            timeout: match &t.timeout {
+                Some(d) => self.positive_duration(d, &p.key("timeout"))?,
+                None => defaults::TIMEOUT,
+            },
+            slos: match &t.slo {
+                Some(s) => self.slos(s, &p.key("slo"))?,
+                None => Vec::new(),
+            },
+        })
+    }
+
+    fn profile(&self, values: &[Number], path: &FieldPath) -> Result<[f64; 24], ScenarioError> {
+        let mut out = [0.0; 24];
+        if values.len() != out.len() {
+            return Err(self.err(
+                path,
+                format!(
+                    "needs exactly 24 numbers, one multiplier of `rate` per hour of the day (0 to 23), got {}",
+                    values.len()
+                ),
+            ));
+        }
+        for (i, (slot, v)) in out.iter_mut().zip(values).enumerate() {
+            if !(v.0.is_finite() && v.0 >= 0.0) {
+                return Err(self.err(
+                    &path.index(i),
+                    format!("must be zero or a positive number, got {}", v.0),
+                ));
+            }
+            *slot = v.0;
+        }
+        if out.iter().all(|m| *m == 0.0) {
+            return Err(self.err(
+                path,
+                "is zero in every hour; at least one multiplier must be positive",
+            ));
+        }
+        Ok(out)
+    }
+
+    fn slos(&self, s: &SloSpec, path: &FieldPath) -> Result<Vec<Slo>, ScenarioError> {
+        let mut out = Vec::new();
+        if let Some(d) = &s.p95 {
+            out.push(Slo::P95(self.positive_duration(d, &path.key("p95"))?));
+        }
+        if let Some(d) = &s.p99 {
+            out.push(Slo::P99(self.positive_duration(d, &path.key("p99"))?));
+        }
+        if let Some(d) = &s.mean {
+            out.push(Slo::Mean(self.positive_duration(d, &path.key("mean"))?));
+        }
+        Ok(out)
+    }
+
+    fn timer(
+        &self,
+        name: String,
+        t: &TimerSpec,
+        zones: &[ZoneRef],
+        p: &FieldPath,
+    ) -> Result<Timer, ScenarioError> {
+        Ok(Timer {
+            name,
+            zone: self.zone_for(t.zone.as_deref(), zones, p)?,
+            period: self.positive_duration(&t.period, &p.key("period"))?,
+            cpu: self.time_dist(&t.cpu, &p.key("cpu"))?,
+            db_calls: self.count_dist_or(
+                t.db_calls.as_ref(),
+                defaults::TIMER_DB_CALLS,
+                &p.key("db_calls"),
+            )?,
+            db_time: self.time_dist_or(t.db_time.as_ref(), defaults::DB_TIME, &p.key("db_time"))?,
+        })
+    }
+
+    fn development(
+        &self,
+        environment: usize,
+        first_front_end: usize,
+        d: &DevelopmentSpec,
+        p: &FieldPath,
+    ) -> Result<Development, ScenarioError> {
+        let developers = self.count(d.developers, &p.key("developers"), 0)?;
+        let dedicated = match d.controller {
+            Some(ControllerSpec::Dedicated) => true,
+            Some(ControllerSpec::CoLocated) => false,
+            None => developers >= defaults::DEDICATED_CONTROLLER_FROM,
+        };
+        let controller = if dedicated {
+            Controller::Dedicated {
+                cores: self.count(
+                    d.controller_cores
+                        .unwrap_or(Count(defaults::CONTROLLER_CORES)),
+                    &p.key("controller_cores"),
+                    1,
+                )?,
+            }
+        } else {
+            if d.controller_cores.is_some() {
+                return Err(self.err_key(
+                    &p.key("controller_cores"),
+                    "a co-located Deployment Controller compiles on the environment's first front-end and uses its cores; `controller_cores` needs controller = \"dedicated\"",
+                ));
+            }
+            Controller::CoLocated {
+                front_end: first_front_end,
+            }
+        };
+        Ok(Development {
+            environment,
+            developers,
+            publishes_per_hour: match d.publishes_per_hour {
+                Some(n) => self.positive(n, &p.key("publishes_per_hour"))?,
+                None => defaults::PUBLISHES_PER_HOUR,
+            },
+            upload: self.time_dist_or(d.upload.as_ref(), defaults::UPLOAD, &p.key("upload"))?,
+            compile: self.time_dist_or(d.compile.as_ref(), defaults::COMPILE, &p.key("compile"))?,
+            deploy_per_front_end: self.time_dist_or(
+                d.deploy_per_front_end.as_ref(),
+                defaults::DEPLOY,
+                &p.key("deploy_per_front_end"),
+            )?,
+            controller,
+        })
+    }
+
+    /// What a failure takes down: `front_end = "..."` or `database = "..."`.
+    fn target(
+        &self,
+        front_end: Option<&str>,
+        database: Option<&str>,
+        p: &FieldPath,
+    ) -> Result<FailureTarget, ScenarioError> {
+        match (front_end, database) {
+            (Some(_), Some(_)) => Err(self.err_key(
+                &p.key("database"),
+                "a failure takes down either a front-end or a database, not both; split it into two entries",
+            )),
+            (None, None) => Err(self.err_key(
+                p,
+                format!(
+                    "needs a target: front_end = \"{}\" or database = \"{}\"",
+                    self.front_ends.get(1).or(self.front_ends.first()).map_or("main.2", |f| f.name.as_str()),
+                    self.databases.first().map_or("NAME", |d| d.name.as_str())
+                ),
+            )),
+            (Some(name), None) => self
+                .front_end_names
+                .get(name)
+                .map(|i| FailureTarget::FrontEnd(*i))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = self.front_ends.iter().map(|f| f.name.as_str()).collect();
+                    let form = if self.multi {
+                        "ENVIRONMENT.ZONE.N"
+                    } else {
+                        "ZONE.N"
+                    };
+                    self.err(
+                        &p.key("front_end"),
+                        format!(
+                            "no front-end `{name}`{}; front-ends are named {form}, numbered from 1: {}",
+                            hint(name, names.iter().copied()),
+                            short_list(&names)
+                        ),
+                    )
+                }),
+            (None, Some(name)) => {
+                if !self.multi
+                    && name == "primary"
+                    && let Some(env) = self.environments.first()
+                {
+                    return Ok(FailureTarget::DatabasePrimary(env.database));
+                }
+                self.database_names
+                    .get(name)
+                    .map(|i| FailureTarget::DatabasePrimary(*i))
+                    .ok_or_else(|| {
+                        let mut names: Vec<&str> =
+                            self.databases.iter().map(|d| d.name.as_str()).collect();
+                        if !self.multi {
+                            names.push("primary");
+                        }
+                        self.err(
+                            &p.key("database"),
+                            format!(
+                                "no database instance `{name}`{}; instances: {}",
+                                hint(name, names.iter().copied()),
+                                names.join(", ")
+                            ),
+                        )
+                    })
+            }
+        }
+    }
+
+    // ---- values ----
+
+    fn err(&self, path: &FieldPath, message: impl Into<String>) -> ScenarioError {
+        self.loc.error(path, At::Value, message)
+    }
+
+    fn err_key(&self, path: &FieldPath, message: impl Into<String>) -> ScenarioError {
+        self.loc.error(path, At::Key, message)
+    }
+
+    /// Map entries in the order they appear in the text (entries added by
+    /// `--set` last, by name).
+    fn ordered<T>(&self, map: BTreeMap<String, T>, base: &FieldPath) -> Vec<(String, T)> {
+        let mut entries: Vec<(String, T)> = map.into_iter().collect();
+        entries.sort_by_key(|(name, _)| {
+            (
+                self.loc.key_offset(&base.key(name)).unwrap_or(usize::MAX),
+                name.clone(),
+            )
+        });
+        entries
+    }
+
+    /// Names become parts of front-end names and `--set` paths.
+    fn check_name(&self, name: &str, path: &FieldPath, what: &str) -> Result<(), ScenarioError> {
+        if !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            Ok(())
+        } else {
+            Err(self.err_key(
+                path,
+                format!(
+                    "{name:?} cannot name {what}: use letters, digits, '_' and '-' only (names become parts of front-end names and --set paths)"
+                ),
+            ))
+        }
+    }
+
+    fn count(&self, c: Count, path: &FieldPath, min: i64) -> Result<u32, ScenarioError> {
+        if c.0 < min {
+            let what = if min == 0 {
+                "zero or a positive whole number".to_owned()
+            } else {
+                format!("a whole number of at least {min}")
+            };
+            return Err(self.err(path, format!("must be {what}, got {}", c.0)));
+        }
+        u32::try_from(c.0)
+            .map_err(|_| self.err(path, format!("{} is too large (at most {})", c.0, u32::MAX)))
+    }
+
+    fn positive(&self, n: Number, path: &FieldPath) -> Result<f64, ScenarioError> {
+        if n.0.is_finite() && n.0 > 0.0 {
+            Ok(n.0)
+        } else {
+            Err(self.err(path, format!("must be a positive number, got {}", n.0)))
+        }
+    }
+
+    fn duration(&self, d: &DurationText, path: &FieldPath) -> Result<f64, ScenarioError> {
+        match &d.0 {
+            Raw::Text(s) => dist::parse_duration(s).map_err(|e| self.err(path, e.to_string())),
+            Raw::Number(n) if n.is_finite() => Err(self.err(
+                path,
+                format!(
+                    "a duration needs a unit: write it as text, such as \"{n}s\" or \"{n}ms\" (units: us, ms, s, m, h, d)"
+                ),
+            )),
+            Raw::Number(_) => Err(self.err(
+                path,
+                "expected a duration as text, such as \"500ms\", \"30s\", \"5m\" or \"1h\"",
+            )),
+        }
+    }
+
+    fn positive_duration(&self, d: &DurationText, path: &FieldPath) -> Result<f64, ScenarioError> {
+        let v = self.duration(d, path)?;
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(self.err(path, "must be longer than zero"))
+        }
+    }
+
+    fn time_dist(&self, d: &DistText, path: &FieldPath) -> Result<Dist, ScenarioError> {
+        match &d.0 {
+            Raw::Text(s) => Dist::parse(s).map_err(|e| self.err(path, e.to_string())),
+            Raw::Number(n) => Err(self.err(
+                path,
+                format!(
+                    "a time distribution needs text with a unit, such as \"const({n}ms)\", \"exp({n}ms)\" or \"lognormal(mean={n}ms, cv=1)\""
+                ),
+            )),
+        }
+    }
+
+    fn time_dist_or(
+        &self,
+        d: Option<&DistText>,
+        default: &str,
+        path: &FieldPath,
+    ) -> Result<Dist, ScenarioError> {
+        match d {
+            Some(d) => self.time_dist(d, path),
+            None => Dist::parse(default).map_err(|e| self.internal_default(default, &e)),
+        }
+    }
+
+    fn count_dist_or(
+        &self,
+        d: Option<&DistText>,
+        default: &str,
+        path: &FieldPath,
+    ) -> Result<Dist, ScenarioError> {
+        match d.map(|d| &d.0) {
+            Some(Raw::Text(s)) => {
+                Dist::parse_unitless(s).map_err(|e| self.err(path, e.to_string()))
+            }
+            Some(Raw::Number(n)) => {
+                if !(n.is_finite() && *n >= 0.0) {
+                    return Err(
+                        self.err(path, format!("must be zero or a positive number, got {n}"))
+                    );
+                }
+                Dist::parse_unitless(&format!("const({n})"))
+                    .map_err(|e| self.err(path, e.to_string()))
+            }
+            None => Dist::parse_unitless(default).map_err(|e| self.internal_default(default, &e)),
+        }
+    }
+
+    fn internal_default(&self, text: &str, e: &dist::DistError) -> ScenarioError {
+        ScenarioError::Internal {
+            name: self.loc.name().to_owned(),
+            message: format!("built-in default {text:?} does not parse: {e}"),
+        }
+    }
+}
+
+fn cpu(c: Option<CpuSpec>) -> CpuDiscipline {
+    match c {
+        Some(CpuSpec::Fcfs) => CpuDiscipline::Fcfs,
+        Some(CpuSpec::Ps) | None => CpuDiscipline::ProcessorSharing,
+    }
+}
+
+fn policy(p: PolicySpec) -> Balancer {
+    match p {
+        PolicySpec::RoundRobin => Balancer::RoundRobin,
+        PolicySpec::LeastConnections => Balancer::LeastConnections,
+        PolicySpec::Random => Balancer::Random,
+        PolicySpec::PowerOfTwo => Balancer::PowerOfTwoChoices,
+    }
+}
+
+fn hint<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> String {
+    suggest(word, candidates)
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default()
+}
+
+fn sorted_list(names: &[&str]) -> String {
+    let mut v = names.to_vec();
+    v.sort_unstable();
+    v.join(", ")
+}
+
+/// A list of names, cut after a dozen.
+fn short_list(names: &[&str]) -> String {
+    const SHOWN: usize = 12;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!("{}, … ({} in all)", names[..SHOWN].join(", "), names.len())
+    }
+}

@@ -1,0 +1,348 @@
+//! The command line as users meet it: each preset runs by name and from
+//! its file, CSV output has the contract's columns, and every kind of bad
+//! input gets a clear message and exit status 2 — never a panic.
+
+use std::path::Path;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+/// Short runs: the point here is the command line, not the statistics.
+const QUICK: [&str; 6] = ["--replications", "2", "--duration", "2m", "--warmup", "30s"];
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn o11sim(args: &[&str]) -> Out {
+    let out = cargo_bin_cmd!("o11sim").args(args).output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn run_quick(extra: &[&str]) -> Out {
+    let mut args = vec!["run"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&QUICK);
+    o11sim(&args)
+}
+
+/// Asserts exit status 2, no panic, and that stderr mentions every needle.
+fn rejected(out: &Out, needles: &[&str]) {
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    for n in needles {
+        assert!(
+            out.stderr.contains(n),
+            "stderr lacks {n:?}:\n{}",
+            out.stderr
+        );
+    }
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("o11sim-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn default_run_is_the_production_example() {
+    let out = run_quick(&[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("o11sim run example2"), "{}", out.stdout);
+    for needle in ["portal", "p95 (ms)", "main.1.cpu", "utilization", "±"] {
+        assert!(
+            out.stdout.contains(needle),
+            "missing {needle}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn every_preset_runs_by_name_alias_and_file() {
+    for (name, alias, file) in [
+        ("example1", "nonprod", "scenarios/example1-nonprod.toml"),
+        (
+            "example2",
+            "production",
+            "scenarios/example2-production.toml",
+        ),
+        ("example3", "lifetime", "scenarios/example3-lifetime.toml"),
+        ("example4", "zones", "scenarios/example4-zones.toml"),
+    ] {
+        for spec in [name, alias, file] {
+            let out = run_quick(&[spec]);
+            assert_eq!(out.code, 0, "{spec}: {}", out.stderr);
+            assert!(
+                out.stdout.contains("throughput (req/s)"),
+                "{spec}: {}",
+                out.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn development_preset_reports_publish_lead_time() {
+    let out = o11sim(&["run", "example1", "--replications", "2", "--duration", "2h"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("publish: lead time p50"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("deployment_controller"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn csv_files_have_the_contract_columns_and_one_row_per_class() {
+    let dir = temp_dir("csv");
+    let csv = dir.join("out.csv");
+    let out = run_quick(&["--csv", csv.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let header = text.lines().next().unwrap();
+    for col in [
+        "variant",
+        "class",
+        "replications",
+        "throughput_rps",
+        "mean_ms",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "p95_ci_low_ms",
+        "p95_ci_high_ms",
+        "error_rate",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == col),
+            "missing {col} in {header}"
+        );
+    }
+    assert!(text.lines().any(|l| l.contains(",portal,")), "{text}");
+    let res = std::fs::read_to_string(dir.join("out-resources.csv")).unwrap();
+    assert!(res.starts_with(
+        "variant,resource,utilization,utilization_ci_low,utilization_ci_high,mean_queue"
+    ));
+    assert!(res.contains("main.1.cpu"));
+    // Nothing else left in the directory (no temporary files).
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}
+
+#[test]
+fn same_seed_same_csv_bytes_with_one_or_two_threads() {
+    let dir = temp_dir("threads");
+    let mut bytes = Vec::new();
+    for threads in ["1", "2"] {
+        let csv = dir.join(format!("t{threads}.csv"));
+        let out = run_quick(&[
+            "--threads",
+            threads,
+            "--seed",
+            "7",
+            "--csv",
+            csv.to_str().unwrap(),
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        bytes.push((
+            std::fs::read(&csv).unwrap(),
+            std::fs::read(dir.join(format!("t{threads}-resources.csv"))).unwrap(),
+        ));
+    }
+    assert_eq!(bytes[0], bytes[1]);
+}
+
+#[test]
+fn set_overrides_change_the_model() {
+    let out = run_quick(&["--set", "front_ends=5"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("main.5.cpu"), "{}", out.stdout);
+    assert!(!out.stdout.contains("main.6.cpu"));
+}
+
+#[test]
+fn missing_output_directory_is_refused_before_simulating() {
+    let out = run_quick(&["--csv", "/nonexistent-o11sim/out.csv"]);
+    rejected(&out, &["/nonexistent-o11sim", "does not exist"]);
+    assert!(
+        out.stdout.is_empty(),
+        "nothing should have run: {}",
+        out.stdout
+    );
+}
+
+const GOOD: &str = r#"
+front_ends = 2
+
+[simulation]
+duration = "2m"
+warmup = "10s"
+replications = 2
+
+[traffic.web]
+rate = 50
+cpu = "exp(10ms)"
+"#;
+
+#[test]
+fn a_minimal_scenario_file_runs() {
+    let dir = temp_dir("good");
+    let f = write(&dir, "good.toml", GOOD);
+    let out = o11sim(&["run", &f]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("web"));
+}
+
+#[test]
+fn bad_scenarios_are_refused_with_position_field_and_what_is_allowed() {
+    let dir = temp_dir("bad");
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "unknown-field.toml",
+            GOOD.replace("rate = 50", "rate = 50\nspeed = 3"),
+            vec!["unknown-field.toml:", "speed", "allowed"],
+        ),
+        (
+            "wrong-type.toml",
+            GOOD.replace("front_ends = 2", "front_ends = \"two\""),
+            vec!["wrong-type.toml:", "front_ends"],
+        ),
+        (
+            "zero.toml",
+            GOOD.replace("front_ends = 2", "front_ends = 0"),
+            vec!["zero.toml:", "front_ends"],
+        ),
+        (
+            "negative-rate.toml",
+            GOOD.replace("rate = 50", "rate = -5"),
+            vec!["negative-rate.toml:", "rate"],
+        ),
+        (
+            "unknown-zone.toml",
+            GOOD.replace("rate = 50", "rate = 50\nzone = \"dmz\""),
+            vec!["unknown-zone.toml:", "dmz"],
+        ),
+        (
+            "bad-dist.toml",
+            GOOD.replace("exp(10ms)", "expo(10ms)"),
+            vec!["bad-dist.toml:", "cpu", "expo(10ms)", "exp(40ms)"],
+        ),
+        (
+            "bad-duration.toml",
+            GOOD.replace("duration = \"2m\"", "duration = \"2 parsecs\""),
+            vec!["bad-duration.toml:", "duration", "parsecs"],
+        ),
+        (
+            "bad-slo.toml",
+            GOOD.replace("rate = 50", "rate = 50\nslo = { p90 = \"1s\" }"),
+            vec!["bad-slo.toml:", "p90"],
+        ),
+        ("empty.toml", String::new(), vec!["empty.toml"]),
+    ];
+    for (name, text, needles) in cases {
+        let f = write(&dir, name, &text);
+        let out = o11sim(&["run", &f]);
+        rejected(&out, &needles);
+    }
+}
+
+#[test]
+fn unreadable_inputs_are_refused_clearly() {
+    let dir = temp_dir("unreadable");
+    rejected(
+        &o11sim(&["run", "/nonexistent/s.toml"]),
+        &["/nonexistent/s.toml"],
+    );
+    rejected(&o11sim(&["run", dir.to_str().unwrap()]), &["directory"]);
+    let p = dir.join("latin1.toml");
+    std::fs::write(&p, b"[simulation]\nduration = \"2m\xe9\"\n").unwrap();
+    rejected(
+        &o11sim(&["run", p.to_str().unwrap()]),
+        &["latin1.toml", "UTF-8"],
+    );
+}
+
+#[test]
+fn bad_options_are_refused() {
+    rejected(
+        &run_quick(&["--set", "no_such.key=3"]),
+        &["--set", "no_such"],
+    );
+    rejected(&run_quick(&["--set", "front_ends"]), &["--set"]);
+    rejected(&run_quick(&["--set", "front_ends=-1"]), &["front_ends"]);
+    rejected(
+        &o11sim(&["run", "--duration", "soon"]),
+        &["--duration", "soon"],
+    );
+    rejected(
+        &o11sim(&["run", "--replications", "0"]),
+        &["--replications"],
+    );
+    rejected(&o11sim(&["run", "--frobnicate"]), &["--frobnicate"]);
+    rejected(&o11sim(&["bench", "nosuchcase"]), &["nosuchcase", "mmc"]);
+    rejected(&o11sim(&["validate", "--customers", "5"]), &["--customers"]);
+    rejected(&o11sim(&["init", "example9"]), &["example9", "example1"]);
+}
+
+#[test]
+fn presets_are_listed_and_init_writes_an_editable_copy() {
+    let out = o11sim(&["presets"]);
+    assert_eq!(out.code, 0);
+    for p in ["example1", "example2", "example3", "example4", "production"] {
+        assert!(out.stdout.contains(p), "{}", out.stdout);
+    }
+    let dir = temp_dir("init");
+    let f = dir.join("mine.toml");
+    let out = o11sim(&["init", "prod", f.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let written = std::fs::read_to_string(&f).unwrap();
+    assert_eq!(
+        written,
+        std::fs::read_to_string("scenarios/example2-production.toml").unwrap()
+    );
+    rejected(
+        &o11sim(&["init", "prod", f.to_str().unwrap()]),
+        &["exists", "--force"],
+    );
+    assert_eq!(
+        o11sim(&["init", "prod", f.to_str().unwrap(), "--force"]).code,
+        0
+    );
+    let out = o11sim(&[
+        "run",
+        f.to_str().unwrap(),
+        "--replications",
+        "1",
+        "--duration",
+        "1m",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("n/a"),
+        "one replication shows n/a CIs: {}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("NaN"), "{}", out.stdout);
+}

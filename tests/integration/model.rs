@@ -1,0 +1,420 @@
+//! The OutSystems model against exact results and the behaviours a capacity
+//! planner relies on: queueing formulas where they apply, conservation of
+//! requests, failures and failovers confined to their windows, zone
+//! isolation, and the Deployment Controller's effect on a shared box.
+
+use o11sim::analytic;
+use o11sim::dist::Dist;
+use o11sim::engine::StreamSeeds;
+use o11sim::experiment::replicate;
+use o11sim::model::sim::{RunResult, simulate};
+use o11sim::model::*;
+use o11sim::stats::Estimate;
+
+fn d(text: &str) -> Dist {
+    Dist::parse(text).unwrap()
+}
+
+fn count(text: &str) -> Dist {
+    Dist::parse_unitless(text).unwrap()
+}
+
+fn front_end(name: &str, zone: usize, cores: f64, cpu: CpuDiscipline) -> FrontEnd {
+    FrontEnd {
+        name: name.into(),
+        zone,
+        cores,
+        cpu,
+        iis_workers: 10_000,
+        iis_queue: 100_000,
+        db_pool: 100,
+        connect_timeout: 15.0,
+        timer_slots: 3,
+    }
+}
+
+fn class(name: &str, zone: usize, rate: f64, cpu: &str, calls: &str) -> TrafficClass {
+    TrafficClass {
+        name: name.into(),
+        zone,
+        arrivals: Arrivals::Open {
+            rate,
+            profile: None,
+        },
+        network: d("const(0s)"),
+        cpu: d(cpu),
+        db_calls: count(calls),
+        db_time: d("exp(2ms)"),
+        timeout: 1e6,
+        slos: vec![],
+    }
+}
+
+fn zone(name: &str, environment: usize) -> Zone {
+    Zone {
+        name: name.into(),
+        environment,
+        balancer: Balancer::RoundRobin,
+        extra_network: None,
+        health_interval: 5.0,
+        health_failures: 2,
+    }
+}
+
+/// One environment, one zone with `n` front-ends, one database.
+fn installation(n: usize, cores: f64, cpu: CpuDiscipline, classes: Vec<TrafficClass>) -> Model {
+    Model {
+        duration: 2_000.0,
+        warmup: 100.0,
+        databases: vec![Database {
+            name: "sql".into(),
+            cores: 4.0,
+            cpu: CpuDiscipline::ProcessorSharing,
+            nodes: 2,
+            failover_duration: 30.0,
+            query_timeout: 30.0,
+            on_failover: FailoverPolicy::Fail,
+        }],
+        environments: vec![Environment {
+            name: "production".into(),
+            kind: EnvironmentKind::Production,
+            database: 0,
+        }],
+        zones: vec![zone("main", 0)],
+        front_ends: (0..n)
+            .map(|i| front_end(&format!("main.{}", i + 1), 0, cores, cpu))
+            .collect(),
+        classes,
+        timers: vec![],
+        development: vec![],
+        failures: vec![],
+        random_failures: vec![],
+    }
+}
+
+fn run(model: &Model, reps: usize, seed: u64) -> Vec<RunResult> {
+    model.check().expect("test model is valid");
+    replicate(reps, seed, |s| simulate(model, s))
+}
+
+fn estimate(results: &[RunResult], f: impl Fn(&RunResult) -> f64) -> Estimate {
+    Estimate::from_values(&results.iter().map(f).collect::<Vec<_>>())
+}
+
+#[test]
+fn one_front_end_with_fcfs_cpu_is_an_mmc_queue() {
+    // 4 cores FCFS, exponential CPU of 12 ms, no database: M/M/4.
+    let rate = 4.0 * 0.75 / 0.012;
+    let model = installation(
+        1,
+        4.0,
+        CpuDiscipline::Fcfs,
+        vec![class("web", 0, rate, "exp(12ms)", "const(0)")],
+    );
+    let results = run(&model, 30, 11);
+    let e = estimate(&results, |r| r.classes[0].response.mean());
+    let exact = analytic::mmc(rate, 0.012, 4).unwrap().mean_response;
+    assert!(e.covers_99(exact), "M/M/4: exact {exact}, simulated {e:?}");
+    let u = estimate(&results, |r| r.resources[0].utilization);
+    assert!(u.covers_99(0.75), "utilization {u:?}");
+}
+
+#[test]
+fn one_core_processor_sharing_matches_mg1_ps_with_lognormal_cpu() {
+    let rate = 0.7 / 0.012;
+    let model = installation(
+        1,
+        1.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class(
+            "web",
+            0,
+            rate,
+            "lognormal(mean=12ms, cv=2)",
+            "const(0)",
+        )],
+    );
+    let results = run(&model, 30, 12);
+    let e = estimate(&results, |r| r.classes[0].response.mean());
+    let exact = analytic::mg1_ps_response(rate, 0.012).unwrap();
+    assert!(
+        e.covers_99(exact),
+        "M/G/1-PS: exact {exact}, simulated {e:?}"
+    );
+    assert!(
+        e.half_99.unwrap() < 0.05 * exact,
+        "interval too wide: {e:?}"
+    );
+}
+
+fn conservation_holds(r: &RunResult) {
+    for c in &r.classes {
+        assert_eq!(
+            c.total_arrivals,
+            c.total_outcomes.finished() + c.in_flight_at_end,
+            "class {}: {:?}, in flight {}",
+            c.name,
+            c.total_outcomes,
+            c.in_flight_at_end
+        );
+    }
+}
+
+#[test]
+fn every_request_is_accounted_for_even_with_failures_and_overload() {
+    let mut model = installation(
+        3,
+        2.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![
+            class("portal", 0, 400.0, "exp(12ms)", "const(2)"),
+            class("backoffice", 0, 30.0, "exp(30ms)", "uniform(0,6)"),
+        ],
+    );
+    // Small IIS queue and pool so that rejections and connect timeouts occur.
+    for f in &mut model.front_ends {
+        f.iis_workers = 24;
+        f.iis_queue = 20;
+        f.db_pool = 8;
+        f.connect_timeout = 0.05;
+    }
+    model.classes.push(TrafficClass {
+        arrivals: Arrivals::Closed {
+            users: 50,
+            think: d("exp(2s)"),
+        },
+        timeout: 0.2,
+        ..class("users", 0, 1.0, "exp(20ms)", "const(3)")
+    });
+    model.timers.push(Timer {
+        name: "cleanup".into(),
+        zone: 0,
+        period: 60.0,
+        cpu: d("exp(2s)"),
+        db_calls: count("const(20)"),
+        db_time: d("exp(5ms)"),
+    });
+    model.failures.push(ScheduledFailure {
+        at: 500.0,
+        duration: 60.0,
+        target: FailureTarget::FrontEnd(1),
+    });
+    model.failures.push(ScheduledFailure {
+        at: 1_000.0,
+        duration: 20.0,
+        target: FailureTarget::DatabasePrimary(0),
+    });
+    for seed in 0..3 {
+        let r = simulate(&model, StreamSeeds::new(seed, 0));
+        conservation_holds(&r);
+        let all: u64 = r.classes.iter().map(|c| c.total_outcomes.failed).sum();
+        let rejected: u64 = r.classes.iter().map(|c| c.total_outcomes.rejected).sum();
+        let timed_out: u64 = r.classes.iter().map(|c| c.total_outcomes.timed_out).sum();
+        assert!(all > 0 && rejected > 0 && timed_out > 0, "{:?}", r.classes);
+    }
+}
+
+fn failed(r: &RunResult) -> u64 {
+    r.classes[0].total_outcomes.failed
+}
+
+#[test]
+fn a_lost_front_end_fails_requests_only_until_the_health_checks_notice() {
+    let rate = 300.0;
+    let base = installation(
+        3,
+        4.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class("portal", 0, rate, "exp(10ms)", "const(1)")],
+    );
+    // No failure: nothing fails.
+    let healthy = simulate(&base, StreamSeeds::new(3, 0));
+    assert_eq!(failed(&healthy), 0);
+
+    // Front-end 2 dies at t=600 for 10 minutes; checks every 5 s, 2 failures:
+    // the balancer keeps sending it a third of the traffic for 10 s.
+    let mut model = base.clone();
+    model.failures.push(ScheduledFailure {
+        at: 600.0,
+        duration: 600.0,
+        target: FailureTarget::FrontEnd(1),
+    });
+    let results = run(&model, 10, 3);
+    let detect = 10.0;
+    let expected = rate / 3.0 * detect; // plus the few in flight at t=600
+    let e = estimate(&results, |r| failed(r) as f64);
+    assert!(
+        e.mean > 0.9 * expected && e.mean < 1.1 * expected + 10.0,
+        "failed requests {e:?}, expected about {expected}"
+    );
+    // Doubling the detection time doubles the failures.
+    let mut slow = model.clone();
+    slow.zones[0].health_failures = 4;
+    let e2 = estimate(&run(&slow, 10, 3), |r| failed(r) as f64);
+    assert!(
+        e2.mean > 1.8 * e.mean && e2.mean < 2.2 * e.mean,
+        "{e2:?} vs {e:?}"
+    );
+    // The survivors absorb the load: for the 600 s of the 2,000 s measured
+    // they carry half as much again, so their mean utilization rises by
+    // about 15 %; the dead one loses 30 %.
+    let util = |r: &RunResult, i: usize| r.resources[3 * i].utilization;
+    let before = util(&healthy, 0);
+    let r = &results[0];
+    assert!(util(r, 0) > before * 1.1, "{} vs {before}", util(r, 0));
+    assert!(util(r, 1) < before * 0.8, "{} vs {before}", util(r, 1));
+}
+
+#[test]
+fn a_database_failover_fails_calls_only_during_the_failover() {
+    let rate = 200.0;
+    let mut model = installation(
+        2,
+        4.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class("portal", 0, rate, "exp(10ms)", "const(1)")],
+    );
+    model.failures.push(ScheduledFailure {
+        at: 800.0,
+        duration: 20.0,
+        target: FailureTarget::DatabasePrimary(0),
+    });
+    let results = run(&model, 10, 4);
+    let e = estimate(&results, |r| failed(r) as f64);
+    let expected = rate * 20.0;
+    assert!(
+        e.mean > 0.95 * expected && e.mean < 1.05 * expected + 10.0,
+        "failed {e:?}, expected about {expected}"
+    );
+    // With the wait policy, only the calls in the database when it failed
+    // (their connections broke) fail; the rest wait, so the tail grows.
+    // (With the default 15 s connect timeout, requests queued behind the
+    // 100 waiting connections per front-end would time out instead.)
+    model.databases[0].on_failover = FailoverPolicy::Wait;
+    for f in &mut model.front_ends {
+        f.connect_timeout = 60.0;
+    }
+    let waiting = run(&model, 10, 4);
+    let w = estimate(&waiting, |r| failed(r) as f64);
+    assert!(w.mean < 20.0, "wait policy failures {w:?}");
+    let p999 = |rs: &[RunResult]| estimate(rs, |r| r.classes[0].hist.quantile(0.999)).mean;
+    assert!(p999(&waiting) > 1.0, "waiting calls should take seconds");
+    for r in waiting.iter().chain(&results) {
+        conservation_holds(r);
+    }
+}
+
+fn zoned(public_rate: f64) -> Model {
+    let mut m = installation(
+        1,
+        4.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![
+            class("public", 0, public_rate, "exp(10ms)", "const(2)"),
+            class("internal", 1, 100.0, "exp(10ms)", "const(2)"),
+        ],
+    );
+    m.zones.push(zone("internal", 0));
+    m.front_ends = vec![
+        front_end("public.1", 0, 4.0, CpuDiscipline::ProcessorSharing),
+        front_end("public.2", 0, 4.0, CpuDiscipline::ProcessorSharing),
+        front_end("internal.1", 1, 4.0, CpuDiscipline::ProcessorSharing),
+    ];
+    m.duration = 1_000.0;
+    m
+}
+
+#[test]
+fn a_public_spike_reaches_internal_users_only_through_the_shared_database() {
+    let quiet = run(&zoned(100.0), 10, 5);
+    let spike = run(&zoned(400.0), 10, 5);
+    let internal_cpu = |rs: &[RunResult]| estimate(rs, |r| r.resources[6].utilization);
+    let db = |rs: &[RunResult]| estimate(rs, |r| r.resources[9].utilization);
+    assert_eq!(quiet[0].resources[6].name, "internal.1.cpu");
+    assert_eq!(quiet[0].resources[9].name, "sql.cpu");
+    let (a, b) = (internal_cpu(&quiet), internal_cpu(&spike));
+    assert!(
+        (a.mean - b.mean).abs() < 0.01 * a.mean,
+        "internal front-end utilization moved: {a:?} -> {b:?}"
+    );
+    let (da, db_) = (db(&quiet), db(&spike));
+    assert!(db_.mean > 2.0 * da.mean, "database {da:?} -> {db_:?}");
+}
+
+fn development(controller: Controller) -> Model {
+    let mut m = installation(
+        1,
+        2.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class("dev-tests", 0, 40.0, "exp(12ms)", "const(1)")],
+    );
+    m.environments[0].kind = EnvironmentKind::Development;
+    m.development.push(Development {
+        environment: 0,
+        developers: 16,
+        publishes_per_hour: 4.0,
+        upload: d("exp(5s)"),
+        compile: d("lognormal(mean=60s, cv=0.5)"),
+        deploy_per_front_end: d("exp(5s)"),
+        controller,
+    });
+    m.duration = 3_600.0;
+    m
+}
+
+#[test]
+fn a_co_located_controller_slows_the_front_end_and_a_dedicated_one_does_not() {
+    let mut none = development(Controller::Dedicated { cores: 4 });
+    none.development.clear();
+    let p95 = |rs: &[RunResult]| estimate(rs, |r| r.classes[0].hist.quantile(0.95));
+    let base = p95(&run(&none, 10, 6));
+    let dedicated_runs = run(&development(Controller::Dedicated { cores: 4 }), 10, 6);
+    let dedicated = p95(&dedicated_runs);
+    let shared = p95(&run(
+        &development(Controller::CoLocated { front_end: 0 }),
+        10,
+        6,
+    ));
+    assert!(
+        (dedicated.mean - base.mean).abs() < 0.02 * base.mean,
+        "dedicated {dedicated:?} vs none {base:?}"
+    );
+    assert!(
+        shared.mean > 1.3 * base.mean,
+        "co-located {shared:?} vs none {base:?}"
+    );
+    // Publishes complete and are reported as class `publish`.
+    let r = &dedicated_runs[0];
+    let publish = r.classes.iter().find(|c| c.name == "publish").unwrap();
+    assert!(publish.outcomes.ok > 30, "{:?}", publish.outcomes);
+    assert!(publish.response.mean() > 60.0);
+}
+
+#[test]
+fn same_model_same_seed_same_numbers_whatever_the_thread_count() {
+    let model = zoned(200.0);
+    let digest = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let rs = pool.install(|| run(&model, 6, 9));
+        rs.iter()
+            .map(|r| {
+                format!(
+                    "{:?} {:?} {:?}",
+                    r.classes
+                        .iter()
+                        .map(|c| (c.outcomes, c.response.mean()))
+                        .collect::<Vec<_>>(),
+                    r.resources
+                        .iter()
+                        .map(|x| x.utilization)
+                        .collect::<Vec<_>>(),
+                    r.events
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(digest(1), digest(2));
+}
