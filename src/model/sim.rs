@@ -43,6 +43,7 @@ enum Event {
     ResponseBack { job: JobRef },
     ClientTimeout { job: JobRef },
     ConnectTimeout { job: JobRef },
+    QueryTimeout { db: u16, job: JobRef },
     TimerDue { timer: u16 },
     TimerPoll { job: JobRef },
     PublishStart { dev: u16 },
@@ -98,7 +99,8 @@ struct Job {
     client_gone: bool,
     /// Closed classes: the moment the user gives up.
     client_timeout: Option<EventId>,
-    /// While waiting for a pooled connection: the connect timeout.
+    /// While waiting for a pooled connection: the connect timeout; while
+    /// waiting out a failover: the query timeout.
     connect_timeout: Option<EventId>,
     deploys_left: u32,
 }
@@ -583,6 +585,7 @@ impl<'m> Sim<'m> {
                 Event::ResponseBack { job } => self.response_back(now, job),
                 Event::ClientTimeout { job } => self.client_timeout(now, job),
                 Event::ConnectTimeout { job } => self.connect_timeout(now, job),
+                Event::QueryTimeout { db, job } => self.query_timeout(now, db as usize, job),
                 Event::TimerDue { timer } => self.timer_due(now, timer),
                 Event::TimerPoll { job } => self.timer_poll(now, job),
                 Event::PublishStart { dev } => self.publish_start(now, dev),
@@ -907,7 +910,13 @@ impl<'m> Sim<'m> {
                     self.abort(now, job);
                 }
                 FailoverPolicy::Wait => {
-                    self.jobs[job.slot as usize].phase = Phase::DbFailoverWait;
+                    let timeout = self.m.databases[db].query_timeout;
+                    let id = self
+                        .cal
+                        .schedule_at(now + timeout, Event::QueryTimeout { db: db as u16, job });
+                    let j = &mut self.jobs[job.slot as usize];
+                    j.phase = Phase::DbFailoverWait;
+                    j.connect_timeout = Some(id);
                     self.dbs[db].waiting.push(job);
                 }
             }
@@ -1020,6 +1029,17 @@ impl<'m> Sim<'m> {
         if self.fes[fe].pool.withdraw(now, |&w| w == job) {
             self.abort(now, job);
         }
+    }
+
+    /// A call waiting out a failover reached the query timeout: it fails.
+    fn query_timeout(&mut self, now: f64, db: usize, job: JobRef) {
+        let Some(j) = self.job(job) else { return };
+        if j.phase != Phase::DbFailoverWait {
+            return;
+        }
+        self.jobs[job.slot as usize].connect_timeout = None;
+        self.dbs[db].waiting.retain(|&w| w != job);
+        self.abort(now, job);
     }
 
     /// The job's work at its front-end is over: give back connection and
@@ -1380,7 +1400,11 @@ impl<'m> Sim<'m> {
                             .job(job)
                             .is_some_and(|j| j.phase == Phase::DbFailoverWait)
                         {
-                            self.jobs[job.slot as usize].conn_epoch = epoch;
+                            let j = &mut self.jobs[job.slot as usize];
+                            j.conn_epoch = epoch;
+                            if let Some(id) = j.connect_timeout.take() {
+                                self.cal.cancel(id);
+                            }
                             self.submit_db(now, job, db);
                         }
                     }

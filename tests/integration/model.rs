@@ -299,7 +299,19 @@ fn a_database_failover_fails_calls_only_during_the_failover() {
     assert!(w.mean < 20.0, "wait policy failures {w:?}");
     let p999 = |rs: &[RunResult]| estimate(rs, |r| r.classes[0].hist.quantile(0.999)).mean;
     assert!(p999(&waiting) > 1.0, "waiting calls should take seconds");
-    for r in waiting.iter().chain(&results) {
+    // Waiting is bounded by the query timeout. With 5 s against a 20 s
+    // failover, the 2 x 100 pooled connections fill with waiting calls, which
+    // fail at +5 s, +10 s and +15 s, each time letting 200 more requests take
+    // the freed connections; those waiting at +20 s are served.
+    model.databases[0].query_timeout = 5.0;
+    let bounded = run(&model, 10, 4);
+    let b = estimate(&bounded, |r| failed(r) as f64);
+    let expected = 3.0 * 200.0;
+    assert!(
+        (b.mean - expected).abs() < 10.0,
+        "query-timeout failures {b:?}, expected about {expected}"
+    );
+    for r in waiting.iter().chain(&results).chain(&bounded) {
         conservation_holds(r);
     }
 }
