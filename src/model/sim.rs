@@ -308,6 +308,9 @@ struct Sim<'m> {
     zone_timer_queue: Vec<std::collections::VecDeque<JobRef>>,
     env_fes: Vec<Vec<usize>>,
     timer_rng: Stream,
+    /// A timer runs as a single instance: a run that comes due while the
+    /// previous one is still queued or running is skipped.
+    timer_running: Vec<bool>,
     dev_rng: Vec<Stream>,
     dcs: Vec<Option<Fcfs<JobRef>>>,
     failure_rng: Stream,
@@ -418,6 +421,7 @@ impl<'m> Sim<'m> {
             zone_timer_queue: vec![Default::default(); m.zones.len()],
             env_fes,
             timer_rng: seeds.stream("timers"),
+            timer_running: vec![false; m.timers.len()],
             dev_rng: (0..m.development.len())
                 .map(|d| seeds.indexed("developers", d as u64))
                 .collect(),
@@ -477,8 +481,15 @@ impl<'m> Sim<'m> {
         debug_assert!(j.live && j.generation == r.generation);
         j.live = false;
         j.generation = j.generation.wrapping_add(1);
+        let kind = j.kind;
         self.free.push(r.slot);
         self.live_jobs -= 1;
+        match kind {
+            Kind::Web { .. } => {}
+            Kind::Timer { timer } => self.timer_running[timer as usize] = false,
+            // The developer goes back to work, then publishes again.
+            Kind::Publish { dev } => self.schedule_next_publish(dev as usize, self.cal.now()),
+        }
     }
 
     // ---- outcomes -------------------------------------------------------
@@ -538,8 +549,10 @@ impl<'m> Sim<'m> {
             self.cal
                 .schedule_at(first, Event::TimerDue { timer: i as u16 });
         }
-        for d in 0..m.development.len() {
-            self.schedule_next_publish(d, 0.0);
+        for (d, dev) in m.development.iter().enumerate() {
+            for _ in 0..dev.developers {
+                self.schedule_next_publish(d, 0.0);
+            }
         }
         for (i, f) in m.failures.iter().enumerate() {
             self.cal.schedule_at(
@@ -1185,6 +1198,10 @@ impl<'m> Sim<'m> {
         let t = &self.m.timers[timer as usize];
         self.cal
             .schedule_at(now + t.period, Event::TimerDue { timer });
+        if self.timer_running[timer as usize] {
+            return;
+        }
+        self.timer_running[timer as usize] = true;
         let kind = Kind::Timer { timer };
         self.count_arrival(kind);
         let job = self.new_job(kind, now);
@@ -1243,9 +1260,12 @@ impl<'m> Sim<'m> {
 
     // ---- development --------------------------------------------------------
 
+    /// One developer's next publish: developers are a closed population,
+    /// each publishing an exponential time (mean 1 / `publishes_per_hour`)
+    /// after their previous publish finished, so publishes in flight never
+    /// exceed the team size.
     fn schedule_next_publish(&mut self, dev: usize, now: f64) {
-        let d = &self.m.development[dev];
-        let rate = d.developers as f64 * d.publishes_per_hour / 3600.0;
+        let rate = self.m.development[dev].publishes_per_hour / 3600.0;
         if rate <= 0.0 {
             return;
         }
@@ -1256,7 +1276,6 @@ impl<'m> Sim<'m> {
     }
 
     fn publish_start(&mut self, now: f64, dev: u16) {
-        self.schedule_next_publish(dev as usize, now);
         let kind = Kind::Publish { dev };
         self.count_arrival(kind);
         let job = self.new_job(kind, now);

@@ -430,3 +430,42 @@ fn same_model_same_seed_same_numbers_whatever_the_thread_count() {
     };
     assert_eq!(digest(1), digest(2));
 }
+
+#[test]
+fn overload_keeps_work_in_flight_bounded() {
+    // Everything saturated at once: web traffic at 5x capacity, a timer due
+    // every second that needs ten, and a team publishing far faster than
+    // one Deployment Controller core compiles.
+    let mut model = development(Controller::Dedicated { cores: 1 });
+    model.classes[0].arrivals = Arrivals::Open {
+        rate: 5.0 * 2.0 / 0.012,
+        profile: None,
+    };
+    model.development[0].developers = 50;
+    model.development[0].publishes_per_hour = 60.0;
+    model.timers.push(Timer {
+        name: "busy".into(),
+        zone: 0,
+        period: 1.0,
+        cpu: d("const(10s)"),
+        db_calls: count("const(0)"),
+        db_time: d("exp(1ms)"),
+    });
+    model.duration = 20_000.0;
+    let r = simulate(&model, StreamSeeds::new(8, 0));
+    conservation_holds(&r);
+    let f = &model.front_ends[0];
+    // IIS workers and queue, the team, the timer, and a few requests
+    // crossing the network at any instant.
+    let bound = (f.iis_workers + f.iis_queue) as usize + 50 + 1 + 100;
+    assert!(r.peak_jobs <= bound, "peak jobs {} > {bound}", r.peak_jobs);
+    let timer = r.classes.iter().find(|c| c.name == "timer.busy").unwrap();
+    assert!(
+        timer.in_flight_at_end <= 1,
+        "a timer runs as a single instance"
+    );
+    assert!(
+        r.classes[0].outcomes.rejected > 0,
+        "overload is rejected with 503"
+    );
+}
