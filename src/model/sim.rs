@@ -12,6 +12,8 @@
 //! is recognised and dropped. Nothing allocates per event once the slab and
 //! the resources' queues have grown to their working size.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::RngExt;
 
 use crate::dist::Dist;
@@ -322,8 +324,21 @@ struct Sim<'m> {
 
 /// Simulates one replication of `model` with the streams of `seeds`.
 pub fn simulate(model: &Model, seeds: StreamSeeds) -> RunResult {
-    Sim::new(model, seeds).run()
+    let never = AtomicBool::new(false);
+    Sim::new(model, seeds)
+        .run(&never)
+        .expect("a run that is never stopped completes")
 }
+
+/// As [`simulate`], but gives up (returning `None`) soon after `stop` is set:
+/// the flag is looked at every few thousand events, so a stop request takes
+/// effect within milliseconds.
+pub fn simulate_until(model: &Model, seeds: StreamSeeds, stop: &AtomicBool) -> Option<RunResult> {
+    Sim::new(model, seeds).run(stop)
+}
+
+/// Events between two looks at the stop flag.
+const STOP_CHECK_EVERY: u64 = 1 << 14;
 
 impl<'m> Sim<'m> {
     fn new(m: &'m Model, seeds: StreamSeeds) -> Self {
@@ -529,7 +544,7 @@ impl<'m> Sim<'m> {
 
     // ---- main loop --------------------------------------------------------
 
-    fn run(mut self) -> RunResult {
+    fn run(mut self, stop: &AtomicBool) -> Option<RunResult> {
         let m = self.m;
         let end = m.warmup + m.duration;
         for (i, c) in m.classes.iter().enumerate() {
@@ -580,6 +595,9 @@ impl<'m> Sim<'m> {
 
         while let Some((now, ev)) = self.cal.pop() {
             self.events += 1;
+            if self.events % STOP_CHECK_EVERY == 0 && stop.load(Ordering::Relaxed) {
+                return None;
+            }
             match ev {
                 Event::Arrival { class } => {
                     self.schedule_next_arrival(class as usize, now);
@@ -627,7 +645,7 @@ impl<'m> Sim<'m> {
                 Event::End => break,
             }
         }
-        self.finish(end)
+        Some(self.finish(end))
     }
 
     fn schedule_next_arrival(&mut self, class: usize, now: f64) {

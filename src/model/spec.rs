@@ -244,6 +244,32 @@ impl Model {
         start..start + len
     }
 
+    /// A rough count of the events one replication processes: per request
+    /// about five events plus two per database call, for the open classes
+    /// at their mean rate and the closed ones cycling through their think
+    /// time. Used to refuse, before running, a run that would take hours.
+    pub fn estimated_events(&self) -> f64 {
+        let span = self.warmup + self.duration;
+        let per_request = |c: &TrafficClass| 5.0 + 2.0 * c.db_calls.mean();
+        let mut events = 0.0;
+        for c in &self.classes {
+            let rate = match &c.arrivals {
+                Arrivals::Open { rate, profile } => {
+                    rate * profile.map_or(1.0, |p| p.iter().sum::<f64>() / 24.0)
+                }
+                Arrivals::Closed { users, think } => *users as f64 / think.mean().max(1e-3),
+            };
+            events += rate * span * per_request(c);
+        }
+        for t in &self.timers {
+            events += span / t.period * (5.0 + 2.0 * t.db_calls.mean());
+        }
+        for d in &self.development {
+            events += d.developers as f64 * d.publishes_per_hour / 3600.0 * span * 8.0;
+        }
+        events
+    }
+
     /// Checks the invariants the simulation relies on. The loader reports
     /// user mistakes with file positions before this; a failure here is a
     /// bug in whoever built the model, described in plain words.

@@ -469,3 +469,20 @@ fn overload_keeps_work_in_flight_bounded() {
         "overload is rejected with 503"
     );
 }
+
+#[test]
+fn the_event_estimate_is_within_a_factor_of_two_for_every_preset() {
+    for p in o11sim::scenario::presets() {
+        let mut model = o11sim::scenario::load(p.name, &[]).unwrap().model;
+        model.duration = 1_800.0;
+        let r = simulate(&model, StreamSeeds::new(1, 0));
+        let estimate = model.estimated_events();
+        let ratio = estimate / r.events as f64;
+        assert!(
+            (0.5..2.0).contains(&ratio),
+            "{}: estimated {estimate:.0} events, simulated {}",
+            p.name,
+            r.events
+        );
+    }
+}
