@@ -161,7 +161,11 @@ impl Summary {
                 timed_out_rate,
                 failed_rate: rate(|o| o.failed),
                 answered: results.iter().map(|r| r.classes[i].response.count()).sum(),
-                saturated: backlog > SATURATION_BACKLOG || timed_out_rate.mean > 0.5,
+                // Timers run as single instances and developers as a closed
+                // population, so their backlog cannot grow: only traffic
+                // classes can saturate.
+                saturated: i < model.classes.len()
+                    && (backlog > SATURATION_BACKLOG || timed_out_rate.mean > 0.5),
                 mser_warmup: median(
                     results
                         .iter()
