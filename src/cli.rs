@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::experiment::{Summary, replicate_with_progress};
-use crate::model::sim::simulate;
+use crate::interrupt::Interrupted;
+use crate::model::sim::simulate_until;
 use crate::report::{self, Variant, output};
 use crate::scenario::{self, Override, ScenarioError};
 use crate::{bench, validate};
@@ -43,6 +44,19 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// Compare variants of a scenario side by side, with the paired
+    /// difference of every figure against the first (common random
+    /// numbers), e.g. `compare prod --front-ends 1,3`.
+    Compare(crate::whatif::CompareArgs),
+    /// Simulate the full grid of one or more `--vary KEY=LIST`, e.g.
+    /// `sweep --vary front_ends=1..6 --vary database.cores=4,8`.
+    Sweep(crate::whatif::SweepArgs),
+    /// Find the smallest front-end count meeting service-level objectives,
+    /// e.g. `size --slo portal:p95<=800ms --spare 1` (exit 3: none found).
+    Size(crate::whatif::SizeArgs),
+    /// Publish lead time against team size, Deployment Controller dedicated
+    /// and co-located, e.g. `team --developers 8,16,32`.
+    Team(crate::whatif::TeamArgs),
     /// List the built-in scenarios.
     Presets,
     /// Write a built-in scenario to a file to edit.
@@ -75,7 +89,7 @@ pub enum Command {
 }
 
 /// Options every simulating command takes.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct RunOptions {
     /// Independent replications (default: the scenario's, else 10).
     #[arg(long, value_name = "N")]
@@ -93,11 +107,74 @@ pub struct RunOptions {
     /// --set front_ends=5 --set traffic.portal.rate=400.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Refuse, before running, work estimated above this many simulated
+    /// events in all (about 10 minutes on a 2-core machine by default).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: f64,
+}
+
+/// Default of `--max-events`.
+pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
+
+impl RunOptions {
+    /// The overrides the options imply, in order: every `--set`, then
+    /// `--duration` and `--warmup`.
+    pub(crate) fn overrides(&self) -> Result<Vec<Override>, Usage> {
+        let mut overrides = Vec::new();
+        for s in &self.set {
+            overrides.push(s.parse::<Override>().map_err(|e| Usage(e.to_string()))?);
+        }
+        for (flag, path, value) in [
+            ("--duration", "simulation.duration", &self.duration),
+            ("--warmup", "simulation.warmup", &self.warmup),
+        ] {
+            if let Some(v) = value {
+                crate::dist::parse_duration(v).map_err(|e| Usage(format!("{flag}: {e}")))?;
+                overrides.push(Override {
+                    path: path.into(),
+                    value: format!("\"{v}\""),
+                });
+            }
+        }
+        if self.replications == Some(0) {
+            return Err(Usage("--replications must be at least 1".into()));
+        }
+        if !(self.max_events.is_finite() && self.max_events > 0.0) {
+            return Err(Usage(format!(
+                "--max-events must be a positive number, got {}",
+                self.max_events
+            )));
+        }
+        Ok(overrides)
+    }
+
+    /// Refuses, before anything runs, work estimated above `--max-events`.
+    /// `runs` lists each variant's model and replication count.
+    pub(crate) fn check_budget<'m>(
+        &self,
+        runs: impl IntoIterator<Item = (&'m crate::model::Model, usize)>,
+    ) -> Result<(), Usage> {
+        let mut events = 0.0;
+        let mut simulations = 0;
+        for (model, replications) in runs {
+            events += model.estimated_events() * replications as f64;
+            simulations += replications;
+        }
+        if events > self.max_events {
+            return Err(Usage(format!(
+                "this would simulate about {events:.2e} events ({simulations} replication(s)), \
+                 above --max-events {:.2e} (at roughly 10 million events per second per core); \
+                 shorten --duration, lower --replications or the load, or raise --max-events",
+                self.max_events
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// A user mistake: printed as `error: …`, exit status 2.
 #[derive(Debug)]
-struct Usage(String);
+pub(crate) struct Usage(pub(crate) String);
 
 impl std::fmt::Display for Usage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -115,27 +192,9 @@ impl From<ScenarioError> for Usage {
 
 /// Loads the scenario with every override the options imply.
 fn load_scenario(spec: Option<&str>, o: &RunOptions) -> Result<scenario::Scenario, Usage> {
-    let mut overrides = Vec::new();
-    for s in &o.set {
-        overrides.push(s.parse::<Override>().map_err(|e| Usage(e.to_string()))?);
-    }
-    for (flag, path, value) in [
-        ("--duration", "simulation.duration", &o.duration),
-        ("--warmup", "simulation.warmup", &o.warmup),
-    ] {
-        if let Some(v) = value {
-            crate::dist::parse_duration(v).map_err(|e| Usage(format!("{flag}: {e}")))?;
-            overrides.push(Override {
-                path: path.into(),
-                value: format!("\"{v}\""),
-            });
-        }
-    }
+    let overrides = o.overrides()?;
     let mut sc = scenario::load(spec.unwrap_or(scenario::DEFAULT_PRESET), &overrides)?;
     if let Some(n) = o.replications {
-        if n == 0 {
-            return Err(Usage("--replications must be at least 1".into()));
-        }
         sc.replications = n;
     }
     if let Some(seed) = o.seed {
@@ -145,7 +204,7 @@ fn load_scenario(spec: Option<&str>, o: &RunOptions) -> Result<scenario::Scenari
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal.
-fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+pub(crate) fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::with_draw_target(
         Some(len),
         indicatif::ProgressDrawTarget::stderr(),
@@ -160,13 +219,16 @@ fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
 }
 
 /// Runs one failure-free `Result` command body and maps errors to statuses.
-fn finish(result: anyhow::Result<()>) -> i32 {
+pub(crate) fn finish(result: anyhow::Result<()>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
             if e.downcast_ref::<Usage>().is_some() {
                 eprintln!("error: {e}");
                 2
+            } else if e.downcast_ref::<Interrupted>().is_some() {
+                eprintln!("{e}");
+                130
             } else {
                 eprintln!("error: {e:#}");
                 1
@@ -181,14 +243,24 @@ fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result
     }
     let sc = load_scenario(spec, o)?;
     let model = &sc.model;
+    o.check_budget([(model, sc.replications)])?;
     let pb = progress(sc.replications as u64, "simulating");
+    let stop = crate::interrupt::flag();
     let results = replicate_with_progress(
         sc.replications,
         sc.seed,
-        |s| simulate(model, s),
+        |s| simulate_until(model, s, stop),
         || pb.inc(1),
     );
     pb.finish_and_clear();
+    let finished = results.iter().filter(|r| r.is_some()).count();
+    if finished < results.len() {
+        return Err(Interrupted {
+            finished: format!("{finished} of {} replications", results.len()),
+        }
+        .into());
+    }
+    let results: Vec<_> = results.into_iter().flatten().collect();
     let summary = Summary::new(model, &results);
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -294,6 +366,7 @@ pub fn main() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    crate::interrupt::install();
     if let Some(n) = cli.threads {
         if n == 0 {
             eprintln!("error: --threads must be at least 1");
@@ -313,6 +386,10 @@ pub fn main() -> i32 {
             common,
             csv,
         } => finish(run(scenario.as_deref(), &common, csv.as_deref())),
+        Command::Compare(a) => finish(crate::whatif::compare::run(&a)),
+        Command::Sweep(a) => finish(crate::whatif::sweep::run(&a)),
+        Command::Size(a) => crate::whatif::size::main(&a),
+        Command::Team(a) => finish(crate::whatif::team::run(&a)),
         Command::Presets => finish(list_presets()),
         Command::Init {
             preset,

@@ -13,7 +13,9 @@ use crate::stats::Estimate;
 
 /// A class is reported as saturated when more than this fraction of the
 /// requests it received over the whole run were still in flight at the end
-/// (its backlog was growing), or when most of its requests timed out.
+/// (its backlog was growing) or were turned away with 503 (the IIS queue
+/// limit bounds the backlog, so an overloaded front-end sheds load instead),
+/// or when most of its requests timed out.
 pub const SATURATION_BACKLOG: f64 = 0.05;
 
 /// Figures of one traffic class (or timer, or publishes) over replications.
@@ -124,6 +126,7 @@ impl Summary {
                 .sum::<f64>()
                 / n.max(1) as f64;
             let timed_out_rate = rate(|o| o.timed_out);
+            let rejected_rate = rate(|o| o.rejected);
             let slos = model
                 .classes
                 .get(i)
@@ -157,7 +160,7 @@ impl Summary {
                 p95,
                 p99,
                 error_rate: rate(|o| o.rejected + o.timed_out + o.failed),
-                rejected_rate: rate(|o| o.rejected),
+                rejected_rate,
                 timed_out_rate,
                 failed_rate: rate(|o| o.failed),
                 answered: results.iter().map(|r| r.classes[i].response.count()).sum(),
@@ -165,7 +168,9 @@ impl Summary {
                 // population, so their backlog cannot grow: only traffic
                 // classes can saturate.
                 saturated: i < model.classes.len()
-                    && (backlog > SATURATION_BACKLOG || timed_out_rate.mean > 0.5),
+                    && (backlog > SATURATION_BACKLOG
+                        || rejected_rate.mean > SATURATION_BACKLOG
+                        || timed_out_rate.mean > 0.5),
                 mser_warmup: median(
                     results
                         .iter()

@@ -595,7 +595,7 @@ impl<'m> Sim<'m> {
 
         while let Some((now, ev)) = self.cal.pop() {
             self.events += 1;
-            if self.events % STOP_CHECK_EVERY == 0 && stop.load(Ordering::Relaxed) {
+            if self.events.is_multiple_of(STOP_CHECK_EVERY) && stop.load(Ordering::Relaxed) {
                 return None;
             }
             match ev {

@@ -6,6 +6,7 @@
 
 pub mod csv;
 pub mod output;
+pub mod plot;
 pub mod table;
 
 /// One row group of a report: a variant's name, the values of the keys that

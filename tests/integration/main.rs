@@ -5,6 +5,8 @@
 //! 30 independent replications) yet quick in the optimized test profile.
 
 mod cli;
+mod extreme;
 mod model;
 mod properties;
 mod validation;
+mod whatif;

@@ -1,0 +1,761 @@
+//! The machinery every what-if command shares: reading `KEY=LIST`
+//! arguments, building the grid of scenario variants, running all
+//! variants × replications in one rayon pool under common random numbers,
+//! and the paired differences that make a comparison's CI tight.
+//!
+//! Why this file exists: `compare`, `sweep`, `size` and `team` differ only
+//! in which variants they build and how they print them. Keeping the grid,
+//! the parallel run and the statistics here means they all get the same
+//! guarantees:
+//!
+//! * a variant is the scenario *text* loaded with the user's `--set`s plus
+//!   the variant's own values, through the same loader as `run --set`, so a
+//!   bad value is reported exactly like a bad `--set` (but naming the
+//!   `--vary` or `--front-ends` it came from);
+//! * replication k of every variant runs with `StreamSeeds::new(seed, k)`:
+//!   every variant sees the same arrivals and service demands (common random
+//!   numbers), so per-replication differences are paired;
+//! * the (variant, replication) pairs go into one `into_par_iter`; each
+//!   variant is summarized from its replications in index order as soon as
+//!   the last one finishes, so the output bytes do not depend on the thread
+//!   count, and only a few numbers per replication are kept (memory does not
+//!   grow with the histograms of a large grid).
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
+
+use rayon::prelude::*;
+
+use crate::cli::{RunOptions, Usage};
+use crate::engine::StreamSeeds;
+use crate::experiment::Summary;
+use crate::model::Model;
+use crate::model::sim::{ClassResult, RunResult, simulate_until};
+use crate::scenario::{self, Override, Scenario, ScenarioError};
+use crate::stats::Estimate;
+
+/// At most this many variants in one grid: a typo such as `1..1000` in two
+/// keys should be an error, not a day of computing.
+pub const MAX_VARIANTS: usize = 1000;
+
+/// The scenario every variant starts from: its text, the user's overrides
+/// and run settings.
+pub(crate) struct Base {
+    /// The file path as given, or the preset's name.
+    pub name: String,
+    /// The original scenario text (before any override).
+    pub text: String,
+    /// The original text parsed (used to find zones and environments).
+    pub table: toml::Table,
+    /// `--set`s, then `--duration` and `--warmup`, in that order.
+    pub user: Vec<Override>,
+    replications: Option<usize>,
+    seed: Option<u64>,
+    /// The scenario with the user's overrides only.
+    pub scenario: Scenario,
+    /// The options, for `--max-events`.
+    options: RunOptions,
+}
+
+/// One override a variant adds, with the argument it came from (for
+/// messages: `--vary database.cores=8`, `--front-ends 3`).
+#[derive(Clone, Debug)]
+pub(crate) struct Setting {
+    pub flag: String,
+    pub key: String,
+    pub value: String,
+}
+
+impl Base {
+    /// Loads `spec` (a file or preset; `default` when absent) with the
+    /// user's options. Every mistake is a [`Usage`] error naming the option.
+    pub fn load(spec: Option<&str>, default: &str, o: &RunOptions) -> Result<Base, Usage> {
+        let spec = spec.unwrap_or(default);
+        let user = o.overrides()?;
+        let mut sc = scenario::load(spec, &user)?;
+        let (name, text) = match scenario::find_preset(spec) {
+            Some(p) => (p.name.to_owned(), p.text.to_owned()),
+            None => {
+                let text = std::fs::read_to_string(spec)
+                    .map_err(|e| Usage(format!("{spec}: cannot read the scenario file: {e}")))?;
+                (spec.to_owned(), text)
+            }
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e| Usage(format!("{name}: cannot parse the scenario: {e}")))?;
+        if let Some(n) = o.replications {
+            sc.replications = n;
+        }
+        if let Some(s) = o.seed {
+            sc.seed = s;
+        }
+        Ok(Base {
+            name,
+            text,
+            table,
+            user,
+            replications: o.replications,
+            seed: o.seed,
+            scenario: sc,
+            options: o.clone(),
+        })
+    }
+
+    /// Refuses, before anything runs, `variants` whose estimated events
+    /// exceed `--max-events`.
+    pub fn check_budget(&self, variants: &[Variant]) -> Result<(), Usage> {
+        self.options.check_budget(
+            variants
+                .iter()
+                .map(|v| (&v.scenario.model, v.scenario.replications)),
+        )
+    }
+
+    /// The scenario with the user's overrides and then `settings`; `text`
+    /// replaces the original text when given (team's co-located layout).
+    pub fn variant(&self, text: Option<&str>, settings: &[Setting]) -> Result<Scenario, Usage> {
+        let mut overrides = self.user.clone();
+        overrides.extend(settings.iter().map(|s| Override {
+            path: s.key.clone(),
+            value: s.value.clone(),
+        }));
+        let mut sc = scenario::load_str(&self.name, text.unwrap_or(&self.text), &overrides)
+            .map_err(|e| relabel(&e, settings))?;
+        if let Some(n) = self.replications {
+            sc.replications = n;
+        }
+        if let Some(s) = self.seed {
+            sc.seed = s;
+        }
+        Ok(sc)
+    }
+
+    /// The front-end counts of the scenario: one group per zone, with the
+    /// key that sets it. Single-environment scenarios use the shorthand
+    /// (`front_ends`, `zones.NAME.front_ends`); with several environments
+    /// every key is spelled in full.
+    pub fn front_end_groups(&self) -> Vec<FrontEndGroup> {
+        let model = &self.scenario.model;
+        let envs = match self.table.get("environments") {
+            Some(toml::Value::Table(t)) => Some(t),
+            _ => None,
+        };
+        let several = envs.is_some_and(|t| t.len() > 1);
+        model
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(z, zone)| {
+                let env = &model.environments[zone.environment].name;
+                let (env_table, local) = match envs {
+                    Some(t) => (
+                        t.get(env).and_then(toml::Value::as_table),
+                        zone.name
+                            .strip_prefix(&format!("{env}."))
+                            .unwrap_or(&zone.name)
+                            .to_owned(),
+                    ),
+                    None => (Some(&self.table), zone.name.clone()),
+                };
+                let zoned = env_table.is_some_and(|t| t.contains_key("zones"));
+                let prefix = if several {
+                    format!("environments.{env}.")
+                } else {
+                    String::new()
+                };
+                let (key, label) = match (zoned, several) {
+                    (true, true) => (
+                        format!("{prefix}zones.{local}.front_ends"),
+                        format!("front_ends.{env}.{local}"),
+                    ),
+                    (true, false) => (
+                        format!("zones.{local}.front_ends"),
+                        format!("front_ends.{local}"),
+                    ),
+                    (false, true) => (format!("{prefix}front_ends"), format!("front_ends.{env}")),
+                    (false, false) => ("front_ends".to_owned(), "front_ends".to_owned()),
+                };
+                FrontEndGroup {
+                    label,
+                    key,
+                    zone: z,
+                    count: model.zone_front_ends(z).len(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The front-ends of one zone and the key that sets their count.
+#[derive(Clone, Debug)]
+pub(crate) struct FrontEndGroup {
+    /// How answers name it: `front_ends`, `front_ends.public`, …
+    pub label: String,
+    /// The override key.
+    pub key: String,
+    /// Index into `Model::zones`.
+    pub zone: usize,
+    /// The count in the scenario (after the user's `--set`s).
+    pub count: usize,
+}
+
+/// The message of a scenario error without the `--set KEY=VALUE:` prefix
+/// when it came from a variant's own setting, which is then named by the
+/// flag it came from.
+fn relabel(e: &ScenarioError, settings: &[Setting]) -> Usage {
+    if let Some(d) = e.diagnostic()
+        && let scenario::Origin::Set { key, value } = &d.origin
+        && let Some(s) = settings.iter().find(|s| &s.key == key && &s.value == value)
+    {
+        let field = d
+            .field
+            .as_ref()
+            .filter(|f| *f != key)
+            .map(|f| format!("{f}: "))
+            .unwrap_or_default();
+        let message = d.message.replace("(this value came from --set)", "");
+        return Usage(format!("{}: {field}{}", s.flag, message.trim_end()));
+    }
+    Usage(e.to_string())
+}
+
+/// The message of a malformed `KEY=VALUE` without its `--set` prefix.
+fn inner_message(e: &ScenarioError) -> String {
+    match e {
+        ScenarioError::BadOverride { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One varied setting: its column name, the values, and the keys each
+/// value is written to (several for `--front-ends` in a zoned scenario).
+#[derive(Clone, Debug)]
+pub(crate) struct Dimension {
+    /// The CSV column and table heading (`front_ends`, `traffic.portal.rate`).
+    pub key: String,
+    /// The flag, for messages (`--vary traffic.portal.rate=`, `--front-ends `):
+    /// a value is shown after it.
+    pub flag: String,
+    pub values: Vec<String>,
+    pub targets: Vec<String>,
+}
+
+impl Dimension {
+    /// Reads `--vary KEY=LIST`.
+    pub fn vary(arg: &str) -> Result<Dimension, Usage> {
+        let bad = |m: &str| Usage(format!("--vary {arg:?}: {m}"));
+        let (key, list) = arg.split_once('=').ok_or_else(|| {
+            bad("expected KEY=LIST, such as front_ends=1,3,5 or database.cores=2..8")
+        })?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(bad(
+                "the key before '=' is empty; expected KEY=LIST, such as front_ends=1,3,5",
+            ));
+        }
+        format!("{key}=0")
+            .parse::<Override>()
+            .map_err(|e| bad(&inner_message(&e)))?;
+        let values = parse_list(list).map_err(|m| bad(&m))?;
+        Ok(Dimension {
+            key: key.to_owned(),
+            flag: format!("--vary {key}="),
+            values,
+            targets: vec![key.to_owned()],
+        })
+    }
+
+    /// Reads `--front-ends LIST`: every zone's count set to each value.
+    pub fn front_ends(list: &str, groups: &[FrontEndGroup]) -> Result<Dimension, Usage> {
+        let values = parse_list(list).map_err(|m| Usage(format!("--front-ends {list:?}: {m}")))?;
+        Ok(Dimension {
+            key: "front_ends".to_owned(),
+            flag: "--front-ends ".to_owned(),
+            values,
+            targets: groups.iter().map(|g| g.key.clone()).collect(),
+        })
+    }
+
+    /// Checks that every target key exists in the scenario (so an unknown
+    /// key is reported once, before any value is tried).
+    pub fn check(&self, base: &Base) -> Result<(), Usage> {
+        for t in &self.targets {
+            let mut table = base.table.clone();
+            let o = Override {
+                path: t.clone(),
+                value: self.values.first().cloned().unwrap_or_default(),
+            };
+            if let Err(e) = scenario::apply_override(&mut table, &o) {
+                let message = match e.diagnostic() {
+                    Some(d) => {
+                        let field = d
+                            .field
+                            .as_ref()
+                            .filter(|f| *f != t)
+                            .map(|f| format!("{f}: "))
+                            .unwrap_or_default();
+                        format!("{field}{}", d.message)
+                    }
+                    None => inner_message(&e),
+                };
+                return Err(Usage(format!(
+                    "{}{}: {message}",
+                    self.flag,
+                    self.values.join(",")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn settings(&self, value: &str) -> Vec<Setting> {
+        self.targets
+            .iter()
+            .map(|t| Setting {
+                flag: format!("{}{value}", self.flag),
+                key: t.clone(),
+                value: value.to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// Splits `text` at commas outside parentheses, brackets, braces and
+/// quotes, so `lognormal(mean=10ms, cv=1),exp(5ms)` is two values.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// Reads a LIST: values separated by commas (`1,3,5`, `100ms,200ms`,
+/// `round_robin,least_connections`) and inclusive whole-number ranges
+/// (`1..6`), which may be mixed (`1..3,8`). Duplicates are an error.
+pub fn parse_list(text: &str) -> Result<Vec<String>, String> {
+    const HOW: &str =
+        "give values separated by commas (1,3,5 or 100ms,200ms) or an inclusive range (1..6)";
+    if text.trim().is_empty() {
+        return Err(format!("the list is empty; {HOW}"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for item in split_top_level(text) {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(format!(
+                "empty value in {text:?} (two commas in a row, or one at an end); {HOW}"
+            ));
+        }
+        let range = item
+            .split_once("..")
+            .filter(|_| !item.contains(['(', '[', '{', '"', '\'']));
+        match range {
+            Some((a, b)) => {
+                let (Ok(a), Ok(b)) = (a.trim().parse::<i64>(), b.trim().parse::<i64>()) else {
+                    return Err(format!(
+                        "bad range {item:?}: a range is two whole numbers, both included, such as 1..6"
+                    ));
+                };
+                if a > b {
+                    return Err(format!(
+                        "range {item:?} counts down; write it as {b}..{a} (both ends included)"
+                    ));
+                }
+                if b - a >= MAX_VARIANTS as i64 {
+                    return Err(format!(
+                        "range {item:?} has {} values; at most {MAX_VARIANTS}",
+                        b - a + 1
+                    ));
+                }
+                out.extend((a..=b).map(|v| v.to_string()));
+            }
+            None => out.push(item.to_owned()),
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for v in &out {
+        if !seen.insert(v) {
+            return Err(format!("value {v:?} appears twice in {text:?}"));
+        }
+    }
+    Ok(out)
+}
+
+/// One point of a grid: its name, the varied values, and the scenario.
+pub(crate) struct Variant {
+    /// `front_ends=3` or `front_ends=3 database.cores=8`.
+    pub name: String,
+    /// (key, value) per dimension, in dimension order.
+    pub keys: Vec<(String, String)>,
+    pub scenario: Scenario,
+}
+
+/// The full grid of `dims`, the first dimension varying slowest. Each
+/// variant is loaded (and so checked) before anything is simulated.
+pub(crate) fn grid(base: &Base, dims: &[Dimension]) -> Result<Vec<Variant>, Usage> {
+    let total = dims
+        .iter()
+        .try_fold(1usize, |acc, d| acc.checked_mul(d.values.len()))
+        .unwrap_or(usize::MAX);
+    if total > MAX_VARIANTS {
+        return Err(Usage(format!(
+            "the grid has {total} variants ({}); at most {MAX_VARIANTS}: shorten a list",
+            dims.iter()
+                .map(|d| format!("{} values of {}", d.values.len(), d.key))
+                .collect::<Vec<_>>()
+                .join(" x ")
+        )));
+    }
+    let mut keys = BTreeSet::new();
+    for d in dims {
+        if !keys.insert(d.key.as_str()) {
+            return Err(Usage(format!(
+                "{} is varied twice; give one list per key",
+                d.key
+            )));
+        }
+        d.check(base)?;
+    }
+    let mut out = Vec::with_capacity(total);
+    for i in 0..total {
+        let mut rest = i;
+        let mut picks = vec![0; dims.len()];
+        for (k, d) in dims.iter().enumerate().rev() {
+            picks[k] = rest % d.values.len();
+            rest /= d.values.len();
+        }
+        let mut settings = Vec::new();
+        let mut keys = Vec::new();
+        for (d, &p) in dims.iter().zip(&picks) {
+            let v = &d.values[p];
+            settings.extend(d.settings(v));
+            keys.push((d.key.clone(), v.clone()));
+        }
+        let scenario = base.variant(None, &settings)?;
+        out.push(Variant {
+            name: variant_name(&keys),
+            keys,
+            scenario,
+        });
+    }
+    Ok(out)
+}
+
+/// `front_ends=3 database.cores=8`.
+pub(crate) fn variant_name(keys: &[(String, String)]) -> String {
+    keys.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What to simulate for one variant.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    pub model: &'a Model,
+    pub replications: usize,
+    pub seed: u64,
+}
+
+/// What is kept of one replication once its variant is summarized: the
+/// per-replication figures that paired differences need (a [`RunResult`]
+/// holds a latency histogram of a few hundred kilobytes per class; this
+/// holds a few numbers).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replication {
+    /// Per row (traffic class, `timer.NAME`, `publish`): each figure of
+    /// [`Figure::ALL`], in that order.
+    classes: Vec<(String, [f64; 6])>,
+    /// Per resource: its utilization.
+    utilization: Vec<(String, f64)>,
+}
+
+impl From<&RunResult> for Replication {
+    fn from(r: &RunResult) -> Self {
+        Replication {
+            classes: r
+                .classes
+                .iter()
+                .map(|c| (c.name.clone(), Figure::ALL.map(|f| f.of_result(r, c))))
+                .collect(),
+            utilization: r
+                .resources
+                .iter()
+                .map(|x| (x.name.clone(), x.utilization))
+                .collect(),
+        }
+    }
+}
+
+impl Replication {
+    /// A row's figure in this replication (seconds, req/s or a fraction).
+    pub fn figure(&self, class: &str, figure: Figure) -> Option<f64> {
+        let i = Figure::ALL.iter().position(|f| *f == figure)?;
+        self.classes
+            .iter()
+            .find(|(n, _)| n == class)
+            .map(|(_, v)| v[i])
+    }
+
+    /// A resource's utilization in this replication.
+    pub fn utilization(&self, resource: &str) -> Option<f64> {
+        self.utilization
+            .iter()
+            .find(|(n, _)| n == resource)
+            .map(|(_, u)| *u)
+    }
+}
+
+/// One variant's outcome: its summary and each replication's figures, in
+/// replication order.
+#[derive(Clone, Debug)]
+pub struct VariantResult {
+    pub summary: Summary,
+    pub replications: Vec<Replication>,
+}
+
+/// Replications of one variant gathered as they finish.
+struct Slot {
+    results: Vec<Option<RunResult>>,
+    remaining: usize,
+    done: Option<VariantResult>,
+}
+
+/// Runs every (variant, replication) pair in one parallel iterator on the
+/// current rayon pool, replication k of every variant with
+/// `StreamSeeds::new(seed, k)`. `tick` is called after each replication.
+///
+/// A variant is summarized as soon as its last replication finishes, from
+/// its results in replication order (so the bytes out do not depend on the
+/// thread count), and its full results are dropped then: memory grows with
+/// the variants in progress, not with the size of the grid.
+///
+/// A variant that did not finish (Ctrl-C) is `None`.
+pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<VariantResult>> {
+    let slots: Vec<Mutex<Slot>> = jobs
+        .iter()
+        .map(|j| {
+            Mutex::new(Slot {
+                results: (0..j.replications).map(|_| None).collect(),
+                remaining: j.replications,
+                done: None,
+            })
+        })
+        .collect();
+    let pairs: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(v, j)| (0..j.replications).map(move |k| (v, k)))
+        .collect();
+    let stop = crate::interrupt::flag();
+    pairs.into_par_iter().with_max_len(1).for_each(|(v, k)| {
+        let j = &jobs[v];
+        // After Ctrl-C, the remaining replications do not start and the
+        // running ones stop within a few thousand events.
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let Some(r) = simulate_until(j.model, StreamSeeds::new(j.seed, k as u64), stop) else {
+            return;
+        };
+        tick();
+        let mut slot = slots[v].lock().unwrap_or_else(PoisonError::into_inner);
+        slot.results[k] = Some(r);
+        slot.remaining -= 1;
+        if slot.remaining == 0 {
+            let results: Vec<RunResult> = slot.results.drain(..).flatten().collect();
+            slot.done = Some(reduce(j.model, &results));
+        }
+    });
+    slots
+        .into_iter()
+        .zip(jobs)
+        .map(|(slot, j)| {
+            let slot = slot.into_inner().unwrap_or_else(PoisonError::into_inner);
+            match slot.done {
+                Some(done) => Some(done),
+                // A variant with no replication at all has nothing to wait for.
+                None if j.replications == 0 => Some(reduce(j.model, &[])),
+                None => None,
+            }
+        })
+        .collect()
+}
+
+fn reduce(model: &Model, results: &[RunResult]) -> VariantResult {
+    VariantResult {
+        summary: summarize(model, results),
+        replications: results.iter().map(Replication::from).collect(),
+    }
+}
+
+/// The summary of one variant's results.
+pub fn summarize(model: &Model, results: &[RunResult]) -> Summary {
+    Summary::new(model, results)
+}
+
+/// A per-replication figure of a class, as [`Summary`] computes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    Throughput,
+    Mean,
+    P50,
+    P95,
+    P99,
+    ErrorRate,
+}
+
+impl Figure {
+    /// Figures shown for each class, in order.
+    pub const ALL: [Figure; 6] = [
+        Figure::Throughput,
+        Figure::Mean,
+        Figure::P50,
+        Figure::P95,
+        Figure::P99,
+        Figure::ErrorRate,
+    ];
+
+    /// The row label, with its unit.
+    pub fn label(self) -> &'static str {
+        match self {
+            Figure::Throughput => "throughput (req/s)",
+            Figure::Mean => "mean (ms)",
+            Figure::P50 => "p50 (ms)",
+            Figure::P95 => "p95 (ms)",
+            Figure::P99 => "p99 (ms)",
+            Figure::ErrorRate => "error rate",
+        }
+    }
+
+    /// The figure of row `c` of replication `r`, computed as [`Summary`]
+    /// does (seconds, req/s or a fraction).
+    pub fn of_result(self, r: &RunResult, c: &ClassResult) -> f64 {
+        match self {
+            Figure::Throughput => c.outcomes.ok as f64 / r.measured_time,
+            Figure::Mean => c.response.mean(),
+            Figure::P50 => c.hist.quantile(0.50),
+            Figure::P95 => c.hist.quantile(0.95),
+            Figure::P99 => c.hist.quantile(0.99),
+            Figure::ErrorRate => {
+                let o = &c.outcomes;
+                let finished = o.finished();
+                if finished == 0 {
+                    0.0
+                } else {
+                    (o.rejected + o.timed_out + o.failed) as f64 / finished as f64
+                }
+            }
+        }
+    }
+
+    /// The class's estimate in a summary.
+    pub fn estimate(self, c: &crate::experiment::summary::ClassSummary) -> Estimate {
+        match self {
+            Figure::Throughput => c.throughput,
+            Figure::Mean => c.mean,
+            Figure::P50 => c.p50,
+            Figure::P95 => c.p95,
+            Figure::P99 => c.p99,
+            Figure::ErrorRate => c.error_rate,
+        }
+    }
+}
+
+/// Paired difference `variant − baseline` of a per-replication value:
+/// the difference in each replication both have (replication k of both ran
+/// with the same random streams), then its mean and Student-t CI.
+pub fn paired<F>(baseline: &[Replication], variant: &[Replication], value: F) -> Option<Estimate>
+where
+    F: Fn(&Replication) -> Option<f64>,
+{
+    let diffs: Option<Vec<f64>> = baseline
+        .iter()
+        .zip(variant)
+        .map(|(a, b)| Some(value(b)? - value(a)?))
+        .collect();
+    diffs
+        .filter(|d| !d.is_empty())
+        .map(|d| Estimate::from_values(&d))
+}
+
+/// Paired difference of a class figure (`None` when a side lacks the class).
+pub fn paired_difference(
+    baseline: &[Replication],
+    variant: &[Replication],
+    class: &str,
+    figure: Figure,
+) -> Option<Estimate> {
+    paired(baseline, variant, |r| r.figure(class, figure))
+}
+
+/// Paired difference of a resource's utilization (a fraction).
+pub fn utilization_difference(
+    baseline: &[Replication],
+    variant: &[Replication],
+    resource: &str,
+) -> Option<Estimate> {
+    paired(baseline, variant, |r| r.utilization(resource))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_ranges_units_and_distributions() {
+        assert_eq!(parse_list("1,3,5").unwrap(), ["1", "3", "5"]);
+        assert_eq!(parse_list("1..4").unwrap(), ["1", "2", "3", "4"]);
+        assert_eq!(parse_list(" 1..2, 8 ").unwrap(), ["1", "2", "8"]);
+        assert_eq!(parse_list("100ms,200ms").unwrap(), ["100ms", "200ms"]);
+        assert_eq!(
+            parse_list("lognormal(mean=10ms, cv=1),exp(5ms)").unwrap(),
+            ["lognormal(mean=10ms, cv=1)", "exp(5ms)"]
+        );
+        assert_eq!(parse_list("[1, 2],[3]").unwrap(), ["[1, 2]", "[3]"]);
+    }
+
+    #[test]
+    fn bad_lists_say_what_is_allowed() {
+        for (text, want) in [
+            ("", "empty"),
+            ("  ", "empty"),
+            ("1,,3", "empty value"),
+            ("1,", "empty value"),
+            ("6..1", "counts down"),
+            ("1..x", "whole numbers"),
+            ("1.5..3", "whole numbers"),
+            ("1,1", "twice"),
+            ("1..5000", "at most"),
+        ] {
+            let e = parse_list(text).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn vary_needs_key_and_list() {
+        assert!(Dimension::vary("front_ends").is_err());
+        assert!(Dimension::vary("=1,2").is_err());
+        assert!(Dimension::vary("a b=1").is_err());
+        let d = Dimension::vary("traffic.portal.rate=100,200").unwrap();
+        assert_eq!(d.key, "traffic.portal.rate");
+        assert_eq!(d.values, ["100", "200"]);
+    }
+}

@@ -1,0 +1,613 @@
+//! The what-if commands (`compare`, `sweep`, `size`, `team`) as users run
+//! them: their tables and files, the size answer checked against `run`,
+//! common random numbers narrowing a difference's CI, the same bytes with
+//! one thread or two, and every bad argument rejected with exit status 2.
+//!
+//! Runs are short (2 or 3 replications of a few simulated minutes): the
+//! point is the commands, not the statistics.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use o11sim::experiment::replicate;
+use o11sim::model::sim::simulate;
+use o11sim::scenario::{self, Override};
+use o11sim::whatif::variants::{Figure, Job, Replication, paired_difference, run_variants};
+
+const QUICK: [&str; 6] = ["--replications", "3", "--duration", "2m", "--warmup", "30s"];
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+fn o11sim(args: &[&str]) -> Out {
+    let start = Instant::now();
+    let out = cargo_bin_cmd!("o11sim").args(args).output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// `args` then the quick run settings.
+fn quick(args: &[&str]) -> Out {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&QUICK);
+    o11sim(&all)
+}
+
+fn succeeded(out: &Out) {
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+}
+
+/// Asserts exit status 2, no panic, and that stderr mentions every needle.
+fn rejected(out: &Out, needles: &[&str]) {
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    for n in needles {
+        assert!(
+            out.stderr.contains(n),
+            "stderr lacks {n:?}:\n{}",
+            out.stderr
+        );
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("o11sim-whatif-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A CSV file as a header and rows of strings.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// The series of a chart drawn by `report::plot`: the distinct stroke
+/// colours of its `<polyline>` elements that are not grey. Each series is
+/// one polyline (its line) plus 2-point polylines (error bars) in its own
+/// colour; axes, grid lines and the target line are black or grey
+/// (r = g = b), and legend samples are `<rect>`s, so this counts series.
+fn series_colours(svg: &str) -> BTreeSet<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter_map(|n| n.attribute("stroke"))
+        .filter(|c| {
+            let hex = c.trim_start_matches('#');
+            !(hex.len() == 6 && hex[0..2] == hex[2..4] && hex[2..4] == hex[4..6])
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
+    let dir = temp_dir("compare");
+    let csv = dir.join("fe.csv");
+    let svg = dir.join("fe.svg");
+    let out = quick(&[
+        "compare",
+        "prod",
+        "--front-ends",
+        "1,3",
+        "--csv",
+        s(&csv),
+        "--plot",
+        s(&svg),
+    ]);
+    succeeded(&out);
+    // One front-end cannot carry the production load: flagged, and the
+    // bounded IIS queue keeps the run short.
+    assert!(
+        out.stdout.contains("front_ends=1 [SATURATED]"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("front_ends=3 [SATURATED]"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.elapsed < Duration::from_secs(60), "{:?}", out.elapsed);
+    assert!(out.stdout.contains("paired differences"), "{}", out.stdout);
+    let sentence = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("front_ends=3: portal p95 \u{2212}"))
+        .unwrap_or_else(|| panic!("no difference sentence in\n{}", out.stdout));
+    assert!(sentence.contains(" ms ± "), "{sentence}");
+    // CSV: one row per variant and class, the varied key as a column.
+    let (header, rows) = read_csv(&csv);
+    let (fe, class, sat) = (
+        col(&header, "front_ends"),
+        col(&header, "class"),
+        col(&header, "saturated"),
+    );
+    assert_eq!(
+        rows.len(),
+        2 * 4,
+        "2 variants x 4 rows (2 classes, 2 timers)"
+    );
+    let portal = |n: &str| {
+        rows.iter()
+            .find(|r| r[fe] == n && r[class] == "portal")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(portal("1")[sat], "true");
+    assert_eq!(portal("3")[sat], "false");
+    let (rheader, rrows) = read_csv(&dir.join("fe-resources.csv"));
+    assert!(rheader.contains(&"front_ends".to_owned()));
+    assert!(
+        rrows
+            .iter()
+            .any(|r| r[col(&rheader, "resource")] == "main.3.cpu")
+    );
+    // The chart: one series per traffic class.
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(series_colours(&chart).len(), 2, "portal and backoffice");
+    assert!(chart.contains("portal") && chart.contains("backoffice"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sweep_csv_is_exactly_the_grid_and_the_chart_has_a_series_per_class_and_value() {
+    let dir = temp_dir("sweep");
+    let csv = dir.join("grid.csv");
+    let svg = dir.join("grid.svg");
+    let out = o11sim(&[
+        "sweep",
+        "--vary",
+        "front_ends=2..4",
+        "--vary",
+        "database.cores=4,8",
+        "--replications",
+        "2",
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+        "--csv",
+        s(&csv),
+        "--plot",
+        s(&svg),
+    ]);
+    succeeded(&out);
+    let (header, rows) = read_csv(&csv);
+    let (fe, cores, class) = (
+        col(&header, "front_ends"),
+        col(&header, "database.cores"),
+        col(&header, "class"),
+    );
+    assert_eq!(rows.len(), 3 * 2 * 4, "3 x 2 variants x 4 rows each");
+    let grid: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r[fe].clone(), r[cores].clone()))
+        .collect();
+    let want: BTreeSet<(String, String)> = ["2", "3", "4"]
+        .iter()
+        .flat_map(|f| ["4", "8"].map(|c| (f.to_string(), c.to_string())))
+        .collect();
+    assert_eq!(grid, want);
+    for (f, c) in &want {
+        let classes: BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| &r[fe] == f && &r[cores] == c)
+            .map(|r| r[class].as_str())
+            .collect();
+        assert_eq!(classes.len(), 4, "{f} {c}: {classes:?}");
+    }
+    // Against the first key, one series per (class, database.cores).
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(series_colours(&chart).len(), 2 * 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The p95 upper bound and saturation flag of `class` from `run`'s CSV.
+fn run_p95(dir: &Path, front_ends: usize, class: &str) -> (f64, bool) {
+    let csv = dir.join(format!("run{front_ends}.csv"));
+    let set = format!("front_ends={front_ends}");
+    succeeded(&quick(&["run", "prod", "--set", &set, "--csv", s(&csv)]));
+    let (header, rows) = read_csv(&csv);
+    let row = rows
+        .iter()
+        .find(|r| r[col(&header, "class")] == class)
+        .unwrap();
+    (
+        row[col(&header, "p95_ci_high_ms")].parse().unwrap(),
+        row[col(&header, "saturated")] == "true",
+    )
+}
+
+#[test]
+fn size_answer_meets_the_slo_and_one_fewer_does_not() {
+    let dir = temp_dir("size");
+    let csv = dir.join("size.csv");
+    let out = quick(&[
+        "size",
+        "prod",
+        "--slo",
+        "portal:p95<=800ms",
+        "--csv",
+        s(&csv),
+    ]);
+    succeeded(&out);
+    let last = out.stdout.lines().last().unwrap();
+    let n: usize = last
+        .strip_prefix("front_ends = ")
+        .unwrap_or_else(|| panic!("last line {last:?}"))
+        .parse()
+        .unwrap();
+    assert!(n >= 2, "one front-end cannot carry the production load");
+    // Checked independently with `run` at N and N - 1 (same seed and
+    // replications, so the same figures the search saw).
+    let (upper, saturated) = run_p95(&dir, n, "portal");
+    assert!(upper <= 800.0 && !saturated, "N = {n}: {upper} ms");
+    let (upper, saturated) = run_p95(&dir, n - 1, "portal");
+    assert!(upper > 800.0 || saturated, "N - 1 = {}: {upper} ms", n - 1);
+    // Every candidate tried is in the CSV.
+    let (header, rows) = read_csv(&csv);
+    let tried: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r[col(&header, "front_ends")].as_str())
+        .collect();
+    assert!(tried.contains(n.to_string().as_str()));
+    assert!(tried.contains((n - 1).to_string().as_str()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn size_with_spare_adds_the_spare_front_ends() {
+    let plain = quick(&["size", "prod", "--slo", "portal:p95<=800ms"]);
+    let spare = quick(&["size", "prod", "--slo", "portal:p95<=800ms", "--spare", "1"]);
+    succeeded(&plain);
+    succeeded(&spare);
+    let n = |o: &Out| -> usize {
+        o.stdout
+            .lines()
+            .last()
+            .and_then(|l| l.strip_prefix("front_ends = "))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{}", o.stdout))
+    };
+    assert_eq!(n(&spare), n(&plain) + 1);
+    assert!(spare.stdout.contains("--spare 1"), "{}", spare.stdout);
+}
+
+#[test]
+fn size_of_a_zoned_scenario_answers_per_zone() {
+    let out = o11sim(&[
+        "size",
+        "zones",
+        "--replications",
+        "2",
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+    ]);
+    succeeded(&out);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let tail = &lines[lines.len() - 3..];
+    for (line, zone) in tail.iter().zip(["public", "partners", "internal"]) {
+        assert!(
+            line.starts_with(&format!("front_ends.{zone} = ")),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn size_without_an_answer_exits_3() {
+    let out = o11sim(&[
+        "size",
+        "prod",
+        "--slo",
+        "backoffice:p95<=5ms",
+        "--max-front-ends",
+        "3",
+        "--replications",
+        "2",
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+    ]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .contains("no count of front_ends up to --max-front-ends 3"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn team_compares_layouts_and_writes_publish_rows() {
+    let dir = temp_dir("team");
+    let csv = dir.join("team.csv");
+    let svg = dir.join("team.svg");
+    let out = o11sim(&[
+        "team",
+        "--developers",
+        "4,16",
+        "--replications",
+        "2",
+        "--duration",
+        "20m",
+        "--warmup",
+        "1m",
+        "--csv",
+        s(&csv),
+        "--plot",
+        s(&svg),
+    ]);
+    succeeded(&out);
+    assert!(out.stdout.contains("co-located"), "{}", out.stdout);
+    assert!(out.stdout.contains("controller CPU"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("co-located: publish p95 ")),
+        "{}",
+        out.stdout
+    );
+    let (header, rows) = read_csv(&csv);
+    let (dev, ctl, class) = (
+        col(&header, "developers"),
+        col(&header, "controller"),
+        col(&header, "class"),
+    );
+    let publish: BTreeSet<(String, String)> = rows
+        .iter()
+        .filter(|r| r[class] == "publish")
+        .map(|r| (r[dev].clone(), r[ctl].clone()))
+        .collect();
+    let want: BTreeSet<(String, String)> = ["4", "16"]
+        .iter()
+        .flat_map(|d| ["dedicated", "co_located"].map(|c| (d.to_string(), c.to_string())))
+        .collect();
+    assert_eq!(publish, want);
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(series_colours(&chart).len(), 2, "dedicated and co-located");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn same_seed_same_bytes_with_one_thread_or_two() {
+    let dir = temp_dir("threads");
+    let mut stdouts = Vec::new();
+    for threads in ["1", "2"] {
+        let csv = dir.join(format!("t{threads}.csv"));
+        let out = o11sim(&[
+            "--threads",
+            threads,
+            "compare",
+            "--front-ends",
+            "2,3",
+            "--replications",
+            "4",
+            "--duration",
+            "1m",
+            "--warmup",
+            "10s",
+            "--csv",
+            s(&csv),
+        ]);
+        succeeded(&out);
+        stdouts.push(out.stdout.replace(&format!("t{threads}"), "tN"));
+    }
+    assert_eq!(stdouts[0], stdouts[1]);
+    for name in ["t{}.csv", "t{}-resources.csv"] {
+        let a = std::fs::read(dir.join(name.replace("{}", "1"))).unwrap();
+        let b = std::fs::read(dir.join(name.replace("{}", "2"))).unwrap();
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_clear_message() {
+    rejected(
+        &quick(&["sweep", "--vary", "front_ends"]),
+        &["--vary", "expected KEY=LIST"],
+    );
+    rejected(
+        &quick(&["sweep", "--vary", "traffic.portl.rate=1,2"]),
+        &["traffic.portl", "did you mean `portal`"],
+    );
+    rejected(
+        &quick(&["sweep", "--vary", "front_ends=3..1"]),
+        &["counts down", "1..3"],
+    );
+    rejected(
+        &quick(&["sweep", "--vary", "database.cores=4,fast"]),
+        &["--vary database.cores=fast"],
+    );
+    rejected(
+        &quick(&["compare", "--front-ends", ""]),
+        &["the list is empty"],
+    );
+    rejected(
+        &quick(&["compare", "--front-ends", "1,,3"]),
+        &["empty value"],
+    );
+    rejected(
+        &quick(&["compare", "--front-ends", "0,1"]),
+        &["--front-ends 0", "at least 1"],
+    );
+    rejected(
+        &quick(&["compare"]),
+        &["--front-ends LIST", "--vary KEY=LIST"],
+    );
+    rejected(
+        &quick(&["size", "--slo", "p90<=1s"]),
+        &["unknown figure", "p95, p99, mean"],
+    );
+    rejected(&quick(&["size", "--slo", "p95<800ms"]), &["<="]);
+    rejected(
+        &quick(&["size", "--slo", "portl:p95<=1s"]),
+        &["no class `portl`", "portal"],
+    );
+    rejected(
+        &quick(&["size", "--slo", "p95<=1s", "--spare", "64"]),
+        &["--spare"],
+    );
+    rejected(
+        &quick(&["team", "prod", "--developers", "8"]),
+        &["no [development]"],
+    );
+    rejected(
+        &quick(&["team", "--developers", "8,many"]),
+        &["not a team size"],
+    );
+    rejected(
+        &quick(&["team", "--developers", "8", "--publish-target", "soon"]),
+        &["--publish-target"],
+    );
+    // A missing output directory is caught before anything is simulated.
+    for cmd in [
+        &[
+            "compare",
+            "--front-ends",
+            "1,3",
+            "--csv",
+            "/nonexistent-o11sim/x.csv",
+        ][..],
+        &[
+            "sweep",
+            "--vary",
+            "front_ends=1,3",
+            "--plot",
+            "/nonexistent-o11sim/x.svg",
+        ],
+        &["size", "--csv", "/nonexistent-o11sim/x.csv"],
+        &[
+            "team",
+            "--developers",
+            "8",
+            "--csv",
+            "/nonexistent-o11sim/x.csv",
+        ],
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend(["--duration", "10h"]);
+        let out = o11sim(&args);
+        rejected(&out, &["/nonexistent-o11sim", "does not exist"]);
+        assert!(
+            out.elapsed < Duration::from_secs(10),
+            "{cmd:?}: {:?}",
+            out.elapsed
+        );
+    }
+}
+
+/// Under common random numbers, replication k of both variants sees the
+/// same arrivals and work, so the per-replication differences vary far
+/// less than with independent streams.
+#[test]
+fn common_random_numbers_narrow_the_difference_ci() {
+    let load = |fe: &str| {
+        let o = |path: &str, value: &str| Override {
+            path: path.into(),
+            value: value.into(),
+        };
+        scenario::load(
+            "prod",
+            &[
+                o("front_ends", fe),
+                o("simulation.duration", "\"2m\""),
+                o("simulation.warmup", "\"30s\""),
+            ],
+        )
+        .unwrap()
+        .model
+    };
+    let (two, three) = (load("2"), load("3"));
+    let reps = 10;
+    let job = |model, seed| Job {
+        model,
+        replications: reps,
+        seed,
+    };
+    let finished = |v: Vec<Option<_>>| -> [_; 2] {
+        let v: Vec<_> = v.into_iter().map(|r| r.expect("not interrupted")).collect();
+        v.try_into().unwrap()
+    };
+    let crn = finished(run_variants(&[job(&two, 1), job(&three, 1)], || {}));
+    let independent = finished(run_variants(&[job(&two, 1), job(&three, 2)], || {}));
+    // run_variants is replicate() per variant, in one pool.
+    let direct = replicate(reps, 1, |s| simulate(&three, s));
+    let direct: Vec<Replication> = direct.iter().map(Replication::from).collect();
+    assert_eq!(direct, crn[1].replications);
+    let (crn, independent) = (
+        crn.map(|v| v.replications),
+        independent.map(|v| v.replications),
+    );
+    // (class, figure, how much narrower at least). Deterministic (fixed
+    // seeds); the margins leave room for model changes.
+    for (class, figure, factor) in [
+        ("portal", Figure::P50, 1.2),
+        ("portal", Figure::Mean, 1.1),
+        ("portal", Figure::Throughput, 10.0),
+        ("backoffice", Figure::P50, 1.5),
+        ("backoffice", Figure::P95, 1.5),
+        ("backoffice", Figure::Mean, 1.5),
+        ("backoffice", Figure::Throughput, 10.0),
+    ] {
+        let paired = paired_difference(&crn[0], &crn[1], class, figure).unwrap();
+        let unpaired = paired_difference(&independent[0], &independent[1], class, figure).unwrap();
+        let (hp, hu) = (paired.half_95.unwrap(), unpaired.half_95.unwrap());
+        assert!(
+            hp * factor < hu,
+            "{class} {figure:?}: paired ± {hp}, independent ± {hu}"
+        );
+        if figure != Figure::Throughput {
+            // Same direction of effect: the third front-end helps.
+            assert!(
+                paired.mean < 0.0 && unpaired.mean < 0.0,
+                "{paired:?} {unpaired:?}"
+            );
+        }
+    }
+}
