@@ -51,6 +51,16 @@ pub enum Command {
     /// Simulate the full grid of one or more `--vary KEY=LIST`, e.g.
     /// `sweep --vary front_ends=1..6 --vary database.cores=4,8`.
     Sweep(crate::whatif::SweepArgs),
+    /// Combine the part files of a sharded sweep (`sweep --shard K/N`) into
+    /// the CSV the unsharded sweep writes.
+    Merge {
+        /// Every part file of the sweep.
+        #[arg(required = true, value_name = "PART")]
+        parts: Vec<PathBuf>,
+        /// Where to write the class CSV (and the resources CSV beside it).
+        #[arg(long, value_name = "FILE", required = true)]
+        csv: PathBuf,
+    },
     /// Find the smallest front-end count meeting service-level objectives,
     /// e.g. `size --slo portal:p95<=800ms --spare 1` (exit 3: none found).
     Size(crate::whatif::SizeArgs),
@@ -388,6 +398,7 @@ pub fn main() -> i32 {
         } => finish(run(scenario.as_deref(), &common, csv.as_deref())),
         Command::Compare(a) => finish(crate::whatif::compare::run(&a)),
         Command::Sweep(a) => finish(crate::whatif::sweep::run(&a)),
+        Command::Merge { parts, csv } => finish(crate::whatif::shard::merge(&parts, &csv)),
         Command::Size(a) => crate::whatif::size::main(&a),
         Command::Team(a) => finish(crate::whatif::team::run(&a)),
         Command::Presets => finish(list_presets()),

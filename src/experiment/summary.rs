@@ -7,8 +7,8 @@
 //! CI means the same thing: where the long-run value of that figure lies.
 
 use crate::model::Model;
-use crate::model::sim::{Outcomes, ResourceKind, RunResult};
-use crate::model::spec::Slo;
+use crate::model::sim::{ResourceKind, RunResult};
+use crate::model::spec::{Slo, TrafficClass};
 use crate::stats::Estimate;
 
 /// A class is reported as saturated when more than this fraction of the
@@ -78,10 +78,6 @@ pub struct Summary {
     pub requests: u64,
 }
 
-fn est(results: &[RunResult], f: impl Fn(&RunResult) -> f64) -> Estimate {
-    Estimate::from_values(&results.iter().map(f).collect::<Vec<_>>())
-}
-
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -94,45 +90,140 @@ fn upper(e: &Estimate) -> f64 {
     e.ci_95().map_or(e.mean, |(_, hi)| hi)
 }
 
-impl Summary {
-    /// Summarizes `results` (in replication order) of `model`.
-    pub fn new(model: &Model, results: &[RunResult]) -> Summary {
-        let n = results.len();
-        let rows = results.first().map_or(0, |r| r.classes.len());
-        let mut classes = Vec::with_capacity(rows);
-        for i in 0..rows {
-            let name = results[0].classes[i].name.clone();
-            let rate = |f: fn(&Outcomes) -> u64| {
-                est(results, move |r| {
-                    let o = &r.classes[i].outcomes;
-                    let finished = o.finished();
+/// The figures of one class in one replication: everything a summary
+/// needs, a few numbers instead of a histogram. Serializable, so sharded
+/// sweeps can carry them between machines (`o11sim merge`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClassFigures {
+    pub name: String,
+    pub throughput: f64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub error_rate: f64,
+    pub rejected_rate: f64,
+    pub timed_out_rate: f64,
+    pub failed_rate: f64,
+    pub answered: u64,
+    /// Requests still in flight at the end over all requests of the run.
+    pub backlog: f64,
+    pub total_arrivals: u64,
+    pub mser_warmup: Option<f64>,
+    pub mser_unsettled: bool,
+}
+
+/// The figures of one resource in one replication.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ResourceFigures {
+    pub name: String,
+    pub kind: ResourceKind,
+    pub utilization: f64,
+    pub mean_queue: f64,
+}
+
+/// One replication reduced to its figures.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReplicationFigures {
+    pub classes: Vec<ClassFigures>,
+    pub resources: Vec<ResourceFigures>,
+    pub events: u64,
+}
+
+impl From<&RunResult> for ReplicationFigures {
+    fn from(r: &RunResult) -> Self {
+        let classes = r
+            .classes
+            .iter()
+            .map(|c| {
+                let o = &c.outcomes;
+                let finished = o.finished();
+                let rate = |x: u64| {
                     if finished == 0 {
                         0.0
                     } else {
-                        f(o) as f64 / finished as f64
+                        x as f64 / finished as f64
                     }
-                })
-            };
-            let p = |q: f64| est(results, move |r| r.classes[i].hist.quantile(q));
-            let mean = est(results, |r| r.classes[i].response.mean());
-            let p95 = p(0.95);
-            let p99 = p(0.99);
-            let backlog: f64 = results
-                .iter()
-                .map(|r| {
-                    let c = &r.classes[i];
-                    c.in_flight_at_end as f64 / (c.total_arrivals.max(1)) as f64
-                })
-                .sum::<f64>()
-                / n.max(1) as f64;
-            let timed_out_rate = rate(|o| o.timed_out);
-            let rejected_rate = rate(|o| o.rejected);
-            let slos = model
-                .classes
+                };
+                ClassFigures {
+                    name: c.name.clone(),
+                    throughput: o.ok as f64 / r.measured_time,
+                    mean: c.response.mean(),
+                    p50: c.hist.quantile(0.50),
+                    p95: c.hist.quantile(0.95),
+                    p99: c.hist.quantile(0.99),
+                    error_rate: rate(o.rejected + o.timed_out + o.failed),
+                    rejected_rate: rate(o.rejected),
+                    timed_out_rate: rate(o.timed_out),
+                    failed_rate: rate(o.failed),
+                    answered: c.response.count(),
+                    backlog: c.in_flight_at_end as f64 / c.total_arrivals.max(1) as f64,
+                    total_arrivals: c.total_arrivals,
+                    mser_warmup: c.warmup_estimate.map(|w| w.time),
+                    mser_unsettled: c.warmup_estimate.is_some_and(|w| w.unreliable),
+                }
+            })
+            .collect();
+        let resources = r
+            .resources
+            .iter()
+            .map(|x| ResourceFigures {
+                name: x.name.clone(),
+                kind: x.kind,
+                utilization: x.utilization,
+                mean_queue: x.mean_queue,
+            })
+            .collect();
+        ReplicationFigures {
+            classes,
+            resources,
+            events: r.events,
+        }
+    }
+}
+
+fn est_of(figs: &[ReplicationFigures], f: impl Fn(&ReplicationFigures) -> f64) -> Estimate {
+    Estimate::from_values(&figs.iter().map(f).collect::<Vec<_>>())
+}
+
+impl Summary {
+    /// Summarizes `results` (in replication order) of `model`.
+    pub fn new(model: &Model, results: &[RunResult]) -> Summary {
+        let figures: Vec<ReplicationFigures> = results.iter().map(Into::into).collect();
+        Summary::from_figures(&model.classes, &figures)
+    }
+
+    /// Summarizes replications' figures (in replication order). `traffic`
+    /// are the model's traffic classes (rows beyond them are timers and
+    /// publishes), for their SLOs and the saturation rule.
+    pub fn from_figures(traffic: &[TrafficClass], figures: &[ReplicationFigures]) -> Summary {
+        let slos: Vec<&[Slo]> = traffic.iter().map(|c| c.slos.as_slice()).collect();
+        Summary::from_parts(traffic.len(), &slos, figures)
+    }
+
+    /// As [`Summary::from_figures`], from the number of traffic classes and
+    /// their SLOs alone (what a sweep's part file carries).
+    pub fn from_parts(
+        traffic_classes: usize,
+        traffic_slos: &[&[Slo]],
+        figures: &[ReplicationFigures],
+    ) -> Summary {
+        let n = figures.len();
+        let rows = figures.first().map_or(0, |r| r.classes.len());
+        let mut classes = Vec::with_capacity(rows);
+        for i in 0..rows {
+            let e = |f: fn(&ClassFigures) -> f64| est_of(figures, move |r| f(&r.classes[i]));
+            let mean = e(|c| c.mean);
+            let p95 = e(|c| c.p95);
+            let p99 = e(|c| c.p99);
+            let backlog =
+                figures.iter().map(|r| r.classes[i].backlog).sum::<f64>() / n.max(1) as f64;
+            let timed_out_rate = e(|c| c.timed_out_rate);
+            let rejected_rate = e(|c| c.rejected_rate);
+            let slos = traffic_slos
                 .get(i)
                 .map(|c| {
-                    c.slos
-                        .iter()
+                    c.iter()
                         .map(|&slo| {
                             let (value, limit) = match slo {
                                 Slo::P95(l) => (p95, l),
@@ -148,51 +239,50 @@ impl Summary {
                         .collect()
                 })
                 .unwrap_or_default();
+            let is_traffic = i < traffic_classes;
             classes.push(ClassSummary {
-                name,
-                is_traffic: i < model.classes.len(),
+                name: figures[0].classes[i].name.clone(),
+                is_traffic,
                 replications: n,
-                throughput: est(results, |r| {
-                    r.classes[i].outcomes.ok as f64 / r.measured_time
-                }),
+                throughput: e(|c| c.throughput),
                 mean,
-                p50: p(0.50),
+                p50: e(|c| c.p50),
                 p95,
                 p99,
-                error_rate: rate(|o| o.rejected + o.timed_out + o.failed),
+                error_rate: e(|c| c.error_rate),
                 rejected_rate,
                 timed_out_rate,
-                failed_rate: rate(|o| o.failed),
-                answered: results.iter().map(|r| r.classes[i].response.count()).sum(),
+                failed_rate: e(|c| c.failed_rate),
+                answered: figures.iter().map(|r| r.classes[i].answered).sum(),
                 // Timers run as single instances and developers as a closed
                 // population, so their backlog cannot grow: only traffic
                 // classes can saturate.
-                saturated: i < model.classes.len()
+                saturated: is_traffic
                     && (backlog > SATURATION_BACKLOG
                         || rejected_rate.mean > SATURATION_BACKLOG
                         || timed_out_rate.mean > 0.5),
                 mser_warmup: median(
-                    results
+                    figures
                         .iter()
-                        .filter_map(|r| r.classes[i].warmup_estimate.map(|w| w.time))
+                        .filter_map(|r| r.classes[i].mser_warmup)
                         .collect(),
                 ),
-                mser_unsettled: results
+                mser_unsettled: figures
                     .iter()
-                    .filter(|r| r.classes[i].warmup_estimate.is_some_and(|w| w.unreliable))
+                    .filter(|r| r.classes[i].mser_unsettled)
                     .count(),
                 slos,
             });
         }
-        let resources = results
+        let resources = figures
             .first()
             .map(|r0| {
                 (0..r0.resources.len())
                     .map(|k| ResourceSummary {
                         name: r0.resources[k].name.clone(),
                         kind: r0.resources[k].kind,
-                        utilization: est(results, |r| r.resources[k].utilization),
-                        mean_queue: est(results, |r| r.resources[k].mean_queue),
+                        utilization: est_of(figures, |r| r.resources[k].utilization),
+                        mean_queue: est_of(figures, |r| r.resources[k].mean_queue),
                     })
                     .collect()
             })
@@ -201,8 +291,8 @@ impl Summary {
             replications: n,
             classes,
             resources,
-            events: results.iter().map(|r| r.events).sum(),
-            requests: results
+            events: figures.iter().map(|r| r.events).sum(),
+            requests: figures
                 .iter()
                 .flat_map(|r| r.classes.iter().map(|c| c.total_arrivals))
                 .sum(),

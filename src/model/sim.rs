@@ -249,7 +249,8 @@ impl ClassResult {
 }
 
 /// Kind of a measured resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     FrontEndCpu,
     IisWorkers,

@@ -18,6 +18,7 @@
 //! holds only what differs.
 
 pub mod compare;
+pub mod shard;
 pub mod size;
 pub mod sweep;
 pub mod team;
@@ -78,6 +79,13 @@ pub struct SweepArgs {
     /// and value of the other keys).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Run only shard K of N of the variant x replication grid and write a
+    /// part file (combine the parts with `o11sim merge`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<variants::Shard>,
+    /// Where `--shard` writes its part (default sweep-part-K-of-N.toml).
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub part: Option<PathBuf>,
 }
 
 /// `o11sim size`.

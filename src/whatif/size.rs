@@ -419,7 +419,7 @@ fn candidate(
     let s = ran
         .summaries
         .pop()
-        .unwrap_or_else(|| variants::summarize(&v.scenario.model, &[]));
+        .unwrap_or_else(|| crate::experiment::Summary::new(&v.scenario.model, &[]));
     Ok((v, s))
 }
 

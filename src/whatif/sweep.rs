@@ -22,6 +22,21 @@ pub fn run(a: &SweepArgs) -> Result<()> {
         plot: a.plot.as_deref(),
     };
     outputs.check()?;
+    let part = a.shard.map(|s| {
+        a.part
+            .clone()
+            .unwrap_or_else(|| super::shard::default_part_path(s))
+    });
+    if let Some(part) = &part {
+        if a.csv.is_some() || a.plot.is_some() {
+            return Err(crate::cli::Usage(
+                "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
+            )
+            .into());
+        }
+        crate::report::output::check_writable(part)
+            .map_err(|e| crate::cli::Usage(e.to_string()))?;
+    }
     let base = Base::load(
         a.scenario.as_deref(),
         crate::scenario::DEFAULT_PRESET,
@@ -29,6 +44,10 @@ pub fn run(a: &SweepArgs) -> Result<()> {
     )?;
     let dims = super::dimensions(&base, None, &a.vary)?;
     let grid = variants::grid(&base, &dims)?;
+    if let (Some(shard), Some(part)) = (a.shard, &part) {
+        let keys: Vec<String> = dims.iter().map(|d| d.key.clone()).collect();
+        return super::shard::run_and_write(&base, &keys, &grid, shard, part);
+    }
     let ran = super::run_all(&base, &grid, "sweeping")?;
     ran.report_speed();
     let what = dims

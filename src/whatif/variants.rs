@@ -29,6 +29,7 @@ use rayon::prelude::*;
 use crate::cli::{RunOptions, Usage};
 use crate::engine::StreamSeeds;
 use crate::experiment::Summary;
+use crate::experiment::summary::ReplicationFigures;
 use crate::model::Model;
 use crate::model::sim::{ClassResult, RunResult, simulate_until};
 use crate::scenario::{self, Override, Scenario, ScenarioError};
@@ -532,7 +533,7 @@ pub struct VariantResult {
 
 /// Replications of one variant gathered as they finish.
 struct Slot {
-    results: Vec<Option<RunResult>>,
+    results: Vec<Option<(ReplicationFigures, Replication)>>,
     remaining: usize,
     done: Option<VariantResult>,
 }
@@ -575,12 +576,16 @@ pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<Var
             return;
         };
         tick();
+        // Only the figures are kept: the histograms go as soon as the
+        // replication is done.
+        let figures = (ReplicationFigures::from(&r), Replication::from(&r));
+        drop(r);
         let mut slot = slots[v].lock().unwrap_or_else(PoisonError::into_inner);
-        slot.results[k] = Some(r);
+        slot.results[k] = Some(figures);
         slot.remaining -= 1;
         if slot.remaining == 0 {
-            let results: Vec<RunResult> = slot.results.drain(..).flatten().collect();
-            slot.done = Some(reduce(j.model, &results));
+            let results: Vec<_> = slot.results.drain(..).flatten().collect();
+            slot.done = Some(reduce(j.model, results));
         }
     });
     slots
@@ -591,23 +596,80 @@ pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<Var
             match slot.done {
                 Some(done) => Some(done),
                 // A variant with no replication at all has nothing to wait for.
-                None if j.replications == 0 => Some(reduce(j.model, &[])),
+                None if j.replications == 0 => Some(reduce(j.model, Vec::new())),
                 None => None,
             }
         })
         .collect()
 }
 
-fn reduce(model: &Model, results: &[RunResult]) -> VariantResult {
+fn reduce(model: &Model, results: Vec<(ReplicationFigures, Replication)>) -> VariantResult {
+    let (figures, replications): (Vec<_>, Vec<_>) = results.into_iter().unzip();
     VariantResult {
-        summary: summarize(model, results),
-        replications: results.iter().map(Replication::from).collect(),
+        summary: Summary::from_figures(&model.classes, &figures),
+        replications,
     }
 }
 
-/// The summary of one variant's results.
-pub fn summarize(model: &Model, results: &[RunResult]) -> Summary {
-    Summary::new(model, results)
+/// Which share of a grid's (variant, replication) pairs one machine runs:
+/// shard `index` of `count` (1-based) takes every pair whose position in
+/// variant-major order is `index - 1` modulo `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let bad = || {
+            format!("bad shard {text:?}: expected K/N with 1 <= K <= N, like 1/4 (shard 1 of 4)")
+        };
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = k.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// True when this shard runs pair number `position`.
+    pub fn takes(&self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+/// Runs this shard's (variant, replication) pairs and returns their
+/// figures in pair order; `None` if Ctrl-C stopped it.
+pub fn run_shard<T: Fn() + Sync>(
+    jobs: &[Job<'_>],
+    shard: Shard,
+    tick: T,
+) -> Option<Vec<(usize, usize, ReplicationFigures)>> {
+    let pairs: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .flat_map(|(v, j)| (0..j.replications).map(move |k| (v, k)))
+        .enumerate()
+        .filter(|(position, _)| shard.takes(*position))
+        .map(|(_, pair)| pair)
+        .collect();
+    let stop = crate::interrupt::flag();
+    let done: Vec<Option<(usize, usize, ReplicationFigures)>> = pairs
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|(v, k)| {
+            let j = &jobs[v];
+            let r = simulate_until(j.model, StreamSeeds::new(j.seed, k as u64), stop)?;
+            tick();
+            Some((v, k, ReplicationFigures::from(&r)))
+        })
+        .collect();
+    done.into_iter().collect()
 }
 
 /// A per-replication figure of a class, as [`Summary`] computes it.

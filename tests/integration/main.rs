@@ -7,6 +7,8 @@
 mod cli;
 mod extreme;
 mod model;
+mod parsers;
 mod properties;
+mod shard;
 mod validation;
 mod whatif;

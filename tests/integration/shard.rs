@@ -1,0 +1,211 @@
+//! Sharded sweeps: the parts of `sweep --shard K/N`, merged, give exactly
+//! the bytes of the unsharded sweep; parts of different sweeps are refused.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+const GRID: [&str; 10] = [
+    "--vary",
+    "front_ends=2,3",
+    "--vary",
+    "traffic.portal.rate=200,300",
+    "--replications",
+    "3",
+    "--duration",
+    "2m",
+    "--warmup",
+    "30s",
+];
+
+fn o11sim(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = cargo_bin_cmd!("o11sim")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sweep(dir: &Path, extra: &[&str]) {
+    let mut args = vec!["sweep", "prod"];
+    args.extend_from_slice(&GRID);
+    args.extend_from_slice(extra);
+    let (code, stderr) = o11sim(dir, &args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("o11sim-shard-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn merged_parts_are_byte_identical_to_the_unsharded_sweep() {
+    let dir = temp("equal");
+    sweep(&dir, &["--csv", "full.csv"]);
+    for k in 1..=3 {
+        sweep(&dir, &["--shard", &format!("{k}/3")]);
+    }
+    let (code, stderr) = o11sim(
+        &dir,
+        &[
+            "merge",
+            "sweep-part-3-of-3.toml",
+            "sweep-part-1-of-3.toml",
+            "sweep-part-2-of-3.toml",
+            "--csv",
+            "merged.csv",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for (a, b) in [
+        ("full.csv", "merged.csv"),
+        ("full-resources.csv", "merged-resources.csv"),
+    ] {
+        let (a, b) = (
+            std::fs::read(dir.join(a)).unwrap(),
+            std::fs::read(dir.join(b)).unwrap(),
+        );
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "merged CSV differs from the unsharded sweep");
+    }
+    // Shards run with one thread and with two give the same parts.
+    sweep(
+        &dir,
+        &["--shard", "2/3", "--part", "again.toml", "--threads", "1"],
+    );
+    assert_eq!(
+        std::fs::read(dir.join("again.toml")).unwrap(),
+        std::fs::read(dir.join("sweep-part-2-of-3.toml")).unwrap()
+    );
+}
+
+#[test]
+fn parts_of_different_sweeps_or_missing_parts_are_refused() {
+    let dir = temp("refuse");
+    for k in 1..=2 {
+        sweep(&dir, &["--shard", &format!("{k}/2")]);
+    }
+    sweep(
+        &dir,
+        &["--shard", "2/2", "--seed", "9", "--part", "seed9.toml"],
+    );
+    sweep(
+        &dir,
+        &[
+            "--shard",
+            "2/2",
+            "--set",
+            "database.cores=8",
+            "--part",
+            "db8.toml",
+        ],
+    );
+    let cases: [(&[&str], &str); 5] = [
+        (&["merge", "sweep-part-1-of-2.toml", "seed9.toml"], "seed"),
+        (
+            &["merge", "sweep-part-1-of-2.toml", "db8.toml"],
+            "different sweeps",
+        ),
+        (
+            &["merge", "sweep-part-1-of-2.toml"],
+            "missing part(s) for shard 2/2",
+        ),
+        (
+            &["merge", "sweep-part-1-of-2.toml", "sweep-part-1-of-2.toml"],
+            "both shard 1/2",
+        ),
+        (&["merge", "nothere.toml"], "nothere.toml"),
+    ];
+    for (args, needle) in cases {
+        let mut args = args.to_vec();
+        args.extend(["--csv", "out.csv"]);
+        let (code, stderr) = o11sim(&dir, &args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(!dir.join("out.csv").exists());
+    }
+    let (code, stderr) = o11sim(
+        &dir,
+        &[
+            "sweep",
+            "prod",
+            "--vary",
+            "front_ends=2,3",
+            "--shard",
+            "3/2",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("K/N"), "{stderr}");
+}
+
+/// docs/batch/run-shard.sh, run as Slurm array tasks and as Kubernetes
+/// Indexed Job pods would run it, produces parts that merge into the
+/// unsharded sweep's CSV.
+#[test]
+fn the_batch_examples_work_as_array_tasks() {
+    let dir = temp("batch");
+    let bin = assert_cmd::cargo::cargo_bin!("o11sim");
+    let script = std::fs::canonicalize("docs/batch/run-shard.sh").unwrap();
+    let sweep_args = GRID.join(" ");
+    sweep(&dir, &["--csv", "full.csv"]);
+    let run = |env: &[(&str, String)], parts: &str| {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.arg(&script)
+            .current_dir(&dir)
+            .env("O11SIM", bin)
+            .env("PARTS", parts)
+            .env("SWEEP", format!("sweep prod {sweep_args}"))
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("JOB_COMPLETION_INDEX");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for i in 0..2 {
+        run(
+            &[
+                ("SLURM_ARRAY_TASK_ID", i.to_string()),
+                ("SLURM_ARRAY_TASK_COUNT", "2".into()),
+            ],
+            "slurm",
+        );
+        run(
+            &[
+                ("JOB_COMPLETION_INDEX", i.to_string()),
+                ("SHARDS", "2".into()),
+            ],
+            "k8s",
+        );
+    }
+    for parts in ["slurm", "k8s"] {
+        let (code, stderr) = o11sim(
+            &dir,
+            &[
+                "merge",
+                &format!("{parts}/part-1-of-2.toml"),
+                &format!("{parts}/part-2-of-2.toml"),
+                "--csv",
+                &format!("{parts}.csv"),
+            ],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            std::fs::read(dir.join(format!("{parts}.csv"))).unwrap(),
+            std::fs::read(dir.join("full.csv")).unwrap()
+        );
+    }
+}
