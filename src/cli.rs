@@ -272,7 +272,7 @@ fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result
     }
     let results: Vec<_> = results.into_iter().flatten().collect();
     let summary = Summary::new(model, &results);
-    let mut out = std::io::stdout().lock();
+    let mut out = output::report_sink(csv);
     writeln!(
         out,
         "o11sim run {}: {} replication(s) of {} after a {} warm-up, seed {}",

@@ -61,6 +61,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// Where a command prints its human-readable report: standard output,
+/// unless the CSV goes there (`--csv -`), in which case the report moves to
+/// standard error so the CSV stays clean.
+pub fn report_sink(csv: Option<&Path>) -> Box<dyn Write> {
+    if csv.is_some_and(|p| p.as_os_str() == "-") {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    }
+}
+
 /// `results.csv` → `results-resources.csv`: the resource CSV beside the
 /// class CSV.
 pub fn resources_path(path: &Path) -> PathBuf {

@@ -46,7 +46,7 @@ pub fn run(a: &CompareArgs) -> Result<()> {
         .map(|d| format!("{} = {}", d.key, d.values.join(", ")))
         .collect::<Vec<_>>()
         .join("; ");
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::report::output::report_sink(a.csv.as_deref());
     writeln!(out, "{}", super::headline("compare", &base, &what))?;
     write!(out, "{}", render(&grid, &ran))?;
     let rows = super::report_variants(&grid, &ran.summaries);

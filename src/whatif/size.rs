@@ -239,7 +239,7 @@ fn size(a: &SizeArgs) -> Result<bool> {
     let model = &base.scenario.model;
     let objectives = objectives(model, &a.slo)?;
     let groups = base.front_end_groups();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::report::output::report_sink(a.csv.as_deref());
     let slo_text = objectives
         .iter()
         .map(|o| {

@@ -55,7 +55,7 @@ pub fn run(a: &SweepArgs) -> Result<()> {
         .map(|d| format!("{} = {}", d.key, d.values.join(", ")))
         .collect::<Vec<_>>()
         .join(" x ");
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::report::output::report_sink(a.csv.as_deref());
     writeln!(
         out,
         "{}",

@@ -380,7 +380,7 @@ pub fn run(a: &TeamArgs) -> Result<()> {
         .zip(&ran.summaries)
         .map(|(v, s)| figures(&v.scenario.model, env, s, &dev_classes))
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::report::output::report_sink(a.csv.as_deref());
     let env_name = &model.environments[env].name;
     writeln!(
         out,

@@ -346,3 +346,22 @@ fn presets_are_listed_and_init_writes_an_editable_copy() {
     );
     assert!(!out.stdout.contains("NaN"), "{}", out.stdout);
 }
+
+#[test]
+fn csv_to_standard_output_keeps_the_report_on_standard_error() {
+    let out = run_quick(&["--csv", "-"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut lines = out.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("variant,class,replications,")
+    );
+    assert!(lines.all(|l| l.starts_with("example2,")), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("p95 (ms)"),
+        "the table goes to stderr: {}",
+        out.stderr
+    );
+}
