@@ -229,14 +229,7 @@ pub(crate) fn speed(simulations: usize, requests: u64, elapsed: f64) {
 /// with a progress bar on stderr.
 pub(crate) fn run_all(base: &variants::Base, variants: &[Variant], what: &str) -> Result<Ran> {
     base.check_budget(variants)?;
-    let jobs: Vec<Job> = variants
-        .iter()
-        .map(|v| Job {
-            model: &v.scenario.model,
-            replications: v.scenario.replications,
-            seed: v.scenario.seed,
-        })
-        .collect();
+    let jobs = Job::of_grid(variants);
     let total: usize = jobs.iter().map(|j| j.replications).sum();
     let pb = crate::cli::progress(total as u64, what);
     let start = Instant::now();

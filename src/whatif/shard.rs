@@ -99,14 +99,7 @@ pub(crate) fn run_and_write(
     path: &Path,
 ) -> Result<()> {
     base.check_budget(grid)?;
-    let jobs: Vec<Job> = grid
-        .iter()
-        .map(|v| Job {
-            model: &v.scenario.model,
-            replications: v.scenario.replications,
-            seed: v.scenario.seed,
-        })
-        .collect();
+    let jobs = Job::of_grid(grid);
     let total: usize = jobs.iter().map(|j| j.replications).sum();
     let mine = (0..total).filter(|&p| shard.takes(p)).count();
     let pb = crate::cli::progress(

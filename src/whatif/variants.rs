@@ -474,6 +474,19 @@ pub struct Job<'a> {
     pub seed: u64,
 }
 
+impl<'a> Job<'a> {
+    /// One job per variant of a grid, with the variant's replications and seed.
+    pub(crate) fn of_grid(grid: &'a [Variant]) -> Vec<Job<'a>> {
+        grid.iter()
+            .map(|v| Job {
+                model: &v.scenario.model,
+                replications: v.scenario.replications,
+                seed: v.scenario.seed,
+            })
+            .collect()
+    }
+}
+
 /// What is kept of one replication once its variant is summarized: the
 /// per-replication figures that paired differences need (a [`RunResult`]
 /// holds a latency histogram of a few hundred kilobytes per class; this

@@ -4,55 +4,16 @@
 
 use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use crate::common::{Out, o11sim, rejected, temp_dir};
 
 /// Short runs: the point here is the command line, not the statistics.
 const QUICK: [&str; 6] = ["--replications", "2", "--duration", "2m", "--warmup", "30s"];
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn o11sim(args: &[&str]) -> Out {
-    let out = cargo_bin_cmd!("o11sim").args(args).output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn run_quick(extra: &[&str]) -> Out {
     let mut args = vec!["run"];
     args.extend_from_slice(extra);
     args.extend_from_slice(&QUICK);
     o11sim(&args)
-}
-
-/// Asserts exit status 2, no panic, and that stderr mentions every needle.
-fn rejected(out: &Out, needles: &[&str]) {
-    assert_eq!(
-        out.code, 2,
-        "stdout: {}\nstderr: {}",
-        out.stdout, out.stderr
-    );
-    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    for n in needles {
-        assert!(
-            out.stderr.contains(n),
-            "stderr lacks {n:?}:\n{}",
-            out.stderr
-        );
-    }
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("o11sim-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -7,34 +7,15 @@
 //! point is the commands, not the statistics.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use crate::common::{Out, o11sim, rejected};
 use o11sim::experiment::replicate;
 use o11sim::model::sim::simulate;
 use o11sim::scenario::{self, Override};
 use o11sim::whatif::variants::{Figure, Job, Replication, paired_difference, run_variants};
 
 const QUICK: [&str; 6] = ["--replications", "3", "--duration", "2m", "--warmup", "30s"];
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-fn o11sim(args: &[&str]) -> Out {
-    let start = Instant::now();
-    let out = cargo_bin_cmd!("o11sim").args(args).output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
-}
 
 /// `args` then the quick run settings.
 fn quick(args: &[&str]) -> Out {
@@ -49,30 +30,6 @@ fn succeeded(out: &Out) {
         "stdout: {}\nstderr: {}",
         out.stdout, out.stderr
     );
-}
-
-/// Asserts exit status 2, no panic, and that stderr mentions every needle.
-fn rejected(out: &Out, needles: &[&str]) {
-    assert_eq!(
-        out.code, 2,
-        "stdout: {}\nstderr: {}",
-        out.stdout, out.stderr
-    );
-    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    for n in needles {
-        assert!(
-            out.stderr.contains(n),
-            "stderr lacks {n:?}:\n{}",
-            out.stderr
-        );
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("o11sim-whatif-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn s(p: &Path) -> &str {
@@ -117,7 +74,7 @@ fn series_colours(svg: &str) -> BTreeSet<String> {
 
 #[test]
 fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
-    let dir = temp_dir("compare");
+    let dir = crate::common::temp_dir("compare");
     let csv = dir.join("fe.csv");
     let svg = dir.join("fe.svg");
     let out = quick(&[
@@ -143,7 +100,6 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
         "{}",
         out.stdout
     );
-    assert!(out.elapsed < Duration::from_secs(60), "{:?}", out.elapsed);
     assert!(out.stdout.contains("paired differences"), "{}", out.stdout);
     let sentence = out
         .stdout
@@ -187,7 +143,7 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
 
 #[test]
 fn sweep_csv_is_exactly_the_grid_and_the_chart_has_a_series_per_class_and_value() {
-    let dir = temp_dir("sweep");
+    let dir = crate::common::temp_dir("sweep");
     let csv = dir.join("grid.csv");
     let svg = dir.join("grid.svg");
     let out = o11sim(&[
@@ -256,7 +212,7 @@ fn run_p95(dir: &Path, front_ends: usize, class: &str) -> (f64, bool) {
 
 #[test]
 fn size_answer_meets_the_slo_and_one_fewer_does_not() {
-    let dir = temp_dir("size");
+    let dir = crate::common::temp_dir("size");
     let csv = dir.join("size.csv");
     let out = quick(&[
         "size",
@@ -363,7 +319,7 @@ fn size_without_an_answer_exits_3() {
 
 #[test]
 fn team_compares_layouts_and_writes_publish_rows() {
-    let dir = temp_dir("team");
+    let dir = crate::common::temp_dir("team");
     let csv = dir.join("team.csv");
     let svg = dir.join("team.svg");
     let out = o11sim(&[
@@ -414,7 +370,7 @@ fn team_compares_layouts_and_writes_publish_rows() {
 
 #[test]
 fn same_seed_same_bytes_with_one_thread_or_two() {
-    let dir = temp_dir("threads");
+    let dir = crate::common::temp_dir("threads");
     let mut stdouts = Vec::new();
     for threads in ["1", "2"] {
         let csv = dir.join(format!("t{threads}.csv"));
@@ -533,12 +489,10 @@ fn bad_arguments_exit_2_with_a_clear_message() {
         let mut args = cmd.to_vec();
         args.extend(["--duration", "10h"]);
         let out = o11sim(&args);
+        // Exit status 2 (not 1, a failed write after the run) shows the
+        // directory was checked before anything was simulated.
         rejected(&out, &["/nonexistent-o11sim", "does not exist"]);
-        assert!(
-            out.elapsed < Duration::from_secs(10),
-            "{cmd:?}: {:?}",
-            out.elapsed
-        );
+        assert!(out.stdout.is_empty(), "{cmd:?}: {}", out.stdout);
     }
 }
 
