@@ -95,6 +95,8 @@ struct Job {
     bursts_left: u32,
     calls_left: u32,
     holds_worker: bool,
+    /// When the request got its IIS worker (for the request timeout).
+    worker_since: f64,
     holds_conn: bool,
     holds_timer_slot: bool,
     conn_epoch: u32,
@@ -121,6 +123,7 @@ impl Job {
             bursts_left: 0,
             calls_left: 0,
             holds_worker: false,
+            worker_since: 0.0,
             holds_conn: false,
             holds_timer_slot: false,
             conn_epoch: 0,
@@ -791,7 +794,9 @@ impl<'m> Sim<'m> {
         }
         match self.fes[fe].workers.arrive(now, job) {
             Admission::Started => {
-                self.jobs[job.slot as usize].holds_worker = true;
+                let j = &mut self.jobs[job.slot as usize];
+                j.holds_worker = true;
+                j.worker_since = now;
                 self.next_step(now, job);
             }
             Admission::Queued => {}
@@ -807,6 +812,13 @@ impl<'m> Sim<'m> {
     /// CPU burst, a database call, or done.
     fn next_step(&mut self, now: f64, job: JobRef) {
         let j = self.jobs[job.slot as usize];
+        if j.holds_worker && now - j.worker_since > self.m.front_ends[j.fe as usize].request_timeout
+        {
+            // IIS gives up on the request (executionTimeout).
+            self.release_front_end(now, job);
+            self.finish_web(now, job, Outcome::ServerTimeout);
+            return;
+        }
         if j.bursts_left > j.calls_left {
             self.submit_cpu(now, job, j.fe as usize, j.burst);
         } else if j.calls_left > 0 {
@@ -1126,7 +1138,9 @@ impl<'m> Sim<'m> {
             if let Some((next, _)) = self.fes[fe].workers.release(now)
                 && self.job(next).is_some()
             {
-                self.jobs[next.slot as usize].holds_worker = true;
+                let j = &mut self.jobs[next.slot as usize];
+                j.holds_worker = true;
+                j.worker_since = now;
                 self.next_step(now, next);
             }
         }
@@ -1205,6 +1219,7 @@ impl<'m> Sim<'m> {
             }
             Outcome::Answered => self.record(now, j.kind, |o| o.timed_out += 1, Some(timeout)),
             Outcome::Rejected => self.record(now, j.kind, |o| o.rejected += 1, None),
+            Outcome::ServerTimeout => self.record(now, j.kind, |o| o.timed_out += 1, None),
             Outcome::Failed => self.record(now, j.kind, |o| o.failed += 1, None),
         }
         self.user_thinks(now, class);
@@ -1656,6 +1671,8 @@ impl<'m> Sim<'m> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Outcome {
     Answered,
+    /// IIS aborted the request at its request timeout.
+    ServerTimeout,
     Rejected,
     Failed,
 }

@@ -105,6 +105,10 @@ pub struct FrontEnd {
     pub db_pool: u32,
     /// Waiting longer than this for a pooled connection is an error.
     pub connect_timeout: f64,
+    /// IIS aborts a request that has held its worker longer than this
+    /// (checked between CPU bursts and database calls); it counts as timed
+    /// out.
+    pub request_timeout: f64,
     /// Max. Concurrent Timers.
     pub timer_slots: u32,
 }

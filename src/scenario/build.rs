@@ -44,6 +44,8 @@ mod defaults {
     pub(super) const IIS_QUEUE: u32 = 1000;
     pub(super) const DB_POOL: u32 = 100;
     pub(super) const CONNECT_TIMEOUT: f64 = 15.0;
+    /// IIS request (execution) timeout, design §3.
+    pub(super) const REQUEST_TIMEOUT: f64 = 110.0;
     pub(super) const TIMER_SLOTS: u32 = 3;
     pub(super) const FRONT_ENDS: i64 = 1;
     pub(super) const HEALTH_INTERVAL: f64 = 5.0;
@@ -101,6 +103,7 @@ struct FrontEndLayer {
     iis_queue: Option<u32>,
     db_pool: Option<u32>,
     connect_timeout: Option<f64>,
+    request_timeout: Option<f64>,
     timer_slots: Option<u32>,
 }
 
@@ -114,6 +117,7 @@ impl FrontEndLayer {
             iis_queue: top.iis_queue.or(self.iis_queue),
             db_pool: top.db_pool.or(self.db_pool),
             connect_timeout: top.connect_timeout.or(self.connect_timeout),
+            request_timeout: top.request_timeout.or(self.request_timeout),
             timer_slots: top.timer_slots.or(self.timer_slots),
         }
     }
@@ -131,6 +135,7 @@ impl FrontEndLayer {
             iis_queue: self.iis_queue.unwrap_or(defaults::IIS_QUEUE),
             db_pool: self.db_pool.unwrap_or(defaults::DB_POOL),
             connect_timeout: self.connect_timeout.unwrap_or(defaults::CONNECT_TIMEOUT),
+            request_timeout: self.request_timeout.unwrap_or(defaults::REQUEST_TIMEOUT),
             timer_slots: self.timer_slots.unwrap_or(defaults::TIMER_SLOTS),
         }
     }
@@ -529,6 +534,11 @@ impl<'l, 'a> Builder<'l, 'a> {
                 .connect_timeout
                 .as_ref()
                 .map(|d| self.positive_duration(d, &path.key("connect_timeout")))
+                .transpose()?,
+            request_timeout: spec
+                .request_timeout
+                .as_ref()
+                .map(|d| self.positive_duration(d, &path.key("request_timeout")))
                 .transpose()?,
             timer_slots: opt_count(spec.timer_slots, "timer_slots", 1)?,
         })

@@ -186,6 +186,7 @@ pub(crate) struct FrontEndSpec {
     pub iis_queue: Option<Count>,
     pub db_pool: Option<Count>,
     pub connect_timeout: Option<DurationText>,
+    pub request_timeout: Option<DurationText>,
     pub timer_slots: Option<Count>,
 }
 

@@ -29,6 +29,7 @@ fn front_end(name: &str, zone: usize, cores: f64, cpu: CpuDiscipline) -> FrontEn
         iis_queue: 100_000,
         db_pool: 100,
         connect_timeout: 15.0,
+        request_timeout: 1e6,
         timer_slots: 3,
     }
 }
@@ -485,4 +486,30 @@ fn the_event_estimate_is_within_a_factor_of_two_for_every_preset() {
             r.events
         );
     }
+}
+
+#[test]
+fn iis_aborts_requests_that_run_past_the_request_timeout() {
+    // Five database calls of 1 s each against a 2.5 s request timeout:
+    // IIS gives up after the third call, so every request times out.
+    let mut model = installation(
+        1,
+        4.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class("reports", 0, 2.0, "exp(10ms)", "const(5)")],
+    );
+    model.classes[0].db_time = d("const(1s)");
+    model.databases[0].cores = 64.0; // the database itself is no bottleneck
+    model.front_ends[0].request_timeout = 2.5;
+    model.duration = 600.0;
+    let r = simulate(&model, StreamSeeds::new(10, 0));
+    conservation_holds(&r);
+    let o = r.classes[0].outcomes;
+    assert!(o.timed_out > 1_000, "{o:?}");
+    assert_eq!((o.ok, o.failed, o.rejected), (0, 0, 0), "{o:?}");
+    // With a longer request timeout they all complete.
+    model.front_ends[0].request_timeout = 110.0;
+    let r = simulate(&model, StreamSeeds::new(10, 0));
+    let o = r.classes[0].outcomes;
+    assert!(o.ok > 1_000 && o.timed_out == 0, "{o:?}");
 }
