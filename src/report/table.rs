@@ -177,7 +177,7 @@ pub fn warmup_advice(s: &Summary, warmup: f64) -> String {
             Some(a) if a.0 >= x.0 => Some(a),
             _ => Some(x),
         });
-    match worst {
+    let mut out = match worst {
         Some((w, name)) if w > warmup => format!(
             "note: MSER-5 suggests a warm-up of about {:.0} s for {name} (used {:.0} s); consider --warmup {:.0}s\n",
             w,
@@ -185,12 +185,28 @@ pub fn warmup_advice(s: &Summary, warmup: f64) -> String {
             w.ceil()
         ),
         _ => String::new(),
+    };
+    // A class whose response times never settled in most replications
+    // (saturated, or a run too short for the rule) is worth a word whatever
+    // the warm-up; one replication in a few is the rule's ordinary noise.
+    for c in s
+        .classes
+        .iter()
+        .filter(|c| c.is_traffic && 2 * c.mser_unsettled > c.replications)
+    {
+        let _ = writeln!(
+            out,
+            "note: MSER-5 found no settled state for {} in {} of {} replication(s): the run may be too short, or the class overloaded",
+            c.name, c.mser_unsettled, c.replications
+        );
     }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::summary::{ClassFigures, ReplicationFigures};
 
     #[test]
     fn columns_line_up() {
@@ -204,6 +220,61 @@ mod tests {
         let lines: Vec<_> = t.lines().collect();
         assert_eq!(lines[0].len(), lines[1].len());
         assert_eq!(lines[1].len(), lines[2].len());
+    }
+
+    #[test]
+    fn warmup_advice_names_classes_that_never_settled() {
+        use crate::model::spec::{Arrivals, TrafficClass};
+        let class = ClassFigures {
+            name: "portal".into(),
+            throughput: 1.0,
+            mean: 0.1,
+            p50: 0.1,
+            p95: 0.2,
+            p99: 0.3,
+            error_rate: 0.0,
+            rejected_rate: 0.0,
+            timed_out_rate: 0.0,
+            failed_rate: 0.0,
+            answered: 10,
+            backlog: 0.0,
+            total_arrivals: 10,
+            mser_warmup: Some(5.0),
+            mser_unsettled: false,
+        };
+        let rep = |unsettled: bool| ReplicationFigures {
+            classes: vec![ClassFigures {
+                mser_unsettled: unsettled,
+                ..class.clone()
+            }],
+            resources: vec![],
+            events: 1,
+        };
+        let traffic = [TrafficClass {
+            name: "portal".into(),
+            zone: 0,
+            arrivals: Arrivals::Open {
+                rate: 1.0,
+                profile: None,
+            },
+            network: crate::dist::Dist::constant(0.0).unwrap(),
+            cpu: crate::dist::Dist::constant(0.01).unwrap(),
+            db_calls: crate::dist::Dist::constant(0.0).unwrap(),
+            db_time: crate::dist::Dist::constant(0.0).unwrap(),
+            timeout: 10.0,
+            slos: vec![],
+        }];
+        let settled = Summary::from_figures(&traffic, &[rep(false), rep(false)]);
+        assert_eq!(warmup_advice(&settled, 10.0), "");
+        assert!(warmup_advice(&settled, 1.0).contains("about 5 s for portal"));
+        let noise = Summary::from_figures(&traffic, &[rep(true), rep(false)]);
+        assert_eq!(warmup_advice(&noise, 10.0), "");
+        let unsettled = Summary::from_figures(&traffic, &[rep(true), rep(true), rep(false)]);
+        assert!(
+            warmup_advice(&unsettled, 10.0).contains("no settled state for portal in 2 of 3"),
+            "{}",
+            warmup_advice(&unsettled, 10.0)
+        );
     }
 
     #[test]
