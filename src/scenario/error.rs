@@ -283,6 +283,24 @@ pub(crate) fn syntax_error(name: &str, text: &str, e: &toml::de::Error) -> Scena
             key.trim()
         );
     }
+    if e.message().contains("as i128")
+        && let Some(value) = e.span().and_then(|s| text.get(s))
+    {
+        // The TOML reader holds integers in an i64; name the key of the line.
+        let start = e.span().map_or(0, |s| s.start);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let key = text[line_start..start].trim().trim_end_matches('=').trim();
+        let what = if key.is_empty() {
+            String::new()
+        } else {
+            format!("`{key}`: ")
+        };
+        message = format!(
+            "invalid TOML: {what}{} is too large: whole numbers go up to {}",
+            value.trim(),
+            i64::MAX
+        );
+    }
     match e.span() {
         Some(span) => {
             let (line, column, snippet) = position(text, span);

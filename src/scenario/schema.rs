@@ -324,6 +324,39 @@ impl Visitor<'_> for CountVisitor {
             .map(Count)
             .map_err(|_| E::custom(format!("{v} is too large")))
     }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Count, E> {
+        i64::try_from(v)
+            .map(Count)
+            .map_err(|_| E::custom(format!("{v} is out of range for a whole number")))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Count, E> {
+        i64::try_from(v)
+            .map(Count)
+            .map_err(|_| E::custom(format!("{v} is too large")))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Count, E> {
+        Err(E::custom(not_a_number(v, "a whole number")))
+    }
+}
+
+/// Why text was refused where a plain number belongs: too large to be one,
+/// written with a unit, or not a number at all.
+fn not_a_number(text: &str, wanted: &str) -> String {
+    let t = text.trim();
+    if !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
+    {
+        return format!("{t} is too large for {wanted}");
+    }
+    let starts_numeric = t.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    if starts_numeric {
+        format!(
+            "expected {wanted} without a unit, got \"{t}\": rates are requests per second and cores and counts are plain numbers (write 300, not \"300/s\")"
+        )
+    } else {
+        format!("expected {wanted}, got the text \"{t}\"")
+    }
 }
 
 impl<'de> Deserialize<'de> for Count {
@@ -347,6 +380,15 @@ impl Visitor<'_> for NumberVisitor {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
         Ok(Number(v))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Number, E> {
+        Ok(Number(v as f64))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Number, E> {
+        Ok(Number(v as f64))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Number, E> {
+        Err(E::custom(not_a_number(v, "a number")))
     }
 }
 

@@ -1125,3 +1125,36 @@ fn fcfs_needs_whole_cores() {
     let e = err(&format!("{MIN}[database]\ncores = 2.5\ncpu = \"fcfs\"\n"));
     has(&e, &["database.cores:", "serves whole cores"]);
 }
+
+#[test]
+fn numbers_with_units_or_out_of_range_say_what_is_allowed() {
+    let e = err("[traffic.web]\nrate = \"300/s\"\ncpu = \"exp(1ms)\"\n");
+    has(
+        &e,
+        &[
+            "t.toml:2:8: traffic.web.rate:",
+            "without a unit",
+            "requests per second",
+        ],
+    );
+    let e = err(&format!("front_ends = 99999999999999999999\n{MIN}"));
+    has(
+        &e,
+        &[
+            "t.toml:1:14:",
+            "`front_ends`: 99999999999999999999 is too large",
+            "9223372036854775807",
+        ],
+    );
+    assert!(!e.contains("i128"), "{e}");
+    let e = err_set(MIN, &["front_ends=99999999999999999999"]);
+    has(&e, &["front_ends", "is too large for a whole number"]);
+    let e = err_set(MIN, &["traffic.web.rate=fast"]);
+    has(
+        &e,
+        &[
+            "traffic.web.rate",
+            "expected a number, got the text \"fast\"",
+        ],
+    );
+}
