@@ -1049,13 +1049,13 @@ impl<'l, 'a> Builder<'l, 'a> {
     }
 
     /// Map entries in the order they appear in the text (entries added by
-    /// `--set` last, by name).
+    /// `--set` last, in natural order: `x2` before `x10`).
     fn ordered<T>(&self, map: BTreeMap<String, T>, base: &FieldPath) -> Vec<(String, T)> {
         let mut entries: Vec<(String, T)> = map.into_iter().collect();
-        entries.sort_by_key(|(name, _)| {
+        entries.sort_by_cached_key(|(name, _)| {
             (
                 self.loc.key_offset(&base.key(name)).unwrap_or(usize::MAX),
-                name.clone(),
+                natural_key(name),
             )
         });
         entries
@@ -1178,6 +1178,27 @@ impl<'l, 'a> Builder<'l, 'a> {
             message: format!("built-in default {text:?} does not parse: {e}"),
         }
     }
+}
+
+/// A name split into text and numbers, so that names sort as people read
+/// them: `x2` before `x10`. Leading zeros keep `x02` and `x2` apart.
+fn natural_key(name: &str) -> Vec<(String, u128, usize)> {
+    let mut key = Vec::new();
+    let mut rest = name;
+    while !rest.is_empty() {
+        let text_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (text, tail) = rest.split_at(text_len);
+        let digits_len = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (digits, tail) = tail.split_at(digits_len);
+        let number = digits.parse::<u128>().unwrap_or(u128::MAX);
+        key.push((text.to_owned(), number, digits.len()));
+        rest = tail;
+    }
+    key
 }
 
 fn cpu(c: Option<CpuSpec>) -> CpuDiscipline {

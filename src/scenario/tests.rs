@@ -1158,3 +1158,20 @@ fn numbers_with_units_or_out_of_range_say_what_is_allowed() {
         ],
     );
 }
+
+#[test]
+fn entries_added_by_set_come_in_natural_order() {
+    let mut args = Vec::new();
+    for i in [10, 2, 1, 11] {
+        args.push(format!(
+            "timers.x{i}={{ period = \"1m\", cpu = \"exp(1s)\" }}"
+        ));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = match load_str("t.toml", MIN, &sets(&args)) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let names: Vec<&str> = s.model.timers.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["x1", "x2", "x10", "x11"]);
+}
