@@ -1093,7 +1093,15 @@ impl<'l, 'a> Builder<'l, 'a> {
     }
 
     fn positive(&self, n: Number, path: &FieldPath) -> Result<f64, ScenarioError> {
-        if n.0.is_finite() && n.0 > 0.0 {
+        if n.0.is_finite() && n.0 > MAX_NUMBER {
+            Err(self.err(
+                path,
+                format!(
+                    "{:e} is too large to simulate (at most {MAX_NUMBER:e})",
+                    n.0
+                ),
+            ))
+        } else if n.0.is_finite() && n.0 > 0.0 {
             Ok(n.0)
         } else {
             Err(self.err(path, format!("must be a positive number, got {}", n.0)))
@@ -1102,7 +1110,13 @@ impl<'l, 'a> Builder<'l, 'a> {
 
     fn duration(&self, d: &DurationText, path: &FieldPath) -> Result<f64, ScenarioError> {
         match &d.0 {
-            Raw::Text(s) => dist::parse_duration(s).map_err(|e| self.err(path, e.to_string())),
+            Raw::Text(s) => {
+                let v = dist::parse_duration(s).map_err(|e| self.err(path, e.to_string()))?;
+                if v > MAX_SECONDS {
+                    return Err(self.err(path, too_long(s)));
+                }
+                Ok(v)
+            }
             Raw::Number(n) if n.is_finite() => Err(self.err(
                 path,
                 format!(
@@ -1127,7 +1141,13 @@ impl<'l, 'a> Builder<'l, 'a> {
 
     fn time_dist(&self, d: &DistText, path: &FieldPath) -> Result<Dist, ScenarioError> {
         match &d.0 {
-            Raw::Text(s) => Dist::parse(s).map_err(|e| self.err(path, e.to_string())),
+            Raw::Text(s) => {
+                let dist = Dist::parse(s).map_err(|e| self.err(path, e.to_string()))?;
+                if dist.mean() > MAX_SECONDS {
+                    return Err(self.err(path, too_long(s)));
+                }
+                Ok(dist)
+            }
             Raw::Number(n) => Err(self.err(
                 path,
                 format!(
@@ -1155,7 +1175,7 @@ impl<'l, 'a> Builder<'l, 'a> {
         default: &str,
         path: &FieldPath,
     ) -> Result<Dist, ScenarioError> {
-        match d.map(|d| &d.0) {
+        let dist = match d.map(|d| &d.0) {
             Some(Raw::Text(s)) => {
                 Dist::parse_unitless(s).map_err(|e| self.err(path, e.to_string()))
             }
@@ -1169,7 +1189,17 @@ impl<'l, 'a> Builder<'l, 'a> {
                     .map_err(|e| self.err(path, e.to_string()))
             }
             None => Dist::parse_unitless(default).map_err(|e| self.internal_default(default, &e)),
+        }?;
+        if dist.mean() > MAX_MEAN_CALLS {
+            return Err(self.err(
+                path,
+                format!(
+                    "a mean of {:e} calls is too many to simulate (at most {MAX_MEAN_CALLS:e} per request or run)",
+                    dist.mean()
+                ),
+            ));
         }
+        Ok(dist)
     }
 
     fn internal_default(&self, text: &str, e: &dist::DistError) -> ScenarioError {
@@ -1178,6 +1208,23 @@ impl<'l, 'a> Builder<'l, 'a> {
             message: format!("built-in default {text:?} does not parse: {e}"),
         }
     }
+}
+
+/// The largest time o11sim takes from a file: about 31 years. Longer
+/// durations, means and failure intervals are mistakes (or `1e308s`), and
+/// would otherwise be refused later only as "about inf events".
+const MAX_SECONDS: f64 = 1e9;
+
+/// The largest rate, core count or other plain number taken from a file.
+const MAX_NUMBER: f64 = 1e9;
+
+/// The largest mean count of calls per request or run.
+const MAX_MEAN_CALLS: f64 = 1e6;
+
+fn too_long(text: &str) -> String {
+    format!(
+        "{text:?} is too long to simulate: times are at most {MAX_SECONDS:e} s (about 31 years)"
+    )
 }
 
 /// A name split into text and numbers, so that names sort as people read

@@ -1175,3 +1175,19 @@ fn entries_added_by_set_come_in_natural_order() {
     let names: Vec<&str> = s.model.timers.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["x1", "x2", "x10", "x11"]);
 }
+
+#[test]
+fn values_too_large_to_simulate_are_refused_where_they_stand() {
+    let e = err_set(MIN, &["traffic.web.rate=1e308"]);
+    has(&e, &["traffic.web.rate", "1e308 is too large to simulate"]);
+    let e = err_set(MIN, &["simulation.duration=1e308s"]);
+    has(&e, &["simulation.duration", "too long to simulate"]);
+    let e = err_set(MIN, &["traffic.web.db_calls=const(1e18)"]);
+    has(&e, &["traffic.web.db_calls", "too many to simulate"]);
+    let e = err_set(MIN, &["traffic.web.cpu=exp(2e9s)"]);
+    has(&e, &["traffic.web.cpu", "too long to simulate"]);
+    // A long but plausible figure is fine.
+    ok(&format!(
+        "{MIN}[[random_failures]]\nfront_end = \"main.1\"\nmtbf = \"3650d\"\nmttr = \"1h\"\n"
+    ));
+}
