@@ -38,8 +38,9 @@ pub struct WarmupEstimate {
     pub time: f64,
     /// Observations the rule suggests deleting.
     pub observations: u64,
-    /// True when the minimum fell at the end of the searched first half:
-    /// the run is too short (or not stationary) for the rule to be trusted.
+    /// True when the minimum fell on the end of the searched first half:
+    /// the run is too short (or not stationary) for the rule to be trusted,
+    /// and the replication is not settled.
     pub unreliable: bool,
 }
 
@@ -109,7 +110,12 @@ impl Mser5 {
             let ss = (s2 - s1 * s1 / k).max(0.0);
             stats[d] = ss / (k * k);
         }
-        for (d, &s) in stats.iter().enumerate().take(n - 1) {
+        // White's rule searches only the first half of the series: a
+        // minimum further on would leave too few batches to judge by, and on
+        // a long stationary run the statistic's noise alone would otherwise
+        // suggest deleting hours of good data.
+        let half = n / 2;
+        for (d, &s) in stats.iter().enumerate().take(half + 1) {
             if s < best {
                 best = s;
                 best_d = d;
@@ -122,7 +128,7 @@ impl Mser5 {
                 self.batches[best_d - 1].end_time
             },
             observations: best_d as u64 * self.batch_size,
-            unreliable: best_d > n / 2,
+            unreliable: best_d == half,
         })
     }
 }
@@ -159,6 +165,18 @@ mod tests {
         }
         let w = m.estimate().unwrap();
         assert!(w.observations < 2_500, "{w:?}");
+    }
+
+    #[test]
+    fn a_series_still_drifting_is_unsettled_and_truncation_stays_in_the_first_half() {
+        let mut m = Mser5::new();
+        // A steady climb: no truncation point settles it.
+        for i in 0..5_000 {
+            m.record(i as f64, i as f64);
+        }
+        let w = m.estimate().unwrap();
+        assert!(w.unreliable, "{w:?}");
+        assert!(w.observations <= 2_500, "{w:?}");
     }
 
     #[test]
