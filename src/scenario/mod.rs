@@ -20,6 +20,7 @@
 
 mod build;
 mod error;
+mod loaded;
 mod overrides;
 mod path;
 mod presets;
@@ -35,6 +36,7 @@ use toml::de::DeTable;
 use crate::model::Model;
 
 pub use error::{Diagnostic, Origin, ScenarioError};
+pub use loaded::{LoadedScenario, RunOverrides};
 pub use overrides::Override;
 pub use presets::{DEFAULT_PRESET, Preset, find_preset, presets};
 

@@ -13,41 +13,29 @@ use std::io::Write as _;
 use anyhow::Result;
 
 use super::variants::Replication;
-use super::variants::{self, Base, Figure, Variant};
-use super::{CompareArgs, Outputs, Ran};
-use crate::cli::Usage;
-use crate::experiment::Summary;
+use super::variants::{self, Figure, Variant};
+use super::{CompareRequest, Outputs, Ran};
+use crate::experiment::{Progress, Summary};
 use crate::report::table::align;
 
 /// Runs `o11sim compare`.
-pub fn run(a: &CompareArgs) -> Result<()> {
+pub fn run(req: &CompareRequest, progress: &dyn Progress) -> Result<()> {
     let outputs = Outputs {
-        csv: a.csv.as_deref(),
-        plot: a.plot.as_deref(),
+        csv: req.csv.as_deref(),
+        plot: req.plot.as_deref(),
     };
-    outputs.check()?;
-    if a.front_ends.is_none() && a.vary.is_empty() {
-        return Err(Usage(
-            "compare needs what to compare: --front-ends LIST (such as 1,3) or --vary KEY=LIST (such as database.cores=4,8)".into(),
-        )
-        .into());
-    }
-    let base = Base::load(
-        a.scenario.as_deref(),
-        crate::scenario::DEFAULT_PRESET,
-        &a.common,
-    )?;
-    let dims = super::dimensions(&base, a.front_ends.as_deref(), &a.vary)?;
-    let grid = variants::grid(&base, &dims)?;
-    let ran = super::run_all(&base, &grid, "comparing")?;
+    let base = &req.scenario;
+    let dims = super::dimensions(base, req.front_ends.as_deref(), &req.vary)?;
+    let grid = variants::grid(base, &dims)?;
+    let ran = super::run_all(&grid, req.max_events, "comparing", progress)?;
     ran.report_speed();
     let what = dims
         .iter()
         .map(|d| format!("{} = {}", d.key, d.values.join(", ")))
         .collect::<Vec<_>>()
         .join("; ");
-    let mut out = crate::report::output::report_sink(a.csv.as_deref());
-    writeln!(out, "{}", super::headline("compare", &base, &what))?;
+    let mut out = crate::report::output::report_sink(req.csv.as_deref());
+    writeln!(out, "{}", super::headline("compare", base, &what))?;
     write!(out, "{}", render(&grid, &ran))?;
     let rows = super::report_variants(&grid, &ran.summaries);
     let mut written = outputs.write_csv(&rows)?;

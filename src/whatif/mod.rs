@@ -29,115 +29,64 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::cli::{RunOptions, Usage};
-use crate::experiment::Summary;
+use crate::error::Usage;
+use crate::experiment::{Progress, Summary};
 use crate::interrupt::Interrupted;
 use crate::report::plot::{Chart, Point, Series};
 use crate::report::{self, output};
+use crate::scenario::LoadedScenario;
 use crate::stats::Estimate;
 use variants::{Dimension, Job, Replication, Variant};
 
-/// `o11sim compare`.
-#[derive(Debug, clap::Args)]
-pub struct CompareArgs {
-    /// Scenario file or preset name (default: the production example).
-    pub scenario: Option<String>,
-    #[command(flatten)]
-    pub common: RunOptions,
-    /// Front-end counts to compare, e.g. 1,3 or 1..4 (in a zoned scenario
-    /// every zone gets the count; use --vary zones.NAME.front_ends=LIST for
-    /// one zone).
-    #[arg(long, value_name = "LIST")]
+/// What `o11sim compare` is asked.
+#[derive(Debug)]
+pub struct CompareRequest {
+    pub scenario: LoadedScenario,
+    /// `--front-ends LIST`, as given.
     pub front_ends: Option<String>,
-    /// Compare any other setting the same way, e.g. database.cores=4,8
-    /// (repeatable: the variants are the full grid).
-    #[arg(long = "vary", value_name = "KEY=LIST")]
+    /// Each `--vary KEY=LIST`, as given.
     pub vary: Vec<String>,
-    /// Write the class CSV here (and the resources CSV beside it).
-    #[arg(long, value_name = "FILE")]
+    /// Refuse work estimated above this many simulated events.
+    pub max_events: f64,
     pub csv: Option<PathBuf>,
-    /// Draw p95 against the varied value as SVG.
-    #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
 }
 
-/// `o11sim sweep`.
-#[derive(Debug, clap::Args)]
-pub struct SweepArgs {
-    /// Scenario file or preset name (default: the production example).
-    pub scenario: Option<String>,
-    #[command(flatten)]
-    pub common: RunOptions,
-    /// A setting and its values, e.g. front_ends=1..6 or
-    /// traffic.portal.rate=100,200,400 (repeatable: the full grid).
-    #[arg(long = "vary", value_name = "KEY=LIST", required = true)]
+/// What `o11sim sweep` is asked.
+#[derive(Debug)]
+pub struct SweepRequest {
+    pub scenario: LoadedScenario,
+    /// Each `--vary KEY=LIST`, as given.
     pub vary: Vec<String>,
-    /// Write the class CSV here (and the resources CSV beside it).
-    #[arg(long, value_name = "FILE")]
+    pub max_events: f64,
     pub csv: Option<PathBuf>,
-    /// Draw p95 against the first varied key as SVG (one series per class
-    /// and value of the other keys).
-    #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
-    /// Run only shard K of N of the variant x replication grid and write a
-    /// part file (combine the parts with `o11sim merge`).
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<variants::Shard>,
-    /// Where `--shard` writes its part (default sweep-part-K-of-N.toml).
-    #[arg(long, value_name = "FILE", requires = "shard")]
-    pub part: Option<PathBuf>,
 }
 
-/// `o11sim size`.
-#[derive(Debug, clap::Args)]
-pub struct SizeArgs {
-    /// Scenario file or preset name (default: the production example).
-    pub scenario: Option<String>,
-    #[command(flatten)]
-    pub common: RunOptions,
-    /// A service-level objective, [CLASS:]FIGURE<=DURATION with FIGURE one
-    /// of p95, p99, mean, e.g. portal:p95<=800ms (repeatable; without
-    /// CLASS it applies to every traffic class; default: the scenario's
-    /// own `slo` entries).
-    #[arg(long = "slo", value_name = "[CLASS:]p95<=800ms")]
+/// What `o11sim size` is asked.
+#[derive(Debug)]
+pub struct SizeRequest {
+    pub scenario: LoadedScenario,
+    /// Each `--slo`, as given (none: the scenario's own).
     pub slo: Vec<String>,
-    /// Front-ends that may be down for the whole run: the answer is N such
-    /// that N - SPARE front-ends meet every SLO.
-    #[arg(long, value_name = "N", default_value_t = 0)]
     pub spare: usize,
-    /// Largest front-end count to try (per zone).
-    #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_front_ends: usize,
-    /// Write every candidate's class CSV here (and the resources CSV
-    /// beside it).
-    #[arg(long, value_name = "FILE")]
+    pub max_events: f64,
     pub csv: Option<PathBuf>,
 }
 
-/// `o11sim team`.
-#[derive(Debug, clap::Args)]
-pub struct TeamArgs {
-    /// Scenario file or preset name with a [development] section (default:
-    /// example1, the non-productive environments).
-    pub scenario: Option<String>,
-    #[command(flatten)]
-    pub common: RunOptions,
-    /// Team sizes to simulate, e.g. 8,16,32 or 4..12.
-    #[arg(long, value_name = "LIST")]
-    pub developers: String,
-    /// Publish lead-time target: the co-located layout misses it when the
-    /// upper end of the 95 % CI of publish p95 is above it.
-    #[arg(long, value_name = "DURATION", default_value = "5m")]
-    pub publish_target: String,
-    /// The environment whose developers publish (needed only when several
-    /// environments have a [development] section).
-    #[arg(long, value_name = "NAME")]
+/// What `o11sim team` is asked.
+#[derive(Debug)]
+pub struct TeamRequest {
+    pub scenario: LoadedScenario,
+    /// Team sizes, in the order given.
+    pub developers: Vec<u32>,
+    /// Publish lead-time target (seconds).
+    pub publish_target: f64,
+    /// `--environment`.
     pub environment: Option<String>,
-    /// Write the class CSV here (and the resources CSV beside it).
-    #[arg(long, value_name = "FILE")]
+    pub max_events: f64,
     pub csv: Option<PathBuf>,
-    /// Draw publish lead time p95 against team size as SVG.
-    #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
 }
 
@@ -148,27 +97,6 @@ pub(crate) struct Outputs<'a> {
 }
 
 impl Outputs<'_> {
-    /// Fails with a usage error when a file cannot be written (missing
-    /// directory, a directory given) or two outputs are the same file.
-    pub fn check(&self) -> Result<(), Usage> {
-        let mut paths = Vec::new();
-        if let Some(p) = self.csv {
-            output::check_writable(p).map_err(|e| Usage(format!("--csv: {e}")))?;
-            paths.push(p.to_path_buf());
-            paths.push(output::resources_path(p));
-        }
-        if let Some(p) = self.plot {
-            output::check_writable(p).map_err(|e| Usage(format!("--plot: {e}")))?;
-            if paths.iter().any(|q| q == p) && p.as_os_str() != "-" {
-                return Err(Usage(format!(
-                    "--plot {} is also a CSV output; give the chart its own file",
-                    p.display()
-                )));
-            }
-        }
-        Ok(())
-    }
-
     /// Writes the class and resources CSV (each whole or not at all) and
     /// returns the files written.
     pub fn write_csv(&self, variants: &[report::Variant]) -> Result<Vec<PathBuf>> {
@@ -227,14 +155,19 @@ pub(crate) fn speed(simulations: usize, requests: u64, elapsed: f64) {
 
 /// Runs `variants` (all replications of all of them in one rayon pool),
 /// with a progress bar on stderr.
-pub(crate) fn run_all(base: &variants::Base, variants: &[Variant], what: &str) -> Result<Ran> {
-    base.check_budget(variants)?;
+pub(crate) fn run_all(
+    variants: &[Variant],
+    max_events: f64,
+    what: &str,
+    progress: &dyn Progress,
+) -> Result<Ran> {
+    variants::check_budget(variants, max_events)?;
     let jobs = Job::of_grid(variants);
     let total: usize = jobs.iter().map(|j| j.replications).sum();
-    let pb = crate::cli::progress(total as u64, what);
+    progress.start(total as u64, what);
     let start = Instant::now();
-    let outcomes = variants::run_variants(&jobs, || pb.inc(1));
-    pb.finish_and_clear();
+    let outcomes = variants::run_variants(&jobs, || progress.tick());
+    progress.finish();
     if outcomes.iter().any(Option::is_none) {
         let done: Vec<&str> = variants
             .iter()
@@ -286,7 +219,7 @@ pub(crate) fn report_variants<'a>(
 }
 
 /// The first line of a what-if command's output.
-pub(crate) fn headline(command: &str, base: &variants::Base, what: &str) -> String {
+pub(crate) fn headline(command: &str, base: &LoadedScenario, what: &str) -> String {
     let sc = &base.scenario;
     format!(
         "o11sim {command} {}: {what}; {} replication(s) of {} after a {} warm-up, seed {}, common random numbers",
@@ -300,13 +233,16 @@ pub(crate) fn headline(command: &str, base: &variants::Base, what: &str) -> Stri
 
 /// Builds the dimensions of `--front-ends` and `--vary` arguments.
 pub(crate) fn dimensions(
-    base: &variants::Base,
+    base: &LoadedScenario,
     front_ends: Option<&str>,
     vary: &[String],
 ) -> Result<Vec<Dimension>, Usage> {
     let mut dims = Vec::new();
     if let Some(list) = front_ends {
-        dims.push(Dimension::front_ends(list, &base.front_end_groups())?);
+        dims.push(Dimension::front_ends(
+            list,
+            &variants::front_end_groups(base),
+        )?);
     }
     for v in vary {
         dims.push(Dimension::vary(v)?);

@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::variants::{Base, Job, Shard, Variant, run_shard};
-use crate::cli::Usage;
-use crate::experiment::Summary;
+use super::SweepRequest;
+use super::variants::{Job, Shard, Variant, run_shard};
+use crate::error::Usage;
 use crate::experiment::summary::ReplicationFigures;
+use crate::experiment::{Progress, Summary};
 use crate::interrupt::Interrupted;
 use crate::model::spec::Slo;
 use crate::report::{self, output};
@@ -90,24 +91,27 @@ pub fn default_part_path(shard: Shard) -> PathBuf {
     ))
 }
 
-/// Runs one shard of `grid` and writes its part file to `path`.
-pub(crate) fn run_and_write(
-    base: &Base,
-    keys: &[String],
-    grid: &[Variant],
+/// Runs one shard of the sweep `req` and writes its part file to `path`.
+pub fn run_and_write(
+    req: &SweepRequest,
     shard: Shard,
     path: &Path,
+    progress: &dyn Progress,
 ) -> Result<()> {
-    base.check_budget(grid)?;
+    let base = &req.scenario;
+    let (dims, grid) = super::sweep::grid(req)?;
+    let keys: Vec<String> = dims.iter().map(|d| d.key.clone()).collect();
+    let grid = &grid[..];
+    super::variants::check_budget(grid, req.max_events)?;
     let jobs = Job::of_grid(grid);
     let total: usize = jobs.iter().map(|j| j.replications).sum();
     let mine = (0..total).filter(|&p| shard.takes(p)).count();
-    let pb = crate::cli::progress(
+    progress.start(
         mine as u64,
         &format!("shard {}/{}", shard.index, shard.count),
     );
-    let results = run_shard(&jobs, shard, || pb.inc(1));
-    pb.finish_and_clear();
+    let results = run_shard(&jobs, shard, || progress.tick());
+    progress.finish();
     let Some(results) = results else {
         return Err(Interrupted {
             finished: format!("shard {}/{} had not", shard.index, shard.count),
@@ -121,7 +125,7 @@ pub(crate) fn run_and_write(
         fingerprint: fingerprint(grid, base.scenario.seed),
         seed: base.scenario.seed,
         shard: format!("{}/{}", shard.index, shard.count),
-        keys: keys.to_vec(),
+        keys,
         variants: grid
             .iter()
             .map(|v| PartVariant {

@@ -28,16 +28,17 @@ use std::io::Write as _;
 
 use anyhow::Result;
 
-use super::variants::{self, Base, FrontEndGroup, Setting, Variant};
-use super::{Outputs, SizeArgs};
-use crate::cli::Usage;
+use super::variants::{self, FrontEndGroup, Setting, Variant};
+use super::{Outputs, SizeRequest};
 use crate::dist::{format_duration, parse_duration};
-use crate::experiment::Summary;
+use crate::error::Usage;
+use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Slo;
+use crate::scenario::LoadedScenario;
 
 /// Largest count the loader accepts in one zone.
-const MAX_PER_ZONE: usize = 1000;
+pub const MAX_PER_ZONE: usize = 1000;
 
 /// One SLO as the user wrote it: an optional class and the objective.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,44 +202,18 @@ fn check(s: &Summary, o: &Objective) -> (bool, String) {
     (ok, text)
 }
 
-/// Runs `o11sim size` and returns the exit status: 0 with an answer, 3 when
-/// no count up to `--max-front-ends` meets the SLOs, else the usual ones.
-pub fn main(a: &SizeArgs) -> i32 {
-    match size(a) {
-        Ok(true) => 0,
-        Ok(false) => 3,
-        Err(e) => crate::cli::finish(Err(e)),
-    }
-}
-
-fn size(a: &SizeArgs) -> Result<bool> {
+/// Runs `o11sim size`; `false` when some zone has no count up to
+/// `--max-front-ends` that meets its SLOs.
+pub fn run(req: &SizeRequest, progress: &dyn Progress) -> Result<bool> {
+    let a = req;
     let outputs = Outputs {
         csv: a.csv.as_deref(),
         plot: None,
     };
-    outputs.check()?;
-    if a.max_front_ends == 0 || a.max_front_ends > MAX_PER_ZONE {
-        return Err(Usage(format!(
-            "--max-front-ends must be between 1 and {MAX_PER_ZONE}, got {}",
-            a.max_front_ends
-        ))
-        .into());
-    }
-    if a.spare >= a.max_front_ends {
-        return Err(Usage(format!(
-            "--spare {} leaves no front-end running within --max-front-ends {}; raise --max-front-ends or lower --spare",
-            a.spare, a.max_front_ends
-        ))
-        .into());
-    }
-    let base = Base::load(
-        a.scenario.as_deref(),
-        crate::scenario::DEFAULT_PRESET,
-        &a.common,
-    )?;
+    let base = &req.scenario;
     let model = &base.scenario.model;
     let objectives = objectives(model, &a.slo)?;
-    let groups = base.front_end_groups();
+    let groups = variants::front_end_groups(base);
     let mut out = crate::report::output::report_sink(a.csv.as_deref());
     let slo_text = objectives
         .iter()
@@ -251,7 +226,7 @@ fn size(a: &SizeArgs) -> Result<bool> {
     writeln!(
         out,
         "{}",
-        super::headline("size", &base, &format!("SLOs {slo_text}"))
+        super::headline("size", base, &format!("SLOs {slo_text}"))
     )?;
     writeln!(
         out,
@@ -294,7 +269,7 @@ fn size(a: &SizeArgs) -> Result<bool> {
             continue;
         }
         let mut eval = |running: usize| -> Result<bool> {
-            let (v, s) = candidate(&base, &groups, g, running)?;
+            let (v, s) = candidate(base, &groups, g, running, req.max_events, progress)?;
             let checks: Vec<(bool, String)> = mine.iter().map(|o| check(&s, o)).collect();
             let ok = checks.iter().all(|c| c.0);
             let shown = if a.spare > 0 {
@@ -383,10 +358,12 @@ fn size(a: &SizeArgs) -> Result<bool> {
 /// Simulates one candidate: zone `g` at `running` front-ends, the others as
 /// in the scenario.
 fn candidate(
-    base: &Base,
+    base: &LoadedScenario,
     groups: &[FrontEndGroup],
     g: &FrontEndGroup,
     running: usize,
+    max_events: f64,
+    progress: &dyn Progress,
 ) -> Result<(Variant, Summary)> {
     let value = running.to_string();
     let settings = [Setting {
@@ -394,7 +371,7 @@ fn candidate(
         key: g.key.clone(),
         value: value.clone(),
     }];
-    let scenario = base.variant(None, &settings)?;
+    let scenario = variants::variant(base, None, &settings)?;
     let keys: Vec<(String, String)> = groups
         .iter()
         .map(|h| {
@@ -412,9 +389,10 @@ fn candidate(
         scenario,
     };
     let mut ran = super::run_all(
-        base,
         std::slice::from_ref(&v),
+        max_events,
         &format!("{} = {running}", g.label),
+        progress,
     )?;
     let s = ran
         .summaries

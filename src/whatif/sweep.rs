@@ -11,59 +11,40 @@ use std::io::Write as _;
 
 use anyhow::Result;
 
-use super::variants::{self, Base, Figure};
-use super::{Outputs, SweepArgs};
+use super::variants::{self, Dimension, Figure, Variant};
+use super::{Outputs, SweepRequest};
+use crate::error::Usage;
+use crate::experiment::Progress;
 use crate::model::sim::ResourceKind;
 
+/// The dimensions and the grid of variants of a sweep (each variant loaded,
+/// so checked, before anything runs).
+pub(crate) fn grid(req: &SweepRequest) -> Result<(Vec<Dimension>, Vec<Variant>), Usage> {
+    let dims = super::dimensions(&req.scenario, None, &req.vary)?;
+    let grid = variants::grid(&req.scenario, &dims)?;
+    Ok((dims, grid))
+}
+
 /// Runs `o11sim sweep`.
-pub fn run(a: &SweepArgs) -> Result<()> {
+pub fn run(req: &SweepRequest, progress: &dyn Progress) -> Result<()> {
     let outputs = Outputs {
-        csv: a.csv.as_deref(),
-        plot: a.plot.as_deref(),
+        csv: req.csv.as_deref(),
+        plot: req.plot.as_deref(),
     };
-    outputs.check()?;
-    let part = a.shard.map(|s| {
-        a.part
-            .clone()
-            .unwrap_or_else(|| super::shard::default_part_path(s))
-    });
-    if let Some(part) = &part {
-        if a.csv.is_some() || a.plot.is_some() {
-            return Err(crate::cli::Usage(
-                "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
-            )
-            .into());
-        }
-        crate::report::output::check_writable(part)
-            .map_err(|e| crate::cli::Usage(e.to_string()))?;
-    }
-    let base = Base::load(
-        a.scenario.as_deref(),
-        crate::scenario::DEFAULT_PRESET,
-        &a.common,
-    )?;
-    let dims = super::dimensions(&base, None, &a.vary)?;
-    let grid = variants::grid(&base, &dims)?;
-    if let (Some(shard), Some(part)) = (a.shard, &part) {
-        let keys: Vec<String> = dims.iter().map(|d| d.key.clone()).collect();
-        return super::shard::run_and_write(&base, &keys, &grid, shard, part);
-    }
-    let ran = super::run_all(&base, &grid, "sweeping")?;
+    let base = &req.scenario;
+    let (dims, grid) = grid(req)?;
+    let ran = super::run_all(&grid, req.max_events, "sweeping", progress)?;
     ran.report_speed();
     let what = dims
         .iter()
         .map(|d| format!("{} = {}", d.key, d.values.join(", ")))
         .collect::<Vec<_>>()
         .join(" x ");
-    let mut out = crate::report::output::report_sink(a.csv.as_deref());
+    let mut out = crate::report::output::report_sink(req.csv.as_deref());
     writeln!(
         out,
         "{}",
-        super::headline(
-            "sweep",
-            &base,
-            &format!("{} variant(s), {what}", grid.len())
-        )
+        super::headline("sweep", base, &format!("{} variant(s), {what}", grid.len()))
     )?;
     let keys: Vec<&str> = dims.iter().map(|d| d.key.as_str()).collect();
     // Classes.

@@ -21,14 +21,15 @@ use std::io::Write as _;
 
 use anyhow::Result;
 
-use super::variants::{self, Base, Setting, Variant};
-use super::{Outputs, TeamArgs};
-use crate::cli::Usage;
-use crate::dist::{format_duration, parse_duration};
-use crate::experiment::Summary;
+use super::variants::{self, Setting, Variant};
+use super::{Outputs, TeamRequest};
+use crate::dist::format_duration;
+use crate::error::Usage;
+use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Controller;
 use crate::report::plot::{Chart, Point, Series};
+use crate::scenario::LoadedScenario;
 use crate::stats::Estimate;
 
 /// The preset `team` uses when no scenario is given.
@@ -44,7 +45,7 @@ struct DevSection {
     prefix: String,
 }
 
-fn dev_section(base: &Base, wanted: Option<&str>) -> Result<DevSection, Usage> {
+fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection, Usage> {
     let none = || {
         Usage(format!(
             "{} has no [development] section: team needs developers publishing; try the example1 preset (o11sim team example1 --developers 8,16,32)",
@@ -124,7 +125,7 @@ fn dev_section(base: &Base, wanted: Option<&str>) -> Result<DevSection, Usage> {
 /// table (a co-located controller has no cores of its own), the rest of the
 /// text untouched so classes and zones keep their order. `None` when the
 /// table has no `controller_cores`.
-fn without_controller_cores(base: &Base, prefix: &str) -> Result<Option<String>, Usage> {
+fn without_controller_cores(base: &LoadedScenario, prefix: &str) -> Result<Option<String>, Usage> {
     let segs: Vec<&str> = prefix.split('.').collect();
     let dev = |t: &toml::Table| -> Option<toml::Table> {
         let mut cur = t;
@@ -301,34 +302,19 @@ fn paired_table(first: &str, groups: &[String], rows: &[Vec<String>]) -> String 
 }
 
 /// Runs `o11sim team`.
-pub fn run(a: &TeamArgs) -> Result<()> {
+pub fn run(req: &TeamRequest, progress: &dyn Progress) -> Result<()> {
+    let a = req;
     let outputs = Outputs {
         csv: a.csv.as_deref(),
         plot: a.plot.as_deref(),
     };
-    outputs.check()?;
-    let target =
-        parse_duration(&a.publish_target).map_err(|e| Usage(format!("--publish-target: {e}")))?;
-    if target <= 0.0 {
-        return Err(
-            Usage("--publish-target must be a positive duration, such as 5m".into()).into(),
-        );
-    }
-    let mut sizes: Vec<u32> = Vec::new();
-    for v in variants::parse_list(&a.developers)
-        .map_err(|m| Usage(format!("--developers {:?}: {m}", a.developers)))?
-    {
-        sizes.push(v.parse().map_err(|_| {
-            Usage(format!(
-                "--developers: {v:?} is not a team size; give whole numbers, such as 8,16,32 or 4..12"
-            ))
-        })?);
-    }
-    let base = Base::load(a.scenario.as_deref(), DEFAULT_SCENARIO, &a.common)?;
-    let dev = dev_section(&base, a.environment.as_deref())?;
-    let co_text = without_controller_cores(&base, &dev.prefix)?;
+    let target = a.publish_target;
+    let sizes = &a.developers;
+    let base = &req.scenario;
+    let dev = dev_section(base, a.environment.as_deref())?;
+    let co_text = without_controller_cores(base, &dev.prefix)?;
     let mut grid: Vec<Variant> = Vec::new();
-    for &n in &sizes {
+    for &n in sizes {
         for (layout, _) in LAYOUTS {
             let settings = [
                 Setting {
@@ -354,7 +340,7 @@ pub fn run(a: &TeamArgs) -> Result<()> {
             grid.push(Variant {
                 name: variants::variant_name(&keys),
                 keys,
-                scenario: base.variant(text, &settings)?,
+                scenario: variants::variant(base, text, &settings)?,
             });
         }
     }
@@ -373,7 +359,7 @@ pub fn run(a: &TeamArgs) -> Result<()> {
         .filter(|c| model.zones[c.zone].environment == env)
         .map(|c| c.name.clone())
         .collect();
-    let ran = super::run_all(&base, &grid, "team sizes")?;
+    let ran = super::run_all(&grid, a.max_events, "team sizes", progress)?;
     ran.report_speed();
     let figs: Vec<Figures> = grid
         .iter()
@@ -387,7 +373,7 @@ pub fn run(a: &TeamArgs) -> Result<()> {
         "{}",
         super::headline(
             "team",
-            &base,
+            base,
             &format!(
                 "environment {env_name}, developers = {}, publish target p95 <= {}",
                 sizes

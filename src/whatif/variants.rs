@@ -26,37 +26,18 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::cli::{RunOptions, Usage};
 use crate::engine::StreamSeeds;
+use crate::error::Usage;
 use crate::experiment::Summary;
 use crate::experiment::summary::ReplicationFigures;
 use crate::model::Model;
 use crate::model::sim::{ClassResult, RunResult, simulate_until};
-use crate::scenario::{self, Override, Scenario, ScenarioError};
+use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError};
 use crate::stats::Estimate;
 
 /// At most this many variants in one grid: a typo such as `1..1000` in two
 /// keys should be an error, not a day of computing.
 pub const MAX_VARIANTS: usize = 1000;
-
-/// The scenario every variant starts from: its text, the user's overrides
-/// and run settings.
-pub(crate) struct Base {
-    /// The file path as given, or the preset's name.
-    pub name: String,
-    /// The original scenario text (before any override).
-    pub text: String,
-    /// The original text parsed (used to find zones and environments).
-    pub table: toml::Table,
-    /// `--set`s, then `--duration` and `--warmup`, in that order.
-    pub user: Vec<Override>,
-    replications: Option<usize>,
-    seed: Option<u64>,
-    /// The scenario with the user's overrides only.
-    pub scenario: Scenario,
-    /// The options, for `--max-events`.
-    options: RunOptions,
-}
 
 /// One override a variant adds, with the argument it came from (for
 /// messages: `--vary database.cores=8`, `--front-ends 3`).
@@ -67,126 +48,89 @@ pub(crate) struct Setting {
     pub value: String,
 }
 
-impl Base {
-    /// Loads `spec` (a file or preset; `default` when absent) with the
-    /// user's options. Every mistake is a [`Usage`] error naming the option.
-    pub fn load(spec: Option<&str>, default: &str, o: &RunOptions) -> Result<Base, Usage> {
-        let spec = spec.unwrap_or(default);
-        let user = o.overrides()?;
-        let mut sc = scenario::load(spec, &user)?;
-        let (name, text) = match scenario::find_preset(spec) {
-            Some(p) => (p.name.to_owned(), p.text.to_owned()),
-            None => {
-                let text = std::fs::read_to_string(spec)
-                    .map_err(|e| Usage(format!("{spec}: cannot read the scenario file: {e}")))?;
-                (spec.to_owned(), text)
-            }
-        };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e| Usage(format!("{name}: cannot parse the scenario: {e}")))?;
-        if let Some(n) = o.replications {
-            sc.replications = n;
-        }
-        if let Some(s) = o.seed {
-            sc.seed = s;
-        }
-        Ok(Base {
-            name,
-            text,
-            table,
-            user,
-            replications: o.replications,
-            seed: o.seed,
-            scenario: sc,
-            options: o.clone(),
-        })
-    }
+/// Refuses, before anything runs, `variants` whose estimated events exceed
+/// `max_events`.
+pub(crate) fn check_budget(variants: &[Variant], max_events: f64) -> Result<(), Usage> {
+    crate::experiment::check_budget(
+        variants
+            .iter()
+            .map(|v| (&v.scenario.model, v.scenario.replications)),
+        max_events,
+    )
+}
 
-    /// Refuses, before anything runs, `variants` whose estimated events
-    /// exceed `--max-events`.
-    pub fn check_budget(&self, variants: &[Variant]) -> Result<(), Usage> {
-        self.options.check_budget(
-            variants
-                .iter()
-                .map(|v| (&v.scenario.model, v.scenario.replications)),
-        )
-    }
-
-    /// The scenario with the user's overrides and then `settings`; `text`
-    /// replaces the original text when given (team's co-located layout).
-    pub fn variant(&self, text: Option<&str>, settings: &[Setting]) -> Result<Scenario, Usage> {
-        let mut overrides = self.user.clone();
-        overrides.extend(settings.iter().map(|s| Override {
+/// The scenario with the user's overrides and then `settings`; `text`
+/// replaces the original text when given (team's co-located layout). A bad
+/// value is reported naming the flag it came from.
+pub(crate) fn variant(
+    base: &LoadedScenario,
+    text: Option<&str>,
+    settings: &[Setting],
+) -> Result<Scenario, Usage> {
+    let extra: Vec<Override> = settings
+        .iter()
+        .map(|s| Override {
             path: s.key.clone(),
             value: s.value.clone(),
-        }));
-        let mut sc = scenario::load_str(&self.name, text.unwrap_or(&self.text), &overrides)
-            .map_err(|e| relabel(&e, settings))?;
-        if let Some(n) = self.replications {
-            sc.replications = n;
-        }
-        if let Some(s) = self.seed {
-            sc.seed = s;
-        }
-        Ok(sc)
-    }
+        })
+        .collect();
+    base.variant(text, &extra)
+        .map_err(|e| relabel(&e, settings))
+}
 
-    /// The front-end counts of the scenario: one group per zone, with the
-    /// key that sets it. Single-environment scenarios use the shorthand
-    /// (`front_ends`, `zones.NAME.front_ends`); with several environments
-    /// every key is spelled in full.
-    pub fn front_end_groups(&self) -> Vec<FrontEndGroup> {
-        let model = &self.scenario.model;
-        let envs = match self.table.get("environments") {
-            Some(toml::Value::Table(t)) => Some(t),
-            _ => None,
-        };
-        let several = envs.is_some_and(|t| t.len() > 1);
-        model
-            .zones
-            .iter()
-            .enumerate()
-            .map(|(z, zone)| {
-                let env = &model.environments[zone.environment].name;
-                let (env_table, local) = match envs {
-                    Some(t) => (
-                        t.get(env).and_then(toml::Value::as_table),
-                        zone.name
-                            .strip_prefix(&format!("{env}."))
-                            .unwrap_or(&zone.name)
-                            .to_owned(),
-                    ),
-                    None => (Some(&self.table), zone.name.clone()),
-                };
-                let zoned = env_table.is_some_and(|t| t.contains_key("zones"));
-                let prefix = if several {
-                    format!("environments.{env}.")
-                } else {
-                    String::new()
-                };
-                let (key, label) = match (zoned, several) {
-                    (true, true) => (
-                        format!("{prefix}zones.{local}.front_ends"),
-                        format!("front_ends.{env}.{local}"),
-                    ),
-                    (true, false) => (
-                        format!("zones.{local}.front_ends"),
-                        format!("front_ends.{local}"),
-                    ),
-                    (false, true) => (format!("{prefix}front_ends"), format!("front_ends.{env}")),
-                    (false, false) => ("front_ends".to_owned(), "front_ends".to_owned()),
-                };
-                FrontEndGroup {
-                    label,
-                    key,
-                    zone: z,
-                    count: model.zone_front_ends(z).len(),
-                }
-            })
-            .collect()
-    }
+/// The front-end counts of the scenario: one group per zone, with the key
+/// that sets it. Single-environment scenarios use the shorthand
+/// (`front_ends`, `zones.NAME.front_ends`); with several environments
+/// every key is spelled in full.
+pub(crate) fn front_end_groups(base: &LoadedScenario) -> Vec<FrontEndGroup> {
+    let model = &base.scenario.model;
+    let envs = match base.table.get("environments") {
+        Some(toml::Value::Table(t)) => Some(t),
+        _ => None,
+    };
+    let several = envs.is_some_and(|t| t.len() > 1);
+    model
+        .zones
+        .iter()
+        .enumerate()
+        .map(|(z, zone)| {
+            let env = &model.environments[zone.environment].name;
+            let (env_table, local) = match envs {
+                Some(t) => (
+                    t.get(env).and_then(toml::Value::as_table),
+                    zone.name
+                        .strip_prefix(&format!("{env}."))
+                        .unwrap_or(&zone.name)
+                        .to_owned(),
+                ),
+                None => (Some(&base.table), zone.name.clone()),
+            };
+            let zoned = env_table.is_some_and(|t| t.contains_key("zones"));
+            let prefix = if several {
+                format!("environments.{env}.")
+            } else {
+                String::new()
+            };
+            let (key, label) = match (zoned, several) {
+                (true, true) => (
+                    format!("{prefix}zones.{local}.front_ends"),
+                    format!("front_ends.{env}.{local}"),
+                ),
+                (true, false) => (
+                    format!("zones.{local}.front_ends"),
+                    format!("front_ends.{local}"),
+                ),
+                (false, true) => (format!("{prefix}front_ends"), format!("front_ends.{env}")),
+                (false, false) => ("front_ends".to_owned(), "front_ends".to_owned()),
+            };
+            FrontEndGroup {
+                label,
+                key,
+                zone: z,
+                count: model.zone_front_ends(z).len(),
+            }
+        })
+        .collect()
 }
 
 /// The front-ends of one zone and the key that sets their count.
@@ -281,7 +225,7 @@ impl Dimension {
 
     /// Checks that every target key exists in the scenario (so an unknown
     /// key is reported once, before any value is tried).
-    pub fn check(&self, base: &Base) -> Result<(), Usage> {
+    pub fn check(&self, base: &LoadedScenario) -> Result<(), Usage> {
         for t in &self.targets {
             let mut table = base.table.clone();
             let o = Override {
@@ -409,7 +353,7 @@ pub(crate) struct Variant {
 
 /// The full grid of `dims`, the first dimension varying slowest. Each
 /// variant is loaded (and so checked) before anything is simulated.
-pub(crate) fn grid(base: &Base, dims: &[Dimension]) -> Result<Vec<Variant>, Usage> {
+pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Variant>, Usage> {
     let total = dims
         .iter()
         .try_fold(1usize, |acc, d| acc.checked_mul(d.values.len()))
@@ -448,7 +392,7 @@ pub(crate) fn grid(base: &Base, dims: &[Dimension]) -> Result<Vec<Variant>, Usag
             settings.extend(d.settings(v));
             keys.push((d.key.clone(), v.clone()));
         }
-        let scenario = base.variant(None, &settings)?;
+        let scenario = variant(base, None, &settings)?;
         out.push(Variant {
             name: variant_name(&keys),
             keys,

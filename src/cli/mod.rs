@@ -9,12 +9,19 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::experiment::{Summary, replicate_with_progress};
+use crate::error::Usage;
+use crate::experiment::{Progress, Summary, replicate_with_progress};
 use crate::interrupt::Interrupted;
 use crate::model::sim::simulate_until;
 use crate::report::{self, Variant, output};
-use crate::scenario::{self, Override, ScenarioError};
-use crate::{bench, validate};
+use crate::scenario;
+use crate::{bench, validate, whatif};
+
+mod args;
+mod progress;
+
+pub use args::{CompareArgs, DEFAULT_MAX_EVENTS, RunOptions, SizeArgs, SweepArgs, TeamArgs};
+use progress::Bar;
 
 /// Capacity planning for self-managed OutSystems 11 installations, by
 /// discrete-event simulation.
@@ -47,10 +54,10 @@ pub enum Command {
     /// Compare variants of a scenario side by side, with the paired
     /// difference of every figure against the first (common random
     /// numbers), e.g. `compare prod --front-ends 1,3`.
-    Compare(crate::whatif::CompareArgs),
+    Compare(CompareArgs),
     /// Simulate the full grid of one or more `--vary KEY=LIST`, e.g.
     /// `sweep --vary front_ends=1..6 --vary database.cores=4,8`.
-    Sweep(crate::whatif::SweepArgs),
+    Sweep(SweepArgs),
     /// Combine the part files of a sharded sweep (`sweep --shard K/N`) into
     /// the CSV the unsharded sweep writes.
     Merge {
@@ -63,10 +70,10 @@ pub enum Command {
     },
     /// Find the smallest front-end count meeting service-level objectives,
     /// e.g. `size --slo portal:p95<=800ms --spare 1` (exit 3: none found).
-    Size(crate::whatif::SizeArgs),
+    Size(SizeArgs),
     /// Publish lead time against team size, Deployment Controller dedicated
     /// and co-located, e.g. `team --developers 8,16,32`.
-    Team(crate::whatif::TeamArgs),
+    Team(TeamArgs),
     /// List the built-in scenarios.
     Presets,
     /// Write a built-in scenario to a file to edit.
@@ -98,138 +105,37 @@ pub enum Command {
     },
 }
 
-/// Options every simulating command takes.
-#[derive(Clone, Debug, clap::Args)]
-pub struct RunOptions {
-    /// Independent replications (default: the scenario's, else 10).
-    #[arg(long, value_name = "N")]
-    pub replications: Option<usize>,
-    /// Seed of the random streams (default: the scenario's, else 1).
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-    /// Measured simulated time per replication, e.g. 30m, 1h.
-    #[arg(long, value_name = "DURATION")]
-    pub duration: Option<String>,
-    /// Simulated time discarded at the start of each replication, e.g. 5m.
-    #[arg(long, value_name = "DURATION")]
-    pub warmup: Option<String>,
-    /// Override any scenario field by its dotted path (repeatable), e.g.
-    /// --set front_ends=5 --set traffic.portal.rate=400.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// Refuse, before running, work estimated above this many simulated
-    /// events in all (about 10 minutes on a 2-core machine by default).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
-    pub max_events: f64,
+/// The files a command writes, checked before anything is simulated.
+struct Outputs<'a> {
+    csv: Option<&'a Path>,
+    plot: Option<&'a Path>,
 }
 
-/// Default of `--max-events`.
-pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
-
-impl RunOptions {
-    /// The overrides the options imply, in order: every `--set`, then
-    /// `--duration` and `--warmup`.
-    pub(crate) fn overrides(&self) -> Result<Vec<Override>, Usage> {
-        let mut overrides = Vec::new();
-        for s in &self.set {
-            overrides.push(s.parse::<Override>().map_err(|e| Usage(e.to_string()))?);
+impl Outputs<'_> {
+    /// Fails with a usage error when a file cannot be written (missing
+    /// directory, a directory given) or two outputs are the same file.
+    fn check(&self) -> Result<(), Usage> {
+        let mut paths = Vec::new();
+        if let Some(p) = self.csv {
+            output::check_writable(p).map_err(|e| Usage(format!("--csv: {e}")))?;
+            paths.push(p.to_path_buf());
+            paths.push(output::resources_path(p));
         }
-        for (flag, path, value) in [
-            ("--duration", "simulation.duration", &self.duration),
-            ("--warmup", "simulation.warmup", &self.warmup),
-        ] {
-            if let Some(v) = value {
-                crate::dist::parse_duration(v).map_err(|e| Usage(format!("{flag}: {e}")))?;
-                overrides.push(Override {
-                    path: path.into(),
-                    value: format!("\"{v}\""),
-                });
+        if let Some(p) = self.plot {
+            output::check_writable(p).map_err(|e| Usage(format!("--plot: {e}")))?;
+            if paths.iter().any(|q| q == p) && p.as_os_str() != "-" {
+                return Err(Usage(format!(
+                    "--plot {} is also a CSV output; give the chart its own file",
+                    p.display()
+                )));
             }
-        }
-        if self.replications == Some(0) {
-            return Err(Usage("--replications must be at least 1".into()));
-        }
-        if !(self.max_events.is_finite() && self.max_events > 0.0) {
-            return Err(Usage(format!(
-                "--max-events must be a positive number, got {}",
-                self.max_events
-            )));
-        }
-        Ok(overrides)
-    }
-
-    /// Refuses, before anything runs, work estimated above `--max-events`.
-    /// `runs` lists each variant's model and replication count.
-    pub(crate) fn check_budget<'m>(
-        &self,
-        runs: impl IntoIterator<Item = (&'m crate::model::Model, usize)>,
-    ) -> Result<(), Usage> {
-        let mut events = 0.0;
-        let mut simulations = 0;
-        for (model, replications) in runs {
-            events += model.estimated_events() * replications as f64;
-            simulations += replications;
-        }
-        if events > self.max_events {
-            return Err(Usage(format!(
-                "this would simulate about {events:.2e} events ({simulations} replication(s)), \
-                 above --max-events {:.2e} (at roughly 10 million events per second per core); \
-                 shorten --duration, lower --replications or the load, or raise --max-events",
-                self.max_events
-            )));
         }
         Ok(())
     }
 }
 
-/// A user mistake: printed as `error: …`, exit status 2.
-#[derive(Debug)]
-pub(crate) struct Usage(pub(crate) String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
-
-impl From<ScenarioError> for Usage {
-    fn from(e: ScenarioError) -> Self {
-        Usage(e.to_string())
-    }
-}
-
-/// Loads the scenario with every override the options imply.
-fn load_scenario(spec: Option<&str>, o: &RunOptions) -> Result<scenario::Scenario, Usage> {
-    let overrides = o.overrides()?;
-    let mut sc = scenario::load(spec.unwrap_or(scenario::DEFAULT_PRESET), &overrides)?;
-    if let Some(n) = o.replications {
-        sc.replications = n;
-    }
-    if let Some(seed) = o.seed {
-        sc.seed = seed;
-    }
-    Ok(sc)
-}
-
-/// A progress bar on stderr, hidden when stderr is not a terminal.
-pub(crate) fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::with_draw_target(
-        Some(len),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg} [{bar:30}] {pos}/{len} replications, {elapsed}",
-    ) {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb.set_message(what.to_owned());
-    pb
-}
-
 /// Runs one failure-free `Result` command body and maps errors to statuses.
-pub(crate) fn finish(result: anyhow::Result<()>) -> i32 {
+fn finish(result: anyhow::Result<()>) -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -251,18 +157,20 @@ fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result
     if let Some(p) = csv {
         output::check_writable(p).map_err(|e| Usage(e.to_string()))?;
     }
-    let sc = load_scenario(spec, o)?;
+    let loaded = o.load(spec, scenario::DEFAULT_PRESET)?;
+    let sc = &loaded.scenario;
     let model = &sc.model;
-    o.check_budget([(model, sc.replications)])?;
-    let pb = progress(sc.replications as u64, "simulating");
+    crate::experiment::check_budget([(model, sc.replications)], o.max_events)?;
+    let bar = Bar::default();
+    bar.start(sc.replications as u64, "simulating");
     let stop = crate::interrupt::flag();
     let results = replicate_with_progress(
         sc.replications,
         sc.seed,
         |s| simulate_until(model, s, stop),
-        || pb.inc(1),
+        || bar.tick(),
     );
-    pb.finish_and_clear();
+    bar.finish();
     let finished = results.iter().filter(|r| r.is_some()).count();
     if finished < results.len() {
         return Err(Interrupted {
@@ -311,6 +219,65 @@ fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result
         }
     }
     Ok(())
+}
+
+fn compare(a: &CompareArgs) -> anyhow::Result<()> {
+    Outputs {
+        csv: a.csv.as_deref(),
+        plot: a.plot.as_deref(),
+    }
+    .check()?;
+    let req = a.request()?;
+    whatif::compare::run(&req, &Bar::default())
+}
+
+fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
+    Outputs {
+        csv: a.csv.as_deref(),
+        plot: a.plot.as_deref(),
+    }
+    .check()?;
+    let part = a.shard.map(|s| {
+        a.part
+            .clone()
+            .unwrap_or_else(|| whatif::shard::default_part_path(s))
+    });
+    if let Some(part) = &part {
+        if a.csv.is_some() || a.plot.is_some() {
+            return Err(Usage(
+                "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
+            )
+            .into());
+        }
+        output::check_writable(part).map_err(|e| Usage(e.to_string()))?;
+    }
+    let req = a.request()?;
+    match (a.shard, &part) {
+        (Some(shard), Some(part)) => {
+            whatif::shard::run_and_write(&req, shard, part, &Bar::default())
+        }
+        _ => whatif::sweep::run(&req, &Bar::default()),
+    }
+}
+
+fn size(a: &SizeArgs) -> anyhow::Result<bool> {
+    Outputs {
+        csv: a.csv.as_deref(),
+        plot: None,
+    }
+    .check()?;
+    let req = a.request()?;
+    whatif::size::run(&req, &Bar::default())
+}
+
+fn team(a: &TeamArgs) -> anyhow::Result<()> {
+    Outputs {
+        csv: a.csv.as_deref(),
+        plot: a.plot.as_deref(),
+    }
+    .check()?;
+    let req = a.request()?;
+    whatif::team::run(&req, &Bar::default())
 }
 
 /// The variant column of a plain run: the scenario's file stem or preset name.
@@ -396,11 +363,15 @@ pub fn main() -> i32 {
             common,
             csv,
         } => finish(run(scenario.as_deref(), &common, csv.as_deref())),
-        Command::Compare(a) => finish(crate::whatif::compare::run(&a)),
-        Command::Sweep(a) => finish(crate::whatif::sweep::run(&a)),
-        Command::Merge { parts, csv } => finish(crate::whatif::shard::merge(&parts, &csv)),
-        Command::Size(a) => crate::whatif::size::main(&a),
-        Command::Team(a) => finish(crate::whatif::team::run(&a)),
+        Command::Compare(a) => finish(compare(&a)),
+        Command::Sweep(a) => finish(sweep(&a)),
+        Command::Merge { parts, csv } => finish(whatif::shard::merge(&parts, &csv)),
+        Command::Size(a) => match size(&a) {
+            Ok(true) => 0,
+            Ok(false) => 3,
+            Err(e) => finish(Err(e)),
+        },
+        Command::Team(a) => finish(team(&a)),
         Command::Presets => finish(list_presets()),
         Command::Init {
             preset,
