@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use crate::dist::parse_duration;
-use crate::error::Usage;
+use crate::error::{Error, Result};
 use crate::scenario::{self, LoadedScenario, Override, RunOverrides};
 use crate::whatif::{self, CompareRequest, SizeRequest, SweepRequest, TeamRequest};
 
@@ -44,17 +44,20 @@ pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
 impl RunOptions {
     /// The overrides the options imply: every `--set`, then `--duration`
     /// and `--warmup`, then the replication count and seed.
-    pub fn overrides(&self) -> Result<RunOverrides, Usage> {
+    pub fn overrides(&self) -> Result<RunOverrides> {
         let mut set = Vec::new();
         for s in &self.set {
-            set.push(s.parse::<Override>().map_err(|e| Usage(e.to_string()))?);
+            set.push(
+                s.parse::<Override>()
+                    .map_err(|e| Error::Usage(e.to_string()))?,
+            );
         }
         for (flag, path, value) in [
             ("--duration", "simulation.duration", &self.duration),
             ("--warmup", "simulation.warmup", &self.warmup),
         ] {
             if let Some(v) = value {
-                parse_duration(v).map_err(|e| Usage(format!("{flag}: {e}")))?;
+                parse_duration(v).map_err(|e| Error::Usage(format!("{flag}: {e}")))?;
                 set.push(Override {
                     path: path.into(),
                     value: format!("\"{v}\""),
@@ -62,10 +65,10 @@ impl RunOptions {
             }
         }
         if self.replications == Some(0) {
-            return Err(Usage("--replications must be at least 1".into()));
+            return Err(Error::Usage("--replications must be at least 1".into()));
         }
         if !(self.max_events.is_finite() && self.max_events > 0.0) {
-            return Err(Usage(format!(
+            return Err(Error::Usage(format!(
                 "--max-events must be a positive number, got {}",
                 self.max_events
             )));
@@ -79,7 +82,7 @@ impl RunOptions {
 
     /// Loads `spec` (`default` when absent) with every override the
     /// options imply.
-    pub fn load(&self, spec: Option<&str>, default: &str) -> Result<LoadedScenario, Usage> {
+    pub fn load(&self, spec: Option<&str>, default: &str) -> Result<LoadedScenario> {
         let overrides = self.overrides()?;
         Ok(LoadedScenario::load(spec.unwrap_or(default), overrides)?)
     }
@@ -110,9 +113,9 @@ pub struct CompareArgs {
 }
 
 impl CompareArgs {
-    pub fn request(&self) -> Result<CompareRequest, Usage> {
+    pub fn request(&self) -> Result<CompareRequest> {
         if self.front_ends.is_none() && self.vary.is_empty() {
-            return Err(Usage(
+            return Err(Error::Usage(
                 "compare needs what to compare: --front-ends LIST (such as 1,3) or --vary KEY=LIST (such as database.cores=4,8)".into(),
             ));
         }
@@ -157,7 +160,7 @@ pub struct SweepArgs {
 }
 
 impl SweepArgs {
-    pub fn request(&self) -> Result<SweepRequest, Usage> {
+    pub fn request(&self) -> Result<SweepRequest> {
         Ok(SweepRequest {
             scenario: self
                 .common
@@ -197,16 +200,16 @@ pub struct SizeArgs {
 }
 
 impl SizeArgs {
-    pub fn request(&self) -> Result<SizeRequest, Usage> {
+    pub fn request(&self) -> Result<SizeRequest> {
         let max = whatif::size::MAX_PER_ZONE;
         if self.max_front_ends == 0 || self.max_front_ends > max {
-            return Err(Usage(format!(
+            return Err(Error::Usage(format!(
                 "--max-front-ends must be between 1 and {max}, got {}",
                 self.max_front_ends
             )));
         }
         if self.spare >= self.max_front_ends {
-            return Err(Usage(format!(
+            return Err(Error::Usage(format!(
                 "--spare {} leaves no front-end running within --max-front-ends {}; raise --max-front-ends or lower --spare",
                 self.spare, self.max_front_ends
             )));
@@ -252,20 +255,20 @@ pub struct TeamArgs {
 }
 
 impl TeamArgs {
-    pub fn request(&self) -> Result<TeamRequest, Usage> {
+    pub fn request(&self) -> Result<TeamRequest> {
         let target = parse_duration(&self.publish_target)
-            .map_err(|e| Usage(format!("--publish-target: {e}")))?;
+            .map_err(|e| Error::Usage(format!("--publish-target: {e}")))?;
         if target <= 0.0 {
-            return Err(Usage(
+            return Err(Error::Usage(
                 "--publish-target must be a positive duration, such as 5m".into(),
             ));
         }
         let mut developers: Vec<u32> = Vec::new();
         for v in whatif::variants::parse_list(&self.developers)
-            .map_err(|m| Usage(format!("--developers {:?}: {m}", self.developers)))?
+            .map_err(|m| Error::Usage(format!("--developers {:?}: {m}", self.developers)))?
         {
             developers.push(v.parse().map_err(|_| {
-                Usage(format!(
+                Error::Usage(format!(
                     "--developers: {v:?} is not a team size; give whole numbers, such as 8,16,32 or 4..12"
                 ))
             })?);

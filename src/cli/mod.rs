@@ -6,12 +6,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::anyhow;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::Usage;
+use crate::error::{Error, Result, status};
 use crate::experiment::{Progress, Summary, replicate_with_progress};
-use crate::interrupt::Interrupted;
 use crate::model::sim::simulate_until;
 use crate::report::{self, Variant, output};
 use crate::scenario;
@@ -114,17 +116,17 @@ struct Outputs<'a> {
 impl Outputs<'_> {
     /// Fails with a usage error when a file cannot be written (missing
     /// directory, a directory given) or two outputs are the same file.
-    fn check(&self) -> Result<(), Usage> {
+    fn check(&self) -> Result<()> {
         let mut paths = Vec::new();
         if let Some(p) = self.csv {
-            output::check_writable(p).map_err(|e| Usage(format!("--csv: {e}")))?;
+            output::check_writable(p).map_err(|e| Error::Usage(format!("--csv: {e}")))?;
             paths.push(p.to_path_buf());
             paths.push(output::resources_path(p));
         }
         if let Some(p) = self.plot {
-            output::check_writable(p).map_err(|e| Usage(format!("--plot: {e}")))?;
+            output::check_writable(p).map_err(|e| Error::Usage(format!("--plot: {e}")))?;
             if paths.iter().any(|q| q == p) && p.as_os_str() != "-" {
-                return Err(Usage(format!(
+                return Err(Error::Usage(format!(
                     "--plot {} is also a CSV output; give the chart its own file",
                     p.display()
                 )));
@@ -134,28 +136,9 @@ impl Outputs<'_> {
     }
 }
 
-/// Runs one failure-free `Result` command body and maps errors to statuses.
-fn finish(result: anyhow::Result<()>) -> i32 {
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            if e.downcast_ref::<Usage>().is_some() {
-                eprintln!("error: {e}");
-                2
-            } else if e.downcast_ref::<Interrupted>().is_some() {
-                eprintln!("{e}");
-                130
-            } else {
-                eprintln!("error: {e:#}");
-                1
-            }
-        }
-    }
-}
-
-fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result<()> {
+fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> Result<()> {
     if let Some(p) = csv {
-        output::check_writable(p).map_err(|e| Usage(e.to_string()))?;
+        output::check_writable(p).map_err(|e| Error::Usage(e.to_string()))?;
     }
     let loaded = o.load(spec, scenario::DEFAULT_PRESET)?;
     let sc = &loaded.scenario;
@@ -173,10 +156,9 @@ fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result
     bar.finish();
     let finished = results.iter().filter(|r| r.is_some()).count();
     if finished < results.len() {
-        return Err(Interrupted {
+        return Err(Error::Interrupted {
             finished: format!("{finished} of {} replications", results.len()),
-        }
-        .into());
+        });
     }
     let results: Vec<_> = results.into_iter().flatten().collect();
     let summary = Summary::new(model, &results);
@@ -221,7 +203,7 @@ fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> anyhow::Result
     Ok(())
 }
 
-fn compare(a: &CompareArgs) -> anyhow::Result<()> {
+fn compare(a: &CompareArgs) -> Result<()> {
     Outputs {
         csv: a.csv.as_deref(),
         plot: a.plot.as_deref(),
@@ -231,7 +213,7 @@ fn compare(a: &CompareArgs) -> anyhow::Result<()> {
     whatif::compare::run(&req, &Bar::default())
 }
 
-fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
+fn sweep(a: &SweepArgs) -> Result<()> {
     Outputs {
         csv: a.csv.as_deref(),
         plot: a.plot.as_deref(),
@@ -244,12 +226,11 @@ fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     });
     if let Some(part) = &part {
         if a.csv.is_some() || a.plot.is_some() {
-            return Err(Usage(
+            return Err(Error::Usage(
                 "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
-            )
-            .into());
+            ));
         }
-        output::check_writable(part).map_err(|e| Usage(e.to_string()))?;
+        output::check_writable(part).map_err(|e| Error::Usage(e.to_string()))?;
     }
     let req = a.request()?;
     match (a.shard, &part) {
@@ -260,17 +241,23 @@ fn sweep(a: &SweepArgs) -> anyhow::Result<()> {
     }
 }
 
-fn size(a: &SizeArgs) -> anyhow::Result<bool> {
+fn size(a: &SizeArgs) -> Result<()> {
     Outputs {
         csv: a.csv.as_deref(),
         plot: None,
     }
     .check()?;
     let req = a.request()?;
-    whatif::size::run(&req, &Bar::default())
+    if whatif::size::run(&req, &Bar::default())? {
+        Ok(())
+    } else {
+        Err(Error::NoAnswer(
+            "no front-end count up to --max-front-ends meets every SLO".into(),
+        ))
+    }
 }
 
-fn team(a: &TeamArgs) -> anyhow::Result<()> {
+fn team(a: &TeamArgs) -> Result<()> {
     Outputs {
         csv: a.csv.as_deref(),
         plot: a.plot.as_deref(),
@@ -287,7 +274,7 @@ fn variant_name(scenario: &str) -> String {
         .map_or_else(|| scenario.to_owned(), |s| s.to_string_lossy().into_owned())
 }
 
-fn list_presets() -> anyhow::Result<()> {
+fn list_presets() -> Result<()> {
     let rows: Vec<Vec<String>> = scenario::presets()
         .iter()
         .map(|p| {
@@ -306,24 +293,22 @@ fn list_presets() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init(preset: &str, file: Option<&Path>, force: bool) -> anyhow::Result<()> {
+fn init(preset: &str, file: Option<&Path>, force: bool) -> Result<()> {
     let Some(p) = scenario::find_preset(preset) else {
         let names: Vec<_> = scenario::presets().iter().map(|p| p.name).collect();
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "unknown preset {preset:?}: expected one of {} (or an alias; see `o11sim presets`)",
             names.join(", ")
-        ))
-        .into());
+        )));
     };
     let path = file.map_or_else(|| PathBuf::from(p.file), Path::to_path_buf);
     if path.exists() && !force {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "{} already exists; pass --force to overwrite it",
             path.display()
-        ))
-        .into());
+        )));
     }
-    output::check_writable(&path).map_err(|e| Usage(e.to_string()))?;
+    output::check_writable(&path).map_err(|e| Error::Usage(e.to_string()))?;
     output::write_atomic(&path, p.text.as_bytes())?;
     println!(
         "wrote {} ({}); edit it, then: o11sim run {}",
@@ -334,59 +319,69 @@ fn init(preset: &str, file: Option<&Path>, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the command line and returns the process exit status.
-pub fn main() -> i32 {
+/// Runs the command line and returns the process exit status (see
+/// [`crate::error`]).
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            return ExitCode::from(if e.use_stderr() {
+                status::USAGE
+            } else {
+                status::SUCCESS
+            });
         }
     };
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(message) = e.message() {
+                eprintln!("{message}");
+            }
+            ExitCode::from(e.exit_status())
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
     crate::interrupt::install();
     if let Some(n) = cli.threads {
         if n == 0 {
-            eprintln!("error: --threads must be at least 1");
-            return 2;
+            return Err(Error::Usage("--threads must be at least 1".into()));
         }
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
+        rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
-        {
-            eprintln!("error: cannot start {n} worker threads: {e}");
-            return 1;
-        }
+            .map_err(|e| anyhow!("cannot start {n} worker threads: {e}"))?;
     }
     match cli.command {
         Command::Run {
             scenario,
             common,
             csv,
-        } => finish(run(scenario.as_deref(), &common, csv.as_deref())),
-        Command::Compare(a) => finish(compare(&a)),
-        Command::Sweep(a) => finish(sweep(&a)),
-        Command::Merge { parts, csv } => finish(whatif::shard::merge(&parts, &csv)),
-        Command::Size(a) => match size(&a) {
-            Ok(true) => 0,
-            Ok(false) => 3,
-            Err(e) => finish(Err(e)),
-        },
-        Command::Team(a) => finish(team(&a)),
-        Command::Presets => finish(list_presets()),
+        } => run(scenario.as_deref(), &common, csv.as_deref()),
+        Command::Compare(a) => compare(&a),
+        Command::Sweep(a) => sweep(&a),
+        Command::Merge { parts, csv } => whatif::shard::merge(&parts, &csv),
+        Command::Size(a) => size(&a),
+        Command::Team(a) => team(&a),
+        Command::Presets => list_presets(),
         Command::Init {
             preset,
             file,
             force,
-        } => finish(init(&preset, file.as_deref(), force)),
+        } => init(&preset, file.as_deref(), force),
         Command::Validate { seed, customers } => run_validate(seed, customers),
         Command::Bench { cases } => run_bench(&cases),
     }
 }
 
-fn run_validate(seed: u64, customers: f64) -> i32 {
+fn run_validate(seed: u64, customers: f64) -> Result<()> {
     if !(customers.is_finite() && customers >= 1000.0) {
-        eprintln!("error: --customers must be a number of at least 1000, got {customers}");
-        return 2;
+        return Err(Error::Usage(format!(
+            "--customers must be a number of at least 1000, got {customers}"
+        )));
     }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
@@ -419,14 +414,14 @@ fn run_validate(seed: u64, customers: f64) -> i32 {
     }
     if failed > 0 {
         let _ = writeln!(out, "{failed} case(s) failed");
-        1
+        Err(Error::CheckFailed(format!("{failed} case(s) failed")))
     } else {
         let _ = writeln!(out, "all cases pass");
-        0
+        Ok(())
     }
 }
 
-fn run_bench(cases: &[String]) -> i32 {
+fn run_bench(cases: &[String]) -> Result<()> {
     let chosen: Vec<&str> = if cases.is_empty() {
         bench::CASES
             .iter()
@@ -437,11 +432,10 @@ fn run_bench(cases: &[String]) -> i32 {
         cases.iter().map(String::as_str).collect()
     };
     if let Some(bad) = chosen.iter().find(|c| !bench::CASES.contains(c)) {
-        eprintln!(
-            "error: unknown bench case {bad:?}: expected one of {}",
+        return Err(Error::Usage(format!(
+            "unknown bench case {bad:?}: expected one of {}",
             bench::CASES.join(", ")
-        );
-        return 2;
+        )));
     }
     println!(
         "# o11sim bench: {} core(s) available; single-thread cases unless named otherwise",
@@ -455,5 +449,5 @@ fn run_bench(cases: &[String]) -> i32 {
             );
         }
     }
-    0
+    Ok(())
 }

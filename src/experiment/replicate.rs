@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use crate::engine::StreamSeeds;
-use crate::error::Usage;
+use crate::error::{Error, Result};
 
 /// Runs `count` replications of `model` under `seed` on the current rayon
 /// pool and returns their results in replication order.
@@ -40,7 +40,7 @@ where
 pub fn check_budget<'m>(
     runs: impl IntoIterator<Item = (&'m crate::model::Model, usize)>,
     max_events: f64,
-) -> Result<(), Usage> {
+) -> Result<()> {
     let mut events = 0.0;
     let mut simulations = 0;
     for (model, replications) in runs {
@@ -48,7 +48,7 @@ pub fn check_budget<'m>(
         simulations += replications;
     }
     if events > max_events {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "this would simulate about {events:.2e} events ({simulations} replication(s)), \
              above --max-events {max_events:.2e} (at roughly 10 million events per second per core); \
              shorten --duration, lower --replications or the load, or raise --max-events"

@@ -10,11 +10,10 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use anyhow::Result;
-
 use super::variants::Replication;
 use super::variants::{self, Figure, Variant};
 use super::{CompareRequest, Outputs, Ran};
+use crate::error::Result;
 use crate::experiment::{Progress, Summary};
 use crate::report::table::align;
 

@@ -27,11 +27,8 @@ pub mod variants;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Result;
-
-use crate::error::Usage;
+use crate::error::{Error, Result};
 use crate::experiment::{Progress, Summary};
-use crate::interrupt::Interrupted;
 use crate::report::plot::{Chart, Point, Series};
 use crate::report::{self, output};
 use crate::scenario::LoadedScenario;
@@ -175,7 +172,7 @@ pub(crate) fn run_all(
             .filter(|(_, o)| o.is_some())
             .map(|(v, _)| v.name.as_str())
             .collect();
-        return Err(anyhow::Error::new(Interrupted {
+        return Err(Error::Interrupted {
             finished: if done.is_empty() {
                 format!("none of the {} variants", variants.len())
             } else {
@@ -186,7 +183,7 @@ pub(crate) fn run_all(
                     done.join(", ")
                 )
             },
-        }));
+        });
     }
     let outcomes = outcomes.into_iter().flatten();
     let elapsed = start.elapsed().as_secs_f64();
@@ -236,7 +233,7 @@ pub(crate) fn dimensions(
     base: &LoadedScenario,
     front_ends: Option<&str>,
     vary: &[String],
-) -> Result<Vec<Dimension>, Usage> {
+) -> Result<Vec<Dimension>> {
     let mut dims = Vec::new();
     if let Some(list) = front_ends {
         dims.push(Dimension::front_ends(

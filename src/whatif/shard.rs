@@ -14,15 +14,14 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::SweepRequest;
 use super::variants::{Job, Shard, Variant, run_shard};
-use crate::error::Usage;
+use crate::error::{Error, Result};
 use crate::experiment::summary::ReplicationFigures;
 use crate::experiment::{Progress, Summary};
-use crate::interrupt::Interrupted;
 use crate::model::spec::Slo;
 use crate::report::{self, output};
 
@@ -113,10 +112,9 @@ pub fn run_and_write(
     let results = run_shard(&jobs, shard, || progress.tick());
     progress.finish();
     let Some(results) = results else {
-        return Err(Interrupted {
+        return Err(Error::Interrupted {
             finished: format!("shard {}/{} had not", shard.index, shard.count),
-        }
-        .into());
+        });
     };
     let part = PartFile {
         format: FORMAT.into(),
@@ -157,21 +155,21 @@ pub fn run_and_write(
     Ok(())
 }
 
-fn read_part(path: &Path) -> Result<PartFile, Usage> {
+fn read_part(path: &Path) -> Result<PartFile> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Usage(format!(
+        Error::Usage(format!(
             "{}: cannot read the part file: {e}",
             path.display()
         ))
     })?;
     let part: PartFile = toml::from_str(&text).map_err(|e| {
-        Usage(format!(
+        Error::Usage(format!(
             "{}: not an o11sim sweep part file (written by `o11sim sweep --shard K/N`): {e}",
             path.display()
         ))
     })?;
     if part.format != FORMAT {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "{}: part file format {:?}, this o11sim reads {FORMAT:?}",
             path.display(),
             part.format
@@ -182,9 +180,9 @@ fn read_part(path: &Path) -> Result<PartFile, Usage> {
 
 /// Combines part files into the class and resources CSVs of the whole sweep.
 pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
-    output::check_writable(csv).map_err(|e| Usage(e.to_string()))?;
+    output::check_writable(csv).map_err(|e| Error::Usage(e.to_string()))?;
     if parts.is_empty() {
-        return Err(Usage("merge needs at least one part file".into()).into());
+        return Err(Error::Usage("merge needs at least one part file".into()));
     }
     let loaded: Vec<(PathBuf, PartFile)> = parts
         .iter()
@@ -199,49 +197,47 @@ pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
     let count = first
         .shard
         .parse::<Shard>()
-        .map_err(|e| Usage(format!("{}: {e}", first_path.display())))?
+        .map_err(|e| Error::Usage(format!("{}: {e}", first_path.display())))?
         .count;
     let mut seen_shards = vec![None::<PathBuf>; count];
     for (path, p) in &loaded {
         let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
-            Usage(format!(
+            Error::Usage(format!(
                 "{} and {} come from different sweeps ({what}: {a:?} vs {b:?}); merge only the parts of one `o11sim sweep --shard` run",
                 first_path.display(),
                 path.display()
             ))
         };
         if p.scenario != first.scenario {
-            return Err(differs("scenario", &first.scenario, &p.scenario).into());
+            return Err(differs("scenario", &first.scenario, &p.scenario));
         }
         if p.seed != first.seed {
-            return Err(differs("seed", &first.seed, &p.seed).into());
+            return Err(differs("seed", &first.seed, &p.seed));
         }
         if p.keys != first.keys || p.variants != first.variants {
-            return Err(differs("grid", &first.keys, &p.keys).into());
+            return Err(differs("grid", &first.keys, &p.keys));
         }
         if p.fingerprint != first.fingerprint {
             return Err(differs(
                 "scenario text, replications or o11sim version",
                 &first.fingerprint,
                 &p.fingerprint,
-            )
-            .into());
+            ));
         }
         let shard: Shard = p
             .shard
             .parse()
-            .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
         if shard.count != count {
-            return Err(differs("shard count", &count, &shard.count).into());
+            return Err(differs("shard count", &count, &shard.count));
         }
         if let Some(other) = &seen_shards[shard.index - 1] {
-            return Err(Usage(format!(
+            return Err(Error::Usage(format!(
                 "{} and {} are both shard {}",
                 other.display(),
                 path.display(),
                 p.shard
-            ))
-            .into());
+            )));
         }
         seen_shards[shard.index - 1] = Some(path.clone());
     }
@@ -252,11 +248,10 @@ pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
         .map(|(i, _)| format!("{}/{count}", i + 1))
         .collect();
     if !missing.is_empty() {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "missing part(s) for shard {}; a merge needs every shard of the sweep",
             missing.join(", ")
-        ))
-        .into());
+        )));
     }
     // Every (variant, replication) exactly once, then in order.
     let mut slots: Vec<Vec<Option<ReplicationFigures>>> = first
@@ -270,7 +265,7 @@ pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
                 .get_mut(r.variant)
                 .and_then(|v| v.get_mut(r.replication))
                 .ok_or_else(|| {
-                    Usage(format!(
+                    Error::Usage(format!(
                         "{}: result for variant {} replication {} is outside the grid",
                         path.display(),
                         r.variant,
@@ -278,13 +273,12 @@ pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
                     ))
                 })?;
             if slot.replace(r.figures).is_some() {
-                return Err(Usage(format!(
+                return Err(Error::Usage(format!(
                     "{}: variant {} replication {} appears twice",
                     path.display(),
                     r.variant,
                     r.replication
-                ))
-                .into());
+                )));
             }
         }
     }
@@ -293,7 +287,7 @@ pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
     for (v, reps) in first.variants.iter().zip(slots) {
         let figures: Option<Vec<ReplicationFigures>> = reps.into_iter().collect();
         let figures = figures.ok_or_else(|| {
-            Usage(format!(
+            Error::Usage(format!(
                 "variant {} is missing replications: the parts are incomplete",
                 v.name
             ))

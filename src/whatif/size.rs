@@ -26,12 +26,10 @@
 
 use std::io::Write as _;
 
-use anyhow::Result;
-
 use super::variants::{self, FrontEndGroup, Setting, Variant};
 use super::{Outputs, SizeRequest};
 use crate::dist::{format_duration, parse_duration};
-use crate::error::Usage;
+use crate::error::{Error, Result};
 use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Slo;
@@ -123,7 +121,7 @@ fn rows(model: &Model) -> Vec<(String, Vec<usize>)> {
     out
 }
 
-fn objectives(model: &Model, args: &[String]) -> Result<Vec<Objective>, Usage> {
+fn objectives(model: &Model, args: &[String]) -> Result<Vec<Objective>> {
     let rows = rows(model);
     let mut out = Vec::new();
     if args.is_empty() {
@@ -137,19 +135,19 @@ fn objectives(model: &Model, args: &[String]) -> Result<Vec<Objective>, Usage> {
             }
         }
         if out.is_empty() {
-            return Err(Usage(
+            return Err(Error::Usage(
                 "no SLO to size for: give --slo [CLASS:]p95<=800ms (or add slo = { p95 = \"800ms\" } to a traffic class of the scenario)".into(),
             ));
         }
         return Ok(out);
     }
     for text in args {
-        let a = parse_slo(text).map_err(|m| Usage(format!("--slo {text:?}: {m}")))?;
+        let a = parse_slo(text).map_err(|m| Error::Usage(format!("--slo {text:?}: {m}")))?;
         match &a.class {
             Some(name) => {
                 let Some((_, zones)) = rows.iter().find(|(n, _)| n == name) else {
                     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
-                    return Err(Usage(format!(
+                    return Err(Error::Usage(format!(
                         "--slo {text:?}: the scenario has no class `{name}`; its classes: {}",
                         names.join(", ")
                     )));
@@ -162,7 +160,7 @@ fn objectives(model: &Model, args: &[String]) -> Result<Vec<Objective>, Usage> {
             }
             None => {
                 if model.classes.is_empty() {
-                    return Err(Usage(format!(
+                    return Err(Error::Usage(format!(
                         "--slo {text:?}: the scenario has no traffic class; name the row the SLO is for, e.g. publish:p95<=5m"
                     )));
                 }

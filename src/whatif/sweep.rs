@@ -9,17 +9,15 @@
 
 use std::io::Write as _;
 
-use anyhow::Result;
-
 use super::variants::{self, Dimension, Figure, Variant};
 use super::{Outputs, SweepRequest};
-use crate::error::Usage;
+use crate::error::Result;
 use crate::experiment::Progress;
 use crate::model::sim::ResourceKind;
 
 /// The dimensions and the grid of variants of a sweep (each variant loaded,
 /// so checked, before anything runs).
-pub(crate) fn grid(req: &SweepRequest) -> Result<(Vec<Dimension>, Vec<Variant>), Usage> {
+pub(crate) fn grid(req: &SweepRequest) -> Result<(Vec<Dimension>, Vec<Variant>)> {
     let dims = super::dimensions(&req.scenario, None, &req.vary)?;
     let grid = variants::grid(&req.scenario, &dims)?;
     Ok((dims, grid))

@@ -19,12 +19,10 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use anyhow::Result;
-
 use super::variants::{self, Setting, Variant};
 use super::{Outputs, TeamRequest};
 use crate::dist::format_duration;
-use crate::error::Usage;
+use crate::error::{Error, Result};
 use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Controller;
@@ -45,9 +43,9 @@ struct DevSection {
     prefix: String,
 }
 
-fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection, Usage> {
+fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection> {
     let none = || {
-        Usage(format!(
+        Error::Usage(format!(
             "{} has no [development] section: team needs developers publishing; try the example1 preset (o11sim team example1 --developers 8,16,32)",
             base.name
         ))
@@ -66,14 +64,14 @@ fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection
             let env = match wanted {
                 Some(w) => {
                     if !envs.contains_key(w) {
-                        return Err(Usage(format!(
+                        return Err(Error::Usage(format!(
                             "--environment {w}: no such environment; {} has: {}",
                             base.name,
                             envs.keys().cloned().collect::<Vec<_>>().join(", ")
                         )));
                     }
                     if !with_dev.iter().any(|n| *n == w) {
-                        return Err(Usage(format!(
+                        return Err(Error::Usage(format!(
                             "--environment {w}: it has no [development] section; environments with one: {}",
                             with_dev
                                 .iter()
@@ -88,7 +86,7 @@ fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection
                     [] => return Err(none()),
                     [one] => (*one).clone(),
                     many => {
-                        return Err(Usage(format!(
+                        return Err(Error::Usage(format!(
                             "several environments have developers ({}); choose one with --environment NAME",
                             many.iter()
                                 .map(|s| s.as_str())
@@ -105,7 +103,7 @@ fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection
         }
         None => {
             if let Some(w) = wanted {
-                return Err(Usage(format!(
+                return Err(Error::Usage(format!(
                     "--environment {w}: {} has no [environments] table; leave --environment out",
                     base.name
                 )));
@@ -125,7 +123,7 @@ fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection
 /// table (a co-located controller has no cores of its own), the rest of the
 /// text untouched so classes and zones keep their order. `None` when the
 /// table has no `controller_cores`.
-fn without_controller_cores(base: &LoadedScenario, prefix: &str) -> Result<Option<String>, Usage> {
+fn without_controller_cores(base: &LoadedScenario, prefix: &str) -> Result<Option<String>> {
     let segs: Vec<&str> = prefix.split('.').collect();
     let dev = |t: &toml::Table| -> Option<toml::Table> {
         let mut cur = t;
@@ -179,7 +177,7 @@ fn without_controller_cores(base: &LoadedScenario, prefix: &str) -> Result<Optio
         t == want
     });
     if !ok {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "cannot drop controller_cores from [{prefix}] for the co-located layout: write it as `controller_cores = N` on its own line under the [{prefix}] header"
         )));
     }

@@ -27,7 +27,7 @@ use std::sync::{Mutex, PoisonError};
 use rayon::prelude::*;
 
 use crate::engine::StreamSeeds;
-use crate::error::Usage;
+use crate::error::{Error, Result};
 use crate::experiment::Summary;
 use crate::experiment::summary::ReplicationFigures;
 use crate::model::Model;
@@ -50,7 +50,7 @@ pub(crate) struct Setting {
 
 /// Refuses, before anything runs, `variants` whose estimated events exceed
 /// `max_events`.
-pub(crate) fn check_budget(variants: &[Variant], max_events: f64) -> Result<(), Usage> {
+pub(crate) fn check_budget(variants: &[Variant], max_events: f64) -> Result<()> {
     crate::experiment::check_budget(
         variants
             .iter()
@@ -66,7 +66,7 @@ pub(crate) fn variant(
     base: &LoadedScenario,
     text: Option<&str>,
     settings: &[Setting],
-) -> Result<Scenario, Usage> {
+) -> Result<Scenario> {
     let extra: Vec<Override> = settings
         .iter()
         .map(|s| Override {
@@ -149,7 +149,7 @@ pub(crate) struct FrontEndGroup {
 /// The message of a scenario error without the `--set KEY=VALUE:` prefix
 /// when it came from a variant's own setting, which is then named by the
 /// flag it came from.
-fn relabel(e: &ScenarioError, settings: &[Setting]) -> Usage {
+fn relabel(e: &ScenarioError, settings: &[Setting]) -> Error {
     if let Some(d) = e.diagnostic()
         && let scenario::Origin::Set { key, value } = &d.origin
         && let Some(s) = settings.iter().find(|s| &s.key == key && &s.value == value)
@@ -161,9 +161,9 @@ fn relabel(e: &ScenarioError, settings: &[Setting]) -> Usage {
             .map(|f| format!("{f}: "))
             .unwrap_or_default();
         let message = d.message.replace("(this value came from --set)", "");
-        return Usage(format!("{}: {field}{}", s.flag, message.trim_end()));
+        return Error::Usage(format!("{}: {field}{}", s.flag, message.trim_end()));
     }
-    Usage(e.to_string())
+    Error::Usage(e.to_string())
 }
 
 /// The message of a malformed `KEY=VALUE` without its `--set` prefix.
@@ -189,8 +189,8 @@ pub(crate) struct Dimension {
 
 impl Dimension {
     /// Reads `--vary KEY=LIST`.
-    pub fn vary(arg: &str) -> Result<Dimension, Usage> {
-        let bad = |m: &str| Usage(format!("--vary {arg:?}: {m}"));
+    pub fn vary(arg: &str) -> Result<Dimension> {
+        let bad = |m: &str| Error::Usage(format!("--vary {arg:?}: {m}"));
         let (key, list) = arg.split_once('=').ok_or_else(|| {
             bad("expected KEY=LIST, such as front_ends=1,3,5 or database.cores=2..8")
         })?;
@@ -213,8 +213,9 @@ impl Dimension {
     }
 
     /// Reads `--front-ends LIST`: every zone's count set to each value.
-    pub fn front_ends(list: &str, groups: &[FrontEndGroup]) -> Result<Dimension, Usage> {
-        let values = parse_list(list).map_err(|m| Usage(format!("--front-ends {list:?}: {m}")))?;
+    pub fn front_ends(list: &str, groups: &[FrontEndGroup]) -> Result<Dimension> {
+        let values =
+            parse_list(list).map_err(|m| Error::Usage(format!("--front-ends {list:?}: {m}")))?;
         Ok(Dimension {
             key: "front_ends".to_owned(),
             flag: "--front-ends ".to_owned(),
@@ -225,7 +226,7 @@ impl Dimension {
 
     /// Checks that every target key exists in the scenario (so an unknown
     /// key is reported once, before any value is tried).
-    pub fn check(&self, base: &LoadedScenario) -> Result<(), Usage> {
+    pub fn check(&self, base: &LoadedScenario) -> Result<()> {
         for t in &self.targets {
             let mut table = base.table.clone();
             let o = Override {
@@ -245,7 +246,7 @@ impl Dimension {
                     }
                     None => inner_message(&e),
                 };
-                return Err(Usage(format!(
+                return Err(Error::Usage(format!(
                     "{}{}: {message}",
                     self.flag,
                     self.values.join(",")
@@ -353,13 +354,13 @@ pub(crate) struct Variant {
 
 /// The full grid of `dims`, the first dimension varying slowest. Each
 /// variant is loaded (and so checked) before anything is simulated.
-pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Variant>, Usage> {
+pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Variant>> {
     let total = dims
         .iter()
         .try_fold(1usize, |acc, d| acc.checked_mul(d.values.len()))
         .unwrap_or(usize::MAX);
     if total > MAX_VARIANTS {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "the grid has {total} variants ({}); at most {MAX_VARIANTS}: shorten a list",
             dims.iter()
                 .map(|d| format!("{} values of {}", d.values.len(), d.key))
@@ -370,7 +371,7 @@ pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Vari
     let mut keys = BTreeSet::new();
     for d in dims {
         if !keys.insert(d.key.as_str()) {
-            return Err(Usage(format!(
+            return Err(Error::Usage(format!(
                 "{} is varied twice; give one list per key",
                 d.key
             )));
