@@ -141,7 +141,7 @@ fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> Result<()> {
         output::check_writable(p).map_err(|e| Error::Usage(e.to_string()))?;
     }
     let loaded = o.load(spec, scenario::DEFAULT_PRESET)?;
-    let sc = &loaded.scenario;
+    let sc = loaded.scenario();
     let model = &sc.model;
     crate::experiment::check_budget([(model, sc.replications)], o.max_events)?;
     let bar = Bar::default();

@@ -217,7 +217,7 @@ pub(crate) fn report_variants<'a>(
 
 /// The first line of a what-if command's output.
 pub(crate) fn headline(command: &str, base: &LoadedScenario, what: &str) -> String {
-    let sc = &base.scenario;
+    let sc = &base.scenario();
     format!(
         "o11sim {command} {}: {what}; {} replication(s) of {} after a {} warm-up, seed {}, common random numbers",
         sc.name,

@@ -119,9 +119,9 @@ pub fn run_and_write(
     let part = PartFile {
         format: FORMAT.into(),
         o11sim: env!("CARGO_PKG_VERSION").into(),
-        scenario: base.scenario.name.clone(),
-        fingerprint: fingerprint(grid, base.scenario.seed),
-        seed: base.scenario.seed,
+        scenario: base.scenario().name.clone(),
+        fingerprint: fingerprint(grid, base.scenario().seed),
+        seed: base.scenario().seed,
         shard: format!("{}/{}", shard.index, shard.count),
         keys,
         variants: grid

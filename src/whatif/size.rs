@@ -209,7 +209,7 @@ pub fn run(req: &SizeRequest, progress: &dyn Progress) -> Result<bool> {
         plot: None,
     };
     let base = &req.scenario;
-    let model = &base.scenario.model;
+    let model = &base.scenario().model;
     let objectives = objectives(model, &a.slo)?;
     let groups = variants::front_end_groups(base);
     let mut out = crate::report::output::report_sink(a.csv.as_deref());

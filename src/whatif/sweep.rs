@@ -108,7 +108,7 @@ pub fn run(req: &SweepRequest, progress: &dyn Progress) -> Result<()> {
     )?;
     let rows = super::report_variants(&grid, &ran.summaries);
     let mut written = outputs.write_csv(&rows)?;
-    let title = format!("{}: p95 by {}", base.scenario.name, dims[0].key);
+    let title = format!("{}: p95 by {}", base.scenario().name, dims[0].key);
     written.extend(outputs.write_plot(|| super::grid_chart(&title, &dims, &grid, &ran.summaries))?);
     for p in written {
         writeln!(out, "wrote {}", p.display())?;

@@ -27,7 +27,7 @@ use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Controller;
 use crate::report::plot::{Chart, Point, Series};
-use crate::scenario::LoadedScenario;
+use crate::scenario::{LoadedScenario, Source};
 use crate::stats::Estimate;
 
 /// The preset `team` uses when no scenario is given.
@@ -47,11 +47,12 @@ fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection
     let none = || {
         Error::Usage(format!(
             "{} has no [development] section: team needs developers publishing; try the example1 preset (o11sim team example1 --developers 8,16,32)",
-            base.name
+            base.source().name()
         ))
     };
     match base
-        .table
+        .source()
+        .table()
         .get("environments")
         .and_then(toml::Value::as_table)
     {
@@ -66,7 +67,7 @@ fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection
                     if !envs.contains_key(w) {
                         return Err(Error::Usage(format!(
                             "--environment {w}: no such environment; {} has: {}",
-                            base.name,
+                            base.source().name(),
                             envs.keys().cloned().collect::<Vec<_>>().join(", ")
                         )));
                     }
@@ -105,10 +106,10 @@ fn dev_section(base: &LoadedScenario, wanted: Option<&str>) -> Result<DevSection
             if let Some(w) = wanted {
                 return Err(Error::Usage(format!(
                     "--environment {w}: {} has no [environments] table; leave --environment out",
-                    base.name
+                    base.source().name()
                 )));
             }
-            if !base.table.contains_key("development") {
+            if !base.source().table().contains_key("development") {
                 return Err(none());
             }
             Ok(DevSection {
@@ -132,15 +133,15 @@ fn without_controller_cores(base: &LoadedScenario, prefix: &str) -> Result<Optio
         }
         Some(cur.clone())
     };
-    let Some(original) = dev(&base.table) else {
+    let Some(original) = dev(base.source().table()) else {
         return Ok(None);
     };
     if !original.contains_key("controller_cores") {
         return Ok(None);
     }
     let mut header = String::new();
-    let mut edited = String::with_capacity(base.text.len());
-    for line in base.text.split_inclusive('\n') {
+    let mut edited = String::with_capacity(base.source().text().len());
+    for line in base.source().text().split_inclusive('\n') {
         let t = line.trim_start();
         if t.starts_with('[') && !t.starts_with("[[") {
             header = t
@@ -165,7 +166,7 @@ fn without_controller_cores(base: &LoadedScenario, prefix: &str) -> Result<Optio
     }
     // The edit must remove exactly that key and nothing else.
     let ok = edited.parse::<toml::Table>().ok().is_some_and(|t| {
-        let mut want = base.table.clone();
+        let mut want = base.source().table().clone();
         let mut cur = &mut want;
         for s in &segs {
             match cur.get_mut(*s).and_then(toml::Value::as_table_mut) {
@@ -310,7 +311,10 @@ pub fn run(req: &TeamRequest, progress: &dyn Progress) -> Result<()> {
     let sizes = &a.developers;
     let base = &req.scenario;
     let dev = dev_section(base, a.environment.as_deref())?;
-    let co_text = without_controller_cores(base, &dev.prefix)?;
+    // The co-located text is parsed once, like the scenario itself.
+    let co_source = without_controller_cores(base, &dev.prefix)?
+        .map(|text| Source::parse(base.source().name(), &text))
+        .transpose()?;
     let mut grid: Vec<Variant> = Vec::new();
     for &n in sizes {
         for (layout, _) in LAYOUTS {
@@ -326,8 +330,8 @@ pub fn run(req: &TeamRequest, progress: &dyn Progress) -> Result<()> {
                     value: layout.into(),
                 },
             ];
-            let text = if layout == "co_located" {
-                co_text.as_deref()
+            let source = if layout == "co_located" {
+                co_source.as_ref()
             } else {
                 None
             };
@@ -338,11 +342,11 @@ pub fn run(req: &TeamRequest, progress: &dyn Progress) -> Result<()> {
             grid.push(Variant {
                 name: variants::variant_name(&keys),
                 keys,
-                scenario: variants::variant(base, text, &settings)?,
+                scenario: variants::variant(base, source, &settings)?,
             });
         }
     }
-    let model = &base.scenario.model;
+    let model = &base.scenario().model;
     let env = match &dev.env {
         Some(name) => model
             .environments
@@ -458,7 +462,10 @@ pub fn run(req: &TeamRequest, progress: &dyn Progress) -> Result<()> {
     let mut written = outputs.write_csv(&report_rows)?;
     written.extend(outputs.write_plot(|| {
         Chart {
-            title: format!("{}: publish lead time p95 by team size", base.scenario.name),
+            title: format!(
+                "{}: publish lead time p95 by team size",
+                base.scenario().name
+            ),
             x_label: "developers".into(),
             y_label: "publish lead time p95 (s)".into(),
             x_categories: None,

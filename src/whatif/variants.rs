@@ -8,10 +8,11 @@
 //! the parallel run and the statistics here means they all get the same
 //! guarantees:
 //!
-//! * a variant is the scenario *text* loaded with the user's `--set`s plus
-//!   the variant's own values, through the same loader as `run --set`, so a
-//!   bad value is reported exactly like a bad `--set` (but naming the
-//!   `--vary` or `--front-ends` it came from);
+//! * a variant is the scenario as parsed once at load time
+//!   ([`LoadedScenario`]), built with the user's `--set`s plus the
+//!   variant's own values through the same loader as `run --set`, so a bad
+//!   value is reported exactly like a bad `--set` (but naming the `--vary`
+//!   or `--front-ends` it came from); the file is never read again;
 //! * replication k of every variant runs with `StreamSeeds::new(seed, k)`:
 //!   every variant sees the same arrivals and service demands (common random
 //!   numbers), so per-replication differences are paired;
@@ -32,7 +33,7 @@ use crate::experiment::Summary;
 use crate::experiment::summary::ReplicationFigures;
 use crate::model::Model;
 use crate::model::sim::{ClassResult, RunResult, simulate_until};
-use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError};
+use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError, Source};
 use crate::stats::Estimate;
 
 /// At most this many variants in one grid: a typo such as `1..1000` in two
@@ -59,12 +60,12 @@ pub(crate) fn check_budget(variants: &[Variant], max_events: f64) -> Result<()> 
     )
 }
 
-/// The scenario with the user's overrides and then `settings`; `text`
-/// replaces the original text when given (team's co-located layout). A bad
-/// value is reported naming the flag it came from.
+/// The scenario with the user's overrides and then `settings`, built from
+/// `source` when given (team's co-located layout), else from the loaded
+/// scenario's own. A bad value is reported naming the flag it came from.
 pub(crate) fn variant(
     base: &LoadedScenario,
-    text: Option<&str>,
+    source: Option<&Source>,
     settings: &[Setting],
 ) -> Result<Scenario> {
     let extra: Vec<Override> = settings
@@ -74,8 +75,11 @@ pub(crate) fn variant(
             value: s.value.clone(),
         })
         .collect();
-    base.variant(text, &extra)
-        .map_err(|e| relabel(&e, settings))
+    match source {
+        Some(source) => base.variant_of(source, &extra),
+        None => base.variant(&extra),
+    }
+    .map_err(|e| relabel(&e, settings))
 }
 
 /// The front-end counts of the scenario: one group per zone, with the key
@@ -83,8 +87,8 @@ pub(crate) fn variant(
 /// (`front_ends`, `zones.NAME.front_ends`); with several environments
 /// every key is spelled in full.
 pub(crate) fn front_end_groups(base: &LoadedScenario) -> Vec<FrontEndGroup> {
-    let model = &base.scenario.model;
-    let envs = match base.table.get("environments") {
+    let model = &base.scenario().model;
+    let envs = match base.source().table().get("environments") {
         Some(toml::Value::Table(t)) => Some(t),
         _ => None,
     };
@@ -103,7 +107,7 @@ pub(crate) fn front_end_groups(base: &LoadedScenario) -> Vec<FrontEndGroup> {
                         .unwrap_or(&zone.name)
                         .to_owned(),
                 ),
-                None => (Some(&base.table), zone.name.clone()),
+                None => (Some(base.source().table()), zone.name.clone()),
             };
             let zoned = env_table.is_some_and(|t| t.contains_key("zones"));
             let prefix = if several {
@@ -228,7 +232,7 @@ impl Dimension {
     /// key is reported once, before any value is tried).
     pub fn check(&self, base: &LoadedScenario) -> Result<()> {
         for t in &self.targets {
-            let mut table = base.table.clone();
+            let mut table = base.source().table().clone();
             let o = Override {
                 path: t.clone(),
                 value: self.values.first().cloned().unwrap_or_default(),
