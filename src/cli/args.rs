@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use crate::dist::parse_duration;
 use crate::error::{Error, Result};
+use crate::experiment::RunRequest;
 use crate::scenario::{self, LoadedScenario, Override, RunOverrides};
+use crate::whatif::variants::{parse_list, parse_vary};
 use crate::whatif::{self, CompareRequest, SizeRequest, SweepRequest, TeamRequest};
 
 /// Options every simulating command takes.
@@ -88,6 +90,30 @@ impl RunOptions {
     }
 }
 
+/// `o11sim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file or preset name (see `o11sim presets`).
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub common: RunOptions,
+    /// Write the class CSV here (and the resources CSV beside it, with
+    /// `-resources` before the extension); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+impl RunArgs {
+    pub fn request(&self) -> Result<RunRequest> {
+        Ok(RunRequest {
+            scenario: self
+                .common
+                .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?,
+            max_events: self.common.max_events,
+        })
+    }
+}
+
 /// `o11sim compare`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
@@ -113,21 +139,32 @@ pub struct CompareArgs {
 }
 
 impl CompareArgs {
+    /// The request, with every list read and the scenario loaded.
     pub fn request(&self) -> Result<CompareRequest> {
         if self.front_ends.is_none() && self.vary.is_empty() {
             return Err(Error::Usage(
                 "compare needs what to compare: --front-ends LIST (such as 1,3) or --vary KEY=LIST (such as database.cores=4,8)".into(),
             ));
         }
+        let scenario = self
+            .common
+            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
+        let front_ends = match &self.front_ends {
+            Some(list) => Some(
+                parse_list(list)
+                    .map_err(|m| Error::Usage(format!("--front-ends {list:?}: {m}")))?,
+            ),
+            None => None,
+        };
         Ok(CompareRequest {
-            scenario: self
-                .common
-                .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?,
-            front_ends: self.front_ends.clone(),
-            vary: self.vary.clone(),
+            scenario,
+            front_ends,
+            vary: self
+                .vary
+                .iter()
+                .map(|v| parse_vary(v))
+                .collect::<Result<_>>()?,
             max_events: self.common.max_events,
-            csv: self.csv.clone(),
-            plot: self.plot.clone(),
         })
     }
 }
@@ -161,14 +198,17 @@ pub struct SweepArgs {
 
 impl SweepArgs {
     pub fn request(&self) -> Result<SweepRequest> {
+        let scenario = self
+            .common
+            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
         Ok(SweepRequest {
-            scenario: self
-                .common
-                .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?,
-            vary: self.vary.clone(),
+            scenario,
+            vary: self
+                .vary
+                .iter()
+                .map(|v| parse_vary(v))
+                .collect::<Result<_>>()?,
             max_events: self.common.max_events,
-            csv: self.csv.clone(),
-            plot: self.plot.clone(),
         })
     }
 }
@@ -214,15 +254,21 @@ impl SizeArgs {
                 self.spare, self.max_front_ends
             )));
         }
+        let scenario = self
+            .common
+            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
+        let mut slos = Vec::new();
+        for text in &self.slo {
+            let slo = whatif::size::parse_slo(text)
+                .map_err(|m| Error::Usage(format!("--slo {text:?}: {m}")))?;
+            slos.push((text.clone(), slo));
+        }
         Ok(SizeRequest {
-            scenario: self
-                .common
-                .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?,
-            slo: self.slo.clone(),
+            scenario,
+            slos,
             spare: self.spare,
             max_front_ends: self.max_front_ends,
             max_events: self.common.max_events,
-            csv: self.csv.clone(),
         })
     }
 }
@@ -264,7 +310,7 @@ impl TeamArgs {
             ));
         }
         let mut developers: Vec<u32> = Vec::new();
-        for v in whatif::variants::parse_list(&self.developers)
+        for v in parse_list(&self.developers)
             .map_err(|m| Error::Usage(format!("--developers {:?}: {m}", self.developers)))?
         {
             developers.push(v.parse().map_err(|_| {
@@ -281,8 +327,17 @@ impl TeamArgs {
             publish_target: target,
             environment: self.environment.clone(),
             max_events: self.common.max_events,
-            csv: self.csv.clone(),
-            plot: self.plot.clone(),
         })
     }
+}
+
+/// `o11sim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Every part file of the sweep.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// Where to write the class CSV (and the resources CSV beside it).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub csv: PathBuf,
 }

@@ -1,29 +1,34 @@
-//! Command line: raw arguments (clap) turned into validated requests, run,
-//! and mapped to exit statuses.
+//! Command line: raw arguments (clap) turned into the plain requests of
+//! the layers below, run, their results handed to the exporters, and
+//! errors mapped to exit statuses.
 //!
-//! Exit status: 0 success, 1 other failure (for `validate`: a case failed),
-//! 2 bad usage or invalid input. Nothing here panics on user input.
+//! Why this module exists: it is the only place that knows flags, terminals
+//! and files. `args.rs` turns flags into requests, `progress.rs` draws the
+//! progress bar, `outputs.rs` picks and writes the output files,
+//! `commands.rs` runs each simulating command; this file holds the command
+//! list, the small commands and `main`. Exit statuses: see
+//! [`crate::error`]. Nothing here panics on user input.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-
 use clap::{Parser, Subcommand};
 
 use crate::error::{Error, Result, status};
-use crate::experiment::{Progress, Summary, replicate_with_progress};
-use crate::model::sim::simulate_until;
-use crate::report::{self, Variant, output};
+use crate::report::{output, text};
 use crate::scenario;
-use crate::{bench, validate, whatif};
+use crate::{bench, validate};
 
 mod args;
+mod commands;
+mod outputs;
 mod progress;
 
-pub use args::{CompareArgs, DEFAULT_MAX_EVENTS, RunOptions, SizeArgs, SweepArgs, TeamArgs};
-use progress::Bar;
+pub use args::{
+    CompareArgs, DEFAULT_MAX_EVENTS, MergeArgs, RunArgs, RunOptions, SizeArgs, SweepArgs, TeamArgs,
+};
 
 /// Capacity planning for self-managed OutSystems 11 installations, by
 /// discrete-event simulation.
@@ -43,16 +48,7 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario (a TOML file or a preset name; default: the
     /// production example) and print per-class and per-resource figures.
-    Run {
-        /// Scenario file or preset name (see `o11sim presets`).
-        scenario: Option<String>,
-        #[command(flatten)]
-        common: RunOptions,
-        /// Write the class CSV here (and the resources CSV beside it, with
-        /// `-resources` before the extension); `-` for standard output.
-        #[arg(long, value_name = "FILE")]
-        csv: Option<PathBuf>,
-    },
+    Run(RunArgs),
     /// Compare variants of a scenario side by side, with the paired
     /// difference of every figure against the first (common random
     /// numbers), e.g. `compare prod --front-ends 1,3`.
@@ -62,14 +58,7 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the part files of a sharded sweep (`sweep --shard K/N`) into
     /// the CSV the unsharded sweep writes.
-    Merge {
-        /// Every part file of the sweep.
-        #[arg(required = true, value_name = "PART")]
-        parts: Vec<PathBuf>,
-        /// Where to write the class CSV (and the resources CSV beside it).
-        #[arg(long, value_name = "FILE", required = true)]
-        csv: PathBuf,
-    },
+    Merge(MergeArgs),
     /// Find the smallest front-end count meeting service-level objectives,
     /// e.g. `size --slo portal:p95<=800ms --spare 1` (exit 3: none found).
     Size(SizeArgs),
@@ -107,173 +96,6 @@ pub enum Command {
     },
 }
 
-/// The files a command writes, checked before anything is simulated.
-struct Outputs<'a> {
-    csv: Option<&'a Path>,
-    plot: Option<&'a Path>,
-}
-
-impl Outputs<'_> {
-    /// Fails with a usage error when a file cannot be written (missing
-    /// directory, a directory given) or two outputs are the same file.
-    fn check(&self) -> Result<()> {
-        let mut paths = Vec::new();
-        if let Some(p) = self.csv {
-            output::check_writable(p).map_err(|e| Error::Usage(format!("--csv: {e}")))?;
-            paths.push(p.to_path_buf());
-            paths.push(output::resources_path(p));
-        }
-        if let Some(p) = self.plot {
-            output::check_writable(p).map_err(|e| Error::Usage(format!("--plot: {e}")))?;
-            if paths.iter().any(|q| q == p) && p.as_os_str() != "-" {
-                return Err(Error::Usage(format!(
-                    "--plot {} is also a CSV output; give the chart its own file",
-                    p.display()
-                )));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn run(spec: Option<&str>, o: &RunOptions, csv: Option<&Path>) -> Result<()> {
-    if let Some(p) = csv {
-        output::check_writable(p).map_err(|e| Error::Usage(e.to_string()))?;
-    }
-    let loaded = o.load(spec, scenario::DEFAULT_PRESET)?;
-    let sc = loaded.scenario();
-    let model = &sc.model;
-    crate::experiment::check_budget([(model, sc.replications)], o.max_events)?;
-    let bar = Bar::default();
-    bar.start(sc.replications as u64, "simulating");
-    let stop = crate::interrupt::flag();
-    let results = replicate_with_progress(
-        sc.replications,
-        sc.seed,
-        |s| simulate_until(model, s, stop),
-        || bar.tick(),
-    );
-    bar.finish();
-    let finished = results.iter().filter(|r| r.is_some()).count();
-    if finished < results.len() {
-        return Err(Error::Interrupted {
-            finished: format!("{finished} of {} replications", results.len()),
-        });
-    }
-    let results: Vec<_> = results.into_iter().flatten().collect();
-    let summary = Summary::new(model, &results);
-    let mut out = output::report_sink(csv);
-    writeln!(
-        out,
-        "o11sim run {}: {} replication(s) of {} after a {} warm-up, seed {}",
-        sc.name,
-        sc.replications,
-        crate::dist::format_duration(model.duration),
-        crate::dist::format_duration(model.warmup),
-        sc.seed
-    )?;
-    writeln!(out, "\n{}", report::table::classes(&summary))?;
-    let slos = report::table::slos(&summary);
-    if !slos.is_empty() {
-        writeln!(out, "{slos}")?;
-    }
-    let publishes = report::table::publishes(&summary);
-    if !publishes.is_empty() {
-        writeln!(out, "{publishes}")?;
-    }
-    writeln!(out, "{}", report::table::resources(&summary))?;
-    write!(
-        out,
-        "{}",
-        report::table::warmup_advice(&summary, model.warmup)
-    )?;
-    if let Some(path) = csv {
-        let variants = [Variant {
-            name: variant_name(&sc.name),
-            keys: vec![],
-            summary: &summary,
-        }];
-        output::write_atomic(path, &report::csv::classes(&variants)?)?;
-        if path.as_os_str() != "-" {
-            let rpath = output::resources_path(path);
-            output::write_atomic(&rpath, &report::csv::resources(&variants)?)?;
-            writeln!(out, "wrote {} and {}", path.display(), rpath.display())?;
-        }
-    }
-    Ok(())
-}
-
-fn compare(a: &CompareArgs) -> Result<()> {
-    Outputs {
-        csv: a.csv.as_deref(),
-        plot: a.plot.as_deref(),
-    }
-    .check()?;
-    let req = a.request()?;
-    whatif::compare::run(&req, &Bar::default())
-}
-
-fn sweep(a: &SweepArgs) -> Result<()> {
-    Outputs {
-        csv: a.csv.as_deref(),
-        plot: a.plot.as_deref(),
-    }
-    .check()?;
-    let part = a.shard.map(|s| {
-        a.part
-            .clone()
-            .unwrap_or_else(|| whatif::shard::default_part_path(s))
-    });
-    if let Some(part) = &part {
-        if a.csv.is_some() || a.plot.is_some() {
-            return Err(Error::Usage(
-                "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
-            ));
-        }
-        output::check_writable(part).map_err(|e| Error::Usage(e.to_string()))?;
-    }
-    let req = a.request()?;
-    match (a.shard, &part) {
-        (Some(shard), Some(part)) => {
-            whatif::shard::run_and_write(&req, shard, part, &Bar::default())
-        }
-        _ => whatif::sweep::run(&req, &Bar::default()),
-    }
-}
-
-fn size(a: &SizeArgs) -> Result<()> {
-    Outputs {
-        csv: a.csv.as_deref(),
-        plot: None,
-    }
-    .check()?;
-    let req = a.request()?;
-    if whatif::size::run(&req, &Bar::default())? {
-        Ok(())
-    } else {
-        Err(Error::NoAnswer(
-            "no front-end count up to --max-front-ends meets every SLO".into(),
-        ))
-    }
-}
-
-fn team(a: &TeamArgs) -> Result<()> {
-    Outputs {
-        csv: a.csv.as_deref(),
-        plot: a.plot.as_deref(),
-    }
-    .check()?;
-    let req = a.request()?;
-    whatif::team::run(&req, &Bar::default())
-}
-
-/// The variant column of a plain run: the scenario's file stem or preset name.
-fn variant_name(scenario: &str) -> String {
-    Path::new(scenario)
-        .file_stem()
-        .map_or_else(|| scenario.to_owned(), |s| s.to_string_lossy().into_owned())
-}
-
 fn list_presets() -> Result<()> {
     let rows: Vec<Vec<String>> = scenario::presets()
         .iter()
@@ -288,7 +110,10 @@ fn list_presets() -> Result<()> {
         .collect();
     print!(
         "{}",
-        report::table::align(&["preset", "aliases", "file", "what it is"], &rows)
+        text::align(
+            &text::Columns::new(&["preset", "aliases", "file", "what it is"]),
+            &rows
+        )
     );
     Ok(())
 }
@@ -356,16 +181,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             .map_err(|e| anyhow!("cannot start {n} worker threads: {e}"))?;
     }
     match cli.command {
-        Command::Run {
-            scenario,
-            common,
-            csv,
-        } => run(scenario.as_deref(), &common, csv.as_deref()),
-        Command::Compare(a) => compare(&a),
-        Command::Sweep(a) => sweep(&a),
-        Command::Merge { parts, csv } => whatif::shard::merge(&parts, &csv),
-        Command::Size(a) => size(&a),
-        Command::Team(a) => team(&a),
+        Command::Run(a) => commands::run(&a),
+        Command::Compare(a) => commands::compare(&a),
+        Command::Sweep(a) => commands::sweep(&a),
+        Command::Merge(a) => commands::merge(&a),
+        Command::Size(a) => commands::size(&a),
+        Command::Team(a) => commands::team(&a),
         Command::Presets => list_presets(),
         Command::Init {
             preset,

@@ -47,3 +47,12 @@ impl Progress for Bar {
         });
     }
 }
+
+/// Prints `N simulations in T s (R M requests simulated per second)` on
+/// standard error (standard output stays a pure function of the inputs).
+pub fn speed(simulations: usize, requests: u64, elapsed: f64) {
+    eprintln!(
+        "{simulations} simulations in {elapsed:.2} s ({:.2} M requests simulated per second)",
+        requests as f64 / elapsed.max(1e-9) / 1e6
+    );
+}

@@ -9,8 +9,12 @@
 
 pub mod progress;
 pub mod replicate;
+pub mod result;
+pub mod run;
 pub mod summary;
 
 pub use progress::{Progress, Silent};
 pub use replicate::{check_budget, replicate, replicate_with_progress};
+pub use result::{CommandResult, RunReport, RunSettings, VariantResult};
+pub use run::{RunRequest, run};
 pub use summary::Summary;

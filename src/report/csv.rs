@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::Variant;
+use crate::experiment::VariantResult;
 use crate::stats::Estimate;
 
 fn ms(x: f64) -> String {
@@ -21,7 +21,7 @@ fn ci(e: &Estimate, scale: f64) -> (String, String) {
     }
 }
 
-fn key_names(variants: &[Variant]) -> Vec<String> {
+fn key_names(variants: &[&VariantResult]) -> Vec<String> {
     variants
         .first()
         .map(|v| v.keys.iter().map(|(k, _)| k.clone()).collect())
@@ -29,7 +29,7 @@ fn key_names(variants: &[Variant]) -> Vec<String> {
 }
 
 /// The class CSV: one row per variant and traffic class.
-pub fn classes(variants: &[Variant]) -> Result<Vec<u8>> {
+pub fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let keys = key_names(variants);
     let mut header = vec!["variant".to_string()];
@@ -82,7 +82,7 @@ pub fn classes(variants: &[Variant]) -> Result<Vec<u8>> {
 }
 
 /// The resources CSV: one row per variant and resource.
-pub fn resources(variants: &[Variant]) -> Result<Vec<u8>> {
+pub fn resources(variants: &[&VariantResult]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let keys = key_names(variants);
     let mut header = vec!["variant".to_string()];

@@ -57,6 +57,46 @@ pub struct Scenario {
     pub source_text: String,
 }
 
+impl Scenario {
+    /// FNV-1a (64 bits, hex) of the scenario text after overrides: the
+    /// same text gives the same fingerprint on every machine and release
+    /// of Rust.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Fnv1a::new();
+        h.write(self.source_text.as_bytes());
+        h.hex()
+    }
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint of bytes, independent of the Rust
+/// release (unlike `std::hash`).
+#[derive(Clone, Copy, Debug)]
+pub struct Fnv1a(u64);
+
+impl Fnv1a {
+    pub fn new() -> Fnv1a {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// The hash as 16 hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a::new()
+    }
+}
+
 /// Loads a preset (by name or alias) or a scenario file, then applies the
 /// overrides in order.
 ///

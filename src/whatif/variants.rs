@@ -30,9 +30,11 @@ use rayon::prelude::*;
 use crate::engine::StreamSeeds;
 use crate::error::{Error, Result};
 use crate::experiment::Summary;
-use crate::experiment::summary::ReplicationFigures;
+use crate::experiment::result::{Difference, Measure, Varied};
+pub use crate::experiment::summary::Figure;
+use crate::experiment::summary::{ReplicationFigures, class_names, resource_names};
 use crate::model::Model;
-use crate::model::sim::{ClassResult, RunResult, simulate_until};
+use crate::model::sim::simulate_until;
 use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError, Source};
 use crate::stats::Estimate;
 
@@ -191,41 +193,47 @@ pub(crate) struct Dimension {
     pub targets: Vec<String>,
 }
 
+/// Reads `--vary KEY=LIST`.
+pub fn parse_vary(arg: &str) -> Result<Varied> {
+    let bad = |m: &str| Error::Usage(format!("--vary {arg:?}: {m}"));
+    let (key, list) = arg
+        .split_once('=')
+        .ok_or_else(|| bad("expected KEY=LIST, such as front_ends=1,3,5 or database.cores=2..8"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(bad(
+            "the key before '=' is empty; expected KEY=LIST, such as front_ends=1,3,5",
+        ));
+    }
+    format!("{key}=0")
+        .parse::<Override>()
+        .map_err(|e| bad(&inner_message(&e)))?;
+    let values = parse_list(list).map_err(|m| bad(&m))?;
+    Ok(Varied {
+        key: key.to_owned(),
+        values,
+    })
+}
+
 impl Dimension {
-    /// Reads `--vary KEY=LIST`.
-    pub fn vary(arg: &str) -> Result<Dimension> {
-        let bad = |m: &str| Error::Usage(format!("--vary {arg:?}: {m}"));
-        let (key, list) = arg.split_once('=').ok_or_else(|| {
-            bad("expected KEY=LIST, such as front_ends=1,3,5 or database.cores=2..8")
-        })?;
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(bad(
-                "the key before '=' is empty; expected KEY=LIST, such as front_ends=1,3,5",
-            ));
+    /// A `--vary KEY=LIST`.
+    pub fn vary(v: Varied) -> Dimension {
+        Dimension {
+            flag: format!("--vary {}=", v.key),
+            targets: vec![v.key.clone()],
+            key: v.key,
+            values: v.values,
         }
-        format!("{key}=0")
-            .parse::<Override>()
-            .map_err(|e| bad(&inner_message(&e)))?;
-        let values = parse_list(list).map_err(|m| bad(&m))?;
-        Ok(Dimension {
-            key: key.to_owned(),
-            flag: format!("--vary {key}="),
-            values,
-            targets: vec![key.to_owned()],
-        })
     }
 
-    /// Reads `--front-ends LIST`: every zone's count set to each value.
-    pub fn front_ends(list: &str, groups: &[FrontEndGroup]) -> Result<Dimension> {
-        let values =
-            parse_list(list).map_err(|m| Error::Usage(format!("--front-ends {list:?}: {m}")))?;
-        Ok(Dimension {
+    /// A `--front-ends LIST`: every zone's count set to each value.
+    pub fn front_ends(values: Vec<String>, groups: &[FrontEndGroup]) -> Dimension {
+        Dimension {
             key: "front_ends".to_owned(),
             flag: "--front-ends ".to_owned(),
             values,
             targets: groups.iter().map(|g| g.key.clone()).collect(),
-        })
+        }
     }
 
     /// Checks that every target key exists in the scenario (so an unknown
@@ -436,68 +444,20 @@ impl<'a> Job<'a> {
     }
 }
 
-/// What is kept of one replication once its variant is summarized: the
-/// per-replication figures that paired differences need (a [`RunResult`]
-/// holds a latency histogram of a few hundred kilobytes per class; this
-/// holds a few numbers).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Replication {
-    /// Per row (traffic class, `timer.NAME`, `publish`): each figure of
-    /// [`Figure::ALL`], in that order.
-    classes: Vec<(String, [f64; 6])>,
-    /// Per resource: its utilization.
-    utilization: Vec<(String, f64)>,
-}
-
-impl From<&RunResult> for Replication {
-    fn from(r: &RunResult) -> Self {
-        Replication {
-            classes: r
-                .classes
-                .iter()
-                .map(|c| (c.name.clone(), Figure::ALL.map(|f| f.of_result(r, c))))
-                .collect(),
-            utilization: r
-                .resources
-                .iter()
-                .map(|x| (x.name.clone(), x.utilization))
-                .collect(),
-        }
-    }
-}
-
-impl Replication {
-    /// A row's figure in this replication (seconds, req/s or a fraction).
-    pub fn figure(&self, class: &str, figure: Figure) -> Option<f64> {
-        let i = Figure::ALL.iter().position(|f| *f == figure)?;
-        self.classes
-            .iter()
-            .find(|(n, _)| n == class)
-            .map(|(_, v)| v[i])
-    }
-
-    /// A resource's utilization in this replication.
-    pub fn utilization(&self, resource: &str) -> Option<f64> {
-        self.utilization
-            .iter()
-            .find(|(n, _)| n == resource)
-            .map(|(_, u)| *u)
-    }
-}
-
 /// One variant's outcome: its summary and each replication's figures, in
-/// replication order.
+/// replication order (a few numbers per row, not the histograms, so paired
+/// differences can be taken after the run).
 #[derive(Clone, Debug)]
-pub struct VariantResult {
+pub struct VariantRun {
     pub summary: Summary,
-    pub replications: Vec<Replication>,
+    pub replications: Vec<ReplicationFigures>,
 }
 
 /// Replications of one variant gathered as they finish.
 struct Slot {
-    results: Vec<Option<(ReplicationFigures, Replication)>>,
+    results: Vec<Option<ReplicationFigures>>,
     remaining: usize,
-    done: Option<VariantResult>,
+    done: Option<VariantRun>,
 }
 
 /// Runs every (variant, replication) pair in one parallel iterator on the
@@ -510,7 +470,7 @@ struct Slot {
 /// the variants in progress, not with the size of the grid.
 ///
 /// A variant that did not finish (Ctrl-C) is `None`.
-pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<VariantResult>> {
+pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<VariantRun>> {
     let slots: Vec<Mutex<Slot>> = jobs
         .iter()
         .map(|j| {
@@ -540,7 +500,7 @@ pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<Var
         tick();
         // Only the figures are kept: the histograms go as soon as the
         // replication is done.
-        let figures = (ReplicationFigures::from(&r), Replication::from(&r));
+        let figures = ReplicationFigures::from(&r);
         drop(r);
         let mut slot = slots[v].lock().unwrap_or_else(PoisonError::into_inner);
         slot.results[k] = Some(figures);
@@ -565,10 +525,9 @@ pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<Var
         .collect()
 }
 
-fn reduce(model: &Model, results: Vec<(ReplicationFigures, Replication)>) -> VariantResult {
-    let (figures, replications): (Vec<_>, Vec<_>) = results.into_iter().unzip();
-    VariantResult {
-        summary: Summary::from_figures(&model.classes, &figures),
+fn reduce(model: &Model, replications: Vec<ReplicationFigures>) -> VariantRun {
+    VariantRun {
+        summary: Summary::from_figures(&model.classes, &replications),
         replications,
     }
 }
@@ -634,80 +593,16 @@ pub fn run_shard<T: Fn() + Sync>(
     done.into_iter().collect()
 }
 
-/// A per-replication figure of a class, as [`Summary`] computes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Figure {
-    Throughput,
-    Mean,
-    P50,
-    P95,
-    P99,
-    ErrorRate,
-}
-
-impl Figure {
-    /// Figures shown for each class, in order.
-    pub const ALL: [Figure; 6] = [
-        Figure::Throughput,
-        Figure::Mean,
-        Figure::P50,
-        Figure::P95,
-        Figure::P99,
-        Figure::ErrorRate,
-    ];
-
-    /// The row label, with its unit.
-    pub fn label(self) -> &'static str {
-        match self {
-            Figure::Throughput => "throughput (req/s)",
-            Figure::Mean => "mean (ms)",
-            Figure::P50 => "p50 (ms)",
-            Figure::P95 => "p95 (ms)",
-            Figure::P99 => "p99 (ms)",
-            Figure::ErrorRate => "error rate",
-        }
-    }
-
-    /// The figure of row `c` of replication `r`, computed as [`Summary`]
-    /// does (seconds, req/s or a fraction).
-    pub fn of_result(self, r: &RunResult, c: &ClassResult) -> f64 {
-        match self {
-            Figure::Throughput => c.outcomes.ok as f64 / r.measured_time,
-            Figure::Mean => c.response.mean(),
-            Figure::P50 => c.hist.quantile(0.50),
-            Figure::P95 => c.hist.quantile(0.95),
-            Figure::P99 => c.hist.quantile(0.99),
-            Figure::ErrorRate => {
-                let o = &c.outcomes;
-                let finished = o.finished();
-                if finished == 0 {
-                    0.0
-                } else {
-                    (o.rejected + o.timed_out + o.failed) as f64 / finished as f64
-                }
-            }
-        }
-    }
-
-    /// The class's estimate in a summary.
-    pub fn estimate(self, c: &crate::experiment::summary::ClassSummary) -> Estimate {
-        match self {
-            Figure::Throughput => c.throughput,
-            Figure::Mean => c.mean,
-            Figure::P50 => c.p50,
-            Figure::P95 => c.p95,
-            Figure::P99 => c.p99,
-            Figure::ErrorRate => c.error_rate,
-        }
-    }
-}
-
 /// Paired difference `variant − baseline` of a per-replication value:
 /// the difference in each replication both have (replication k of both ran
 /// with the same random streams), then its mean and Student-t CI.
-pub fn paired<F>(baseline: &[Replication], variant: &[Replication], value: F) -> Option<Estimate>
+pub fn paired<F>(
+    baseline: &[ReplicationFigures],
+    variant: &[ReplicationFigures],
+    value: F,
+) -> Option<Estimate>
 where
-    F: Fn(&Replication) -> Option<f64>,
+    F: Fn(&ReplicationFigures) -> Option<f64>,
 {
     let diffs: Option<Vec<f64>> = baseline
         .iter()
@@ -721,8 +616,8 @@ where
 
 /// Paired difference of a class figure (`None` when a side lacks the class).
 pub fn paired_difference(
-    baseline: &[Replication],
-    variant: &[Replication],
+    baseline: &[ReplicationFigures],
+    variant: &[ReplicationFigures],
     class: &str,
     figure: Figure,
 ) -> Option<Estimate> {
@@ -731,11 +626,53 @@ pub fn paired_difference(
 
 /// Paired difference of a resource's utilization (a fraction).
 pub fn utilization_difference(
-    baseline: &[Replication],
-    variant: &[Replication],
+    baseline: &[ReplicationFigures],
+    variant: &[ReplicationFigures],
     resource: &str,
 ) -> Option<Estimate> {
     paired(baseline, variant, |r| r.utilization(resource))
+}
+
+/// Every variant's paired differences against the first: per variant
+/// after the first, each class row (over all variants, in order of first
+/// appearance) × figure, then each resource's utilization, wherever both
+/// variants have the row.
+pub(crate) fn differences(
+    summaries: &[Summary],
+    replications: &[Vec<ReplicationFigures>],
+) -> Vec<Difference> {
+    let Some((base, others)) = replications.split_first() else {
+        return Vec::new();
+    };
+    let classes = class_names(summaries);
+    let resources = resource_names(summaries);
+    let mut out = Vec::new();
+    for (i, reps) in others.iter().enumerate() {
+        let variant = i + 1;
+        for class in &classes {
+            for figure in Figure::ALL {
+                if let Some(estimate) = paired_difference(base, reps, class, figure) {
+                    out.push(Difference {
+                        variant,
+                        row: class.clone(),
+                        measure: Measure::Class(figure),
+                        estimate,
+                    });
+                }
+            }
+        }
+        for resource in &resources {
+            if let Some(estimate) = utilization_difference(base, reps, resource) {
+                out.push(Difference {
+                    variant,
+                    row: resource.clone(),
+                    measure: Measure::Utilization,
+                    estimate,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -775,11 +712,11 @@ mod tests {
 
     #[test]
     fn vary_needs_key_and_list() {
-        assert!(Dimension::vary("front_ends").is_err());
-        assert!(Dimension::vary("=1,2").is_err());
-        assert!(Dimension::vary("a b=1").is_err());
-        let d = Dimension::vary("traffic.portal.rate=100,200").unwrap();
-        assert_eq!(d.key, "traffic.portal.rate");
-        assert_eq!(d.values, ["100", "200"]);
+        assert!(parse_vary("front_ends").is_err());
+        assert!(parse_vary("=1,2").is_err());
+        assert!(parse_vary("a b=1").is_err());
+        let v = parse_vary("traffic.portal.rate=100,200").unwrap();
+        assert_eq!(v.key, "traffic.portal.rate");
+        assert_eq!(v.values, ["100", "200"]);
     }
 }

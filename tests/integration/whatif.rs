@@ -11,9 +11,10 @@ use std::path::Path;
 
 use crate::common::{Out, o11sim, rejected};
 use o11sim::experiment::replicate;
+use o11sim::experiment::summary::ReplicationFigures;
 use o11sim::model::sim::simulate;
 use o11sim::scenario::{self, Override};
-use o11sim::whatif::variants::{Figure, Job, Replication, paired_difference, run_variants};
+use o11sim::whatif::variants::{Figure, Job, paired_difference, run_variants};
 
 const QUICK: [&str; 6] = ["--replications", "3", "--duration", "2m", "--warmup", "30s"];
 
@@ -532,7 +533,7 @@ fn common_random_numbers_narrow_the_difference_ci() {
     let independent = finished(run_variants(&[job(&two, 1), job(&three, 2)], || {}));
     // run_variants is replicate() per variant, in one pool.
     let direct = replicate(reps, 1, |s| simulate(&three, s));
-    let direct: Vec<Replication> = direct.iter().map(Replication::from).collect();
+    let direct: Vec<ReplicationFigures> = direct.iter().map(ReplicationFigures::from).collect();
     assert_eq!(direct, crn[1].replications);
     let (crn, independent) = (
         crn.map(|v| v.replications),
