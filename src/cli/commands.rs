@@ -10,21 +10,14 @@ use super::outputs::Outputs;
 use super::progress::{Bar, speed};
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
-use crate::report::{output, text};
+use crate::report::{Export, output, text};
 use crate::whatif::{self, shard};
 
 /// Writes the result's files, then its report (with the files written).
 fn finish(result: &CommandResult, outputs: &Outputs) -> Result<()> {
     let written = outputs.write(result)?;
-    let report = match result {
-        CommandResult::Run(r) => text::run(r, &written),
-        CommandResult::Compare(c) => text::comparison(c, &written),
-        CommandResult::Sweep(c) => text::sweep(c, &written),
-        CommandResult::Size(s) => text::sizing(s, &written),
-        CommandResult::Team(t) => text::team(t, &written),
-    };
     let mut sink = outputs.report_sink();
-    sink.write_all(report.as_bytes())?;
+    text::Text { written: &written }.write(result, &mut sink)?;
     sink.flush()?;
     Ok(())
 }

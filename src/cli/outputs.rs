@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
-use crate::report::{csv, output, plot};
+use crate::report::csv::Csv;
+use crate::report::svg::Svg;
+use crate::report::{Export, output, to_bytes};
 
 /// The output files a command was asked for.
 #[derive(Clone, Debug, Default)]
@@ -57,28 +59,31 @@ impl Outputs {
         }
     }
 
+    /// Every output file with its format, in the order written: the class
+    /// CSV, the resources CSV beside it (not with `--csv -`), the chart.
+    fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
+        let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
+        if let Some(path) = &self.csv {
+            out.push((path.clone(), Box::new(Csv::Classes)));
+            if !is_stdout(path) {
+                out.push((output::resources_path(path), Box::new(Csv::Resources)));
+            }
+        }
+        if let Some(path) = &self.plot {
+            out.push((path.clone(), Box::new(Svg)));
+        }
+        out
+    }
+
     /// Writes every output of `result` (each file whole or not at all) and
     /// returns the files written (not standard output).
     pub fn write(&self, result: &CommandResult) -> Result<Vec<PathBuf>> {
         let mut written = Vec::new();
-        if let Some(path) = &self.csv {
-            let variants = result.variants();
-            output::write_atomic(path, &csv::classes(&variants)?)?;
-            if !is_stdout(path) {
-                let rpath = output::resources_path(path);
-                output::write_atomic(&rpath, &csv::resources(&variants)?)?;
-                written.extend([path.clone(), rpath]);
-            }
-        }
-        if let Some(path) = &self.plot {
-            let chart = match result {
-                CommandResult::Compare(c) | CommandResult::Sweep(c) => plot::comparison_chart(c),
-                CommandResult::Team(t) => plot::team_chart(t),
-                CommandResult::Run(_) | CommandResult::Size(_) => plot::Chart::default(),
-            };
-            output::write_atomic(path, plot::svg(&chart)?.as_bytes())?;
-            if !is_stdout(path) {
-                written.push(path.clone());
+        for (path, format) in self.targets() {
+            let bytes = to_bytes(format.as_ref(), result)?;
+            output::write_atomic(&path, &bytes)?;
+            if !is_stdout(&path) {
+                written.push(path);
             }
         }
         Ok(written)

@@ -4,7 +4,9 @@
 //!
 //! Why this file exists: the what-if commands (`compare`, `sweep`, `team`)
 //! all draw the same kind of chart; this is the one place that knows
-//! plotters. It uses only plotters' SVG backend without the `ttf` feature:
+//! plotters. [`Svg`] exports a result as its chart: p95 against the first
+//! varied key for a comparison or sweep ([`comparison_chart`]), publish
+//! lead time against team size for a team growth ([`team_chart`]). It uses only plotters' SVG backend without the `ttf` feature:
 //! text becomes `<text>` elements, sized by a crude estimate, and no system
 //! font is ever loaded, so charts are the same bytes on every machine.
 //!
@@ -19,8 +21,28 @@ use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
+use super::Export;
 use crate::dist::format_duration;
+use crate::experiment::CommandResult;
 use crate::experiment::result::{Comparison, Layout, TeamGrowth};
+
+/// The chart of a comparison, sweep or team growth, as SVG.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Svg;
+
+impl Export for Svg {
+    fn write(&self, result: &CommandResult, out: &mut dyn std::io::Write) -> Result<()> {
+        let chart = match result {
+            CommandResult::Compare(c) | CommandResult::Sweep(c) => comparison_chart(c),
+            CommandResult::Team(t) => team_chart(t),
+            CommandResult::Run(_) | CommandResult::Size(_) => {
+                return Err(anyhow!("`{}` draws no chart", result.command()));
+            }
+        };
+        out.write_all(svg(&chart)?.as_bytes())?;
+        Ok(())
+    }
+}
 
 /// One point of a series: `y` with its 95 % interval when known.
 #[derive(Clone, Copy, Debug, PartialEq)]
