@@ -31,7 +31,7 @@ fn report_speed(result: &CommandResult, started: Instant) {
 pub fn run(a: &RunArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
-        plot: None,
+        ..Outputs::default()
     };
     outputs.check()?;
     let req = a.request()?;
@@ -42,6 +42,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
 pub fn compare(a: &CompareArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
+        differences: true,
         plot: a.plot.clone(),
     };
     outputs.check()?;
@@ -55,6 +56,7 @@ pub fn compare(a: &CompareArgs) -> Result<()> {
 pub fn sweep(a: &SweepArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
+        differences: true,
         plot: a.plot.clone(),
     };
     outputs.check()?;
@@ -91,7 +93,8 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
 pub fn merge(a: &MergeArgs) -> Result<()> {
     let outputs = Outputs {
         csv: Some(a.csv.clone()),
-        plot: None,
+        differences: true,
+        ..Outputs::default()
     };
     outputs.check()?;
     let mut parts = Vec::with_capacity(a.parts.len());
@@ -118,7 +121,7 @@ pub fn merge(a: &MergeArgs) -> Result<()> {
 pub fn size(a: &SizeArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
-        plot: None,
+        ..Outputs::default()
     };
     outputs.check()?;
     let req = a.request()?;
@@ -142,6 +145,7 @@ pub fn team(a: &TeamArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
         plot: a.plot.clone(),
+        ..Outputs::default()
     };
     outputs.check()?;
     let req = a.request()?;

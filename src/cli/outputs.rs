@@ -15,6 +15,9 @@ use crate::report::{Export, output, to_bytes};
 pub struct Outputs {
     /// `--csv FILE`: the class CSV, and the resources CSV beside it.
     pub csv: Option<PathBuf>,
+    /// With `--csv FILE`, also the paired differences beside it
+    /// (`compare`, `sweep`, `merge`).
+    pub differences: bool,
     /// `--plot FILE.svg`.
     pub plot: Option<PathBuf>,
 }
@@ -32,6 +35,9 @@ impl Outputs {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--csv: {e}")))?;
             paths.push(p.clone());
             paths.push(output::resources_path(p));
+            if self.differences {
+                paths.push(output::differences_path(p));
+            }
         }
         if let Some(p) = &self.plot {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--plot: {e}")))?;
@@ -60,13 +66,17 @@ impl Outputs {
     }
 
     /// Every output file with its format, in the order written: the class
-    /// CSV, the resources CSV beside it (not with `--csv -`), the chart.
+    /// CSV, the resources and differences CSVs beside it (not with
+    /// `--csv -`), the chart.
     fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
         let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
             out.push((path.clone(), Box::new(Csv::Classes)));
             if !is_stdout(path) {
                 out.push((output::resources_path(path), Box::new(Csv::Resources)));
+                if self.differences {
+                    out.push((output::differences_path(path), Box::new(Csv::Differences)));
+                }
             }
         }
         if let Some(path) = &self.plot {
@@ -75,17 +85,19 @@ impl Outputs {
         out
     }
 
-    /// Writes every output of `result` (each file whole or not at all) and
-    /// returns the files written (not standard output).
+    /// Writes every output of `result` as one set (all of them, or none
+    /// when one cannot be written) and returns the files written (not
+    /// standard output).
     pub fn write(&self, result: &CommandResult) -> Result<Vec<PathBuf>> {
+        let mut set = output::FileSet::default();
         let mut written = Vec::new();
         for (path, format) in self.targets() {
-            let bytes = to_bytes(format.as_ref(), result)?;
-            output::write_atomic(&path, &bytes)?;
+            set.stage(&path, &to_bytes(format.as_ref(), result)?)?;
             if !is_stdout(&path) {
                 written.push(path);
             }
         }
+        set.commit()?;
         Ok(written)
     }
 }

@@ -8,7 +8,9 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::Export;
+use super::{Export, measure_name, measure_unit};
+use crate::experiment::result::{Difference, Measure};
+use crate::experiment::summary::Figure;
 use crate::experiment::{CommandResult, VariantResult};
 use crate::stats::Estimate;
 
@@ -19,6 +21,10 @@ pub enum Csv {
     Classes,
     /// One row per variant and resource (`FILE-resources.csv`).
     Resources,
+    /// One row per variant after the first × class or resource × figure:
+    /// the paired difference against the first variant
+    /// (`FILE-differences.csv`).
+    Differences,
 }
 
 impl Export for Csv {
@@ -27,6 +33,7 @@ impl Export for Csv {
         let bytes = match self {
             Csv::Classes => classes(&variants)?,
             Csv::Resources => resources(&variants)?,
+            Csv::Differences => differences(&variants, result.differences())?,
         };
         out.write_all(&bytes)?;
         Ok(())
@@ -45,6 +52,14 @@ enum Unit {
 }
 
 impl Unit {
+    /// The unit a measure's difference is shown in.
+    fn of(m: Measure) -> Unit {
+        match m {
+            Measure::Class(Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99) => Unit::Ms,
+            _ => Unit::Plain,
+        }
+    }
+
     fn cell(self, x: f64) -> String {
         match self {
             Unit::Ms => format!("{:.3}", x * 1e3),
@@ -154,6 +169,48 @@ fn resources(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             ]);
             w.write_record(&row)?;
         }
+    }
+    Ok(w.into_inner()?)
+}
+
+/// The differences CSV: one row per paired difference, variant − baseline,
+/// in the unit named in its `unit` column.
+fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["variant".to_string()];
+    header.extend(key_names(variants));
+    header.extend(
+        [
+            "baseline",
+            "row",
+            "figure",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "unit",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header)?;
+    let baseline = variants.first().map_or("", |v| v.name.as_str());
+    for d in diffs {
+        let Some(v) = variants.get(d.variant) else {
+            continue;
+        };
+        let unit = Unit::of(d.measure);
+        let (lo, hi) = unit.ci(&d.estimate);
+        let mut row = vec![v.name.clone()];
+        row.extend(v.keys.iter().map(|(_, val)| val.clone()));
+        row.extend([
+            baseline.to_owned(),
+            d.row.clone(),
+            measure_name(d.measure).to_owned(),
+            unit.cell(d.estimate.mean),
+            lo,
+            hi,
+            measure_unit(d.measure).to_owned(),
+        ]);
+        w.write_record(&row)?;
     }
     Ok(w.into_inner()?)
 }

@@ -3,7 +3,8 @@
 //! the typed results in `experiment::result`; nothing here simulates.
 //!
 //! * `text.rs` — the terminal report (tables, verdicts);
-//! * `csv.rs` — the class CSV and the resources CSV (design §7);
+//! * `csv.rs` — the class CSV, the resources CSV (design §7) and the
+//!   paired differences;
 //! * `svg.rs` — the chart of a comparison, sweep or team growth;
 //! * `output.rs` — writing files whole or not at all.
 //!
@@ -18,6 +19,8 @@ pub mod text;
 use std::io::Write;
 
 use crate::experiment::CommandResult;
+use crate::experiment::result::Measure;
+use crate::experiment::summary::Figure;
 
 /// One output format of a command's result.
 pub trait Export {
@@ -30,4 +33,28 @@ pub fn to_bytes(format: &dyn Export, result: &CommandResult) -> anyhow::Result<V
     let mut bytes = Vec::new();
     format.write(result, &mut bytes)?;
     Ok(bytes)
+}
+
+/// A measure's name in machine-readable outputs (CSV `figure` column, JSON
+/// keys).
+pub(crate) fn measure_name(m: Measure) -> &'static str {
+    match m {
+        Measure::Class(Figure::Throughput) => "throughput",
+        Measure::Class(Figure::Mean) => "mean",
+        Measure::Class(Figure::P50) => "p50",
+        Measure::Class(Figure::P95) => "p95",
+        Measure::Class(Figure::P99) => "p99",
+        Measure::Class(Figure::ErrorRate) => "error_rate",
+        Measure::Utilization => "utilization",
+    }
+}
+
+/// The unit machine-readable outputs give a measure in: `rps` (per
+/// second), `ms`, or `fraction`.
+pub(crate) fn measure_unit(m: Measure) -> &'static str {
+    match m {
+        Measure::Class(Figure::Throughput) => "rps",
+        Measure::Class(Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99) => "ms",
+        Measure::Class(Figure::ErrorRate) | Measure::Utilization => "fraction",
+    }
 }
