@@ -11,6 +11,7 @@ pub mod bench;
 pub mod cli;
 pub mod dist;
 pub mod engine;
+pub mod error;
 pub mod experiment;
 pub mod interrupt;
 pub mod model;

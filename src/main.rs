@@ -1,5 +1,5 @@
 //! The `o11sim` binary: everything lives in the library; see `cli`.
 
-fn main() {
-    std::process::exit(o11sim::cli::main());
+fn main() -> std::process::ExitCode {
+    o11sim::cli::main()
 }

@@ -7,8 +7,14 @@
 //! over replications runs over that ordered vector, so the bytes out are the
 //! same with one thread or many.
 
+pub mod progress;
 pub mod replicate;
+pub mod result;
+pub mod run;
 pub mod summary;
 
-pub use replicate::{replicate, replicate_with_progress};
+pub use progress::{Progress, Silent};
+pub use replicate::{check_budget, replicate, replicate_with_progress};
+pub use result::{CommandResult, RunReport, RunSettings, VariantResult};
+pub use run::{RunRequest, run};
 pub use summary::Summary;

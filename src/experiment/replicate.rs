@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use crate::engine::StreamSeeds;
+use crate::error::{Error, Result};
 
 /// Runs `count` replications of `model` under `seed` on the current rayon
 /// pool and returns their results in replication order.
@@ -31,6 +32,29 @@ where
             r
         })
         .collect()
+}
+
+/// Refuses, before anything runs, work estimated above `max_events`
+/// simulated events in all. `runs` lists each variant's model and
+/// replication count.
+pub fn check_budget<'m>(
+    runs: impl IntoIterator<Item = (&'m crate::model::Model, usize)>,
+    max_events: f64,
+) -> Result<()> {
+    let mut events = 0.0;
+    let mut simulations = 0;
+    for (model, replications) in runs {
+        events += model.estimated_events() * replications as f64;
+        simulations += replications;
+    }
+    if events > max_events {
+        return Err(Error::Usage(format!(
+            "this would simulate about {events:.2e} events ({simulations} replication(s)), \
+             above --max-events {max_events:.2e} (at roughly 10 million events per second per core); \
+             shorten --duration, lower --replications or the load, or raise --max-events"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -48,6 +48,83 @@ pub struct ClassSummary {
     pub slos: Vec<SloCheck>,
 }
 
+impl ClassSummary {
+    /// A timer's row (`timer.NAME`).
+    pub fn is_timer(&self) -> bool {
+        row_prefix(&self.name) == Some("timer")
+    }
+
+    /// A publishes row (`publish`, or `publish.ENV` with several
+    /// development environments).
+    pub fn is_publish(&self) -> bool {
+        row_prefix(&self.name) == Some("publish")
+    }
+}
+
+/// What kind of row a name is, from its prefix: `timer` for `timer.NAME`,
+/// `publish` for `publish` and `publish.ENV`, `None` for a traffic class.
+/// The one place that reads the prefixes the model gives its rows.
+pub fn row_prefix(name: &str) -> Option<&'static str> {
+    if name.starts_with("timer.") {
+        Some("timer")
+    } else if name == "publish" || name.starts_with("publish.") {
+        Some("publish")
+    } else {
+        None
+    }
+}
+
+/// A figure of a class row, per replication and over replications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Figure {
+    /// Successful answers per second.
+    Throughput,
+    /// Mean response time (seconds).
+    Mean,
+    /// Percentiles of the response time (seconds).
+    P50,
+    P95,
+    P99,
+    /// Fraction of finished requests that were rejected, timed out or failed.
+    ErrorRate,
+}
+
+impl Figure {
+    /// Figures shown for each class, in order.
+    pub const ALL: [Figure; 6] = [
+        Figure::Throughput,
+        Figure::Mean,
+        Figure::P50,
+        Figure::P95,
+        Figure::P99,
+        Figure::ErrorRate,
+    ];
+
+    /// The figure in one replication's figures of a class.
+    pub fn of(self, c: &ClassFigures) -> f64 {
+        match self {
+            Figure::Throughput => c.throughput,
+            Figure::Mean => c.mean,
+            Figure::P50 => c.p50,
+            Figure::P95 => c.p95,
+            Figure::P99 => c.p99,
+            Figure::ErrorRate => c.error_rate,
+        }
+    }
+
+    /// The class's estimate in a summary.
+    pub fn estimate(self, c: &ClassSummary) -> Estimate {
+        match self {
+            Figure::Throughput => c.throughput,
+            Figure::Mean => c.mean,
+            Figure::P50 => c.p50,
+            Figure::P95 => c.p95,
+            Figure::P99 => c.p99,
+            Figure::ErrorRate => c.error_rate,
+        }
+    }
+}
+
 /// An SLO and whether the upper end of its 95 % CI meets it.
 #[derive(Clone, Copy, Debug)]
 pub struct SloCheck {
@@ -84,10 +161,6 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     Some(v[v.len() / 2])
-}
-
-fn upper(e: &Estimate) -> f64 {
-    e.ci_95().map_or(e.mean, |(_, hi)| hi)
 }
 
 /// The figures of one class in one replication: everything a summary
@@ -180,6 +253,57 @@ impl From<&RunResult> for ReplicationFigures {
             events: r.events,
         }
     }
+}
+
+impl ReplicationFigures {
+    /// A row's figure in this replication (seconds, req/s or a fraction);
+    /// `None` when the replication has no such row.
+    pub fn figure(&self, class: &str, figure: Figure) -> Option<f64> {
+        self.classes
+            .iter()
+            .find(|c| c.name == class)
+            .map(|c| figure.of(c))
+    }
+
+    /// A resource's utilization in this replication.
+    pub fn utilization(&self, resource: &str) -> Option<f64> {
+        self.resources
+            .iter()
+            .find(|r| r.name == resource)
+            .map(|r| r.utilization)
+    }
+}
+
+/// Class row names over several summaries, in order of first appearance.
+pub fn class_names<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for s in summaries {
+        for c in &s.classes {
+            if !names.contains(&c.name) {
+                names.push(c.name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// Resource names over several summaries, in order of first appearance.
+pub fn resource_names<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for s in summaries {
+        for r in &s.resources {
+            if !names.contains(&r.name) {
+                names.push(r.name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// The upper end of an estimate's 95 % CI (the mean with one replication):
+/// what every verdict (SLO, size, team target) is judged by.
+pub fn upper(e: &Estimate) -> f64 {
+    e.ci_95().map_or(e.mean, |(_, hi)| hi)
 }
 
 fn est_of(figs: &[ReplicationFigures], f: impl Fn(&ReplicationFigures) -> f64) -> Estimate {

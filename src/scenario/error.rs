@@ -139,19 +139,34 @@ pub(crate) enum At {
     Value,
 }
 
+/// Positions of every key and value of a scenario text, indexed once when
+/// the text is parsed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SpanIndex(HashMap<FieldPath, Spans>);
+
+impl SpanIndex {
+    pub(crate) fn new(table: &DeTable<'_>) -> Self {
+        let mut spans = HashMap::new();
+        index_table(table, &FieldPath::root(), &mut spans);
+        Self(spans)
+    }
+
+    fn get(&self, path: &FieldPath) -> Option<&Spans> {
+        self.0.get(path)
+    }
+}
+
 /// Positions of every key and value of the original text, plus the paths
 /// that `--set` overrides replaced.
 pub(crate) struct Locator<'a> {
     name: &'a str,
     text: &'a str,
-    spans: HashMap<FieldPath, Spans>,
+    spans: &'a SpanIndex,
     overrides: Vec<(FieldPath, Override)>,
 }
 
 impl<'a> Locator<'a> {
-    pub(crate) fn new(name: &'a str, text: &'a str, table: &DeTable<'_>) -> Self {
-        let mut spans = HashMap::new();
-        index_table(table, &FieldPath::root(), &mut spans);
+    pub(crate) fn new(name: &'a str, text: &'a str, spans: &'a SpanIndex) -> Self {
         Self {
             name,
             text,

@@ -20,6 +20,7 @@
 
 mod build;
 mod error;
+mod loaded;
 mod overrides;
 mod path;
 mod presets;
@@ -35,10 +36,11 @@ use toml::de::DeTable;
 use crate::model::Model;
 
 pub use error::{Diagnostic, Origin, ScenarioError};
+pub use loaded::{LoadedScenario, RunOverrides};
 pub use overrides::Override;
 pub use presets::{DEFAULT_PRESET, Preset, find_preset, presets};
 
-use error::{At, Locator, suggest, syntax_error};
+use error::{At, Locator, SpanIndex, suggest, syntax_error};
 use path::FieldPath;
 use schema::{Document, Node};
 
@@ -55,58 +57,152 @@ pub struct Scenario {
     pub source_text: String,
 }
 
+impl Scenario {
+    /// FNV-1a (64 bits, hex) of the scenario text after overrides: the
+    /// same text gives the same fingerprint on every machine and release
+    /// of Rust.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Fnv1a::new();
+        h.write(self.source_text.as_bytes());
+        h.hex()
+    }
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint of bytes, independent of the Rust
+/// release (unlike `std::hash`).
+#[derive(Clone, Copy, Debug)]
+pub struct Fnv1a(u64);
+
+impl Fnv1a {
+    pub fn new() -> Fnv1a {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// The hash as 16 hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a::new()
+    }
+}
+
 /// Loads a preset (by name or alias) or a scenario file, then applies the
 /// overrides in order.
 ///
 /// A name that is a preset name or alias is the preset; anything else
 /// (including every name ending in `.toml`) is a file path.
 pub fn load(spec: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    if let Some(p) = find_preset(spec) {
-        return load_str(p.name, p.text, overrides);
-    }
-    let text = read_file(spec)?;
-    load_str(spec, &text, overrides)
+    Source::read(spec)?.build(overrides)
 }
 
 /// Loads a scenario from text; `name` (a file path or preset name) is used
 /// in messages.
 pub fn load_str(name: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(ScenarioError::Empty {
-            name: name.to_owned(),
-        });
+    Source::parse(name, text)?.build(overrides)
+}
+
+/// A scenario text, read and parsed once: its TOML table and the position
+/// of every key and value (for messages). [`Source::build`] applies
+/// overrides to a copy of the parsed table, so the variants of a what-if
+/// command are built without reading or parsing the text again.
+#[derive(Clone, Debug)]
+pub struct Source {
+    name: String,
+    text: String,
+    table: toml::Table,
+    spans: SpanIndex,
+}
+
+impl Source {
+    /// Reads a preset (by name or alias) or a scenario file.
+    pub fn read(spec: &str) -> Result<Source, ScenarioError> {
+        if let Some(p) = find_preset(spec) {
+            return Source::parse(p.name, p.text);
+        }
+        let text = read_file(spec)?;
+        Source::parse(spec, &text)
     }
-    let spanned = DeTable::parse(text).map_err(|e| syntax_error(name, text, &e))?;
-    let mut table: toml::Table = text.parse().map_err(|e| syntax_error(name, text, &e))?;
-    if table.is_empty() {
-        return Err(ScenarioError::Empty {
+
+    /// Parses `text`; `name` (a file path or preset name) is used in
+    /// messages.
+    pub fn parse(name: &str, text: &str) -> Result<Source, ScenarioError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Err(ScenarioError::Empty {
+                name: name.to_owned(),
+            });
+        }
+        let spanned = DeTable::parse(text).map_err(|e| syntax_error(name, text, &e))?;
+        let table: toml::Table = text.parse().map_err(|e| syntax_error(name, text, &e))?;
+        if table.is_empty() {
+            return Err(ScenarioError::Empty {
+                name: name.to_owned(),
+            });
+        }
+        let spans = SpanIndex::new(spanned.get_ref());
+        Ok(Source {
             name: name.to_owned(),
-        });
+            text: text.to_owned(),
+            table,
+            spans,
+        })
     }
-    let mut loc = Locator::new(name, text, spanned.get_ref());
-    for o in overrides {
-        let path = overrides::apply(&mut table, o)?;
-        loc.add_override(path, o.clone());
+
+    /// The file path as given, or the preset's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
-    let source_text = if overrides.is_empty() {
-        text.to_owned()
-    } else {
-        overrides::to_text(&table, &loc).map_err(|e| ScenarioError::Internal {
+
+    /// The text (without a byte-order mark).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text parsed, before any override.
+    pub fn table(&self) -> &toml::Table {
+        &self.table
+    }
+
+    /// The scenario with `overrides` applied in order to a copy of the
+    /// parsed table, then checked and built.
+    pub fn build(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let (name, text) = (self.name.as_str(), self.text.as_str());
+        let mut table = self.table.clone();
+        let mut loc = Locator::new(name, text, &self.spans);
+        for o in overrides {
+            let path = overrides::apply(&mut table, o)?;
+            loc.add_override(path, o.clone());
+        }
+        let source_text = if overrides.is_empty() {
+            text.to_owned()
+        } else {
+            overrides::to_text(&table, &loc).map_err(|e| ScenarioError::Internal {
+                name: name.to_owned(),
+                message: format!("cannot write the overridden scenario back as TOML: {e}"),
+            })?
+        };
+        let doc: Document =
+            serde_path_to_error::deserialize(table).map_err(|e| schema_error(&loc, &e))?;
+        let built = build::build(doc, &loc)?;
+        Ok(Scenario {
+            model: built.model,
             name: name.to_owned(),
-            message: format!("cannot write the overridden scenario back as TOML: {e}"),
-        })?
-    };
-    let doc: Document =
-        serde_path_to_error::deserialize(table).map_err(|e| schema_error(&loc, &e))?;
-    let built = build::build(doc, &loc)?;
-    Ok(Scenario {
-        model: built.model,
-        name: name.to_owned(),
-        replications: built.replications,
-        seed: built.seed,
-        source_text,
-    })
+            replications: built.replications,
+            seed: built.seed,
+            source_text,
+        })
+    }
 }
 
 /// Applies one `--set` to a parsed scenario table (also used by

@@ -1190,4 +1190,30 @@ fn values_too_large_to_simulate_are_refused_where_they_stand() {
     ok(&format!(
         "{MIN}[[random_failures]]\nfront_end = \"main.1\"\nmtbf = \"3650d\"\nmttr = \"1h\"\n"
     ));
+
+// ---- loading once ----
+
+#[test]
+fn variants_are_built_from_the_text_read_once() {
+    let dir = scratch("once");
+    let path = dir.join("s.toml");
+    std::fs::write(&path, MIN).unwrap();
+    let spec = path.to_str().unwrap();
+    let overrides = RunOverrides {
+        set: sets(&["front_ends=3"]),
+        replications: Some(4),
+        seed: Some(9),
+    };
+    let loaded = LoadedScenario::load(spec, overrides).unwrap();
+    // The file is gone: variants come from the parsed source.
+    std::fs::remove_file(&path).unwrap();
+    let v = loaded.variant(&sets(&["traffic.web.rate=20"])).unwrap();
+    let direct = load_str(spec, MIN, &sets(&["front_ends=3", "traffic.web.rate=20"])).unwrap();
+    assert_eq!(v.model, direct.model);
+    assert_eq!(v.source_text, direct.source_text);
+    assert_eq!((v.replications, v.seed), (4, 9));
+    assert_eq!(loaded.scenario().model.front_ends.len(), 3);
+    // A bad variant value is reported like a bad --set.
+    let e = loaded.variant(&sets(&["front_ends=0"])).unwrap_err();
+    has(&e.to_string(), &["--set front_ends=0"]);
 }

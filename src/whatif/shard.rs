@@ -1,7 +1,8 @@
 //! Sharded sweeps: `o11sim sweep ... --shard K/N` runs a deterministic share
-//! of the variant × replication grid and writes a part file;
-//! `o11sim merge PART... --csv OUT` combines the parts into exactly the CSV
-//! bytes the unsharded sweep writes.
+//! of the variant × replication grid as a part file;
+//! `o11sim merge PART... --csv OUT` combines the parts into the result of
+//! the whole sweep, whose CSV is exactly the bytes the unsharded sweep
+//! writes.
 //!
 //! Why this file exists: a sweep too large for one machine runs as a batch
 //! job array (Slurm, a Kubernetes Indexed Job) on the machines users
@@ -11,19 +12,19 @@
 //! version), so parts of different scenarios, seeds or grids are refused
 //! instead of silently mixed.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::variants::{Base, Job, Shard, Variant, run_shard};
-use crate::cli::Usage;
-use crate::experiment::Summary;
+use super::SweepRequest;
+use super::variants::{self, Job, Shard, Variant, run_shard};
+use crate::error::{Error, Result};
+use crate::experiment::result::{Comparison, RunSettings, VariantResult, Varied};
 use crate::experiment::summary::ReplicationFigures;
-use crate::interrupt::Interrupted;
+use crate::experiment::{Progress, Summary};
 use crate::model::spec::Slo;
-use crate::report::{self, output};
+use crate::scenario::Fnv1a;
 
 /// The first line of every part file's `format` field.
 const FORMAT: &str = "o11sim sweep part 1";
@@ -53,33 +54,33 @@ pub struct PartFile {
     pub scenario: String,
     pub fingerprint: String,
     pub seed: u64,
+    /// The run settings of the sweep (seconds), and the fingerprint of its
+    /// scenario text after the user's overrides, for the merged result.
+    #[serde(default)]
+    pub duration: f64,
+    #[serde(default)]
+    pub warmup: f64,
+    #[serde(default)]
+    pub scenario_fingerprint: String,
     pub shard: String,
     pub keys: Vec<String>,
     pub variants: Vec<PartVariant>,
     pub results: Vec<PartResult>,
 }
 
-/// FNV-1a, 64 bits: a stable fingerprint, independent of the Rust release.
-fn fnv(h: &mut u64, bytes: &[u8]) {
-    for &b in bytes {
-        *h ^= b as u64;
-        *h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-}
-
 /// What determines a grid's results.
 fn fingerprint(grid: &[Variant], seed: u64) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    fnv(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
-    fnv(&mut h, &seed.to_le_bytes());
+    let mut h = Fnv1a::new();
+    h.write(env!("CARGO_PKG_VERSION").as_bytes());
+    h.write(&seed.to_le_bytes());
     for v in grid {
-        fnv(&mut h, v.name.as_bytes());
-        fnv(&mut h, &[0]);
-        fnv(&mut h, v.scenario.source_text.as_bytes());
-        fnv(&mut h, &[0]);
-        fnv(&mut h, &(v.scenario.replications as u64).to_le_bytes());
+        h.write(v.name.as_bytes());
+        h.write(&[0]);
+        h.write(v.scenario.source_text.as_bytes());
+        h.write(&[0]);
+        h.write(&(v.scenario.replications as u64).to_le_bytes());
     }
-    format!("{h:016x}")
+    h.hex()
 }
 
 /// The default part file name of a shard.
@@ -90,38 +91,39 @@ pub fn default_part_path(shard: Shard) -> PathBuf {
     ))
 }
 
-/// Runs one shard of `grid` and writes its part file to `path`.
-pub(crate) fn run_and_write(
-    base: &Base,
-    keys: &[String],
-    grid: &[Variant],
-    shard: Shard,
-    path: &Path,
-) -> Result<()> {
-    base.check_budget(grid)?;
-    let jobs = Job::of_grid(grid);
+/// Runs shard `shard` of the sweep `req`: its share of the (variant,
+/// replication) pairs, as a part file.
+pub fn run_part(req: &SweepRequest, shard: Shard, progress: &dyn Progress) -> Result<PartFile> {
+    let base = &req.scenario;
+    let (dims, grid) = super::sweep::grid(req)?;
+    let keys: Vec<String> = dims.iter().map(|d| d.key.clone()).collect();
+    variants::check_budget(&grid, req.max_events)?;
+    let jobs = Job::of_grid(&grid);
     let total: usize = jobs.iter().map(|j| j.replications).sum();
     let mine = (0..total).filter(|&p| shard.takes(p)).count();
-    let pb = crate::cli::progress(
+    progress.start(
         mine as u64,
         &format!("shard {}/{}", shard.index, shard.count),
     );
-    let results = run_shard(&jobs, shard, || pb.inc(1));
-    pb.finish_and_clear();
+    let results = run_shard(&jobs, shard, || progress.tick());
+    progress.finish();
     let Some(results) = results else {
-        return Err(Interrupted {
+        return Err(Error::Interrupted {
             finished: format!("shard {}/{} had not", shard.index, shard.count),
-        }
-        .into());
+        });
     };
-    let part = PartFile {
+    let settings = super::settings(base);
+    Ok(PartFile {
         format: FORMAT.into(),
         o11sim: env!("CARGO_PKG_VERSION").into(),
-        scenario: base.scenario.name.clone(),
-        fingerprint: fingerprint(grid, base.scenario.seed),
-        seed: base.scenario.seed,
+        scenario: settings.scenario,
+        fingerprint: fingerprint(&grid, settings.seed),
+        seed: settings.seed,
+        duration: settings.duration,
+        warmup: settings.warmup,
+        scenario_fingerprint: settings.fingerprint,
         shard: format!("{}/{}", shard.index, shard.count),
-        keys: keys.to_vec(),
+        keys,
         variants: grid
             .iter()
             .map(|v| PartVariant {
@@ -139,105 +141,93 @@ pub(crate) fn run_and_write(
                 figures,
             })
             .collect(),
+    })
+}
+
+impl PartFile {
+    /// The part file's text.
+    pub fn to_toml(&self) -> Result<String> {
+        Ok(toml::to_string(self).context("cannot write the part file as TOML")?)
+    }
+
+    /// Reads a part file's text; `name` (its path) is used in messages.
+    pub fn from_toml(name: &str, text: &str) -> Result<PartFile> {
+        let part: PartFile = toml::from_str(text).map_err(|e| {
+            Error::Usage(format!(
+                "{name}: not an o11sim sweep part file (written by `o11sim sweep --shard K/N`): {e}"
+            ))
+        })?;
+        if part.format != FORMAT {
+            return Err(Error::Usage(format!(
+                "{name}: part file format {:?}, this o11sim reads {FORMAT:?}",
+                part.format
+            )));
+        }
+        Ok(part)
+    }
+
+    /// (replications in this part, replications in the whole sweep).
+    pub fn share(&self) -> (usize, usize) {
+        (
+            self.results.len(),
+            self.variants.iter().map(|v| v.replications).sum(),
+        )
+    }
+}
+
+/// Combines the parts of one sharded sweep (each with its path, for
+/// messages) into the result of the whole sweep: the same figures, bytes
+/// for bytes, as the unsharded sweep.
+pub fn merge(parts: Vec<(String, PartFile)>) -> Result<Comparison> {
+    let Some((first_path, first)) = parts.first() else {
+        return Err(Error::Usage("merge needs at least one part file".into()));
     };
-    let text = toml::to_string(&part).context("cannot write the part file as TOML")?;
-    output::write_atomic(path, text.as_bytes())?;
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "shard {}/{}: {mine} of {total} replications; wrote {} (combine the parts with `o11sim merge PART... --csv FILE`)",
-        shard.index,
-        shard.count,
-        path.display()
-    )?;
-    Ok(())
-}
-
-fn read_part(path: &Path) -> Result<PartFile, Usage> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Usage(format!(
-            "{}: cannot read the part file: {e}",
-            path.display()
-        ))
-    })?;
-    let part: PartFile = toml::from_str(&text).map_err(|e| {
-        Usage(format!(
-            "{}: not an o11sim sweep part file (written by `o11sim sweep --shard K/N`): {e}",
-            path.display()
-        ))
-    })?;
-    if part.format != FORMAT {
-        return Err(Usage(format!(
-            "{}: part file format {:?}, this o11sim reads {FORMAT:?}",
-            path.display(),
-            part.format
-        )));
-    }
-    Ok(part)
-}
-
-/// Combines part files into the class and resources CSVs of the whole sweep.
-pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
-    output::check_writable(csv).map_err(|e| Usage(e.to_string()))?;
-    if parts.is_empty() {
-        return Err(Usage("merge needs at least one part file".into()).into());
-    }
-    let loaded: Vec<(PathBuf, PartFile)> = parts
-        .iter()
-        .map(|p| read_part(p).map(|f| (p.clone(), f)))
-        .collect::<Result<_, _>>()?;
-    let first_path = loaded[0].0.clone();
+    let first_path = first_path.clone();
     let first = PartFile {
         results: Vec::new(),
-        ..loaded[0].1.clone()
+        ..first.clone()
     };
     let first = &first;
     let count = first
         .shard
         .parse::<Shard>()
-        .map_err(|e| Usage(format!("{}: {e}", first_path.display())))?
+        .map_err(|e| Error::Usage(format!("{first_path}: {e}")))?
         .count;
-    let mut seen_shards = vec![None::<PathBuf>; count];
-    for (path, p) in &loaded {
+    let mut seen_shards = vec![None::<String>; count];
+    for (path, p) in &parts {
         let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
-            Usage(format!(
-                "{} and {} come from different sweeps ({what}: {a:?} vs {b:?}); merge only the parts of one `o11sim sweep --shard` run",
-                first_path.display(),
-                path.display()
+            Error::Usage(format!(
+                "{first_path} and {path} come from different sweeps ({what}: {a:?} vs {b:?}); merge only the parts of one `o11sim sweep --shard` run"
             ))
         };
         if p.scenario != first.scenario {
-            return Err(differs("scenario", &first.scenario, &p.scenario).into());
+            return Err(differs("scenario", &first.scenario, &p.scenario));
         }
         if p.seed != first.seed {
-            return Err(differs("seed", &first.seed, &p.seed).into());
+            return Err(differs("seed", &first.seed, &p.seed));
         }
         if p.keys != first.keys || p.variants != first.variants {
-            return Err(differs("grid", &first.keys, &p.keys).into());
+            return Err(differs("grid", &first.keys, &p.keys));
         }
         if p.fingerprint != first.fingerprint {
             return Err(differs(
                 "scenario text, replications or o11sim version",
                 &first.fingerprint,
                 &p.fingerprint,
-            )
-            .into());
+            ));
         }
         let shard: Shard = p
             .shard
             .parse()
-            .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Error::Usage(format!("{path}: {e}")))?;
         if shard.count != count {
-            return Err(differs("shard count", &count, &shard.count).into());
+            return Err(differs("shard count", &count, &shard.count));
         }
         if let Some(other) = &seen_shards[shard.index - 1] {
-            return Err(Usage(format!(
-                "{} and {} are both shard {}",
-                other.display(),
-                path.display(),
+            return Err(Error::Usage(format!(
+                "{other} and {path} are both shard {}",
                 p.shard
-            ))
-            .into());
+            )));
         }
         seen_shards[shard.index - 1] = Some(path.clone());
     }
@@ -248,11 +238,10 @@ pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
         .map(|(i, _)| format!("{}/{count}", i + 1))
         .collect();
     if !missing.is_empty() {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "missing part(s) for shard {}; a merge needs every shard of the sweep",
             missing.join(", ")
-        ))
-        .into());
+        )));
     }
     // Every (variant, replication) exactly once, then in order.
     let mut slots: Vec<Vec<Option<ReplicationFigures>>> = first
@@ -260,71 +249,86 @@ pub fn merge(parts: &[PathBuf], csv: &Path) -> Result<()> {
         .iter()
         .map(|v| vec![None; v.replications])
         .collect();
-    for (path, p) in loaded {
+    for (path, p) in parts {
         for r in p.results {
             let slot = slots
                 .get_mut(r.variant)
                 .and_then(|v| v.get_mut(r.replication))
                 .ok_or_else(|| {
-                    Usage(format!(
-                        "{}: result for variant {} replication {} is outside the grid",
-                        path.display(),
-                        r.variant,
-                        r.replication
+                    Error::Usage(format!(
+                        "{path}: result for variant {} replication {} is outside the grid",
+                        r.variant, r.replication
                     ))
                 })?;
             if slot.replace(r.figures).is_some() {
-                return Err(Usage(format!(
-                    "{}: variant {} replication {} appears twice",
-                    path.display(),
-                    r.variant,
-                    r.replication
-                ))
-                .into());
+                return Err(Error::Usage(format!(
+                    "{path}: variant {} replication {} appears twice",
+                    r.variant, r.replication
+                )));
             }
         }
     }
     let no_slos: Vec<&[Slo]> = Vec::new();
     let mut summaries = Vec::with_capacity(slots.len());
+    let mut replications = Vec::with_capacity(slots.len());
     for (v, reps) in first.variants.iter().zip(slots) {
         let figures: Option<Vec<ReplicationFigures>> = reps.into_iter().collect();
         let figures = figures.ok_or_else(|| {
-            Usage(format!(
+            Error::Usage(format!(
                 "variant {} is missing replications: the parts are incomplete",
                 v.name
             ))
         })?;
         summaries.push(Summary::from_parts(v.traffic_classes, &no_slos, &figures));
+        replications.push(figures);
     }
-    let rows: Vec<report::Variant> = first
-        .variants
+    let differences = variants::differences(&summaries, &replications);
+    let varied = first
+        .keys
         .iter()
-        .zip(&summaries)
-        .map(|(v, s)| report::Variant {
-            name: v.name.clone(),
-            keys: first
-                .keys
-                .iter()
-                .cloned()
-                .zip(v.values.iter().cloned())
-                .collect(),
-            summary: s,
+        .enumerate()
+        .map(|(k, key)| {
+            let mut values: Vec<String> = Vec::new();
+            for v in &first.variants {
+                if let Some(value) = v.values.get(k)
+                    && !values.contains(value)
+                {
+                    values.push(value.clone());
+                }
+            }
+            Varied {
+                key: key.clone(),
+                values,
+            }
         })
         .collect();
-    output::write_atomic(csv, &report::csv::classes(&rows)?)?;
-    let mut out = std::io::stdout().lock();
-    if csv.as_os_str() != "-" {
-        let rpath = output::resources_path(csv);
-        output::write_atomic(&rpath, &report::csv::resources(&rows)?)?;
-        writeln!(
-            out,
-            "merged {count} part(s), {} variant(s); wrote {} and {}",
-            rows.len(),
-            csv.display(),
-            rpath.display()
-        )?;
-    }
-    Ok(())
+    Ok(Comparison {
+        settings: RunSettings {
+            scenario: first.scenario.clone(),
+            seed: first.seed,
+            replications: first.variants.first().map_or(0, |v| v.replications),
+            duration: first.duration,
+            warmup: first.warmup,
+            fingerprint: first.scenario_fingerprint.clone(),
+        },
+        varied,
+        variants: first
+            .variants
+            .iter()
+            .zip(summaries)
+            .map(|(v, summary)| VariantResult {
+                name: v.name.clone(),
+                keys: first
+                    .keys
+                    .iter()
+                    .cloned()
+                    .zip(v.values.iter().cloned())
+                    .collect(),
+                summary,
+            })
+            .collect(),
+        differences,
+    })
 }
 
 #[cfg(test)]

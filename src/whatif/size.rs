@@ -24,20 +24,20 @@
 //! Every candidate runs the scenario's replications under common random
 //! numbers, so neighbouring counts are compared on the same arrivals.
 
-use std::io::Write as _;
-
-use anyhow::Result;
-
-use super::variants::{self, Base, FrontEndGroup, Setting, Variant};
-use super::{Outputs, SizeArgs};
-use crate::cli::Usage;
-use crate::dist::{format_duration, parse_duration};
-use crate::experiment::Summary;
+use super::SizeRequest;
+use super::variants::{self, FrontEndGroup, Setting, Variant};
+use crate::dist::parse_duration;
+use crate::error::{Error, Result};
+use crate::experiment::result::{
+    Answer, Candidate, Check, Objective, Sizing, VariantResult, ZoneSizing,
+};
+use crate::experiment::summary::upper;
+use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Slo;
 
 /// Largest count the loader accepts in one zone.
-const MAX_PER_ZONE: usize = 1000;
+pub const MAX_PER_ZONE: usize = 1000;
 
 /// One SLO as the user wrote it: an optional class and the objective.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,21 +77,12 @@ pub fn parse_slo(text: &str) -> Result<SloArg, String> {
     Ok(SloArg { class, slo })
 }
 
-/// An SLO bound to one row of the report.
+/// An objective with the zones (indices into `Model::zones`) whose
+/// front-ends serve its row.
 #[derive(Clone, Debug)]
-struct Objective {
-    class: String,
-    slo: Slo,
-    /// Zones (indices into `Model::zones`) whose front-ends serve it.
+struct Bound {
+    objective: Objective,
     zones: Vec<usize>,
-}
-
-fn describe(slo: Slo) -> (&'static str, f64) {
-    match slo {
-        Slo::P95(l) => ("p95", l),
-        Slo::P99(l) => ("p99", l),
-        Slo::Mean(l) => ("mean", l),
-    }
 }
 
 /// The report rows of a model with the zones that serve each: traffic
@@ -122,305 +113,201 @@ fn rows(model: &Model) -> Vec<(String, Vec<usize>)> {
     out
 }
 
-fn objectives(model: &Model, args: &[String]) -> Result<Vec<Objective>, Usage> {
+/// The objectives of `--slo` arguments (each as given and as read), or the
+/// scenario's own SLOs when there are none.
+fn objectives(model: &Model, args: &[(String, SloArg)]) -> Result<Vec<Bound>> {
+    let bound = |class: &str, slo: Slo, zones: Vec<usize>| Bound {
+        objective: Objective {
+            class: class.to_owned(),
+            slo,
+        },
+        zones,
+    };
     let rows = rows(model);
     let mut out = Vec::new();
     if args.is_empty() {
         for c in &model.classes {
             for &slo in &c.slos {
-                out.push(Objective {
-                    class: c.name.clone(),
-                    slo,
-                    zones: vec![c.zone],
-                });
+                out.push(bound(&c.name, slo, vec![c.zone]));
             }
         }
         if out.is_empty() {
-            return Err(Usage(
+            return Err(Error::Usage(
                 "no SLO to size for: give --slo [CLASS:]p95<=800ms (or add slo = { p95 = \"800ms\" } to a traffic class of the scenario)".into(),
             ));
         }
         return Ok(out);
     }
-    for text in args {
-        let a = parse_slo(text).map_err(|m| Usage(format!("--slo {text:?}: {m}")))?;
+    for (text, a) in args {
         match &a.class {
             Some(name) => {
                 let Some((_, zones)) = rows.iter().find(|(n, _)| n == name) else {
                     let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
-                    return Err(Usage(format!(
+                    return Err(Error::Usage(format!(
                         "--slo {text:?}: the scenario has no class `{name}`; its classes: {}",
                         names.join(", ")
                     )));
                 };
-                out.push(Objective {
-                    class: name.clone(),
-                    slo: a.slo,
-                    zones: zones.clone(),
-                });
+                out.push(bound(name, a.slo, zones.clone()));
             }
             None => {
                 if model.classes.is_empty() {
-                    return Err(Usage(format!(
+                    return Err(Error::Usage(format!(
                         "--slo {text:?}: the scenario has no traffic class; name the row the SLO is for, e.g. publish:p95<=5m"
                     )));
                 }
-                out.extend(model.classes.iter().map(|c| Objective {
-                    class: c.name.clone(),
-                    slo: a.slo,
-                    zones: vec![c.zone],
-                }));
+                out.extend(
+                    model
+                        .classes
+                        .iter()
+                        .map(|c| bound(&c.name, a.slo, vec![c.zone])),
+                );
             }
         }
     }
     Ok(out)
 }
 
-/// Whether one SLO holds in a summary, and its verdict text.
-fn check(s: &Summary, o: &Objective) -> (bool, String) {
-    let (what, limit) = describe(o.slo);
+/// Objective `index` judged on a candidate's summary.
+fn check(s: &Summary, index: usize, o: &Objective) -> Check {
     let Some(c) = s.classes.iter().find(|c| c.name == o.class) else {
-        return (false, format!("{} {what}: no such row", o.class));
-    };
-    let e = match o.slo {
-        Slo::P95(_) => c.p95,
-        Slo::P99(_) => c.p99,
-        Slo::Mean(_) => c.mean,
-    };
-    let upper = e.ci_95().map_or(e.mean, |(_, hi)| hi);
-    let ok = upper <= limit && !c.saturated;
-    let text = format!(
-        "{} {what} {} ms (upper {} ms) {} {} ms{}",
-        o.class,
-        super::ms(e.mean),
-        super::ms(upper),
-        if upper <= limit { "<=" } else { ">" },
-        super::ms(limit),
-        if c.saturated { " [SATURATED]" } else { "" }
-    );
-    (ok, text)
-}
-
-/// Runs `o11sim size` and returns the exit status: 0 with an answer, 3 when
-/// no count up to `--max-front-ends` meets the SLOs, else the usual ones.
-pub fn main(a: &SizeArgs) -> i32 {
-    match size(a) {
-        Ok(true) => 0,
-        Ok(false) => 3,
-        Err(e) => crate::cli::finish(Err(e)),
-    }
-}
-
-fn size(a: &SizeArgs) -> Result<bool> {
-    let outputs = Outputs {
-        csv: a.csv.as_deref(),
-        plot: None,
-    };
-    outputs.check()?;
-    if a.max_front_ends == 0 || a.max_front_ends > MAX_PER_ZONE {
-        return Err(Usage(format!(
-            "--max-front-ends must be between 1 and {MAX_PER_ZONE}, got {}",
-            a.max_front_ends
-        ))
-        .into());
-    }
-    if a.spare >= a.max_front_ends {
-        return Err(Usage(format!(
-            "--spare {} leaves no front-end running within --max-front-ends {}; raise --max-front-ends or lower --spare",
-            a.spare, a.max_front_ends
-        ))
-        .into());
-    }
-    let base = Base::load(
-        a.scenario.as_deref(),
-        crate::scenario::DEFAULT_PRESET,
-        &a.common,
-    )?;
-    let model = &base.scenario.model;
-    let objectives = objectives(model, &a.slo)?;
-    let groups = base.front_end_groups();
-    let mut out = crate::report::output::report_sink(a.csv.as_deref());
-    let slo_text = objectives
-        .iter()
-        .map(|o| {
-            let (what, limit) = describe(o.slo);
-            format!("{} {what} <= {}", o.class, format_duration(limit))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    writeln!(
-        out,
-        "{}",
-        super::headline("size", &base, &format!("SLOs {slo_text}"))
-    )?;
-    writeln!(
-        out,
-        "a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the class is not saturated; search: doubling, then bisection"
-    )?;
-    if a.spare > 0 {
-        writeln!(
-            out,
-            "--spare {s}: each count N is simulated with N - {s} front-end(s) running, as if {s} were down for the whole run; the answer is the smallest N whose N - {s} running front-ends meet every SLO",
-            s = a.spare
-        )?;
-    }
-    if groups.len() > 1 {
-        writeln!(
-            out,
-            "zones are sized one at a time, the others held at their counts in the scenario; each zone is judged by the SLOs of the classes it serves"
-        )?;
-    }
-    let max_running = a.max_front_ends - a.spare;
-    let mut tried: Vec<(Variant, Summary)> = Vec::new();
-    let mut answers: Vec<(String, Option<usize>)> = Vec::new();
-    let mut all_found = true;
-    let (mut simulations, mut requests) = (0, 0);
-    let start = std::time::Instant::now();
-    for g in &groups {
-        let mine: Vec<&Objective> = objectives
-            .iter()
-            .filter(|o| o.zones.contains(&g.zone))
-            .collect();
-        if groups.len() > 1 {
-            writeln!(out, "\n{} (zone {}):", g.label, model.zones[g.zone].name)?;
-        }
-        if mine.is_empty() {
-            writeln!(
-                out,
-                "  no SLO applies to its classes; kept at {} front-end(s) as in the scenario",
-                g.count
-            )?;
-            answers.push((g.label.clone(), Some(g.count)));
-            continue;
-        }
-        let mut eval = |running: usize| -> Result<bool> {
-            let (v, s) = candidate(&base, &groups, g, running)?;
-            let checks: Vec<(bool, String)> = mine.iter().map(|o| check(&s, o)).collect();
-            let ok = checks.iter().all(|c| c.0);
-            let shown = if a.spare > 0 {
-                format!(
-                    "{} ({running} running, {} down)",
-                    running + a.spare,
-                    a.spare
-                )
-            } else {
-                running.to_string()
-            };
-            writeln!(
-                out,
-                "  {} = {shown}: {}  {}",
-                g.label,
-                if ok { "meets" } else { "misses" },
-                checks
-                    .iter()
-                    .map(|c| c.1.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )?;
-            out.flush()?;
-            simulations += s.replications;
-            requests += s.requests;
-            tried.push((v, s));
-            Ok(ok)
+        return Check {
+            objective: index,
+            estimate: None,
+            saturated: false,
+            met: false,
         };
-        let found = search(max_running, &mut eval)?;
-        match found {
-            Some(m) => {
-                let n = m + a.spare;
-                let fewer = match m - 1 {
-                    0 => String::new(),
-                    1 => "; 1 does not".to_owned(),
-                    k => format!("; {k} do not"),
-                };
-                let down = if a.spare > 0 {
-                    format!(" with {} down", a.spare)
-                } else {
-                    String::new()
-                };
-                writeln!(
-                    out,
-                    "  smallest count: {n} ({m} running front-end(s) meet every SLO{down}{fewer})"
-                )?;
-                answers.push((g.label.clone(), Some(n)));
-            }
-            None => {
-                all_found = false;
-                answers.push((g.label.clone(), None));
-            }
-        }
+    };
+    let (e, limit) = match o.slo {
+        Slo::P95(l) => (c.p95, l),
+        Slo::P99(l) => (c.p99, l),
+        Slo::Mean(l) => (c.mean, l),
+    };
+    Check {
+        objective: index,
+        estimate: Some(e),
+        saturated: c.saturated,
+        met: upper(&e) <= limit && !c.saturated,
     }
-    super::speed(simulations, requests, start.elapsed().as_secs_f64());
-    let rows: Vec<crate::report::Variant> = tried
+}
+
+/// Runs `o11sim size`: each zone in turn, its counts searched by doubling
+/// then bisection.
+pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
+    let base = &req.scenario;
+    let bound = objectives(&base.scenario().model, &req.slos)?;
+    let groups = variants::front_end_groups(base);
+    let zones = groups
         .iter()
-        .map(|(v, s)| crate::report::Variant {
-            name: v.name.clone(),
-            keys: v.keys.clone(),
-            summary: s,
-        })
+        .map(|g| size_zone(req, &bound, &groups, g, progress))
+        .collect::<Result<_>>()?;
+    Ok(Sizing {
+        settings: super::settings(base),
+        objectives: bound.into_iter().map(|b| b.objective).collect(),
+        spare: req.spare,
+        max_front_ends: req.max_front_ends,
+        zones,
+    })
+}
+
+/// Sizes the zone of `g`, the others held at their counts.
+fn size_zone(
+    req: &SizeRequest,
+    bound: &[Bound],
+    groups: &[FrontEndGroup],
+    g: &FrontEndGroup,
+    progress: &dyn Progress,
+) -> Result<ZoneSizing> {
+    let model = &req.scenario.scenario().model;
+    let mine: Vec<usize> = (0..bound.len())
+        .filter(|&i| bound[i].zones.contains(&g.zone))
         .collect();
-    for p in outputs.write_csv(&rows)? {
-        writeln!(out, "wrote {}", p.display())?;
-    }
-    writeln!(out)?;
-    for (label, n) in &answers {
-        match n {
-            Some(n) => writeln!(out, "{label} = {n}")?,
-            None => writeln!(
-                out,
-                "no count of {label} up to --max-front-ends {} meets every SLO{}",
-                a.max_front_ends,
-                if a.spare > 0 {
-                    format!(" with {} down", a.spare)
-                } else {
-                    String::new()
-                }
-            )?,
+    let mut candidates = Vec::new();
+    let answer = if mine.is_empty() {
+        Answer::NoObjective {
+            front_ends: g.count,
         }
-    }
-    Ok(all_found)
+    } else {
+        let found = search(req.max_front_ends - req.spare, &mut |running| {
+            let c = candidate(req, bound, &mine, groups, g, running, progress)?;
+            let meets = c.meets;
+            candidates.push(c);
+            Ok(meets)
+        })?;
+        match found {
+            Some(running) => Answer::Found {
+                front_ends: running + req.spare,
+                running,
+            },
+            None => Answer::NotFound,
+        }
+    };
+    Ok(ZoneSizing {
+        label: g.label.clone(),
+        zone: model.zones[g.zone].name.clone(),
+        candidates,
+        answer,
+    })
 }
 
 /// Simulates one candidate: zone `g` at `running` front-ends, the others as
-/// in the scenario.
+/// in the scenario, and judges objectives `mine`.
 fn candidate(
-    base: &Base,
+    req: &SizeRequest,
+    bound: &[Bound],
+    mine: &[usize],
     groups: &[FrontEndGroup],
     g: &FrontEndGroup,
     running: usize,
-) -> Result<(Variant, Summary)> {
-    let value = running.to_string();
+    progress: &dyn Progress,
+) -> Result<Candidate> {
+    let base = &req.scenario;
+    let front_ends = running + req.spare;
     let settings = [Setting {
-        flag: format!("size ({} = {value})", g.label),
+        flag: format!("size ({} = {running})", g.label),
         key: g.key.clone(),
-        value: value.clone(),
+        value: running.to_string(),
     }];
-    let scenario = base.variant(None, &settings)?;
-    let keys: Vec<(String, String)> = groups
+    let scenario = variants::variant(base, None, &settings)?;
+    let mut keys: Vec<(String, String)> = groups
         .iter()
         .map(|h| {
-            let v = if h.key == g.key {
-                value.clone()
-            } else {
-                h.count.to_string()
-            };
-            (h.label.clone(), v)
+            let count = if h.key == g.key { front_ends } else { h.count };
+            (h.label.clone(), count.to_string())
         })
         .collect();
+    let name = variants::variant_name(&keys);
+    keys.push(("running".to_owned(), running.to_string()));
     let v = Variant {
-        name: variants::variant_name(&keys),
+        name,
         keys,
         scenario,
     };
     let mut ran = super::run_all(
-        base,
         std::slice::from_ref(&v),
+        req.max_events,
         &format!("{} = {running}", g.label),
+        progress,
     )?;
-    let s = ran
+    let summary = ran
         .summaries
         .pop()
-        .unwrap_or_else(|| crate::experiment::Summary::new(&v.scenario.model, &[]));
-    Ok((v, s))
+        .unwrap_or_else(|| Summary::new(&v.scenario.model, &[]));
+    let checks: Vec<Check> = mine
+        .iter()
+        .map(|&i| check(&summary, i, &bound[i].objective))
+        .collect();
+    Ok(Candidate {
+        front_ends,
+        running,
+        meets: checks.iter().all(|c| c.met),
+        checks,
+        variant: VariantResult {
+            name: v.name,
+            keys: v.keys,
+            summary,
+        },
+    })
 }
 
 /// The smallest `m` in 1..=max with `meets(m)`, trying 1, 2, 4, … then

@@ -1,138 +1,35 @@
-//! `o11sim sweep`: the full grid of one or more `--vary KEY=LIST`, one row
-//! per variant and class.
+//! `o11sim sweep`: the full grid of one or more `--vary KEY=LIST`.
 //!
 //! Why this file exists: a sweep is for curves (p95 against front-ends,
-//! against database cores, against the portal's rate), so its table is
-//! long rather than side by side, its CSV has one column per varied key,
-//! and its chart plots against the first key. The grid, the parallel run
-//! and the common random numbers are those of `variants.rs`.
+//! against database cores, against the portal's rate). Its result is a
+//! comparison like `compare`'s (with the paired differences against the
+//! first variant); its table is long rather than side by side and its
+//! chart plots against the first key (`report/`). The grid, the parallel
+//! run and the common random numbers are those of `variants.rs`; a sweep
+//! too large for one machine runs in shards (`shard.rs`).
 
-use std::io::Write as _;
+use super::SweepRequest;
+use super::variants::{self, Dimension, Variant};
+use crate::error::Result;
+use crate::experiment::Progress;
+use crate::experiment::result::Comparison;
 
-use anyhow::Result;
+/// The dimensions and the grid of variants of a sweep (each variant built,
+/// so checked, before anything runs).
+pub(crate) fn grid(req: &SweepRequest) -> Result<(Vec<Dimension>, Vec<Variant>)> {
+    let dims = super::dimensions(&req.scenario, None, &req.vary);
+    let grid = variants::grid(&req.scenario, &dims)?;
+    Ok((dims, grid))
+}
 
-use super::variants::{self, Base, Figure};
-use super::{Outputs, SweepArgs};
-use crate::model::sim::ResourceKind;
-
-/// Runs `o11sim sweep`.
-pub fn run(a: &SweepArgs) -> Result<()> {
-    let outputs = Outputs {
-        csv: a.csv.as_deref(),
-        plot: a.plot.as_deref(),
-    };
-    outputs.check()?;
-    let part = a.shard.map(|s| {
-        a.part
-            .clone()
-            .unwrap_or_else(|| super::shard::default_part_path(s))
-    });
-    if let Some(part) = &part {
-        if a.csv.is_some() || a.plot.is_some() {
-            return Err(crate::cli::Usage(
-                "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
-            )
-            .into());
-        }
-        crate::report::output::check_writable(part)
-            .map_err(|e| crate::cli::Usage(e.to_string()))?;
-    }
-    let base = Base::load(
-        a.scenario.as_deref(),
-        crate::scenario::DEFAULT_PRESET,
-        &a.common,
-    )?;
-    let dims = super::dimensions(&base, None, &a.vary)?;
-    let grid = variants::grid(&base, &dims)?;
-    if let (Some(shard), Some(part)) = (a.shard, &part) {
-        let keys: Vec<String> = dims.iter().map(|d| d.key.clone()).collect();
-        return super::shard::run_and_write(&base, &keys, &grid, shard, part);
-    }
-    let ran = super::run_all(&base, &grid, "sweeping")?;
-    ran.report_speed();
-    let what = dims
-        .iter()
-        .map(|d| format!("{} = {}", d.key, d.values.join(", ")))
-        .collect::<Vec<_>>()
-        .join(" x ");
-    let mut out = crate::report::output::report_sink(a.csv.as_deref());
-    writeln!(
-        out,
-        "{}",
-        super::headline(
-            "sweep",
-            &base,
-            &format!("{} variant(s), {what}", grid.len())
-        )
-    )?;
-    let keys: Vec<&str> = dims.iter().map(|d| d.key.as_str()).collect();
-    // Classes.
-    let mut header: Vec<&str> = keys.clone();
-    header.extend([
-        "class",
-        "throughput (req/s)",
-        "p50 (ms)",
-        "p95 (ms)",
-        "p99 (ms)",
-        "error rate",
-    ]);
-    let mut rows = Vec::new();
-    for (v, s) in grid.iter().zip(&ran.summaries) {
-        for c in &s.classes {
-            let mut row: Vec<String> = v.keys.iter().map(|(_, val)| val.clone()).collect();
-            let mut name = c.name.clone();
-            if c.saturated {
-                name.push_str(" [SATURATED]");
-            }
-            row.extend([
-                name,
-                format!("{:.2}", c.throughput.mean),
-                super::ms(c.p50.mean),
-                super::figure_cell(Figure::P95, &c.p95),
-                super::ms(c.p99.mean),
-                format!("{:.2}%", c.error_rate.mean * 100.0),
-            ]);
-            rows.push(row);
-        }
-    }
-    write!(
-        out,
-        "\n{}",
-        super::align_with(&header, &rows, &[keys.len()])
-    )?;
-    // CPU resources (the CSV has every resource).
-    let mut header: Vec<&str> = keys.clone();
-    header.extend(["resource (CPU)", "utilization", "mean queue"]);
-    let mut rows = Vec::new();
-    for (v, s) in grid.iter().zip(&ran.summaries) {
-        for r in s.resources.iter().filter(|r| {
-            matches!(
-                r.kind,
-                ResourceKind::FrontEndCpu
-                    | ResourceKind::DatabaseCpu
-                    | ResourceKind::DeploymentController
-            )
-        }) {
-            let mut row: Vec<String> = v.keys.iter().map(|(_, val)| val.clone()).collect();
-            row.extend([
-                r.name.clone(),
-                super::pct_cell(&r.utilization),
-                format!("{:.3}", r.mean_queue.mean),
-            ]);
-            rows.push(row);
-        }
-    }
-    write!(
-        out,
-        "\n{}",
-        super::align_with(&header, &rows, &[keys.len()])
-    )?;
-    let rows = super::report_variants(&grid, &ran.summaries);
-    let mut written = outputs.write_csv(&rows)?;
-    let title = format!("{}: p95 by {}", base.scenario.name, dims[0].key);
-    written.extend(outputs.write_plot(|| super::grid_chart(&title, &dims, &grid, &ran.summaries))?);
-    for p in written {
-        writeln!(out, "wrote {}", p.display())?;
-    }
-    Ok(())
+/// Runs `o11sim sweep`: every variant × replication in one pool.
+pub fn sweep(req: &SweepRequest, progress: &dyn Progress) -> Result<Comparison> {
+    let (dims, grid) = grid(req)?;
+    let ran = super::run_all(&grid, req.max_events, "sweeping", progress)?;
+    Ok(super::comparison(
+        super::settings(&req.scenario),
+        &dims,
+        grid,
+        ran,
+    ))
 }

@@ -8,10 +8,11 @@
 //! the parallel run and the statistics here means they all get the same
 //! guarantees:
 //!
-//! * a variant is the scenario *text* loaded with the user's `--set`s plus
-//!   the variant's own values, through the same loader as `run --set`, so a
-//!   bad value is reported exactly like a bad `--set` (but naming the
-//!   `--vary` or `--front-ends` it came from);
+//! * a variant is the scenario as parsed once at load time
+//!   ([`LoadedScenario`]), built with the user's `--set`s plus the
+//!   variant's own values through the same loader as `run --set`, so a bad
+//!   value is reported exactly like a bad `--set` (but naming the `--vary`
+//!   or `--front-ends` it came from); the file is never read again;
 //! * replication k of every variant runs with `StreamSeeds::new(seed, k)`:
 //!   every variant sees the same arrivals and service demands (common random
 //!   numbers), so per-replication differences are paired;
@@ -26,37 +27,20 @@ use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
-use crate::cli::{RunOptions, Usage};
 use crate::engine::StreamSeeds;
+use crate::error::{Error, Result};
 use crate::experiment::Summary;
-use crate::experiment::summary::ReplicationFigures;
+use crate::experiment::result::{Difference, Measure, Varied};
+pub use crate::experiment::summary::Figure;
+use crate::experiment::summary::{ReplicationFigures, class_names, resource_names};
 use crate::model::Model;
-use crate::model::sim::{ClassResult, RunResult, simulate_until};
-use crate::scenario::{self, Override, Scenario, ScenarioError};
+use crate::model::sim::simulate_until;
+use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError, Source};
 use crate::stats::Estimate;
 
 /// At most this many variants in one grid: a typo such as `1..1000` in two
 /// keys should be an error, not a day of computing.
 pub const MAX_VARIANTS: usize = 1000;
-
-/// The scenario every variant starts from: its text, the user's overrides
-/// and run settings.
-pub(crate) struct Base {
-    /// The file path as given, or the preset's name.
-    pub name: String,
-    /// The original scenario text (before any override).
-    pub text: String,
-    /// The original text parsed (used to find zones and environments).
-    pub table: toml::Table,
-    /// `--set`s, then `--duration` and `--warmup`, in that order.
-    pub user: Vec<Override>,
-    replications: Option<usize>,
-    seed: Option<u64>,
-    /// The scenario with the user's overrides only.
-    pub scenario: Scenario,
-    /// The options, for `--max-events`.
-    options: RunOptions,
-}
 
 /// One override a variant adds, with the argument it came from (for
 /// messages: `--vary database.cores=8`, `--front-ends 3`).
@@ -67,126 +51,92 @@ pub(crate) struct Setting {
     pub value: String,
 }
 
-impl Base {
-    /// Loads `spec` (a file or preset; `default` when absent) with the
-    /// user's options. Every mistake is a [`Usage`] error naming the option.
-    pub fn load(spec: Option<&str>, default: &str, o: &RunOptions) -> Result<Base, Usage> {
-        let spec = spec.unwrap_or(default);
-        let user = o.overrides()?;
-        let mut sc = scenario::load(spec, &user)?;
-        let (name, text) = match scenario::find_preset(spec) {
-            Some(p) => (p.name.to_owned(), p.text.to_owned()),
-            None => {
-                let text = std::fs::read_to_string(spec)
-                    .map_err(|e| Usage(format!("{spec}: cannot read the scenario file: {e}")))?;
-                (spec.to_owned(), text)
-            }
-        };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e| Usage(format!("{name}: cannot parse the scenario: {e}")))?;
-        if let Some(n) = o.replications {
-            sc.replications = n;
-        }
-        if let Some(s) = o.seed {
-            sc.seed = s;
-        }
-        Ok(Base {
-            name,
-            text,
-            table,
-            user,
-            replications: o.replications,
-            seed: o.seed,
-            scenario: sc,
-            options: o.clone(),
-        })
-    }
+/// Refuses, before anything runs, `variants` whose estimated events exceed
+/// `max_events`.
+pub(crate) fn check_budget(variants: &[Variant], max_events: f64) -> Result<()> {
+    crate::experiment::check_budget(
+        variants
+            .iter()
+            .map(|v| (&v.scenario.model, v.scenario.replications)),
+        max_events,
+    )
+}
 
-    /// Refuses, before anything runs, `variants` whose estimated events
-    /// exceed `--max-events`.
-    pub fn check_budget(&self, variants: &[Variant]) -> Result<(), Usage> {
-        self.options.check_budget(
-            variants
-                .iter()
-                .map(|v| (&v.scenario.model, v.scenario.replications)),
-        )
-    }
-
-    /// The scenario with the user's overrides and then `settings`; `text`
-    /// replaces the original text when given (team's co-located layout).
-    pub fn variant(&self, text: Option<&str>, settings: &[Setting]) -> Result<Scenario, Usage> {
-        let mut overrides = self.user.clone();
-        overrides.extend(settings.iter().map(|s| Override {
+/// The scenario with the user's overrides and then `settings`, built from
+/// `source` when given (team's co-located layout), else from the loaded
+/// scenario's own. A bad value is reported naming the flag it came from.
+pub(crate) fn variant(
+    base: &LoadedScenario,
+    source: Option<&Source>,
+    settings: &[Setting],
+) -> Result<Scenario> {
+    let extra: Vec<Override> = settings
+        .iter()
+        .map(|s| Override {
             path: s.key.clone(),
             value: s.value.clone(),
-        }));
-        let mut sc = scenario::load_str(&self.name, text.unwrap_or(&self.text), &overrides)
-            .map_err(|e| relabel(&e, settings))?;
-        if let Some(n) = self.replications {
-            sc.replications = n;
-        }
-        if let Some(s) = self.seed {
-            sc.seed = s;
-        }
-        Ok(sc)
+        })
+        .collect();
+    match source {
+        Some(source) => base.variant_of(source, &extra),
+        None => base.variant(&extra),
     }
+    .map_err(|e| relabel(&e, settings))
+}
 
-    /// The front-end counts of the scenario: one group per zone, with the
-    /// key that sets it. Single-environment scenarios use the shorthand
-    /// (`front_ends`, `zones.NAME.front_ends`); with several environments
-    /// every key is spelled in full.
-    pub fn front_end_groups(&self) -> Vec<FrontEndGroup> {
-        let model = &self.scenario.model;
-        let envs = match self.table.get("environments") {
-            Some(toml::Value::Table(t)) => Some(t),
-            _ => None,
-        };
-        let several = envs.is_some_and(|t| t.len() > 1);
-        model
-            .zones
-            .iter()
-            .enumerate()
-            .map(|(z, zone)| {
-                let env = &model.environments[zone.environment].name;
-                let (env_table, local) = match envs {
-                    Some(t) => (
-                        t.get(env).and_then(toml::Value::as_table),
-                        zone.name
-                            .strip_prefix(&format!("{env}."))
-                            .unwrap_or(&zone.name)
-                            .to_owned(),
-                    ),
-                    None => (Some(&self.table), zone.name.clone()),
-                };
-                let zoned = env_table.is_some_and(|t| t.contains_key("zones"));
-                let prefix = if several {
-                    format!("environments.{env}.")
-                } else {
-                    String::new()
-                };
-                let (key, label) = match (zoned, several) {
-                    (true, true) => (
-                        format!("{prefix}zones.{local}.front_ends"),
-                        format!("front_ends.{env}.{local}"),
-                    ),
-                    (true, false) => (
-                        format!("zones.{local}.front_ends"),
-                        format!("front_ends.{local}"),
-                    ),
-                    (false, true) => (format!("{prefix}front_ends"), format!("front_ends.{env}")),
-                    (false, false) => ("front_ends".to_owned(), "front_ends".to_owned()),
-                };
-                FrontEndGroup {
-                    label,
-                    key,
-                    zone: z,
-                    count: model.zone_front_ends(z).len(),
-                }
-            })
-            .collect()
-    }
+/// The front-end counts of the scenario: one group per zone, with the key
+/// that sets it. Single-environment scenarios use the shorthand
+/// (`front_ends`, `zones.NAME.front_ends`); with several environments
+/// every key is spelled in full.
+pub(crate) fn front_end_groups(base: &LoadedScenario) -> Vec<FrontEndGroup> {
+    let model = &base.scenario().model;
+    let envs = match base.source().table().get("environments") {
+        Some(toml::Value::Table(t)) => Some(t),
+        _ => None,
+    };
+    let several = envs.is_some_and(|t| t.len() > 1);
+    model
+        .zones
+        .iter()
+        .enumerate()
+        .map(|(z, zone)| {
+            let env = &model.environments[zone.environment].name;
+            let (env_table, local) = match envs {
+                Some(t) => (
+                    t.get(env).and_then(toml::Value::as_table),
+                    zone.name
+                        .strip_prefix(&format!("{env}."))
+                        .unwrap_or(&zone.name)
+                        .to_owned(),
+                ),
+                None => (Some(base.source().table()), zone.name.clone()),
+            };
+            let zoned = env_table.is_some_and(|t| t.contains_key("zones"));
+            let prefix = if several {
+                format!("environments.{env}.")
+            } else {
+                String::new()
+            };
+            let (key, label) = match (zoned, several) {
+                (true, true) => (
+                    format!("{prefix}zones.{local}.front_ends"),
+                    format!("front_ends.{env}.{local}"),
+                ),
+                (true, false) => (
+                    format!("zones.{local}.front_ends"),
+                    format!("front_ends.{local}"),
+                ),
+                (false, true) => (format!("{prefix}front_ends"), format!("front_ends.{env}")),
+                (false, false) => ("front_ends".to_owned(), "front_ends".to_owned()),
+            };
+            FrontEndGroup {
+                label,
+                key,
+                zone: z,
+                count: model.zone_front_ends(z).len(),
+            }
+        })
+        .collect()
 }
 
 /// The front-ends of one zone and the key that sets their count.
@@ -205,7 +155,7 @@ pub(crate) struct FrontEndGroup {
 /// The message of a scenario error without the `--set KEY=VALUE:` prefix
 /// when it came from a variant's own setting, which is then named by the
 /// flag it came from.
-fn relabel(e: &ScenarioError, settings: &[Setting]) -> Usage {
+fn relabel(e: &ScenarioError, settings: &[Setting]) -> Error {
     if let Some(d) = e.diagnostic()
         && let scenario::Origin::Set { key, value } = &d.origin
         && let Some(s) = settings.iter().find(|s| &s.key == key && &s.value == value)
@@ -217,9 +167,9 @@ fn relabel(e: &ScenarioError, settings: &[Setting]) -> Usage {
             .map(|f| format!("{f}: "))
             .unwrap_or_default();
         let message = d.message.replace("(this value came from --set)", "");
-        return Usage(format!("{}: {field}{}", s.flag, message.trim_end()));
+        return Error::Usage(format!("{}: {field}{}", s.flag, message.trim_end()));
     }
-    Usage(e.to_string())
+    Error::Usage(e.to_string())
 }
 
 /// The message of a malformed `KEY=VALUE` without its `--set` prefix.
@@ -243,47 +193,54 @@ pub(crate) struct Dimension {
     pub targets: Vec<String>,
 }
 
+/// Reads `--vary KEY=LIST`.
+pub fn parse_vary(arg: &str) -> Result<Varied> {
+    let bad = |m: &str| Error::Usage(format!("--vary {arg:?}: {m}"));
+    let (key, list) = arg
+        .split_once('=')
+        .ok_or_else(|| bad("expected KEY=LIST, such as front_ends=1,3,5 or database.cores=2..8"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(bad(
+            "the key before '=' is empty; expected KEY=LIST, such as front_ends=1,3,5",
+        ));
+    }
+    format!("{key}=0")
+        .parse::<Override>()
+        .map_err(|e| bad(&inner_message(&e)))?;
+    let values = parse_list(list).map_err(|m| bad(&m))?;
+    Ok(Varied {
+        key: key.to_owned(),
+        values,
+    })
+}
+
 impl Dimension {
-    /// Reads `--vary KEY=LIST`.
-    pub fn vary(arg: &str) -> Result<Dimension, Usage> {
-        let bad = |m: &str| Usage(format!("--vary {arg:?}: {m}"));
-        let (key, list) = arg.split_once('=').ok_or_else(|| {
-            bad("expected KEY=LIST, such as front_ends=1,3,5 or database.cores=2..8")
-        })?;
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(bad(
-                "the key before '=' is empty; expected KEY=LIST, such as front_ends=1,3,5",
-            ));
+    /// A `--vary KEY=LIST`.
+    pub fn vary(v: Varied) -> Dimension {
+        Dimension {
+            flag: format!("--vary {}=", v.key),
+            targets: vec![v.key.clone()],
+            key: v.key,
+            values: v.values,
         }
-        format!("{key}=0")
-            .parse::<Override>()
-            .map_err(|e| bad(&inner_message(&e)))?;
-        let values = parse_list(list).map_err(|m| bad(&m))?;
-        Ok(Dimension {
-            key: key.to_owned(),
-            flag: format!("--vary {key}="),
-            values,
-            targets: vec![key.to_owned()],
-        })
     }
 
-    /// Reads `--front-ends LIST`: every zone's count set to each value.
-    pub fn front_ends(list: &str, groups: &[FrontEndGroup]) -> Result<Dimension, Usage> {
-        let values = parse_list(list).map_err(|m| Usage(format!("--front-ends {list:?}: {m}")))?;
-        Ok(Dimension {
+    /// A `--front-ends LIST`: every zone's count set to each value.
+    pub fn front_ends(values: Vec<String>, groups: &[FrontEndGroup]) -> Dimension {
+        Dimension {
             key: "front_ends".to_owned(),
             flag: "--front-ends ".to_owned(),
             values,
             targets: groups.iter().map(|g| g.key.clone()).collect(),
-        })
+        }
     }
 
     /// Checks that every target key exists in the scenario (so an unknown
     /// key is reported once, before any value is tried).
-    pub fn check(&self, base: &Base) -> Result<(), Usage> {
+    pub fn check(&self, base: &LoadedScenario) -> Result<()> {
         for t in &self.targets {
-            let mut table = base.table.clone();
+            let mut table = base.source().table().clone();
             let o = Override {
                 path: t.clone(),
                 value: self.values.first().cloned().unwrap_or_default(),
@@ -301,7 +258,7 @@ impl Dimension {
                     }
                     None => inner_message(&e),
                 };
-                return Err(Usage(format!(
+                return Err(Error::Usage(format!(
                     "{}{}: {message}",
                     self.flag,
                     self.values.join(",")
@@ -409,13 +366,13 @@ pub(crate) struct Variant {
 
 /// The full grid of `dims`, the first dimension varying slowest. Each
 /// variant is loaded (and so checked) before anything is simulated.
-pub(crate) fn grid(base: &Base, dims: &[Dimension]) -> Result<Vec<Variant>, Usage> {
+pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Variant>> {
     let total = dims
         .iter()
         .try_fold(1usize, |acc, d| acc.checked_mul(d.values.len()))
         .unwrap_or(usize::MAX);
     if total > MAX_VARIANTS {
-        return Err(Usage(format!(
+        return Err(Error::Usage(format!(
             "the grid has {total} variants ({}); at most {MAX_VARIANTS}: shorten a list",
             dims.iter()
                 .map(|d| format!("{} values of {}", d.values.len(), d.key))
@@ -426,7 +383,7 @@ pub(crate) fn grid(base: &Base, dims: &[Dimension]) -> Result<Vec<Variant>, Usag
     let mut keys = BTreeSet::new();
     for d in dims {
         if !keys.insert(d.key.as_str()) {
-            return Err(Usage(format!(
+            return Err(Error::Usage(format!(
                 "{} is varied twice; give one list per key",
                 d.key
             )));
@@ -448,7 +405,7 @@ pub(crate) fn grid(base: &Base, dims: &[Dimension]) -> Result<Vec<Variant>, Usag
             settings.extend(d.settings(v));
             keys.push((d.key.clone(), v.clone()));
         }
-        let scenario = base.variant(None, &settings)?;
+        let scenario = variant(base, None, &settings)?;
         out.push(Variant {
             name: variant_name(&keys),
             keys,
@@ -487,68 +444,20 @@ impl<'a> Job<'a> {
     }
 }
 
-/// What is kept of one replication once its variant is summarized: the
-/// per-replication figures that paired differences need (a [`RunResult`]
-/// holds a latency histogram of a few hundred kilobytes per class; this
-/// holds a few numbers).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Replication {
-    /// Per row (traffic class, `timer.NAME`, `publish`): each figure of
-    /// [`Figure::ALL`], in that order.
-    classes: Vec<(String, [f64; 6])>,
-    /// Per resource: its utilization.
-    utilization: Vec<(String, f64)>,
-}
-
-impl From<&RunResult> for Replication {
-    fn from(r: &RunResult) -> Self {
-        Replication {
-            classes: r
-                .classes
-                .iter()
-                .map(|c| (c.name.clone(), Figure::ALL.map(|f| f.of_result(r, c))))
-                .collect(),
-            utilization: r
-                .resources
-                .iter()
-                .map(|x| (x.name.clone(), x.utilization))
-                .collect(),
-        }
-    }
-}
-
-impl Replication {
-    /// A row's figure in this replication (seconds, req/s or a fraction).
-    pub fn figure(&self, class: &str, figure: Figure) -> Option<f64> {
-        let i = Figure::ALL.iter().position(|f| *f == figure)?;
-        self.classes
-            .iter()
-            .find(|(n, _)| n == class)
-            .map(|(_, v)| v[i])
-    }
-
-    /// A resource's utilization in this replication.
-    pub fn utilization(&self, resource: &str) -> Option<f64> {
-        self.utilization
-            .iter()
-            .find(|(n, _)| n == resource)
-            .map(|(_, u)| *u)
-    }
-}
-
 /// One variant's outcome: its summary and each replication's figures, in
-/// replication order.
+/// replication order (a few numbers per row, not the histograms, so paired
+/// differences can be taken after the run).
 #[derive(Clone, Debug)]
-pub struct VariantResult {
+pub struct VariantRun {
     pub summary: Summary,
-    pub replications: Vec<Replication>,
+    pub replications: Vec<ReplicationFigures>,
 }
 
 /// Replications of one variant gathered as they finish.
 struct Slot {
-    results: Vec<Option<(ReplicationFigures, Replication)>>,
+    results: Vec<Option<ReplicationFigures>>,
     remaining: usize,
-    done: Option<VariantResult>,
+    done: Option<VariantRun>,
 }
 
 /// Runs every (variant, replication) pair in one parallel iterator on the
@@ -561,7 +470,7 @@ struct Slot {
 /// the variants in progress, not with the size of the grid.
 ///
 /// A variant that did not finish (Ctrl-C) is `None`.
-pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<VariantResult>> {
+pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<VariantRun>> {
     let slots: Vec<Mutex<Slot>> = jobs
         .iter()
         .map(|j| {
@@ -591,7 +500,7 @@ pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<Var
         tick();
         // Only the figures are kept: the histograms go as soon as the
         // replication is done.
-        let figures = (ReplicationFigures::from(&r), Replication::from(&r));
+        let figures = ReplicationFigures::from(&r);
         drop(r);
         let mut slot = slots[v].lock().unwrap_or_else(PoisonError::into_inner);
         slot.results[k] = Some(figures);
@@ -616,10 +525,9 @@ pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<Var
         .collect()
 }
 
-fn reduce(model: &Model, results: Vec<(ReplicationFigures, Replication)>) -> VariantResult {
-    let (figures, replications): (Vec<_>, Vec<_>) = results.into_iter().unzip();
-    VariantResult {
-        summary: Summary::from_figures(&model.classes, &figures),
+fn reduce(model: &Model, replications: Vec<ReplicationFigures>) -> VariantRun {
+    VariantRun {
+        summary: Summary::from_figures(&model.classes, &replications),
         replications,
     }
 }
@@ -685,80 +593,16 @@ pub fn run_shard<T: Fn() + Sync>(
     done.into_iter().collect()
 }
 
-/// A per-replication figure of a class, as [`Summary`] computes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Figure {
-    Throughput,
-    Mean,
-    P50,
-    P95,
-    P99,
-    ErrorRate,
-}
-
-impl Figure {
-    /// Figures shown for each class, in order.
-    pub const ALL: [Figure; 6] = [
-        Figure::Throughput,
-        Figure::Mean,
-        Figure::P50,
-        Figure::P95,
-        Figure::P99,
-        Figure::ErrorRate,
-    ];
-
-    /// The row label, with its unit.
-    pub fn label(self) -> &'static str {
-        match self {
-            Figure::Throughput => "throughput (req/s)",
-            Figure::Mean => "mean (ms)",
-            Figure::P50 => "p50 (ms)",
-            Figure::P95 => "p95 (ms)",
-            Figure::P99 => "p99 (ms)",
-            Figure::ErrorRate => "error rate",
-        }
-    }
-
-    /// The figure of row `c` of replication `r`, computed as [`Summary`]
-    /// does (seconds, req/s or a fraction).
-    pub fn of_result(self, r: &RunResult, c: &ClassResult) -> f64 {
-        match self {
-            Figure::Throughput => c.outcomes.ok as f64 / r.measured_time,
-            Figure::Mean => c.response.mean(),
-            Figure::P50 => c.hist.quantile(0.50),
-            Figure::P95 => c.hist.quantile(0.95),
-            Figure::P99 => c.hist.quantile(0.99),
-            Figure::ErrorRate => {
-                let o = &c.outcomes;
-                let finished = o.finished();
-                if finished == 0 {
-                    0.0
-                } else {
-                    (o.rejected + o.timed_out + o.failed) as f64 / finished as f64
-                }
-            }
-        }
-    }
-
-    /// The class's estimate in a summary.
-    pub fn estimate(self, c: &crate::experiment::summary::ClassSummary) -> Estimate {
-        match self {
-            Figure::Throughput => c.throughput,
-            Figure::Mean => c.mean,
-            Figure::P50 => c.p50,
-            Figure::P95 => c.p95,
-            Figure::P99 => c.p99,
-            Figure::ErrorRate => c.error_rate,
-        }
-    }
-}
-
 /// Paired difference `variant − baseline` of a per-replication value:
 /// the difference in each replication both have (replication k of both ran
 /// with the same random streams), then its mean and Student-t CI.
-pub fn paired<F>(baseline: &[Replication], variant: &[Replication], value: F) -> Option<Estimate>
+pub fn paired<F>(
+    baseline: &[ReplicationFigures],
+    variant: &[ReplicationFigures],
+    value: F,
+) -> Option<Estimate>
 where
-    F: Fn(&Replication) -> Option<f64>,
+    F: Fn(&ReplicationFigures) -> Option<f64>,
 {
     let diffs: Option<Vec<f64>> = baseline
         .iter()
@@ -772,8 +616,8 @@ where
 
 /// Paired difference of a class figure (`None` when a side lacks the class).
 pub fn paired_difference(
-    baseline: &[Replication],
-    variant: &[Replication],
+    baseline: &[ReplicationFigures],
+    variant: &[ReplicationFigures],
     class: &str,
     figure: Figure,
 ) -> Option<Estimate> {
@@ -782,11 +626,53 @@ pub fn paired_difference(
 
 /// Paired difference of a resource's utilization (a fraction).
 pub fn utilization_difference(
-    baseline: &[Replication],
-    variant: &[Replication],
+    baseline: &[ReplicationFigures],
+    variant: &[ReplicationFigures],
     resource: &str,
 ) -> Option<Estimate> {
     paired(baseline, variant, |r| r.utilization(resource))
+}
+
+/// Every variant's paired differences against the first: per variant
+/// after the first, each class row (over all variants, in order of first
+/// appearance) × figure, then each resource's utilization, wherever both
+/// variants have the row.
+pub(crate) fn differences(
+    summaries: &[Summary],
+    replications: &[Vec<ReplicationFigures>],
+) -> Vec<Difference> {
+    let Some((base, others)) = replications.split_first() else {
+        return Vec::new();
+    };
+    let classes = class_names(summaries);
+    let resources = resource_names(summaries);
+    let mut out = Vec::new();
+    for (i, reps) in others.iter().enumerate() {
+        let variant = i + 1;
+        for class in &classes {
+            for figure in Figure::ALL {
+                if let Some(estimate) = paired_difference(base, reps, class, figure) {
+                    out.push(Difference {
+                        variant,
+                        row: class.clone(),
+                        measure: Measure::Class(figure),
+                        estimate,
+                    });
+                }
+            }
+        }
+        for resource in &resources {
+            if let Some(estimate) = utilization_difference(base, reps, resource) {
+                out.push(Difference {
+                    variant,
+                    row: resource.clone(),
+                    measure: Measure::Utilization,
+                    estimate,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -826,11 +712,11 @@ mod tests {
 
     #[test]
     fn vary_needs_key_and_list() {
-        assert!(Dimension::vary("front_ends").is_err());
-        assert!(Dimension::vary("=1,2").is_err());
-        assert!(Dimension::vary("a b=1").is_err());
-        let d = Dimension::vary("traffic.portal.rate=100,200").unwrap();
-        assert_eq!(d.key, "traffic.portal.rate");
-        assert_eq!(d.values, ["100", "200"]);
+        assert!(parse_vary("front_ends").is_err());
+        assert!(parse_vary("=1,2").is_err());
+        assert!(parse_vary("a b=1").is_err());
+        let v = parse_vary("traffic.portal.rate=100,200").unwrap();
+        assert_eq!(v.key, "traffic.portal.rate");
+        assert_eq!(v.values, ["100", "200"]);
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! Why this file exists: the what-if commands (`compare`, `sweep`, `team`)
 //! all draw the same kind of chart; this is the one place that knows
-//! plotters. It uses only plotters' SVG backend without the `ttf` feature:
+//! plotters. [`Svg`] exports a result as its chart: p95 against the first
+//! varied key for a comparison or sweep ([`comparison_chart`]), publish
+//! lead time against team size for a team growth ([`team_chart`]). It uses only plotters' SVG backend without the `ttf` feature:
 //! text becomes `<text>` elements, sized by a crude estimate, and no system
 //! font is ever loaded, so charts are the same bytes on every machine.
 //!
@@ -18,6 +20,29 @@ use anyhow::{Result, anyhow};
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+
+use super::Export;
+use crate::dist::format_duration;
+use crate::experiment::CommandResult;
+use crate::experiment::result::{Comparison, Layout, TeamGrowth};
+
+/// The chart of a comparison, sweep or team growth, as SVG.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Svg;
+
+impl Export for Svg {
+    fn write(&self, result: &CommandResult, out: &mut dyn std::io::Write) -> Result<()> {
+        let chart = match result {
+            CommandResult::Compare(c) | CommandResult::Sweep(c) => comparison_chart(c),
+            CommandResult::Team(t) => team_chart(t),
+            CommandResult::Run(_) | CommandResult::Size(_) => {
+                return Err(anyhow!("`{}` draws no chart", result.command()));
+            }
+        };
+        out.write_all(svg(&chart)?.as_bytes())?;
+        Ok(())
+    }
+}
 
 /// One point of a series: `y` with its 95 % interval when known.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,6 +72,139 @@ pub struct Chart {
     /// A horizontal reference line (label, y), such as an SLO or a target.
     pub target: Option<(String, f64)>,
 }
+
+// ---- charts of results ----------------------------------------------------
+
+/// How the varied values of a key sit on the x axis: numbers, durations (in
+/// seconds) or categories.
+pub(crate) fn x_axis(key: &str, values: &[String]) -> (String, Vec<f64>, Option<Vec<String>>) {
+    if let Some(xs) = values
+        .iter()
+        .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
+        .collect::<Option<Vec<_>>>()
+    {
+        return (key.to_owned(), xs, None);
+    }
+    if let Some(xs) = values
+        .iter()
+        .map(|v| crate::dist::parse_duration(v).ok())
+        .collect::<Option<Vec<_>>>()
+    {
+        return (format!("{key} (s)"), xs, None);
+    }
+    (
+        key.to_owned(),
+        (0..values.len()).map(|i| i as f64).collect(),
+        Some(values.to_vec()),
+    )
+}
+
+/// `k=v k2=v2`.
+fn joined(keys: &[(String, String)]) -> String {
+    keys.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// p95 (with its CI) against the first varied key, one series per traffic
+/// class and combination of the other keys' values.
+pub fn comparison_chart(c: &Comparison) -> Chart {
+    let Some(first) = c.varied.first() else {
+        return Chart::default();
+    };
+    let title = format!("{}: p95 by {}", c.settings.scenario, first.key);
+    let (x_label, xs, categories) = x_axis(&first.key, &first.values);
+    let classes: Vec<&str> = c
+        .variants
+        .first()
+        .map(|v| {
+            v.summary
+                .classes
+                .iter()
+                .filter(|c| c.is_traffic)
+                .map(|c| c.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    // Variants with the same values of the other keys form one line.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, v) in c.variants.iter().enumerate() {
+        let rest = joined(v.keys.get(1..).unwrap_or_default());
+        match groups.iter_mut().find(|(k, _)| *k == rest) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((rest, vec![i])),
+        }
+    }
+    let mut series = Vec::new();
+    for class in &classes {
+        for (rest, members) in &groups {
+            let points = members
+                .iter()
+                .filter_map(|&i| {
+                    let v = &c.variants[i];
+                    let cl = v.summary.classes.iter().find(|x| x.name == *class)?;
+                    let value = &v.keys.first()?.1;
+                    let xi = first.values.iter().position(|x| x == value)?;
+                    Some(Point {
+                        x: xs[xi],
+                        y: cl.p95.mean * 1e3,
+                        ci: cl.p95.ci_95().map(|(lo, hi)| (lo * 1e3, hi * 1e3)),
+                    })
+                })
+                .collect();
+            let name = if rest.is_empty() {
+                (*class).to_owned()
+            } else {
+                format!("{class}, {rest}")
+            };
+            series.push(Series { name, points });
+        }
+    }
+    Chart {
+        title,
+        x_label,
+        y_label: "p95 response time (ms)".into(),
+        x_categories: categories,
+        series,
+        target: None,
+    }
+}
+
+/// Publish lead time p95 (with its CI) against team size, one series per
+/// layout, and the target as a line.
+pub fn team_chart(t: &TeamGrowth) -> Chart {
+    let mut sizes = t.developers.clone();
+    sizes.sort_unstable();
+    let target = format_duration(t.publish_target);
+    Chart {
+        title: format!(
+            "{}: publish lead time p95 by team size",
+            t.settings.scenario
+        ),
+        x_label: "developers".into(),
+        y_label: "publish lead time p95 (s)".into(),
+        x_categories: None,
+        series: Layout::ALL
+            .iter()
+            .map(|&layout| Series {
+                name: super::text::layout_name(layout).to_owned(),
+                points: sizes
+                    .iter()
+                    .filter_map(|&n| t.point(n, layout))
+                    .map(|p| Point {
+                        x: f64::from(p.developers),
+                        y: p.publish_p95.mean,
+                        ci: p.publish_p95.ci_95(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        target: Some((format!("target {target}"), t.publish_target)),
+    }
+}
+
+// ---- drawing ----------------------------------------------------------------
 
 const WIDTH: u32 = 900;
 const HEIGHT: u32 = 560;
@@ -357,6 +515,17 @@ mod tests {
     fn empty_chart_still_draws() {
         let s = svg(&Chart::default()).unwrap();
         assert!(s.contains("</svg>"));
+    }
+
+    #[test]
+    fn axis_kinds() {
+        let (_, xs, c) = x_axis("front_ends", &["1".into(), "3".into()]);
+        assert_eq!((xs, c), (vec![1.0, 3.0], None));
+        let (label, xs, _) = x_axis("timeout", &["100ms".into(), "2s".into()]);
+        assert_eq!((label.as_str(), xs), ("timeout (s)", vec![0.1, 2.0]));
+        let (_, xs, c) = x_axis("policy", &["round_robin".into(), "random".into()]);
+        assert_eq!(xs, vec![0.0, 1.0]);
+        assert_eq!(c.unwrap()[1], "random");
     }
 
     #[test]

@@ -1,0 +1,348 @@
+//! The raw arguments of the simulating commands (clap) and how they become
+//! the plain requests of the layers below (`experiment`, `whatif`).
+//!
+//! Why this file exists: only the command line knows flags. Everything a
+//! flag means is checked here (or by the loader, with the flag named) and
+//! handed down as typed values, so `whatif` and `experiment` never see
+//! clap and never import `cli`.
+
+use std::path::PathBuf;
+
+use crate::dist::parse_duration;
+use crate::error::{Error, Result};
+use crate::experiment::RunRequest;
+use crate::scenario::{self, LoadedScenario, Override, RunOverrides};
+use crate::whatif::variants::{parse_list, parse_vary};
+use crate::whatif::{self, CompareRequest, SizeRequest, SweepRequest, TeamRequest};
+
+/// Options every simulating command takes.
+#[derive(Clone, Debug, clap::Args)]
+pub struct RunOptions {
+    /// Independent replications (default: the scenario's, else 10).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<usize>,
+    /// Seed of the random streams (default: the scenario's, else 1).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Measured simulated time per replication, e.g. 30m, 1h.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Simulated time discarded at the start of each replication, e.g. 5m.
+    #[arg(long, value_name = "DURATION")]
+    pub warmup: Option<String>,
+    /// Override any scenario field by its dotted path (repeatable), e.g.
+    /// --set front_ends=5 --set traffic.portal.rate=400.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Refuse, before running, work estimated above this many simulated
+    /// events in all (about 10 minutes on a 2-core machine by default).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: f64,
+}
+
+/// Default of `--max-events`.
+pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
+
+impl RunOptions {
+    /// The overrides the options imply: every `--set`, then `--duration`
+    /// and `--warmup`, then the replication count and seed.
+    pub fn overrides(&self) -> Result<RunOverrides> {
+        let mut set = Vec::new();
+        for s in &self.set {
+            set.push(
+                s.parse::<Override>()
+                    .map_err(|e| Error::Usage(e.to_string()))?,
+            );
+        }
+        for (flag, path, value) in [
+            ("--duration", "simulation.duration", &self.duration),
+            ("--warmup", "simulation.warmup", &self.warmup),
+        ] {
+            if let Some(v) = value {
+                parse_duration(v).map_err(|e| Error::Usage(format!("{flag}: {e}")))?;
+                set.push(Override {
+                    path: path.into(),
+                    value: format!("\"{v}\""),
+                });
+            }
+        }
+        if self.replications == Some(0) {
+            return Err(Error::Usage("--replications must be at least 1".into()));
+        }
+        if !(self.max_events.is_finite() && self.max_events > 0.0) {
+            return Err(Error::Usage(format!(
+                "--max-events must be a positive number, got {}",
+                self.max_events
+            )));
+        }
+        Ok(RunOverrides {
+            set,
+            replications: self.replications,
+            seed: self.seed,
+        })
+    }
+
+    /// Loads `spec` (`default` when absent) with every override the
+    /// options imply.
+    pub fn load(&self, spec: Option<&str>, default: &str) -> Result<LoadedScenario> {
+        let overrides = self.overrides()?;
+        Ok(LoadedScenario::load(spec.unwrap_or(default), overrides)?)
+    }
+}
+
+/// `o11sim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file or preset name (see `o11sim presets`).
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub common: RunOptions,
+    /// Write the class CSV here (and the resources CSV beside it, with
+    /// `-resources` before the extension); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+impl RunArgs {
+    pub fn request(&self) -> Result<RunRequest> {
+        Ok(RunRequest {
+            scenario: self
+                .common
+                .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?,
+            max_events: self.common.max_events,
+        })
+    }
+}
+
+/// `o11sim compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario file or preset name (default: the production example).
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub common: RunOptions,
+    /// Front-end counts to compare, e.g. 1,3 or 1..4 (in a zoned scenario
+    /// every zone gets the count; use --vary zones.NAME.front_ends=LIST for
+    /// one zone).
+    #[arg(long, value_name = "LIST")]
+    pub front_ends: Option<String>,
+    /// Compare any other setting the same way, e.g. database.cores=4,8
+    /// (repeatable: the variants are the full grid).
+    #[arg(long = "vary", value_name = "KEY=LIST")]
+    pub vary: Vec<String>,
+    /// Write the class CSV here, and beside it the resources CSV
+    /// (FILE-resources.csv) and the paired differences against the first
+    /// variant (FILE-differences.csv).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Draw p95 against the varied value as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+impl CompareArgs {
+    /// The request, with every list read and the scenario loaded.
+    pub fn request(&self) -> Result<CompareRequest> {
+        if self.front_ends.is_none() && self.vary.is_empty() {
+            return Err(Error::Usage(
+                "compare needs what to compare: --front-ends LIST (such as 1,3) or --vary KEY=LIST (such as database.cores=4,8)".into(),
+            ));
+        }
+        let scenario = self
+            .common
+            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
+        let front_ends = match &self.front_ends {
+            Some(list) => Some(
+                parse_list(list)
+                    .map_err(|m| Error::Usage(format!("--front-ends {list:?}: {m}")))?,
+            ),
+            None => None,
+        };
+        Ok(CompareRequest {
+            scenario,
+            front_ends,
+            vary: self
+                .vary
+                .iter()
+                .map(|v| parse_vary(v))
+                .collect::<Result<_>>()?,
+            max_events: self.common.max_events,
+        })
+    }
+}
+
+/// `o11sim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file or preset name (default: the production example).
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub common: RunOptions,
+    /// A setting and its values, e.g. front_ends=1..6 or
+    /// traffic.portal.rate=100,200,400 (repeatable: the full grid).
+    #[arg(long = "vary", value_name = "KEY=LIST", required = true)]
+    pub vary: Vec<String>,
+    /// Write the class CSV here, and beside it the resources CSV
+    /// (FILE-resources.csv) and the paired differences against the first
+    /// variant (FILE-differences.csv).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Draw p95 against the first varied key as SVG (one series per class
+    /// and value of the other keys).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Run only shard K of N of the variant x replication grid and write a
+    /// part file (combine the parts with `o11sim merge`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<whatif::variants::Shard>,
+    /// Where `--shard` writes its part (default sweep-part-K-of-N.toml).
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub part: Option<PathBuf>,
+}
+
+impl SweepArgs {
+    pub fn request(&self) -> Result<SweepRequest> {
+        let scenario = self
+            .common
+            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
+        Ok(SweepRequest {
+            scenario,
+            vary: self
+                .vary
+                .iter()
+                .map(|v| parse_vary(v))
+                .collect::<Result<_>>()?,
+            max_events: self.common.max_events,
+        })
+    }
+}
+
+/// `o11sim size`.
+#[derive(Debug, clap::Args)]
+pub struct SizeArgs {
+    /// Scenario file or preset name (default: the production example).
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub common: RunOptions,
+    /// A service-level objective, [CLASS:]FIGURE<=DURATION with FIGURE one
+    /// of p95, p99, mean, e.g. portal:p95<=800ms (repeatable; without
+    /// CLASS it applies to every traffic class; default: the scenario's
+    /// own `slo` entries).
+    #[arg(long = "slo", value_name = "[CLASS:]p95<=800ms")]
+    pub slo: Vec<String>,
+    /// Front-ends that may be down for the whole run: the answer is N such
+    /// that N - SPARE front-ends meet every SLO.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub spare: usize,
+    /// Largest front-end count to try (per zone).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_front_ends: usize,
+    /// Write every candidate's class CSV here (and the resources CSV
+    /// beside it).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+impl SizeArgs {
+    pub fn request(&self) -> Result<SizeRequest> {
+        let max = whatif::size::MAX_PER_ZONE;
+        if self.max_front_ends == 0 || self.max_front_ends > max {
+            return Err(Error::Usage(format!(
+                "--max-front-ends must be between 1 and {max}, got {}",
+                self.max_front_ends
+            )));
+        }
+        if self.spare >= self.max_front_ends {
+            return Err(Error::Usage(format!(
+                "--spare {} leaves no front-end running within --max-front-ends {}; raise --max-front-ends or lower --spare",
+                self.spare, self.max_front_ends
+            )));
+        }
+        let scenario = self
+            .common
+            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
+        let mut slos = Vec::new();
+        for text in &self.slo {
+            let slo = whatif::size::parse_slo(text)
+                .map_err(|m| Error::Usage(format!("--slo {text:?}: {m}")))?;
+            slos.push((text.clone(), slo));
+        }
+        Ok(SizeRequest {
+            scenario,
+            slos,
+            spare: self.spare,
+            max_front_ends: self.max_front_ends,
+            max_events: self.common.max_events,
+        })
+    }
+}
+
+/// `o11sim team`.
+#[derive(Debug, clap::Args)]
+pub struct TeamArgs {
+    /// Scenario file or preset name with a [development] section (default:
+    /// example1, the non-productive environments).
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub common: RunOptions,
+    /// Team sizes to simulate, e.g. 8,16,32 or 4..12.
+    #[arg(long, value_name = "LIST")]
+    pub developers: String,
+    /// Publish lead-time target: the co-located layout misses it when the
+    /// upper end of the 95 % CI of publish p95 is above it.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub publish_target: String,
+    /// The environment whose developers publish (needed only when several
+    /// environments have a [development] section).
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Write the class CSV here (and the resources CSV beside it).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Draw publish lead time p95 against team size as SVG.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+impl TeamArgs {
+    pub fn request(&self) -> Result<TeamRequest> {
+        let target = parse_duration(&self.publish_target)
+            .map_err(|e| Error::Usage(format!("--publish-target: {e}")))?;
+        if target <= 0.0 {
+            return Err(Error::Usage(
+                "--publish-target must be a positive duration, such as 5m".into(),
+            ));
+        }
+        let mut developers: Vec<u32> = Vec::new();
+        for v in parse_list(&self.developers)
+            .map_err(|m| Error::Usage(format!("--developers {:?}: {m}", self.developers)))?
+        {
+            developers.push(v.parse().map_err(|_| {
+                Error::Usage(format!(
+                    "--developers: {v:?} is not a team size; give whole numbers, such as 8,16,32 or 4..12"
+                ))
+            })?);
+        }
+        Ok(TeamRequest {
+            scenario: self
+                .common
+                .load(self.scenario.as_deref(), whatif::team::DEFAULT_SCENARIO)?,
+            developers,
+            publish_target: target,
+            environment: self.environment.clone(),
+            max_events: self.common.max_events,
+        })
+    }
+}
+
+/// `o11sim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Every part file of the sweep.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// Where to write the class CSV (and the resources and differences
+    /// CSVs beside it).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub csv: PathBuf,
+}

@@ -1,0 +1,156 @@
+//! The simulating commands as the command line runs them: check the
+//! outputs, build the request, run it with a progress bar, hand the result
+//! to the exporters.
+
+use std::io::Write as _;
+use std::time::Instant;
+
+use super::args::{CompareArgs, MergeArgs, RunArgs, SizeArgs, SweepArgs, TeamArgs};
+use super::outputs::Outputs;
+use super::progress::{Bar, speed};
+use crate::error::{Error, Result};
+use crate::experiment::CommandResult;
+use crate::report::{Export, output, text};
+use crate::whatif::{self, shard};
+
+/// Writes the result's files, then its report (with the files written).
+fn finish(result: &CommandResult, outputs: &Outputs) -> Result<()> {
+    let written = outputs.write(result)?;
+    let mut sink = outputs.report_sink();
+    text::Text { written: &written }.write(result, &mut sink)?;
+    sink.flush()?;
+    Ok(())
+}
+
+/// Prints the speed line of a what-if command on standard error.
+fn report_speed(result: &CommandResult, started: Instant) {
+    let (simulations, requests) = result.simulated();
+    speed(simulations, requests, started.elapsed().as_secs_f64());
+}
+
+pub fn run(a: &RunArgs) -> Result<()> {
+    let outputs = Outputs {
+        csv: a.csv.clone(),
+        ..Outputs::default()
+    };
+    outputs.check()?;
+    let req = a.request()?;
+    let result = CommandResult::Run(crate::experiment::run(&req, &Bar::default())?);
+    finish(&result, &outputs)
+}
+
+pub fn compare(a: &CompareArgs) -> Result<()> {
+    let outputs = Outputs {
+        csv: a.csv.clone(),
+        differences: true,
+        plot: a.plot.clone(),
+    };
+    outputs.check()?;
+    let req = a.request()?;
+    let started = Instant::now();
+    let result = CommandResult::Compare(whatif::compare(&req, &Bar::default())?);
+    report_speed(&result, started);
+    finish(&result, &outputs)
+}
+
+pub fn sweep(a: &SweepArgs) -> Result<()> {
+    let outputs = Outputs {
+        csv: a.csv.clone(),
+        differences: true,
+        plot: a.plot.clone(),
+    };
+    outputs.check()?;
+    let Some(shard) = a.shard else {
+        let req = a.request()?;
+        let started = Instant::now();
+        let result = CommandResult::Sweep(whatif::sweep(&req, &Bar::default())?);
+        report_speed(&result, started);
+        return finish(&result, &outputs);
+    };
+    let path = a
+        .part
+        .clone()
+        .unwrap_or_else(|| shard::default_part_path(shard));
+    if a.csv.is_some() || a.plot.is_some() {
+        return Err(Error::Usage(
+            "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
+        ));
+    }
+    output::check_writable(&path).map_err(|e| Error::Usage(e.to_string()))?;
+    let req = a.request()?;
+    let part = shard::run_part(&req, shard, &Bar::default())?;
+    output::write_atomic(&path, part.to_toml()?.as_bytes())?;
+    let (mine, total) = part.share();
+    println!(
+        "shard {}/{}: {mine} of {total} replications; wrote {} (combine the parts with `o11sim merge PART... --csv FILE`)",
+        shard.index,
+        shard.count,
+        path.display()
+    );
+    Ok(())
+}
+
+pub fn merge(a: &MergeArgs) -> Result<()> {
+    let outputs = Outputs {
+        csv: Some(a.csv.clone()),
+        differences: true,
+        ..Outputs::default()
+    };
+    outputs.check()?;
+    let mut parts = Vec::with_capacity(a.parts.len());
+    for path in &a.parts {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("{name}: cannot read the part file: {e}")))?;
+        let part = shard::PartFile::from_toml(&name, &text)?;
+        parts.push((name, part));
+    }
+    let count = parts.len();
+    let result = CommandResult::Sweep(shard::merge(parts)?);
+    let written = outputs.write(&result)?;
+    if !written.is_empty() {
+        println!(
+            "merged {count} part(s), {} variant(s); wrote {}",
+            result.variants().len(),
+            text::and_list(&written)
+        );
+    }
+    Ok(())
+}
+
+pub fn size(a: &SizeArgs) -> Result<()> {
+    let outputs = Outputs {
+        csv: a.csv.clone(),
+        ..Outputs::default()
+    };
+    outputs.check()?;
+    let req = a.request()?;
+    let started = Instant::now();
+    let sizing = whatif::size(&req, &Bar::default())?;
+    let answered = sizing.answered();
+    let result = CommandResult::Size(sizing);
+    report_speed(&result, started);
+    finish(&result, &outputs)?;
+    if answered {
+        Ok(())
+    } else {
+        Err(Error::NoAnswer(format!(
+            "no front-end count up to --max-front-ends {} meets every SLO",
+            a.max_front_ends
+        )))
+    }
+}
+
+pub fn team(a: &TeamArgs) -> Result<()> {
+    let outputs = Outputs {
+        csv: a.csv.clone(),
+        plot: a.plot.clone(),
+        ..Outputs::default()
+    };
+    outputs.check()?;
+    let req = a.request()?;
+    let started = Instant::now();
+    let result = CommandResult::Team(whatif::team(&req, &Bar::default())?);
+    report_speed(&result, started);
+    finish(&result, &outputs)
+}

@@ -1,0 +1,1054 @@
+//! The terminal report of each command: aligned tables with units in the
+//! headers, `±` half-widths of 95 % confidence intervals (`n/a` with one
+//! replication), verdicts in sentences.
+//!
+//! Why this file exists: it is the only place that decides how a figure
+//! looks on a terminal. Every table goes through [`align`] and every
+//! duration in milliseconds through [`ms`], so two commands never show the
+//! same figure two ways.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::Export;
+use crate::dist::format_duration;
+use crate::experiment::result::{
+    Answer, Candidate, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing,
+    TeamGrowth,
+};
+use crate::experiment::summary::{ClassSummary, Figure, class_names, resource_names, upper};
+use crate::experiment::{CommandResult, Summary};
+use crate::model::sim::ResourceKind;
+use crate::model::spec::Slo;
+use crate::stats::Estimate;
+
+/// The terminal report of any result, ending with a line per file written.
+#[derive(Clone, Copy, Debug)]
+pub struct Text<'a> {
+    /// The files the command wrote, named at the end of the report.
+    pub written: &'a [PathBuf],
+}
+
+impl Export for Text<'_> {
+    fn write(&self, result: &CommandResult, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        let w = self.written;
+        let report = match result {
+            CommandResult::Run(r) => run(r, w),
+            CommandResult::Compare(c) => comparison(c, w),
+            CommandResult::Sweep(c) => sweep(c, w),
+            CommandResult::Size(s) => sizing(s, w),
+            CommandResult::Team(t) => team(t, w),
+        };
+        out.write_all(report.as_bytes())?;
+        Ok(())
+    }
+}
+
+// ---- the one aligner ------------------------------------------------------
+
+/// The columns of a table: their headings, which are aligned left (the
+/// others are aligned right), and optional group headings above them.
+#[derive(Clone, Copy, Debug)]
+pub struct Columns<'a> {
+    header: &'a [&'a str],
+    left: &'a [usize],
+    groups: &'a [(&'a str, usize)],
+}
+
+impl<'a> Columns<'a> {
+    /// Columns with these headings, the first aligned left.
+    pub fn new(header: &'a [&'a str]) -> Columns<'a> {
+        Columns {
+            header,
+            left: &[0],
+            groups: &[],
+        }
+    }
+
+    /// Aligns exactly these columns left.
+    pub fn left(self, left: &'a [usize]) -> Columns<'a> {
+        Columns { left, ..self }
+    }
+
+    /// A heading row above: (heading, number of columns it spans), in
+    /// column order, covering every column (`""` over columns without one).
+    /// Each heading is centred over its columns, which widen to fit it.
+    pub fn groups(self, groups: &'a [(&'a str, usize)]) -> Columns<'a> {
+        Columns { groups, ..self }
+    }
+}
+
+/// Renders rows as aligned columns, two spaces apart, without trailing
+/// spaces.
+pub fn align(columns: &Columns<'_>, rows: &[Vec<String>]) -> String {
+    let cols = columns.header.len();
+    let mut width: Vec<usize> = columns.header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(cols) {
+            width[i] = width[i].max(c.chars().count());
+        }
+    }
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for &(name, n) in columns.groups {
+        let end = (start + n).min(cols);
+        if end > start {
+            let have = width[start..end].iter().sum::<usize>() + 2 * (end - start - 1);
+            let need = name.chars().count();
+            if need > have {
+                width[end - 1] += need - have;
+            }
+            spans.push((name, start, end));
+        }
+        start = end;
+    }
+    let mut out = String::new();
+    let finish = |line: String, out: &mut String| {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    };
+    if !spans.is_empty() {
+        let line = spans
+            .iter()
+            .map(|&(name, a, b)| {
+                let span = width[a..b].iter().sum::<usize>() + 2 * (b - a - 1);
+                format!("{name:^span$}")
+            })
+            .collect::<Vec<_>>()
+            .join("  ");
+        finish(line, &mut out);
+    }
+    let render = |cells: &[&str]| {
+        cells
+            .iter()
+            .enumerate()
+            .take(cols)
+            .map(|(i, c)| {
+                let w = width[i];
+                if columns.left.contains(&i) {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    finish(render(columns.header), &mut out);
+    for r in rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        finish(render(&cells), &mut out);
+    }
+    out
+}
+
+// ---- figures --------------------------------------------------------------
+
+/// Seconds as milliseconds with a sensible number of digits (by size, the
+/// same way for negative values: `412`, `-412`, `41.2`, `-41.2`).
+pub fn ms(seconds: f64) -> String {
+    let v = seconds * 1e3;
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// `12.3 ± 0.4` followed by `unit` (`12.3% ± n/a` with one replication).
+fn with_ci(e: &Estimate, f: impl Fn(f64) -> String, unit: &str) -> String {
+    match e.half_95 {
+        Some(h) => format!("{} ± {}{unit}", f(e.mean), f(h)),
+        None => format!("{}{unit} ± n/a", f(e.mean)),
+    }
+}
+
+/// A signed number with a real minus sign (`−412`, `+3.1`; zero unsigned).
+fn signed(s: String) -> String {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.as_str()),
+    };
+    if digits.chars().all(|c| c == '0' || c == '.') {
+        digits.to_owned()
+    } else if negative {
+        format!("\u{2212}{digits}")
+    } else {
+        format!("+{digits}")
+    }
+}
+
+/// A fraction as a percentage with two decimals (`1.25%`).
+fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+/// A utilization with its CI, `61.3 ± 0.4%`.
+fn pct_ci(e: &Estimate) -> String {
+    with_ci(e, |x| format!("{:.1}", x * 100.0), "%")
+}
+
+/// A figure's row label, with its unit.
+fn figure_label(f: Figure) -> &'static str {
+    match f {
+        Figure::Throughput => "throughput (req/s)",
+        Figure::Mean => "mean (ms)",
+        Figure::P50 => "p50 (ms)",
+        Figure::P95 => "p95 (ms)",
+        Figure::P99 => "p99 (ms)",
+        Figure::ErrorRate => "error rate",
+    }
+}
+
+/// A figure's estimate in its unit, with its CI.
+fn figure_cell(f: Figure, e: &Estimate) -> String {
+    match f {
+        Figure::Throughput => with_ci(e, |x| format!("{x:.2}"), ""),
+        Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99 => with_ci(e, ms, ""),
+        Figure::ErrorRate => with_ci(e, |x| format!("{:.2}", x * 100.0), "%"),
+    }
+}
+
+/// A paired difference in its unit (percentage points for rates and
+/// utilizations).
+fn difference_cell(m: Measure, e: &Estimate) -> String {
+    let (mean, half, unit) = match m {
+        Measure::Class(Figure::Throughput) => (
+            format!("{:.2}", e.mean),
+            e.half_95.map(|h| format!("{h:.2}")),
+            "",
+        ),
+        Measure::Class(Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99) => {
+            (ms(e.mean), e.half_95.map(ms), "")
+        }
+        Measure::Class(Figure::ErrorRate) => (
+            format!("{:.2}", e.mean * 100.0),
+            e.half_95.map(|h| format!("{:.2}", h * 100.0)),
+            " pp",
+        ),
+        Measure::Utilization => (
+            format!("{:.1}", e.mean * 100.0),
+            e.half_95.map(|h| format!("{:.1}", h * 100.0)),
+            " pp",
+        ),
+    };
+    format!(
+        "{}{unit} ± {}",
+        signed(mean),
+        half.unwrap_or_else(|| "n/a".into())
+    )
+}
+
+/// A lead time in seconds with its CI, `66.5 ± 5.4`.
+fn secs(e: &Estimate) -> String {
+    with_ci(e, |x| format!("{x:.1}"), "")
+}
+
+/// `p95` and the limit of an SLO.
+fn describe(slo: Slo) -> (&'static str, f64) {
+    match slo {
+        Slo::P95(l) => ("p95", l),
+        Slo::P99(l) => ("p99", l),
+        Slo::Mean(l) => ("mean", l),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn and_list(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// `wrote a`, `wrote a and b`, `wrote a, b and c` on one line.
+fn wrote_one_line(written: &[PathBuf]) -> String {
+    if written.is_empty() {
+        String::new()
+    } else {
+        format!("wrote {}\n", and_list(written))
+    }
+}
+
+/// One `wrote FILE` line per file.
+fn wrote_lines(written: &[PathBuf]) -> String {
+    written
+        .iter()
+        .map(|p| format!("wrote {}\n", p.display()))
+        .collect()
+}
+
+/// The first line of a what-if command's report.
+fn headline(command: &str, st: &RunSettings, what: &str) -> String {
+    format!(
+        "o11sim {command} {}: {what}; {} replication(s) of {} after a {} warm-up, seed {}, common random numbers",
+        st.scenario,
+        st.replications,
+        format_duration(st.duration),
+        format_duration(st.warmup),
+        st.seed
+    )
+}
+
+// ---- run --------------------------------------------------------------------
+
+fn class_row(c: &ClassSummary) -> Vec<String> {
+    let mut name = c.name.clone();
+    if c.saturated {
+        name.push_str(" [SATURATED]");
+    }
+    vec![
+        name,
+        format!("{:.2}", c.throughput.mean),
+        ms(c.mean.mean),
+        ms(c.p50.mean),
+        with_ci(&c.p95, ms, ""),
+        ms(c.p99.mean),
+        pct(c.rejected_rate.mean),
+        pct(c.timed_out_rate.mean),
+        pct(c.failed_rate.mean),
+    ]
+}
+
+/// The class table of one summary.
+pub fn classes(s: &Summary) -> String {
+    let rows: Vec<_> = s.classes.iter().map(class_row).collect();
+    align(
+        &Columns::new(&[
+            "class",
+            "throughput (req/s)",
+            "mean (ms)",
+            "p50 (ms)",
+            "p95 (ms)",
+            "p99 (ms)",
+            "rejected",
+            "timed out",
+            "failed",
+        ]),
+        &rows,
+    )
+}
+
+/// The resource table of one summary.
+pub fn resources(s: &Summary) -> String {
+    let rows: Vec<_> = s
+        .resources
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                pct_ci(&r.utilization),
+                format!("{:.3}", r.mean_queue.mean),
+            ]
+        })
+        .collect();
+    align(
+        &Columns::new(&["resource", "utilization", "mean queue"]),
+        &rows,
+    )
+}
+
+/// SLO verdicts, one line each; empty when no class has an SLO.
+pub fn slos(s: &Summary) -> String {
+    let mut out = String::new();
+    for c in &s.classes {
+        for check in &c.slos {
+            let (what, limit) = describe(check.slo);
+            let _ = writeln!(
+                out,
+                "SLO {}: {what} <= {} ms: {} (estimate {} ms, upper 95% bound {} ms)",
+                c.name,
+                ms(limit),
+                if check.met { "met" } else { "MISSED" },
+                ms(check.value.mean),
+                ms(upper(&check.value))
+            );
+        }
+    }
+    out
+}
+
+/// Publish lead times, one line each.
+pub fn publishes(s: &Summary) -> String {
+    let mut out = String::new();
+    for c in s.classes.iter().filter(|c| c.is_publish()) {
+        let _ = writeln!(
+            out,
+            "{}: lead time p50 {:.1} s, p95 {:.1} s ± {}, {} publishes measured",
+            c.name,
+            c.p50.mean,
+            c.p95.mean,
+            c.p95.half_95.map_or("n/a".into(), |h| format!("{h:.1} s")),
+            c.answered
+        );
+    }
+    out
+}
+
+/// MSER-5 warm-up advice when a traffic class's suggestion exceeds the
+/// warm-up used (timers and publishes are too sparse for the rule).
+pub fn warmup_advice(s: &Summary, warmup: f64) -> String {
+    let worst = s
+        .classes
+        .iter()
+        .filter(|c| c.is_traffic)
+        .filter_map(|c| c.mser_warmup.map(|w| (w, &c.name)))
+        .fold(None::<(f64, &String)>, |acc, x| match acc {
+            Some(a) if a.0 >= x.0 => Some(a),
+            _ => Some(x),
+        });
+    let mut out = match worst {
+        Some((w, name)) if w > warmup => format!(
+            "note: MSER-5 suggests a warm-up of about {:.0} s for {name} (used {:.0} s); consider --warmup {:.0}s\n",
+            w,
+            warmup,
+            w.ceil()
+        ),
+        _ => String::new(),
+    };
+    // A class whose response times never settled in most replications
+    // (saturated, or a run too short for the rule) is worth a word whatever
+    // the warm-up; one replication in a few is the rule's ordinary noise.
+    for c in s
+        .classes
+        .iter()
+        .filter(|c| c.is_traffic && 2 * c.mser_unsettled > c.replications)
+    {
+        let _ = writeln!(
+            out,
+            "note: MSER-5 found no settled state for {} in {} of {} replication(s): the run may be too short, or the class overloaded",
+            c.name, c.mser_unsettled, c.replications
+        );
+    }
+    out
+}
+
+/// The report of `o11sim run`; `written` are the files written.
+pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
+    let st = &r.settings;
+    let s = &r.variant.summary;
+    let mut out = format!(
+        "o11sim run {}: {} replication(s) of {} after a {} warm-up, seed {}\n",
+        st.scenario,
+        st.replications,
+        format_duration(st.duration),
+        format_duration(st.warmup),
+        st.seed
+    );
+    let _ = writeln!(out, "\n{}", classes(s));
+    for part in [slos(s), publishes(s)] {
+        if !part.is_empty() {
+            let _ = writeln!(out, "{part}");
+        }
+    }
+    let _ = writeln!(out, "{}", resources(s));
+    out.push_str(&warmup_advice(s, st.warmup));
+    out.push_str(&wrote_one_line(written));
+    out
+}
+
+// ---- compare ----------------------------------------------------------------
+
+/// Row label: the class name on its first row only, then the figure.
+fn label(class: &str, width: usize, first: bool, figure: &str) -> String {
+    let shown = if first { class } else { "" };
+    format!("{shown:<width$}  {figure}")
+}
+
+/// The differences of a comparison by (variant, row, measure).
+fn by_key(differences: &[Difference]) -> HashMap<(usize, &str, Measure), &Estimate> {
+    differences
+        .iter()
+        .map(|d| ((d.variant, d.row.as_str(), d.measure), &d.estimate))
+        .collect()
+}
+
+/// The report of `o11sim compare`: the variants side by side, the paired
+/// differences and one sentence per variant.
+pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
+    let what = c
+        .varied
+        .iter()
+        .map(|d| format!("{} = {}", d.key, d.values.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut out = headline("compare", &c.settings, &what);
+    out.push('\n');
+    let summaries: Vec<&Summary> = c.variants.iter().map(|v| &v.summary).collect();
+    let classes = class_names(summaries.iter().copied());
+    let width = classes.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+    // Values side by side; a variant's heading is flagged when a traffic
+    // class is saturated. Timer rows are left out of the heading: in a
+    // short run a long timer still running at the end looks like a
+    // backlog; their own rows still show the flag.
+    let mut header = vec!["class / figure".to_owned()];
+    header.extend(c.variants.iter().map(|v| {
+        if v.summary
+            .classes
+            .iter()
+            .any(|c| c.saturated && !c.is_timer())
+        {
+            format!("{} [SATURATED]", v.name)
+        } else {
+            v.name.clone()
+        }
+    }));
+    let mut rows = Vec::new();
+    for class in &classes {
+        let found: Vec<_> = summaries
+            .iter()
+            .map(|s| s.classes.iter().find(|c| &c.name == class))
+            .collect();
+        for (i, f) in Figure::ALL.iter().enumerate() {
+            let mut row = vec![label(class, width, i == 0, figure_label(*f))];
+            row.extend(
+                found
+                    .iter()
+                    .map(|c| c.map_or_else(|| "—".to_owned(), |c| figure_cell(*f, &f.estimate(c)))),
+            );
+            rows.push(row);
+        }
+        if found.iter().flatten().any(|c| c.saturated) {
+            let mut row = vec![label(class, width, false, "saturated")];
+            row.extend(found.iter().map(|c| match c {
+                Some(c) if c.saturated => "SATURATED".to_owned(),
+                Some(_) => "no".to_owned(),
+                None => "—".to_owned(),
+            }));
+            rows.push(row);
+        }
+    }
+    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let _ = write!(out, "\n{}", align(&Columns::new(&refs), &rows));
+    // Resources side by side.
+    let resources = resource_names(summaries.iter().copied());
+    let mut header = vec!["resource utilization".to_owned()];
+    header.extend(c.variants.iter().map(|v| v.name.clone()));
+    let rows: Vec<Vec<String>> = resources
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.clone()];
+            row.extend(summaries.iter().map(|s| {
+                s.resources
+                    .iter()
+                    .find(|x| &x.name == r)
+                    .map_or_else(|| "—".to_owned(), |x| pct_ci(&x.utilization))
+            }));
+            row
+        })
+        .collect();
+    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let _ = write!(out, "\n{}", align(&Columns::new(&refs), &rows));
+    if c.variants.len() >= 2 {
+        out.push_str(&differences(c, &classes, &resources, width));
+    }
+    out.push_str(&wrote_lines(written));
+    out
+}
+
+/// The paired differences against the first variant, and one sentence per
+/// variant with the p95 of each traffic class.
+fn differences(c: &Comparison, classes: &[String], resources: &[String], width: usize) -> String {
+    let mut out = String::new();
+    let diffs = by_key(&c.differences);
+    let base = &c.variants[0];
+    let others = 1..c.variants.len();
+    let _ = writeln!(
+        out,
+        "\npaired differences, variant − {} (replication k of every variant uses the same random numbers; ± is the 95% CI of the per-replication differences):",
+        base.name
+    );
+    let mut header = vec!["class / figure".to_owned()];
+    header.extend(others.clone().map(|v| c.variants[v].name.clone()));
+    let cell = |v: usize, row: &str, m: Measure| {
+        diffs
+            .get(&(v, row, m))
+            .map_or_else(|| "—".to_owned(), |e| difference_cell(m, e))
+    };
+    let mut rows = Vec::new();
+    for class in classes {
+        for (i, f) in Figure::ALL.iter().enumerate() {
+            let mut row = vec![label(class, width, i == 0, figure_label(*f))];
+            row.extend(others.clone().map(|v| cell(v, class, Measure::Class(*f))));
+            rows.push(row);
+        }
+    }
+    for res in resources {
+        let mut row = vec![format!("{res} utilization")];
+        row.extend(others.clone().map(|v| cell(v, res, Measure::Utilization)));
+        if row[1..].iter().any(|c| c != "—") {
+            rows.push(row);
+        }
+    }
+    let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    out.push_str(&align(&Columns::new(&refs), &rows));
+    out.push('\n');
+    let traffic: Vec<&str> = base
+        .summary
+        .classes
+        .iter()
+        .filter(|c| c.is_traffic)
+        .map(|c| c.name.as_str())
+        .collect();
+    for v in others {
+        let parts: Vec<String> = traffic
+            .iter()
+            .filter_map(|class| {
+                let e = diffs.get(&(v, *class, Measure::Class(Figure::P95)))?;
+                let half = e.half_95.map_or_else(|| "n/a".into(), ms);
+                Some(format!("{class} p95 {} ms ± {half}", signed(ms(e.mean))))
+            })
+            .collect();
+        if !parts.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}: {} (vs {})",
+                c.variants[v].name,
+                parts.join(", "),
+                base.name
+            );
+        }
+    }
+    out
+}
+
+// ---- sweep ------------------------------------------------------------------
+
+/// The report of `o11sim sweep`: one row per variant and class, then the
+/// CPU resources (the CSV has every resource).
+pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
+    let what = c
+        .varied
+        .iter()
+        .map(|d| format!("{} = {}", d.key, d.values.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" x ");
+    let mut out = headline(
+        "sweep",
+        &c.settings,
+        &format!("{} variant(s), {what}", c.variants.len()),
+    );
+    out.push('\n');
+    let keys: Vec<&str> = c.varied.iter().map(|d| d.key.as_str()).collect();
+    let key_cells = |v: &crate::experiment::VariantResult| -> Vec<String> {
+        v.keys.iter().map(|(_, val)| val.clone()).collect()
+    };
+    let mut header: Vec<&str> = keys.clone();
+    header.extend([
+        "class",
+        "throughput (req/s)",
+        "p50 (ms)",
+        "p95 (ms)",
+        "p99 (ms)",
+        "error rate",
+    ]);
+    let mut rows = Vec::new();
+    for v in &c.variants {
+        for cl in &v.summary.classes {
+            let mut row = key_cells(v);
+            let mut name = cl.name.clone();
+            if cl.saturated {
+                name.push_str(" [SATURATED]");
+            }
+            row.extend([
+                name,
+                format!("{:.2}", cl.throughput.mean),
+                ms(cl.p50.mean),
+                figure_cell(Figure::P95, &cl.p95),
+                ms(cl.p99.mean),
+                pct(cl.error_rate.mean),
+            ]);
+            rows.push(row);
+        }
+    }
+    let left = [keys.len()];
+    let _ = write!(
+        out,
+        "\n{}",
+        align(&Columns::new(&header).left(&left), &rows)
+    );
+    let mut header: Vec<&str> = keys.clone();
+    header.extend(["resource (CPU)", "utilization", "mean queue"]);
+    let mut rows = Vec::new();
+    for v in &c.variants {
+        for r in v.summary.resources.iter().filter(|r| {
+            matches!(
+                r.kind,
+                ResourceKind::FrontEndCpu
+                    | ResourceKind::DatabaseCpu
+                    | ResourceKind::DeploymentController
+            )
+        }) {
+            let mut row = key_cells(v);
+            row.extend([
+                r.name.clone(),
+                pct_ci(&r.utilization),
+                format!("{:.3}", r.mean_queue.mean),
+            ]);
+            rows.push(row);
+        }
+    }
+    let _ = write!(
+        out,
+        "\n{}",
+        align(&Columns::new(&header).left(&left), &rows)
+    );
+    out.push_str(&wrote_lines(written));
+    out
+}
+
+// ---- size -------------------------------------------------------------------
+
+/// One candidate's line: the count, meets or misses, and each objective.
+fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
+    let shown = if s.spare > 0 {
+        format!("{} ({} running, {} down)", c.front_ends, c.running, s.spare)
+    } else {
+        c.running.to_string()
+    };
+    let checks: Vec<String> = c
+        .checks
+        .iter()
+        .map(|k| {
+            let o = &s.objectives[k.objective];
+            let (what, limit) = describe(o.slo);
+            match &k.estimate {
+                None => format!("{} {what}: no such row", o.class),
+                Some(e) => {
+                    let upper = upper(e);
+                    format!(
+                        "{} {what} {} ms (upper {} ms) {} {} ms{}",
+                        o.class,
+                        ms(e.mean),
+                        ms(upper),
+                        if upper <= limit { "<=" } else { ">" },
+                        ms(limit),
+                        if k.saturated { " [SATURATED]" } else { "" }
+                    )
+                }
+            }
+        })
+        .collect();
+    format!(
+        "  {label} = {shown}: {}  {}\n",
+        if c.meets { "meets" } else { "misses" },
+        checks.join("; ")
+    )
+}
+
+/// The report of `o11sim size`: the rules, every candidate tried, and the
+/// answer per zone on the last lines.
+pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
+    let slo_text = s
+        .objectives
+        .iter()
+        .map(|o| {
+            let (what, limit) = describe(o.slo);
+            format!("{} {what} <= {}", o.class, format_duration(limit))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = headline("size", &s.settings, &format!("SLOs {slo_text}"));
+    out.push('\n');
+    out.push_str("a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the class is not saturated; search: doubling, then bisection\n");
+    let down = if s.spare > 0 {
+        let _ = writeln!(
+            out,
+            "--spare {n}: each count N is simulated with N - {n} front-end(s) running, as if {n} were down for the whole run; the answer is the smallest N whose N - {n} running front-ends meet every SLO",
+            n = s.spare
+        );
+        format!(" with {} down", s.spare)
+    } else {
+        String::new()
+    };
+    let zoned = s.zones.len() > 1;
+    if zoned {
+        out.push_str("zones are sized one at a time, the others held at their counts in the scenario; each zone is judged by the SLOs of the classes it serves\n");
+    }
+    for z in &s.zones {
+        if zoned {
+            let _ = writeln!(out, "\n{} (zone {}):", z.label, z.zone);
+        }
+        for c in &z.candidates {
+            out.push_str(&candidate_line(s, &z.label, c));
+        }
+        match z.answer {
+            Answer::NoObjective { front_ends } => {
+                let _ = writeln!(
+                    out,
+                    "  no SLO applies to its classes; kept at {front_ends} front-end(s) as in the scenario"
+                );
+            }
+            Answer::Found {
+                front_ends,
+                running,
+            } => {
+                let fewer = match running - 1 {
+                    0 => String::new(),
+                    1 => "; 1 does not".to_owned(),
+                    k => format!("; {k} do not"),
+                };
+                let _ = writeln!(
+                    out,
+                    "  smallest count: {front_ends} ({running} running front-end(s) meet every SLO{down}{fewer})"
+                );
+            }
+            Answer::NotFound => {}
+        }
+    }
+    out.push_str(&wrote_lines(written));
+    out.push('\n');
+    for z in &s.zones {
+        match z.answer {
+            Answer::Found { front_ends, .. } | Answer::NoObjective { front_ends } => {
+                let _ = writeln!(out, "{} = {front_ends}", z.label);
+            }
+            Answer::NotFound => {
+                let _ = writeln!(
+                    out,
+                    "no count of {} up to --max-front-ends {} meets every SLO{down}",
+                    z.label, s.max_front_ends
+                );
+            }
+        }
+    }
+    out
+}
+
+// ---- team -------------------------------------------------------------------
+
+/// How tables name a layout.
+pub(crate) fn layout_name(l: Layout) -> &'static str {
+    match l {
+        Layout::Dedicated => "dedicated",
+        Layout::CoLocated => "co-located",
+    }
+}
+
+/// The report of `o11sim team`: both layouts side by side per team size,
+/// and the first team size at which each misses the target.
+pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
+    let target = format_duration(t.publish_target);
+    let sizes = t
+        .developers
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = headline(
+        "team",
+        &t.settings,
+        &format!(
+            "environment {}, developers = {sizes}, publish target p95 <= {target}",
+            t.environment
+        ),
+    );
+    out.push('\n');
+    let mut groups = vec![
+        "publish p50 (s)".to_owned(),
+        "publish p95 (s)".to_owned(),
+        "controller CPU".to_owned(),
+    ];
+    groups.extend(t.dev_classes.iter().map(|c| format!("{c} p95 (ms)")));
+    let mut rows = Vec::new();
+    for &n in &t.developers {
+        let pair = Layout::ALL.map(|l| t.point(n, l));
+        let both = |f: &dyn Fn(&crate::experiment::result::TeamPoint) -> String| {
+            pair.iter()
+                .map(|p| p.map_or_else(|| "—".into(), f))
+                .collect::<Vec<String>>()
+        };
+        let mut row = vec![n.to_string()];
+        row.extend(both(&|p| secs(&p.publish_p50)));
+        row.extend(both(&|p| {
+            let sat = if p.saturated { " [SATURATED]" } else { "" };
+            let mark = if p.misses { " *" } else { "" };
+            format!("{}{sat}{mark}", secs(&p.publish_p95))
+        }));
+        row.extend(both(&|p| {
+            p.controller_cpu.as_ref().map_or_else(|| "—".into(), pct_ci)
+        }));
+        for k in 0..t.dev_classes.len() {
+            row.extend(both(&|p| {
+                p.dev_p95[k]
+                    .as_ref()
+                    .map_or_else(|| "—".into(), |e| figure_cell(Figure::P95, e))
+            }));
+        }
+        rows.push(row);
+    }
+    let mut header = vec!["developers"];
+    let mut spans = vec![("", 1)];
+    for g in &groups {
+        header.extend(Layout::ALL.map(layout_name));
+        spans.push((g.as_str(), 2));
+    }
+    let _ = write!(
+        out,
+        "\n{}",
+        align(&Columns::new(&header).groups(&spans), &rows)
+    );
+    let co_box = t
+        .co_located_front_end
+        .as_ref()
+        .map_or_else(|| "its front-end".to_owned(), |f| format!("front-end {f}"));
+    let _ = writeln!(
+        out,
+        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, or the publishes are saturated (the compile queue grows through the run).\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic."
+    );
+    for (l, layout) in Layout::ALL.iter().enumerate() {
+        let shown = layout_name(*layout);
+        let miss = t.first_miss[l].and_then(|n| t.point(n, *layout));
+        let line = match miss {
+            Some(p) => format!(
+                "{shown}: publish p95 first misses the {target} target at {} developers ({:.0} s, upper 95% bound {:.0} s{})",
+                p.developers,
+                p.publish_p95.mean,
+                upper(&p.publish_p95),
+                if p.saturated { ", saturated" } else { "" }
+            ),
+            None => format!(
+                "{shown}: publish p95 meets the {target} target at every team size tried (up to {} developers)",
+                t.developers.iter().max().copied().unwrap_or(0)
+            ),
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    out.push_str(&wrote_lines(written));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::summary::{ClassFigures, ReplicationFigures};
+
+    #[test]
+    fn columns_line_up() {
+        let t = align(
+            &Columns::new(&["a", "bb"]),
+            &[
+                vec!["long name".into(), "1".into()],
+                vec!["x".into(), "22".into()],
+            ],
+        );
+        let lines: Vec<_> = t.lines().collect();
+        assert_eq!(lines[0].len(), lines[1].len());
+        assert_eq!(lines[1].len(), lines[2].len());
+    }
+
+    #[test]
+    fn group_headings_centre_over_their_columns_and_widen_them() {
+        let t = align(
+            &Columns::new(&["n", "a", "b"]).groups(&[("", 1), ("a long heading", 2)]),
+            &[vec!["1".into(), "2".into(), "3".into()]],
+        );
+        let lines: Vec<_> = t.lines().collect();
+        assert_eq!(lines[0], "   a long heading");
+        assert_eq!(lines[1], "n  a            b");
+        assert!(t.lines().all(|l| l == l.trim_end()));
+    }
+
+    #[test]
+    fn ms_formats_negative_values_like_positive_ones() {
+        for x in [0.0001234, 0.001234, 0.01234, 0.1234, 1.234, 123.4] {
+            assert_eq!(ms(-x), format!("-{}", ms(x)), "{x}");
+        }
+        assert_eq!(ms(0.4123), "412");
+        assert_eq!(ms(-0.4123), "-412");
+        assert_eq!(ms(0.04123), "41.2");
+        assert_eq!(ms(0.004123), "4.12");
+    }
+
+    #[test]
+    fn differences_carry_a_real_sign() {
+        let e = Estimate::from_values(&[-0.4, -0.42, -0.41]);
+        let s = difference_cell(Measure::Class(Figure::P95), &e);
+        assert!(s.starts_with('\u{2212}'), "{s}");
+        let e = Estimate::from_values(&[0.01, 0.02]);
+        assert!(difference_cell(Measure::Class(Figure::ErrorRate), &e).starts_with("+1.50 pp"));
+        assert_eq!(signed("-0.00".into()), "0.00");
+        assert_eq!(signed("0".into()), "0");
+    }
+
+    #[test]
+    fn one_replication_shows_na_never_nan() {
+        let e = Estimate::from_values(&[0.5]);
+        assert_eq!(with_ci(&e, ms, ""), "500 ± n/a");
+        assert_eq!(pct_ci(&e), "50.0% ± n/a");
+        assert_eq!(figure_cell(Figure::ErrorRate, &e), "50.00% ± n/a");
+    }
+
+    #[test]
+    fn wrote_lines_read_as_a_list() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(wrote_one_line(&[]), "");
+        assert_eq!(wrote_one_line(&[p("a")]), "wrote a\n");
+        assert_eq!(wrote_one_line(&[p("a"), p("b")]), "wrote a and b\n");
+        assert_eq!(
+            wrote_one_line(&[p("a"), p("b"), p("c")]),
+            "wrote a, b and c\n"
+        );
+    }
+
+    #[test]
+    fn warmup_advice_names_classes_that_never_settled() {
+        use crate::model::spec::{Arrivals, TrafficClass};
+        let class = ClassFigures {
+            name: "portal".into(),
+            throughput: 1.0,
+            mean: 0.1,
+            p50: 0.1,
+            p95: 0.2,
+            p99: 0.3,
+            error_rate: 0.0,
+            rejected_rate: 0.0,
+            timed_out_rate: 0.0,
+            failed_rate: 0.0,
+            answered: 10,
+            backlog: 0.0,
+            total_arrivals: 10,
+            mser_warmup: Some(5.0),
+            mser_unsettled: false,
+        };
+        let rep = |unsettled: bool| ReplicationFigures {
+            classes: vec![ClassFigures {
+                mser_unsettled: unsettled,
+                ..class.clone()
+            }],
+            resources: vec![],
+            events: 1,
+        };
+        let traffic = [TrafficClass {
+            name: "portal".into(),
+            zone: 0,
+            arrivals: Arrivals::Open {
+                rate: 1.0,
+                profile: None,
+            },
+            network: crate::dist::Dist::constant(0.0).unwrap(),
+            cpu: crate::dist::Dist::constant(0.01).unwrap(),
+            db_calls: crate::dist::Dist::constant(0.0).unwrap(),
+            db_time: crate::dist::Dist::constant(0.0).unwrap(),
+            timeout: 10.0,
+            slos: vec![],
+        }];
+        let settled = Summary::from_figures(&traffic, &[rep(false), rep(false)]);
+        assert_eq!(warmup_advice(&settled, 10.0), "");
+        assert!(warmup_advice(&settled, 1.0).contains("about 5 s for portal"));
+        let noise = Summary::from_figures(&traffic, &[rep(true), rep(false)]);
+        assert_eq!(warmup_advice(&noise, 10.0), "");
+        let unsettled = Summary::from_figures(&traffic, &[rep(true), rep(true), rep(false)]);
+        assert!(
+            warmup_advice(&unsettled, 10.0).contains("no settled state for portal in 2 of 3"),
+            "{}",
+            warmup_advice(&unsettled, 10.0)
+        );
+    }
+}
