@@ -1,0 +1,114 @@
+//! Development: developers publishing applications.
+//!
+//! Why this file exists: a publish (upload, compile on the Deployment
+//! Controller, deploy to every front-end of the environment) competes with
+//! web traffic when the controller is co-located, and its lead time is what
+//! `o11sim team` reports.
+
+use rand::RngExt;
+
+use super::jobs::{JobRef, Kind, Phase};
+use super::{Event, Sim};
+use crate::engine::resource::Admission;
+use crate::model::spec::Controller;
+
+impl Sim<'_> {
+    /// One developer's next publish: developers are a closed population,
+    /// each publishing an exponential time (mean 1 / `publishes_per_hour`)
+    /// after their previous publish finished, so publishes in flight never
+    /// exceed the team size.
+    pub(super) fn schedule_next_publish(&mut self, dev: usize, now: f64) {
+        let rate = self.m.development[dev].publishes_per_hour / 3600.0;
+        if rate <= 0.0 {
+            return;
+        }
+        let u: f64 = self.dev_rng[dev].random();
+        let t = now - (1.0 - u).ln() / rate;
+        self.cal
+            .schedule_at(t, Event::PublishStart { dev: dev as u16 });
+    }
+
+    pub(super) fn publish_start(&mut self, now: f64, dev: u16) {
+        let kind = Kind::Publish { dev };
+        self.count_arrival(kind);
+        let job = self.new_job(kind, now);
+        self.jobs[job.slot as usize].phase = Phase::Upload;
+        let t = self.m.development[dev as usize]
+            .upload
+            .sample(&mut self.dev_rng[dev as usize]);
+        self.cal.schedule_at(now + t, Event::UploadDone { job });
+    }
+
+    pub(super) fn upload_done(&mut self, now: f64, job: JobRef) {
+        let Some(&j) = self.job(job) else { return };
+        let Kind::Publish { dev } = j.kind else {
+            return;
+        };
+        let d = &self.m.development[dev as usize];
+        let work = d.compile.sample(&mut self.dev_rng[dev as usize]);
+        self.jobs[job.slot as usize].phase = Phase::Compile;
+        match d.controller {
+            Controller::Dedicated { .. } => {
+                let dc = self.dcs[dev as usize]
+                    .as_mut()
+                    .expect("dedicated controller has a resource");
+                self.jobs[job.slot as usize].burst = work;
+                if dc.arrive(now, job) == Admission::Started {
+                    self.cal.schedule_at(now + work, Event::CompileDone { job });
+                }
+            }
+            Controller::CoLocated { front_end } => {
+                if !self.fes[front_end].up {
+                    self.record(now, j.kind, |o| o.failed += 1, None);
+                    self.free_job(job);
+                    return;
+                }
+                let epoch = self.fes[front_end].epoch;
+                let jm = &mut self.jobs[job.slot as usize];
+                jm.fe = front_end as u32;
+                jm.fe_epoch = epoch;
+                self.submit_cpu(now, job, front_end, work);
+            }
+        }
+    }
+
+    pub(super) fn compile_done(&mut self, now: f64, job: JobRef) {
+        let Some(j) = self.job(job) else { return };
+        let Kind::Publish { dev } = j.kind else {
+            return;
+        };
+        if j.phase != Phase::Compile {
+            return;
+        }
+        if let Some(dc) = self.dcs[dev as usize].as_mut()
+            && let Some((next, _)) = dc.release(now)
+        {
+            let work = self.jobs[next.slot as usize].burst;
+            self.cal
+                .schedule_at(now + work, Event::CompileDone { job: next });
+        }
+        // Deploy to every front-end of the environment, in parallel.
+        let env = self.m.development[dev as usize].environment;
+        let targets = self.env_fes[env].len();
+        let jm = &mut self.jobs[job.slot as usize];
+        jm.phase = Phase::Deploy;
+        jm.fe = u32::MAX;
+        jm.deploys_left = targets as u32;
+        for _ in 0..targets {
+            let t = self.m.development[dev as usize]
+                .deploy_per_front_end
+                .sample(&mut self.dev_rng[dev as usize]);
+            self.cal.schedule_at(now + t, Event::DeployDone { job });
+        }
+    }
+
+    pub(super) fn deploy_done(&mut self, now: f64, job: JobRef) {
+        let Some(j) = self.job_mut(job) else { return };
+        j.deploys_left -= 1;
+        if j.deploys_left == 0 {
+            let (kind, start) = (j.kind, j.start);
+            self.record(now, kind, |o| o.ok += 1, Some(now - start));
+            self.free_job(job);
+        }
+    }
+}
