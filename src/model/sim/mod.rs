@@ -27,7 +27,9 @@ mod requests;
 mod results;
 mod timers;
 
-pub use results::{ClassResult, Outcomes, ResourceKind, ResourceResult, RunResult, row_offsets};
+pub use results::{
+    ClassResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult, row_offsets,
+};
 
 use jobs::{Job, JobRef};
 use machines::{Cpu, DatabaseState, FrontEndState};
@@ -178,19 +180,19 @@ impl<'m> Sim<'m> {
         let mut rows: Vec<ClassResult> = m
             .classes
             .iter()
-            .map(|c| ClassResult::new(c.name.clone()))
+            .map(|c| ClassResult::new(c.name.clone(), RowKind::Traffic))
             .collect();
         rows.extend(
             m.timers
                 .iter()
-                .map(|t| ClassResult::new(format!("timer.{}", t.name))),
+                .map(|t| ClassResult::new(format!("timer.{}", t.name), RowKind::Timer)),
         );
         rows.extend(m.development.iter().map(|d| {
             let env = &m.environments[d.environment].name;
             if m.development.len() == 1 {
-                ClassResult::new("publish".into())
+                ClassResult::new("publish".into(), RowKind::Publish)
             } else {
-                ClassResult::new(format!("publish.{env}"))
+                ClassResult::new(format!("publish.{env}"), RowKind::Publish)
             }
         }));
         let zone_fes: Vec<_> = (0..m.zones.len()).map(|z| m.zone_front_ends(z)).collect();

@@ -26,10 +26,30 @@ impl Outcomes {
     }
 }
 
+/// What a row of [`RunResult::classes`] stands for.
+///
+/// Why it exists: consumers (reports, sizing, comparisons) treat web
+/// traffic, timer runs and publishes differently — a timer's "response
+/// time" is its run time, a publish's is its lead time — and must not
+/// recover the kind from the row's name (`timer.NAME`, `publish`), which a
+/// user's class name could imitate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    /// A traffic class: web requests from users.
+    Traffic,
+    /// A timer's runs (row `timer.NAME`).
+    Timer,
+    /// One development section's publishes (row `publish` or `publish.ENV`).
+    Publish,
+}
+
 /// What one traffic class (or the timers, or the publishes) measured.
 #[derive(Clone, Debug)]
 pub struct ClassResult {
     pub name: String,
+    /// Whether the row is a traffic class, a timer or publishes.
+    pub kind: RowKind,
     /// Requests that arrived after the warm-up.
     pub arrivals: u64,
     /// Outcomes of requests that finished after the warm-up.
@@ -46,9 +66,10 @@ pub struct ClassResult {
 }
 
 impl ClassResult {
-    pub(super) fn new(name: String) -> Self {
+    pub(super) fn new(name: String, kind: RowKind) -> Self {
         ClassResult {
             name,
+            kind,
             arrivals: 0,
             outcomes: Outcomes::default(),
             response: Tally::new(),
@@ -86,7 +107,8 @@ pub struct ResourceResult {
 #[derive(Clone, Debug)]
 pub struct RunResult {
     /// Traffic classes in model order, then one row per timer
-    /// (`timer.NAME`), then one per development section (`publish`).
+    /// (`timer.NAME`), then one per development section (`publish`); each
+    /// row's `kind` says which.
     pub classes: Vec<ClassResult>,
     pub resources: Vec<ResourceResult>,
     pub measured_time: f64,
