@@ -9,7 +9,7 @@ use rand::RngExt;
 
 use super::jobs::{JobRef, Kind, Phase};
 use super::{Event, Sim};
-use crate::engine::resource::Admission;
+use crate::engine::Completion;
 use crate::model::spec::Controller;
 
 impl Sim<'_> {
@@ -52,10 +52,7 @@ impl Sim<'_> {
                 let dc = self.dcs[dev as usize]
                     .as_mut()
                     .expect("dedicated controller has a resource");
-                self.jobs[job.slot as usize].burst = work;
-                if dc.arrive(now, job) == Admission::Started {
-                    self.cal.schedule_at(now + work, Event::CompileDone { job });
-                }
+                dc.arrive(&mut self.cal, now, job, work, |c| Event::DcDone { dev, c });
             }
             Controller::CoLocated { front_end } => {
                 if !self.fes[front_end].up {
@@ -72,6 +69,18 @@ impl Sim<'_> {
         }
     }
 
+    /// A compilation on a dedicated Deployment Controller finished.
+    pub(super) fn dc_done(&mut self, now: f64, dev: u16, c: Completion<JobRef>) {
+        let dc = self.dcs[dev as usize]
+            .as_mut()
+            .expect("dedicated controller has a resource");
+        if let Some(d) = dc.complete(&mut self.cal, now, c, |c| Event::DcDone { dev, c }) {
+            self.compile_done(now, d.job);
+        }
+    }
+
+    /// The publish's compilation finished (on a dedicated controller or on
+    /// a front-end's CPU): deploy.
     pub(super) fn compile_done(&mut self, now: f64, job: JobRef) {
         let Some(j) = self.job(job) else { return };
         let Kind::Publish { dev } = j.kind else {
@@ -79,13 +88,6 @@ impl Sim<'_> {
         };
         if j.phase != Phase::Compile {
             return;
-        }
-        if let Some(dc) = self.dcs[dev as usize].as_mut()
-            && let Some((next, _)) = dc.release(now)
-        {
-            let work = self.jobs[next.slot as usize].burst;
-            self.cal
-                .schedule_at(now + work, Event::CompileDone { job: next });
         }
         // Deploy to every front-end of the environment, in parallel.
         let env = self.m.development[dev as usize].environment;

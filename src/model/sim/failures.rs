@@ -7,7 +7,6 @@
 use rand::RngExt;
 
 use super::jobs::{JobRef, Kind, Phase};
-use super::machines::Cpu;
 use super::requests::Outcome;
 use super::{Event, Sim};
 use crate::model::spec::FailureTarget;
@@ -106,15 +105,7 @@ impl Sim<'_> {
         f.epoch = f.epoch.wrapping_add(1);
         let epoch = f.epoch;
         // Keep the statistics running across the failure: drain in place.
-        match &mut f.cpu {
-            Cpu::Ps { resource, pending } => {
-                resource.drain(now, |_| {});
-                if let Some(id) = pending.take() {
-                    self.cal.cancel(id);
-                }
-            }
-            Cpu::Fcfs(r) => r.clear(now),
-        }
+        f.cpu.clear(&mut self.cal, now, |_| {});
         f.workers.clear(now);
         f.pool.clear(now);
         f.active = 0;
@@ -173,16 +164,10 @@ impl Sim<'_> {
         }
         d.up = false;
         d.epoch = d.epoch.wrapping_add(1);
+        // Calls the CPU can name first (processor sharing: in finish
+        // order), then the others by slot.
         let mut in_db = Vec::new();
-        match &mut d.cpu {
-            Cpu::Ps { resource, pending } => {
-                resource.drain(now, |j| in_db.push(j));
-                if let Some(id) = pending.take() {
-                    self.cal.cancel(id);
-                }
-            }
-            Cpu::Fcfs(r) => r.clear(now),
-        }
+        d.cpu.clear(&mut self.cal, now, |j| in_db.push(j));
         for slot in 0..self.jobs.len() {
             let j = self.jobs[slot];
             if j.live

@@ -1,51 +1,23 @@
 //! The front-ends' and databases' machines: their CPU and what runs on it.
 //!
 //! Why this file exists: a CPU burst (web request, timer, co-located
-//! compile) and a database call both become a job on a processor-sharing or
-//! FCFS CPU with one pending completion event; this is where jobs are put on
-//! those CPUs and where their completions come back into the model.
+//! compile) and a database call both become a job on a CPU — an engine
+//! [`Station`], processor sharing or FCFS over the cores; this is where jobs
+//! are put on those CPUs and where their completions come back into the
+//! model.
 
 use super::jobs::{JobRef, Kind, Phase};
 use super::{Event, Sim};
-use crate::engine::EventId;
-use crate::engine::resource::{Admission, Fcfs, ProcessorSharing};
+use crate::engine::resource::Fcfs;
+use crate::engine::{Completion, Station};
 use crate::model::spec::{CpuDiscipline, FailoverPolicy};
 
-pub(super) enum Cpu {
-    Ps {
-        resource: ProcessorSharing<JobRef>,
-        pending: Option<EventId>,
-    },
-    Fcfs(Fcfs<(JobRef, f64)>),
-}
-
-impl Cpu {
-    pub(super) fn new(discipline: CpuDiscipline, cores: f64) -> Cpu {
-        match discipline {
-            CpuDiscipline::ProcessorSharing => Cpu::Ps {
-                resource: ProcessorSharing::new(cores),
-                pending: None,
-            },
-            CpuDiscipline::Fcfs => Cpu::Fcfs(Fcfs::new(cores.ceil().max(1.0) as u32, None)),
-        }
-    }
-    pub(super) fn utilization(&self, now: f64) -> f64 {
-        match self {
-            Cpu::Ps { resource, .. } => resource.utilization(now),
-            Cpu::Fcfs(r) => r.utilization(now),
-        }
-    }
-    pub(super) fn mean_queue(&self, now: f64) -> f64 {
-        match self {
-            Cpu::Ps { resource, .. } => resource.mean_queue(now),
-            Cpu::Fcfs(r) => r.mean_queue(now),
-        }
-    }
-    pub(super) fn reset_stats(&mut self, now: f64) {
-        match self {
-            Cpu::Ps { resource, .. } => resource.reset_stats(now),
-            Cpu::Fcfs(r) => r.reset_stats(now),
-        }
+/// A machine's CPU: `cores` under the configured discipline. FCFS runs
+/// `ceil(cores)` servers (at least one) with an unlimited queue.
+pub(super) fn cpu(discipline: CpuDiscipline, cores: f64) -> Station<JobRef> {
+    match discipline {
+        CpuDiscipline::ProcessorSharing => Station::processor_sharing(cores),
+        CpuDiscipline::Fcfs => Station::fcfs(cores.ceil().max(1.0) as u32, None),
     }
 }
 
@@ -55,7 +27,7 @@ pub(super) struct FrontEndState {
     pub(super) balancer_up: bool,
     pub(super) epoch: u32,
     pub(super) active: u32,
-    pub(super) cpu: Cpu,
+    pub(super) cpu: Station<JobRef>,
     pub(super) workers: Fcfs<JobRef>,
     pub(super) pool: Fcfs<JobRef>,
     pub(super) timer_slots_free: u32,
@@ -64,81 +36,40 @@ pub(super) struct FrontEndState {
 pub(super) struct DatabaseState {
     pub(super) up: bool,
     pub(super) epoch: u32,
-    pub(super) cpu: Cpu,
+    pub(super) cpu: Station<JobRef>,
     pub(super) waiting: Vec<JobRef>,
 }
 
 impl Sim<'_> {
+    /// Puts `work` seconds of CPU for `job` on front-end `fe`.
     pub(super) fn submit_cpu(&mut self, now: f64, job: JobRef, fe: usize, work: f64) {
         self.jobs[job.slot as usize].phase = match self.jobs[job.slot as usize].kind {
             Kind::Publish { .. } => Phase::Compile,
             _ => Phase::Cpu,
         };
-        match &mut self.fes[fe].cpu {
-            Cpu::Ps { resource, .. } => {
-                resource.arrive(now, job, work);
-                self.resync_fe_cpu(fe);
-            }
-            Cpu::Fcfs(r) => {
-                if r.arrive(now, (job, work)) == Admission::Started {
-                    let epoch = self.fes[fe].epoch;
-                    self.cal.schedule_at(
-                        now + work,
-                        Event::CpuFcfsDone {
-                            fe: fe as u16,
-                            epoch,
-                            job,
-                        },
-                    );
-                }
-            }
+        let fe16 = fe as u16;
+        self.fes[fe]
+            .cpu
+            .arrive(&mut self.cal, now, job, work, |c| Event::CpuDone {
+                fe: fe16,
+                c,
+            });
+    }
+
+    /// A front-end CPU completion fired (stale ones, from before the
+    /// front-end failed, are dropped by the station).
+    pub(super) fn cpu_done(&mut self, now: f64, fe: usize, c: Completion<JobRef>) {
+        let fe16 = fe as u16;
+        let done = self.fes[fe]
+            .cpu
+            .complete(&mut self.cal, now, c, |c| Event::CpuDone { fe: fe16, c });
+        if let Some(d) = done {
+            self.burst_done(now, d.job);
         }
     }
 
-    pub(super) fn resync_fe_cpu(&mut self, fe: usize) {
-        if let Cpu::Ps { resource, pending } = &mut self.fes[fe].cpu {
-            if let Some(id) = pending.take() {
-                self.cal.cancel(id);
-            }
-            if let Some(t) = resource.next_completion() {
-                *pending = Some(self.cal.schedule_at(t, Event::CpuPsDone { fe: fe as u16 }));
-            }
-        }
-    }
-
-    pub(super) fn cpu_ps_done(&mut self, now: f64, fe: usize) {
-        let Cpu::Ps { resource, pending } = &mut self.fes[fe].cpu else {
-            return;
-        };
-        *pending = None;
-        let done = resource.complete(now);
-        self.resync_fe_cpu(fe);
-        if let Some(job) = done {
-            self.burst_done(now, job);
-        }
-    }
-
-    pub(super) fn cpu_fcfs_done(&mut self, now: f64, fe: usize, epoch: u32, job: JobRef) {
-        // A completion from before a failure of this front-end is stale:
-        // the failure emptied the resource and failed the job.
-        if epoch != self.fes[fe].epoch {
-            return;
-        }
-        if let Cpu::Fcfs(r) = &mut self.fes[fe].cpu
-            && let Some(((next, work), _)) = r.release(now)
-        {
-            self.cal.schedule_at(
-                now + work,
-                Event::CpuFcfsDone {
-                    fe: fe as u16,
-                    epoch,
-                    job: next,
-                },
-            );
-        }
-        self.burst_done(now, job);
-    }
-
+    /// A database call of `job`, holding a connection to `db`: runs on the
+    /// primary's CPU, or meets a failover in progress.
     pub(super) fn submit_db(&mut self, now: f64, job: JobRef, db: usize) {
         if !self.dbs[db].up {
             match self.m.databases[db].on_failover {
@@ -160,25 +91,13 @@ impl Sim<'_> {
         }
         let work = self.db_work(job);
         self.jobs[job.slot as usize].phase = Phase::Db;
-        match &mut self.dbs[db].cpu {
-            Cpu::Ps { resource, .. } => {
-                resource.arrive(now, job, work);
-                self.resync_db_cpu(db);
-            }
-            Cpu::Fcfs(r) => {
-                if r.arrive(now, (job, work)) == Admission::Started {
-                    let epoch = self.dbs[db].epoch;
-                    self.cal.schedule_at(
-                        now + work,
-                        Event::DbFcfsDone {
-                            db: db as u16,
-                            epoch,
-                            job,
-                        },
-                    );
-                }
-            }
-        }
+        let db16 = db as u16;
+        self.dbs[db]
+            .cpu
+            .arrive(&mut self.cal, now, job, work, |c| Event::DbDone {
+                db: db16,
+                c,
+            });
     }
 
     pub(super) fn db_work(&mut self, job: JobRef) -> f64 {
@@ -194,48 +113,15 @@ impl Sim<'_> {
         }
     }
 
-    pub(super) fn resync_db_cpu(&mut self, db: usize) {
-        if let Cpu::Ps { resource, pending } = &mut self.dbs[db].cpu {
-            if let Some(id) = pending.take() {
-                self.cal.cancel(id);
-            }
-            if let Some(t) = resource.next_completion() {
-                *pending = Some(self.cal.schedule_at(t, Event::DbPsDone { db: db as u16 }));
-            }
+    /// A database CPU completion fired (stale ones, from before a failover,
+    /// are dropped by the station).
+    pub(super) fn db_done(&mut self, now: f64, db: usize, c: Completion<JobRef>) {
+        let db16 = db as u16;
+        let done = self.dbs[db]
+            .cpu
+            .complete(&mut self.cal, now, c, |c| Event::DbDone { db: db16, c });
+        if let Some(d) = done {
+            self.db_call_done(now, d.job);
         }
-    }
-
-    pub(super) fn db_ps_done(&mut self, now: f64, db: usize) {
-        let Cpu::Ps { resource, pending } = &mut self.dbs[db].cpu else {
-            return;
-        };
-        *pending = None;
-        let done = resource.complete(now);
-        self.resync_db_cpu(db);
-        if let Some(job) = done {
-            self.db_call_done(now, job);
-        }
-    }
-
-    pub(super) fn db_fcfs_done(&mut self, now: f64, db: usize, epoch: u32, job: JobRef) {
-        // A completion from before a failover is stale: the failover
-        // emptied the resource and failed the job.
-        if epoch != self.dbs[db].epoch {
-            return;
-        }
-        let Cpu::Fcfs(r) = &mut self.dbs[db].cpu else {
-            return;
-        };
-        if let Some(((next, work), _)) = r.release(now) {
-            self.cal.schedule_at(
-                now + work,
-                Event::DbFcfsDone {
-                    db: db as u16,
-                    epoch,
-                    job: next,
-                },
-            );
-        }
-        self.db_call_done(now, job);
     }
 }

@@ -32,7 +32,7 @@ pub use results::{
 };
 
 use jobs::{Job, JobRef};
-use machines::{Cpu, DatabaseState, FrontEndState};
+use machines::{DatabaseState, FrontEndState};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -40,7 +40,7 @@ use rand::RngExt;
 
 use crate::dist::Dist;
 use crate::engine::resource::Fcfs;
-use crate::engine::{Calendar, Stream, StreamSeeds};
+use crate::engine::{Calendar, Completion, Station, Stream, StreamSeeds};
 use crate::model::spec::*;
 
 #[derive(Clone, Copy, Debug)]
@@ -48,10 +48,8 @@ enum Event {
     Arrival { class: u16 },
     ThinkDone { class: u16 },
     ReachBalancer { job: JobRef },
-    CpuPsDone { fe: u16 },
-    CpuFcfsDone { fe: u16, epoch: u32, job: JobRef },
-    DbPsDone { db: u16 },
-    DbFcfsDone { db: u16, epoch: u32, job: JobRef },
+    CpuDone { fe: u16, c: Completion<JobRef> },
+    DbDone { db: u16, c: Completion<JobRef> },
     ResponseBack { job: JobRef },
     ClientTimeout { job: JobRef },
     ConnectTimeout { job: JobRef },
@@ -60,7 +58,7 @@ enum Event {
     TimerPoll { job: JobRef },
     PublishStart { dev: u16 },
     UploadDone { job: JobRef },
-    CompileDone { job: JobRef },
+    DcDone { dev: u16, c: Completion<JobRef> },
     DeployDone { job: JobRef },
     FailureStart { index: u16, random: bool },
     FailureEnd { index: u16, random: bool },
@@ -103,7 +101,7 @@ struct Sim<'m> {
     /// previous one is still queued or running is skipped.
     timer_running: Vec<bool>,
     dev_rng: Vec<Stream>,
-    dcs: Vec<Option<Fcfs<JobRef>>>,
+    dcs: Vec<Option<Station<JobRef>>>,
     failure_rng: Stream,
     measuring: bool,
     timer_row: usize,
@@ -139,7 +137,7 @@ impl<'m> Sim<'m> {
                 balancer_up: true,
                 epoch: 0,
                 active: 0,
-                cpu: Cpu::new(f.cpu, f.cores),
+                cpu: machines::cpu(f.cpu, f.cores),
                 workers: Fcfs::new(f.iis_workers, Some(f.iis_queue as usize)),
                 pool: Fcfs::new(f.db_pool, None),
                 timer_slots_free: f.timer_slots,
@@ -151,7 +149,7 @@ impl<'m> Sim<'m> {
             .map(|d| DatabaseState {
                 up: true,
                 epoch: 0,
-                cpu: Cpu::new(d.cpu, d.cores),
+                cpu: machines::cpu(d.cpu, d.cores),
                 waiting: Vec::new(),
             })
             .collect();
@@ -233,7 +231,7 @@ impl<'m> Sim<'m> {
                 .development
                 .iter()
                 .map(|d| match d.controller {
-                    Controller::Dedicated { cores } => Some(Fcfs::new(cores, None)),
+                    Controller::Dedicated { cores } => Some(Station::fcfs(cores, None)),
                     Controller::CoLocated { .. } => None,
                 })
                 .collect(),
@@ -308,14 +306,8 @@ impl<'m> Sim<'m> {
                 }
                 Event::ThinkDone { class } => self.start_request(now, class),
                 Event::ReachBalancer { job } => self.reach_balancer(now, job),
-                Event::CpuPsDone { fe } => self.cpu_ps_done(now, fe as usize),
-                Event::CpuFcfsDone { fe, epoch, job } => {
-                    self.cpu_fcfs_done(now, fe as usize, epoch, job)
-                }
-                Event::DbPsDone { db } => self.db_ps_done(now, db as usize),
-                Event::DbFcfsDone { db, epoch, job } => {
-                    self.db_fcfs_done(now, db as usize, epoch, job)
-                }
+                Event::CpuDone { fe, c } => self.cpu_done(now, fe as usize, c),
+                Event::DbDone { db, c } => self.db_done(now, db as usize, c),
                 Event::ResponseBack { job } => self.response_back(now, job),
                 Event::ClientTimeout { job } => self.client_timeout(now, job),
                 Event::ConnectTimeout { job } => self.connect_timeout(now, job),
@@ -324,7 +316,7 @@ impl<'m> Sim<'m> {
                 Event::TimerPoll { job } => self.timer_poll(now, job),
                 Event::PublishStart { dev } => self.publish_start(now, dev),
                 Event::UploadDone { job } => self.upload_done(now, job),
-                Event::CompileDone { job } => self.compile_done(now, job),
+                Event::DcDone { dev, c } => self.dc_done(now, dev, c),
                 Event::DeployDone { job } => self.deploy_done(now, job),
                 Event::FailureStart { index, random } => {
                     self.failure_start(now, index as usize, random)
