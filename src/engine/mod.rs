@@ -11,5 +11,5 @@ pub mod resource;
 pub mod station;
 
 pub use calendar::{Calendar, EventId};
-pub use random::{Stream, StreamSeeds};
+pub use random::{Stream, StreamSeeds, Substreams};
 pub use station::{Completion, Departure, Station};

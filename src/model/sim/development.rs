@@ -13,30 +13,41 @@ use crate::engine::Completion;
 use crate::model::spec::Controller;
 
 impl Sim<'_> {
-    /// One developer's next publish: developers are a closed population,
+    /// One developer's first publish. Developers are a closed population,
     /// each publishing an exponential time (mean 1 / `publishes_per_hour`)
     /// after their previous publish finished, so publishes in flight never
-    /// exceed the team size.
-    pub(super) fn schedule_next_publish(&mut self, dev: usize, now: f64) {
+    /// exceed the team size; the first pause comes from the section's own
+    /// stream, the later ones with each publish's demands.
+    pub(super) fn schedule_first_publish(&mut self, dev: usize) {
         let rate = self.m.development[dev].publishes_per_hour / 3600.0;
         if rate <= 0.0 {
             return;
         }
         let u: f64 = self.dev_rng[dev].random();
-        let t = now - (1.0 - u).ln() / rate;
+        let t = -(1.0 - u).ln() / rate;
         self.cal
             .schedule_at(t, Event::PublishStart { dev: dev as u16 });
     }
 
+    /// A developer starts a publish. Its upload and compile times and the
+    /// developer's pause before the next publish are drawn now from the
+    /// publish's own substream; the deploy times follow, one per front-end.
     pub(super) fn publish_start(&mut self, now: f64, dev: u16) {
         let kind = Kind::Publish { dev };
         self.count_arrival(kind);
-        let job = self.new_job(kind, now);
-        self.jobs[job.slot as usize].phase = Phase::Upload;
-        let t = self.m.development[dev as usize]
-            .upload
-            .sample(&mut self.dev_rng[dev as usize]);
-        self.cal.schedule_at(now + t, Event::UploadDone { job });
+        let d = &self.m.development[dev as usize];
+        let (_, mut rng) = self.publishes[dev as usize].next();
+        let upload = d.upload.sample(&mut rng);
+        let compile = d.compile.sample(&mut rng);
+        let u: f64 = rng.random();
+        let pause = -(1.0 - u).ln() / (d.publishes_per_hour / 3600.0);
+        let job = self.new_job(kind, now, rng);
+        let j = &mut self.jobs[job.slot as usize];
+        j.phase = Phase::Upload;
+        j.burst = compile;
+        j.after = pause;
+        self.cal
+            .schedule_at(now + upload, Event::UploadDone { job });
     }
 
     pub(super) fn upload_done(&mut self, now: f64, job: JobRef) {
@@ -45,7 +56,7 @@ impl Sim<'_> {
             return;
         };
         let d = &self.m.development[dev as usize];
-        let work = d.compile.sample(&mut self.dev_rng[dev as usize]);
+        let work = j.burst;
         self.jobs[job.slot as usize].phase = Phase::Compile;
         match d.controller {
             Controller::Dedicated { .. } => {
@@ -99,7 +110,7 @@ impl Sim<'_> {
         for _ in 0..targets {
             let t = self.m.development[dev as usize]
                 .deploy_per_front_end
-                .sample(&mut self.dev_rng[dev as usize]);
+                .sample(&mut self.job_rng[job.slot as usize]);
             self.cal.schedule_at(now + t, Event::DeployDone { job });
         }
     }

@@ -7,11 +7,11 @@
 //! nothing allocates per request once the slab has grown to its working
 //! size.
 
-use super::Sim;
-use crate::engine::EventId;
+use super::{Event, Sim};
+use crate::engine::{EventId, Stream, Substreams};
 
 /// Reference to a job: slab slot plus generation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) struct JobRef {
     pub(super) slot: u32,
     pub(super) generation: u32,
@@ -64,6 +64,12 @@ pub(super) struct Job {
     /// waiting out a failover: the query timeout.
     pub(super) connect_timeout: Option<EventId>,
     pub(super) deploys_left: u32,
+    /// Web requests: the network delay back to the client (drawn at
+    /// arrival, like every fixed-size part of a job's demand).
+    pub(super) back: f64,
+    /// What the originator does once the job is over: a closed class's
+    /// user thinks this long; a developer publishes again after this long.
+    pub(super) after: f64,
 }
 
 impl Job {
@@ -88,12 +94,39 @@ impl Job {
             client_timeout: None,
             connect_timeout: None,
             deploys_left: 0,
+            back: 0.0,
+            after: 0.0,
         }
     }
 }
 
+/// The substreams of one kind of job — a traffic class's requests, a
+/// timer's runs, a development section's publishes — and how many have been
+/// handed out: member k always gets the same generator, whatever happened
+/// before it.
+pub(super) struct Family {
+    streams: Substreams,
+    next: u64,
+}
+
+impl Family {
+    pub(super) fn new(streams: Substreams) -> Family {
+        Family { streams, next: 0 }
+    }
+
+    /// The index and generator of the next member.
+    #[inline]
+    pub(super) fn next(&mut self) -> (u64, Stream) {
+        let index = self.next;
+        self.next += 1;
+        (index, self.streams.get(index))
+    }
+}
+
 impl Sim<'_> {
-    pub(super) fn new_job(&mut self, kind: Kind, now: f64) -> JobRef {
+    /// A new job of `kind` starting at `now`, drawing its demands from
+    /// `rng` (its own substream).
+    pub(super) fn new_job(&mut self, kind: Kind, now: f64, rng: Stream) -> JobRef {
         self.live_jobs += 1;
         self.peak_jobs = self.peak_jobs.max(self.live_jobs);
         match self.free.pop() {
@@ -102,10 +135,12 @@ impl Sim<'_> {
                 let mut j = Job::new(kind, now);
                 j.generation = generation;
                 self.jobs[slot as usize] = j;
+                self.job_rng[slot as usize] = rng;
                 JobRef { slot, generation }
             }
             None => {
                 self.jobs.push(Job::new(kind, now));
+                self.job_rng.push(rng);
                 JobRef {
                     slot: (self.jobs.len() - 1) as u32,
                     generation: 0,
@@ -132,13 +167,17 @@ impl Sim<'_> {
         j.live = false;
         j.generation = j.generation.wrapping_add(1);
         let kind = j.kind;
+        let after = j.after;
         self.free.push(r.slot);
         self.live_jobs -= 1;
         match kind {
             Kind::Web { .. } => {}
             Kind::Timer { timer } => self.timer_running[timer as usize] = false,
             // The developer goes back to work, then publishes again.
-            Kind::Publish { dev } => self.schedule_next_publish(dev as usize, self.cal.now()),
+            Kind::Publish { dev } => {
+                let at = self.cal.now() + after;
+                self.cal.schedule_at(at, Event::PublishStart { dev });
+            }
         }
     }
 }

@@ -100,17 +100,18 @@ impl Sim<'_> {
             });
     }
 
+    /// The service time of the job's next database call, from the job's
+    /// own substream (calls are drawn in call order, after the demands
+    /// drawn at arrival).
     pub(super) fn db_work(&mut self, job: JobRef) -> f64 {
-        match self.jobs[job.slot as usize].kind {
-            Kind::Web { class } => {
-                let c = &self.m.classes[class as usize];
-                c.db_time.sample(&mut self.classes[class as usize].db_rng)
-            }
-            Kind::Timer { timer } => self.m.timers[timer as usize]
-                .db_time
-                .sample(&mut self.timer_rng),
+        let rng = &mut self.job_rng[job.slot as usize];
+        let work = match self.jobs[job.slot as usize].kind {
+            Kind::Web { class } => self.m.classes[class as usize].db_time.sample(rng),
+            Kind::Timer { timer } => self.m.timers[timer as usize].db_time.sample(rng),
             Kind::Publish { .. } => 0.0,
-        }
+        };
+        self.note_value(job, 0, work);
+        work
     }
 
     /// A database CPU completion fired (stale ones, from before a failover,

@@ -17,6 +17,17 @@
 //! outlives its job — a CPU completion on a front-end that has since died —
 //! is recognised and dropped. Nothing allocates per event once the slab and
 //! the resources' queues have grown to their working size.
+//!
+//! Random numbers: arrival processes (open arrivals, the first think time of
+//! each user, timers' phases, developers' first publishes), routing and
+//! failures each draw from their own named stream. Everything about one job
+//! — a request's network delays, CPU, database calls and the think time
+//! after it; a timer run's work; a publish's stages and the pause before
+//! the developer's next — comes from that job's own substream, keyed by
+//! (class, arrival index), (timer, due index) or (development section,
+//! publish index). Two variants of a comparison therefore give request k the
+//! same demands whatever order their requests finish in (common random
+//! numbers that stay in step).
 
 mod balancer;
 mod development;
@@ -25,13 +36,15 @@ mod jobs;
 mod machines;
 mod requests;
 mod results;
+#[cfg(test)]
+mod tests;
 mod timers;
 
 pub use results::{
     ClassResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult, row_offsets,
 };
 
-use jobs::{Job, JobRef};
+use jobs::{Family, Job, JobRef};
 use machines::{DatabaseState, FrontEndState};
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,8 +83,8 @@ enum Event {
 
 struct ClassState {
     arrival_rng: Stream,
-    work_rng: Stream,
-    db_rng: Stream,
+    /// One substream per request, by arrival index.
+    requests: Family,
     profile_max: f64,
 }
 
@@ -79,6 +92,9 @@ struct Sim<'m> {
     m: &'m Model,
     cal: Calendar<Event>,
     jobs: Vec<Job>,
+    /// Each job's own generator, by slab slot (beside `jobs` because a
+    /// generator is not `Copy` and a job record is).
+    job_rng: Vec<Stream>,
     free: Vec<u32>,
     live_jobs: usize,
     peak_jobs: usize,
@@ -96,17 +112,27 @@ struct Sim<'m> {
     zone_network: Vec<Option<Dist>>,
     zone_timer_queue: Vec<std::collections::VecDeque<JobRef>>,
     env_fes: Vec<Vec<usize>>,
+    /// Timers' phases: when each first comes due.
     timer_rng: Stream,
+    /// One substream per timer run, by due index (skipped runs count).
+    timer_runs: Vec<Family>,
     /// A timer runs as a single instance: a run that comes due while the
     /// previous one is still queued or running is skipped.
     timer_running: Vec<bool>,
+    /// Developers' first publishes, per development section.
     dev_rng: Vec<Stream>,
+    /// One substream per publish, by publish index, per development section.
+    publishes: Vec<Family>,
     dcs: Vec<Option<Station<JobRef>>>,
     failure_rng: Stream,
     measuring: bool,
     timer_row: usize,
     publish_row: usize,
     events: u64,
+    /// Test builds: every per-job draw as the model uses it, so tests can
+    /// check that variants give a job the same demands.
+    #[cfg(test)]
+    trace: Vec<tests::Drawn>,
 }
 
 /// Simulates one replication of `model` with the streams of `seeds`.
@@ -164,8 +190,7 @@ impl<'m> Sim<'m> {
             .enumerate()
             .map(|(i, c)| ClassState {
                 arrival_rng: seeds.indexed("arrivals", i as u64),
-                work_rng: seeds.indexed("work", i as u64),
-                db_rng: seeds.indexed("db", i as u64),
+                requests: Family::new(seeds.substreams("requests", i as u64)),
                 profile_max: match &c.arrivals {
                     Arrivals::Open {
                         profile: Some(p), ..
@@ -205,6 +230,7 @@ impl<'m> Sim<'m> {
             m,
             cal: Calendar::with_capacity(4096),
             jobs: Vec::with_capacity(4096),
+            job_rng: Vec::with_capacity(4096),
             free: Vec::with_capacity(4096),
             live_jobs: 0,
             peak_jobs: 0,
@@ -223,9 +249,15 @@ impl<'m> Sim<'m> {
             zone_timer_queue: vec![Default::default(); m.zones.len()],
             env_fes,
             timer_rng: seeds.stream("timers"),
+            timer_runs: (0..m.timers.len())
+                .map(|t| Family::new(seeds.substreams("timer_runs", t as u64)))
+                .collect(),
             timer_running: vec![false; m.timers.len()],
             dev_rng: (0..m.development.len())
                 .map(|d| seeds.indexed("developers", d as u64))
+                .collect(),
+            publishes: (0..m.development.len())
+                .map(|d| Family::new(seeds.substreams("publishes", d as u64)))
                 .collect(),
             dcs: m
                 .development
@@ -240,12 +272,24 @@ impl<'m> Sim<'m> {
             timer_row,
             publish_row,
             events: 0,
+            #[cfg(test)]
+            trace: Vec::new(),
         }
     }
 
     // ---- main loop --------------------------------------------------------
 
     fn run(mut self, stop: &AtomicBool) -> Option<RunResult> {
+        if !self.advance(stop) {
+            return None;
+        }
+        let end = self.m.warmup + self.m.duration;
+        Some(self.finish(end))
+    }
+
+    /// Runs every event up to the end of the run; false if `stop` was set
+    /// first.
+    fn advance(&mut self, stop: &AtomicBool) -> bool {
         let m = self.m;
         let end = m.warmup + m.duration;
         for (i, c) in m.classes.iter().enumerate() {
@@ -267,7 +311,7 @@ impl<'m> Sim<'m> {
         }
         for (d, dev) in m.development.iter().enumerate() {
             for _ in 0..dev.developers {
-                self.schedule_next_publish(d, 0.0);
+                self.schedule_first_publish(d);
             }
         }
         for (i, f) in m.failures.iter().enumerate() {
@@ -297,7 +341,7 @@ impl<'m> Sim<'m> {
         while let Some((now, ev)) = self.cal.pop() {
             self.events += 1;
             if self.events.is_multiple_of(STOP_CHECK_EVERY) && stop.load(Ordering::Relaxed) {
-                return None;
+                return false;
             }
             match ev {
                 Event::Arrival { class } => {
@@ -330,7 +374,33 @@ impl<'m> Sim<'m> {
                 Event::End => break,
             }
         }
-        Some(self.finish(end))
+        true
+    }
+
+    /// Test builds: remembers the demands a request drew and used at
+    /// arrival (network in, CPU, number of database calls).
+    #[inline(always)]
+    fn note_request(&mut self, job: JobRef, class: u16, index: u64, values: [f64; 3]) {
+        #[cfg(test)]
+        self.trace.push(tests::Drawn::Request {
+            job,
+            class,
+            index,
+            values,
+        });
+        #[cfg(not(test))]
+        let _ = (job, class, index, values);
+    }
+
+    /// Test builds: remembers a demand of a job as it is used after the
+    /// arrival: a database call's time (`what` 0), the network delay back
+    /// (1), the think time after the answer (2).
+    #[inline(always)]
+    fn note_value(&mut self, job: JobRef, what: u8, value: f64) {
+        #[cfg(test)]
+        self.trace.push(tests::Drawn::Value { job, what, value });
+        #[cfg(not(test))]
+        let _ = (job, what, value);
     }
 
     // ---- measurement ---------------------------------------------------------

@@ -58,22 +58,39 @@ impl Sim<'_> {
         }
     }
 
+    /// A request of `class` arrives: its demands are drawn now, from its
+    /// own substream, in a fixed order — network in, CPU, database calls,
+    /// network back, think time after it — so the draws do not depend on
+    /// what happens to it. The database time of each call comes after, from
+    /// the same substream, one per call as the calls happen.
     pub(super) fn start_request(&mut self, now: f64, class: u16) {
         let c = &self.m.classes[class as usize];
         let kind = Kind::Web { class };
         self.count_arrival(kind);
-        let job = self.new_job(kind, now);
-        let cs = &mut self.classes[class as usize];
-        let mut delay = c.network.sample(&mut cs.work_rng);
-        if let Some(extra) = &self.zone_network[c.zone] {
-            delay += extra.sample(&mut cs.work_rng);
+        let (index, mut rng) = self.classes[class as usize].requests.next();
+        let extra = &self.zone_network[c.zone];
+        let mut delay = c.network.sample(&mut rng);
+        if let Some(extra) = extra {
+            delay += extra.sample(&mut rng);
         }
-        let cpu = c.cpu.sample(&mut cs.work_rng);
-        let calls = c.db_calls.sample(&mut cs.work_rng).round().max(0.0) as u32;
-        let j = self.job_mut(job).expect("new job is live");
+        let cpu = c.cpu.sample(&mut rng);
+        let calls = c.db_calls.sample(&mut rng).round().max(0.0) as u32;
+        let mut back = c.network.sample(&mut rng);
+        if let Some(extra) = extra {
+            back += extra.sample(&mut rng);
+        }
+        let after = match &c.arrivals {
+            Arrivals::Closed { think, .. } => think.sample(&mut rng),
+            Arrivals::Open { .. } => 0.0,
+        };
+        let job = self.new_job(kind, now, rng);
+        self.note_request(job, class, index, [delay, cpu, calls as f64]);
+        let j = &mut self.jobs[job.slot as usize];
         j.calls_left = calls;
         j.bursts_left = calls + 1;
         j.burst = cpu / (calls + 1) as f64;
+        j.back = back;
+        j.after = after;
         if matches!(c.arrivals, Arrivals::Closed { .. }) {
             let id = self
                 .cal
@@ -241,16 +258,11 @@ impl Sim<'_> {
         self.release_front_end(now, job);
         let j = self.jobs[job.slot as usize];
         match j.kind {
-            Kind::Web { class } => {
-                let c = &self.m.classes[class as usize];
-                let cs = &mut self.classes[class as usize];
-                let mut delay = c.network.sample(&mut cs.work_rng);
-                if let Some(extra) = &self.zone_network[c.zone] {
-                    delay += extra.sample(&mut cs.work_rng);
-                }
+            Kind::Web { .. } => {
+                self.note_value(job, 1, j.back);
                 self.jobs[job.slot as usize].phase = Phase::Returning;
                 self.cal
-                    .schedule_at(now + delay, Event::ResponseBack { job });
+                    .schedule_at(now + j.back, Event::ResponseBack { job });
             }
             Kind::Timer { .. } => {
                 let latency = now - j.start;
@@ -332,17 +344,21 @@ impl Sim<'_> {
         j.client_timeout = None;
         let kind = j.kind;
         let start = j.start;
+        let think = j.after;
         let Kind::Web { class } = kind else { return };
         self.record(now, kind, |o| o.timed_out += 1, Some(now - start));
-        self.user_thinks(now, class);
+        self.user_thinks(now, job, class, think);
         // The server keeps working; the job is freed when its answer comes
         // back (or when it fails).
     }
 
-    pub(super) fn user_thinks(&mut self, now: f64, class: u16) {
-        if let Arrivals::Closed { think, .. } = &self.m.classes[class as usize].arrivals {
-            let t = think.sample(&mut self.classes[class as usize].arrival_rng);
-            self.cal.schedule_at(now + t, Event::ThinkDone { class });
+    /// A closed class's user got an answer (or gave up) and thinks for
+    /// `think` (drawn with the request's demands) before the next request.
+    pub(super) fn user_thinks(&mut self, now: f64, job: JobRef, class: u16, think: f64) {
+        if let Arrivals::Closed { .. } = &self.m.classes[class as usize].arrivals {
+            self.note_value(job, 2, think);
+            self.cal
+                .schedule_at(now + think, Event::ThinkDone { class });
         }
     }
 
@@ -371,7 +387,7 @@ impl Sim<'_> {
             Outcome::ServerTimeout => self.record(now, j.kind, |o| o.timed_out += 1, None),
             Outcome::Failed => self.record(now, j.kind, |o| o.failed += 1, None),
         }
-        self.user_thinks(now, class);
+        self.user_thinks(now, job, class, j.after);
         self.free_job(job);
     }
 }

@@ -11,19 +11,24 @@ use super::{Event, Sim};
 pub(super) const SCHEDULER_POLL: f64 = 20.0;
 
 impl Sim<'_> {
+    /// The timer comes due: it runs unless its previous run is still
+    /// queued or running. Run k (counting skipped ones, so that run k is the
+    /// one due at the same instant in every variant) draws its work from its
+    /// own substream.
     pub(super) fn timer_due(&mut self, now: f64, timer: u16) {
         let t = &self.m.timers[timer as usize];
         self.cal
             .schedule_at(now + t.period, Event::TimerDue { timer });
+        let (_, mut rng) = self.timer_runs[timer as usize].next();
         if self.timer_running[timer as usize] {
             return;
         }
         self.timer_running[timer as usize] = true;
         let kind = Kind::Timer { timer };
         self.count_arrival(kind);
-        let job = self.new_job(kind, now);
-        let cpu = t.cpu.sample(&mut self.timer_rng);
-        let calls = t.db_calls.sample(&mut self.timer_rng).round().max(0.0) as u32;
+        let cpu = t.cpu.sample(&mut rng);
+        let calls = t.db_calls.sample(&mut rng).round().max(0.0) as u32;
+        let job = self.new_job(kind, now, rng);
         let j = &mut self.jobs[job.slot as usize];
         j.calls_left = calls;
         j.bursts_left = calls + 1;
