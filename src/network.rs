@@ -9,8 +9,8 @@
 //! `mmc` benchmark all run through it, so they check the code users run.
 
 use crate::dist::Dist;
-use crate::engine::resource::{Admission, Fcfs, ProcessorSharing};
-use crate::engine::{Calendar, EventId, Stream, StreamSeeds};
+use crate::engine::resource::Admission;
+use crate::engine::{Calendar, Completion, Station, Stream, StreamSeeds};
 use crate::stats::{LatencyHistogram, Mser5, Tally, mser::WarmupEstimate};
 
 /// How a station serves its customers.
@@ -110,9 +110,19 @@ pub struct Totals {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival,
-    Departure { station: u16, customer: u32 },
-    PsDone { station: u16 },
-    ThinkDone { customer: u32 },
+    /// A queueing station (FCFS or processor sharing) finished a service.
+    Done {
+        station: u16,
+        c: Completion<u32>,
+    },
+    /// A customer leaves a delay station.
+    Departure {
+        station: u16,
+        customer: u32,
+    },
+    ThinkDone {
+        customer: u32,
+    },
     EndWarmup,
     End,
 }
@@ -123,12 +133,8 @@ struct Customer {
     entered_station: f64,
 }
 
-enum Station {
-    Fcfs(Fcfs<u32>),
-    Ps {
-        resource: ProcessorSharing<u32>,
-        pending: Option<EventId>,
-    },
+enum Node {
+    Queue(Station<u32>),
     Delay {
         present: u64,
         level: crate::stats::TimeWeighted,
@@ -138,7 +144,7 @@ enum Station {
 struct Run<'a> {
     spec: &'a NetworkSpec,
     cal: Calendar<Event>,
-    stations: Vec<Station>,
+    stations: Vec<Node>,
     service_rng: Vec<Stream>,
     arrival_rng: Stream,
     think_rng: Stream,
@@ -170,12 +176,11 @@ impl<'a> Run<'a> {
                 Discipline::Fcfs {
                     servers,
                     queue_limit,
-                } => Station::Fcfs(Fcfs::new(servers, queue_limit)),
-                Discipline::ProcessorSharing { cores } => Station::Ps {
-                    resource: ProcessorSharing::new(cores),
-                    pending: None,
-                },
-                Discipline::Delay => Station::Delay {
+                } => Node::Queue(Station::fcfs(servers, queue_limit)),
+                Discipline::ProcessorSharing { cores } => {
+                    Node::Queue(Station::processor_sharing(cores))
+                }
+                Discipline::Delay => Node::Delay {
                     present: 0,
                     level: Default::default(),
                 },
@@ -257,20 +262,9 @@ impl<'a> Run<'a> {
                     self.totals.entered += 1;
                     self.enter(now, 0, customer);
                 }
+                Event::Done { station, c } => self.done(now, station as usize, c),
                 Event::Departure { station, customer } => {
-                    self.depart_fcfs_or_delay(now, station as usize, customer);
-                }
-                Event::PsDone { station } => {
-                    let s = station as usize;
-                    let Station::Ps { resource, pending } = &mut self.stations[s] else {
-                        unreachable!("PsDone for a non-PS station")
-                    };
-                    *pending = None;
-                    let done = resource.complete(now);
-                    self.resync_ps(s);
-                    if let Some(c) = done {
-                        self.leave(now, s, c);
-                    }
+                    self.depart_delay(now, station as usize, customer);
                 }
                 Event::EndWarmup => self.start_measuring(now),
                 Event::End => break,
@@ -286,39 +280,33 @@ impl<'a> Run<'a> {
             self.results[s].arrived += 1;
         }
         let service = &self.spec.stations[s].service;
+        let station = s as u16;
         match &mut self.stations[s] {
-            Station::Fcfs(r) => match r.arrive(now, c) {
-                Admission::Started => {
-                    if self.measuring {
-                        self.results[s].wait.record(0.0);
+            Node::Queue(q) => {
+                // A customer turned away draws no service time, so the
+                // service stream stays in step with the customers served.
+                let work = if q.is_full() {
+                    0.0
+                } else {
+                    service.sample(&mut self.service_rng[s])
+                };
+                match q.arrive(&mut self.cal, now, c, work, |c| Event::Done { station, c }) {
+                    Admission::Started => {
+                        if self.measuring {
+                            self.results[s].wait.record(0.0);
+                        }
                     }
-                    let t = service.sample(&mut self.service_rng[s]);
-                    self.cal.schedule_at(
-                        now + t,
-                        Event::Departure {
-                            station: s as u16,
-                            customer: c,
-                        },
-                    );
-                }
-                Admission::Queued => {}
-                Admission::Rejected => {
-                    self.totals.rejected += 1;
-                    if self.measuring {
-                        self.results[s].rejected += 1;
+                    Admission::Queued => {}
+                    Admission::Rejected => {
+                        self.totals.rejected += 1;
+                        if self.measuring {
+                            self.results[s].rejected += 1;
+                        }
+                        self.free.push(c);
                     }
-                    self.free.push(c);
                 }
-            },
-            Station::Ps { resource, .. } => {
-                let work = service.sample(&mut self.service_rng[s]);
-                resource.arrive(now, c, work);
-                if self.measuring {
-                    self.results[s].wait.record(0.0);
-                }
-                self.resync_ps(s);
             }
-            Station::Delay { present, level } => {
+            Node::Delay { present, level } => {
                 *present += 1;
                 level.set(now, *present as f64);
                 if self.measuring {
@@ -328,7 +316,7 @@ impl<'a> Run<'a> {
                 self.cal.schedule_at(
                     now + t,
                     Event::Departure {
-                        station: s as u16,
+                        station,
                         customer: c,
                     },
                 );
@@ -336,47 +324,31 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Keeps the single pending completion event of a PS station in step
-    /// with its next completion time.
+    /// A queueing station's completion event fired.
     #[inline]
-    fn resync_ps(&mut self, s: usize) {
-        let Station::Ps { resource, pending } = &mut self.stations[s] else {
+    fn done(&mut self, now: f64, s: usize, token: Completion<u32>) {
+        let Node::Queue(q) = &mut self.stations[s] else {
+            unreachable!("a completion for a delay station")
+        };
+        let station = s as u16;
+        let Some(d) = q.complete(&mut self.cal, now, token, |c| Event::Done { station, c }) else {
             return;
         };
-        if let Some(id) = pending.take() {
-            self.cal.cancel(id);
+        if let Some((_, waited)) = d.started
+            && self.measuring
+        {
+            self.results[s].wait.record(waited);
         }
-        if let Some(t) = resource.next_completion() {
-            *pending = Some(self.cal.schedule_at(t, Event::PsDone { station: s as u16 }));
-        }
+        self.leave(now, s, d.job);
     }
 
     #[inline]
-    fn depart_fcfs_or_delay(&mut self, now: f64, s: usize, c: u32) {
-        match &mut self.stations[s] {
-            Station::Fcfs(r) => {
-                if let Some((next, joined)) = r.release(now) {
-                    if self.measuring {
-                        self.results[s].wait.record(now - joined);
-                    }
-                    let t = self.spec.stations[s]
-                        .service
-                        .sample(&mut self.service_rng[s]);
-                    self.cal.schedule_at(
-                        now + t,
-                        Event::Departure {
-                            station: s as u16,
-                            customer: next,
-                        },
-                    );
-                }
-            }
-            Station::Delay { present, level } => {
-                *present -= 1;
-                level.set(now, *present as f64);
-            }
-            Station::Ps { .. } => unreachable!("PS stations complete through PsDone"),
-        }
+    fn depart_delay(&mut self, now: f64, s: usize, c: u32) {
+        let Node::Delay { present, level } = &mut self.stations[s] else {
+            unreachable!("a departure from a queueing station")
+        };
+        *present -= 1;
+        level.set(now, *present as f64);
         self.leave(now, s, c);
     }
 
@@ -413,9 +385,8 @@ impl<'a> Run<'a> {
         self.measuring = true;
         for st in &mut self.stations {
             match st {
-                Station::Fcfs(r) => r.reset_stats(now),
-                Station::Ps { resource, .. } => resource.reset_stats(now),
-                Station::Delay { level, .. } => level.reset(now),
+                Node::Queue(q) => q.reset_stats(now),
+                Node::Delay { level, .. } => level.reset(now),
             }
         }
     }
@@ -424,19 +395,13 @@ impl<'a> Run<'a> {
         for (s, st) in self.stations.iter().enumerate() {
             let r = &mut self.results[s];
             match st {
-                Station::Fcfs(f) => {
-                    r.utilization = f.utilization(end);
-                    r.mean_in_system = f.mean_in_system(end);
-                    r.mean_queue = f.mean_queue(end);
-                    self.totals.in_network_at_end += f.busy() as u64 + f.queued() as u64;
+                Node::Queue(q) => {
+                    r.utilization = q.utilization(end);
+                    r.mean_in_system = q.mean_in_system(end);
+                    r.mean_queue = q.mean_queue(end);
+                    self.totals.in_network_at_end += q.len() as u64;
                 }
-                Station::Ps { resource, .. } => {
-                    r.utilization = resource.utilization(end);
-                    r.mean_in_system = resource.mean_in_system(end);
-                    r.mean_queue = resource.mean_queue(end);
-                    self.totals.in_network_at_end += resource.len() as u64;
-                }
-                Station::Delay { present, level } => {
+                Node::Delay { present, level } => {
                     r.utilization = 0.0;
                     r.mean_in_system = level.mean(end);
                     r.mean_queue = 0.0;

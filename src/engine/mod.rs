@@ -1,5 +1,6 @@
 //! The simulation engine: clock and event calendar, named random streams,
-//! and the two resource disciplines (FCFS servers, processor sharing).
+//! the two resource disciplines (FCFS servers, processor sharing), and the
+//! station that ties a resource to its completion events.
 //!
 //! Architecture Invariant: nothing here knows about OutSystems, does I/O or
 //! reads the wall clock.
@@ -7,6 +8,8 @@
 pub mod calendar;
 pub mod random;
 pub mod resource;
+pub mod station;
 
 pub use calendar::{Calendar, EventId};
-pub use random::{Stream, StreamSeeds};
+pub use random::{Stream, StreamSeeds, Substreams};
+pub use station::{Completion, Departure, Station};

@@ -90,6 +90,13 @@ impl<J> Fcfs<J> {
         }
     }
 
+    /// True when an arrival now would be rejected: every server busy and
+    /// the queue at its limit.
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.busy >= self.servers && self.queue_limit.is_some_and(|l| self.queue.len() >= l)
+    }
+
     /// Removes a waiting job (it gave up, or its request timed out).
     /// Returns false if it was not waiting.
     pub fn withdraw(&mut self, now: f64, matches: impl Fn(&J) -> bool) -> bool {
@@ -258,9 +265,17 @@ impl<J: Copy> ProcessorSharing<J> {
     pub fn next_completion(&self) -> Option<f64> {
         // `arrive` and `complete` bring the virtual clock up to date, so it
         // is exact as of `last_update`.
-        self.jobs
-            .peek()
-            .map(|t| self.last_update + (t.finish - self.virtual_time).max(0.0) / self.rate())
+        self.next_departure().map(|(t, _)| t)
+    }
+
+    /// As [`next_completion`](Self::next_completion), with the job that
+    /// completes then.
+    #[inline]
+    pub fn next_departure(&self) -> Option<(f64, J)> {
+        self.jobs.peek().map(|t| {
+            let at = self.last_update + (t.finish - self.virtual_time).max(0.0) / self.rate();
+            (at, t.job)
+        })
     }
 
     /// The job with the earliest finish completes at `now` (the time

@@ -7,4 +7,5 @@
 pub mod sim;
 pub mod spec;
 
+pub use sim::RowKind;
 pub use spec::*;

@@ -513,3 +513,33 @@ fn iis_aborts_requests_that_run_past_the_request_timeout() {
     let o = r.classes[0].outcomes;
     assert!(o.ok > 1_000 && o.timed_out == 0, "{o:?}");
 }
+
+#[test]
+fn every_row_says_whether_it_is_traffic_a_timer_or_publishes() {
+    for p in o11sim::scenario::presets() {
+        let mut model = o11sim::scenario::load(p.name, &[]).unwrap().model;
+        model.warmup = 0.0;
+        model.duration = 60.0;
+        let r = simulate(&model, StreamSeeds::new(1, 0));
+        let (timer_row, publish_row) = o11sim::model::sim::row_offsets(&model);
+        assert_eq!(r.classes.len(), publish_row + model.development.len());
+        for (i, row) in r.classes.iter().enumerate() {
+            let expected = if i < timer_row {
+                RowKind::Traffic
+            } else if i < publish_row {
+                RowKind::Timer
+            } else {
+                RowKind::Publish
+            };
+            assert_eq!(row.kind, expected, "{}: row {i} ({})", p.name, row.name);
+        }
+        assert!(
+            r.classes
+                .iter()
+                .filter(|c| c.kind == RowKind::Timer)
+                .all(|c| c.name.starts_with("timer.")),
+            "{}: timer rows keep their names",
+            p.name
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! The job slab: web requests, timer runs and publishes in flight.
+//!
+//! Why this file exists: a job outlives many events, and an event can
+//! outlive its job (a CPU completion on a front-end that has since died).
+//! Jobs live in a slab reused through a free list and events name them by
+//! (slot, generation), so a stale event is recognised and dropped, and
+//! nothing allocates per request once the slab has grown to its working
+//! size.
+
+use super::{Event, Sim};
+use crate::engine::{EventId, Stream, Substreams};
+
+/// Reference to a job: slab slot plus generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct JobRef {
+    pub(super) slot: u32,
+    pub(super) generation: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Web { class: u16 },
+    Timer { timer: u16 },
+    Publish { dev: u16 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    Network,
+    IisQueue,
+    Cpu,
+    PoolWait,
+    Db,
+    DbFailoverWait,
+    Returning,
+    TimerQueue,
+    Upload,
+    Compile,
+    Deploy,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Job {
+    pub(super) generation: u32,
+    pub(super) live: bool,
+    pub(super) kind: Kind,
+    pub(super) phase: Phase,
+    pub(super) fe: u32,
+    pub(super) fe_epoch: u32,
+    pub(super) start: f64,
+    pub(super) burst: f64,
+    pub(super) bursts_left: u32,
+    pub(super) calls_left: u32,
+    pub(super) holds_worker: bool,
+    /// When the request got its IIS worker (for the request timeout).
+    pub(super) worker_since: f64,
+    pub(super) holds_conn: bool,
+    pub(super) holds_timer_slot: bool,
+    pub(super) conn_epoch: u32,
+    pub(super) client_gone: bool,
+    /// Closed classes: the moment the user gives up.
+    pub(super) client_timeout: Option<EventId>,
+    /// While waiting for a pooled connection: the connect timeout; while
+    /// waiting out a failover: the query timeout.
+    pub(super) connect_timeout: Option<EventId>,
+    pub(super) deploys_left: u32,
+    /// Web requests: the network delay back to the client (drawn at
+    /// arrival, like every fixed-size part of a job's demand).
+    pub(super) back: f64,
+    /// What the originator does once the job is over: a closed class's
+    /// user thinks this long; a developer publishes again after this long.
+    pub(super) after: f64,
+}
+
+impl Job {
+    pub(super) fn new(kind: Kind, start: f64) -> Job {
+        Job {
+            generation: 0,
+            live: true,
+            kind,
+            phase: Phase::Network,
+            fe: u32::MAX,
+            fe_epoch: 0,
+            start,
+            burst: 0.0,
+            bursts_left: 0,
+            calls_left: 0,
+            holds_worker: false,
+            worker_since: 0.0,
+            holds_conn: false,
+            holds_timer_slot: false,
+            conn_epoch: 0,
+            client_gone: false,
+            client_timeout: None,
+            connect_timeout: None,
+            deploys_left: 0,
+            back: 0.0,
+            after: 0.0,
+        }
+    }
+}
+
+/// The substreams of one kind of job — a traffic class's requests, a
+/// timer's runs, a development section's publishes — and how many have been
+/// handed out: member k always gets the same generator, whatever happened
+/// before it.
+pub(super) struct Family {
+    streams: Substreams,
+    next: u64,
+}
+
+impl Family {
+    pub(super) fn new(streams: Substreams) -> Family {
+        Family { streams, next: 0 }
+    }
+
+    /// The index and generator of the next member.
+    #[inline]
+    pub(super) fn next(&mut self) -> (u64, Stream) {
+        let index = self.next;
+        self.next += 1;
+        (index, self.streams.get(index))
+    }
+}
+
+impl Sim<'_> {
+    /// A new job of `kind` starting at `now`, drawing its demands from
+    /// `rng` (its own substream).
+    pub(super) fn new_job(&mut self, kind: Kind, now: f64, rng: Stream) -> JobRef {
+        self.live_jobs += 1;
+        self.peak_jobs = self.peak_jobs.max(self.live_jobs);
+        match self.free.pop() {
+            Some(slot) => {
+                let generation = self.jobs[slot as usize].generation;
+                let mut j = Job::new(kind, now);
+                j.generation = generation;
+                self.jobs[slot as usize] = j;
+                self.job_rng[slot as usize] = rng;
+                JobRef { slot, generation }
+            }
+            None => {
+                self.jobs.push(Job::new(kind, now));
+                self.job_rng.push(rng);
+                JobRef {
+                    slot: (self.jobs.len() - 1) as u32,
+                    generation: 0,
+                }
+            }
+        }
+    }
+
+    #[inline]
+    pub(super) fn job(&self, r: JobRef) -> Option<&Job> {
+        let j = &self.jobs[r.slot as usize];
+        (j.live && j.generation == r.generation).then_some(j)
+    }
+
+    #[inline]
+    pub(super) fn job_mut(&mut self, r: JobRef) -> Option<&mut Job> {
+        let j = &mut self.jobs[r.slot as usize];
+        (j.live && j.generation == r.generation).then_some(j)
+    }
+
+    pub(super) fn free_job(&mut self, r: JobRef) {
+        let j = &mut self.jobs[r.slot as usize];
+        debug_assert!(j.live && j.generation == r.generation);
+        j.live = false;
+        j.generation = j.generation.wrapping_add(1);
+        let kind = j.kind;
+        let after = j.after;
+        self.free.push(r.slot);
+        self.live_jobs -= 1;
+        match kind {
+            Kind::Web { .. } => {}
+            Kind::Timer { timer } => self.timer_running[timer as usize] = false,
+            // The developer goes back to work, then publishes again.
+            Kind::Publish { dev } => {
+                let at = self.cal.now() + after;
+                self.cal.schedule_at(at, Event::PublishStart { dev });
+            }
+        }
+    }
+}

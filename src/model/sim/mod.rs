@@ -1,0 +1,422 @@
+//! One replication of an OutSystems 11 installation under load.
+//!
+//! Why this module exists: it is the behaviour of the product — requests
+//! crossing the network to their zone's load balancer, waiting for an IIS
+//! worker, alternating front-end CPU bursts with database calls over a pooled
+//! connection, and returning; timers and developers' publishes competing for
+//! the same machines; front-ends failing and the database failing over.
+//!
+//! This file holds the simulation state (`Sim`), its construction, the run
+//! loop and the event dispatch; each part of the behaviour lives in its own
+//! file beside it (`jobs`, `balancer`, `requests`, `machines`, `timers`,
+//! `development`, `failures`, `results`), all as `impl Sim` blocks over the
+//! same state.
+//!
+//! Jobs (web requests, timer runs, publishes) live in a slab reused through a
+//! free list; events refer to them by (slot, generation), so an event that
+//! outlives its job — a CPU completion on a front-end that has since died —
+//! is recognised and dropped. Nothing allocates per event once the slab and
+//! the resources' queues have grown to their working size.
+//!
+//! Random numbers: arrival processes (open arrivals, the first think time of
+//! each user, timers' phases, developers' first publishes), routing and
+//! failures each draw from their own named stream. Everything about one job
+//! — a request's network delays, CPU, database calls and the think time
+//! after it; a timer run's work; a publish's stages and the pause before
+//! the developer's next — comes from that job's own substream, keyed by
+//! (class, arrival index), (timer, due index) or (development section,
+//! publish index). Two variants of a comparison therefore give request k the
+//! same demands whatever order their requests finish in (common random
+//! numbers that stay in step).
+
+mod balancer;
+mod development;
+mod failures;
+mod jobs;
+mod machines;
+mod requests;
+mod results;
+#[cfg(test)]
+mod tests;
+mod timers;
+
+pub use results::{
+    ClassResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult, row_offsets,
+};
+
+use jobs::{Family, Job, JobRef};
+use machines::{DatabaseState, FrontEndState};
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rand::RngExt;
+
+use crate::dist::Dist;
+use crate::engine::resource::Fcfs;
+use crate::engine::{Calendar, Completion, Station, Stream, StreamSeeds};
+use crate::model::spec::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    Arrival { class: u16 },
+    ThinkDone { class: u16 },
+    ReachBalancer { job: JobRef },
+    CpuDone { fe: u16, c: Completion<JobRef> },
+    DbDone { db: u16, c: Completion<JobRef> },
+    ResponseBack { job: JobRef },
+    ClientTimeout { job: JobRef },
+    ConnectTimeout { job: JobRef },
+    QueryTimeout { db: u16, job: JobRef },
+    TimerDue { timer: u16 },
+    TimerPoll { job: JobRef },
+    PublishStart { dev: u16 },
+    UploadDone { job: JobRef },
+    DcDone { dev: u16, c: Completion<JobRef> },
+    DeployDone { job: JobRef },
+    FailureStart { index: u16, random: bool },
+    FailureEnd { index: u16, random: bool },
+    HealthDown { fe: u16, epoch: u32 },
+    HealthUp { fe: u16, epoch: u32 },
+    EndWarmup,
+    End,
+}
+
+struct ClassState {
+    arrival_rng: Stream,
+    /// One substream per request, by arrival index.
+    requests: Family,
+    profile_max: f64,
+}
+
+struct Sim<'m> {
+    m: &'m Model,
+    cal: Calendar<Event>,
+    jobs: Vec<Job>,
+    /// Each job's own generator, by slab slot (beside `jobs` because a
+    /// generator is not `Copy` and a job record is).
+    job_rng: Vec<Stream>,
+    free: Vec<u32>,
+    live_jobs: usize,
+    peak_jobs: usize,
+    fes: Vec<FrontEndState>,
+    dbs: Vec<DatabaseState>,
+    /// Database index used by each front-end (through its environment).
+    fe_db: Vec<u16>,
+    classes: Vec<ClassState>,
+    rows: Vec<ClassResult>,
+    zone_rr: Vec<usize>,
+    /// Where each zone's Scheduler Service looks first for a free slot.
+    zone_timer_rr: Vec<usize>,
+    zone_rng: Vec<Stream>,
+    zone_fes: Vec<std::ops::Range<usize>>,
+    zone_network: Vec<Option<Dist>>,
+    zone_timer_queue: Vec<std::collections::VecDeque<JobRef>>,
+    env_fes: Vec<Vec<usize>>,
+    /// Timers' phases: when each first comes due.
+    timer_rng: Stream,
+    /// One substream per timer run, by due index (skipped runs count).
+    timer_runs: Vec<Family>,
+    /// A timer runs as a single instance: a run that comes due while the
+    /// previous one is still queued or running is skipped.
+    timer_running: Vec<bool>,
+    /// Developers' first publishes, per development section.
+    dev_rng: Vec<Stream>,
+    /// One substream per publish, by publish index, per development section.
+    publishes: Vec<Family>,
+    dcs: Vec<Option<Station<JobRef>>>,
+    failure_rng: Stream,
+    measuring: bool,
+    timer_row: usize,
+    publish_row: usize,
+    events: u64,
+    /// Test builds: every per-job draw as the model uses it, so tests can
+    /// check that variants give a job the same demands.
+    #[cfg(test)]
+    trace: Vec<tests::Drawn>,
+}
+
+/// Simulates one replication of `model` with the streams of `seeds`.
+pub fn simulate(model: &Model, seeds: StreamSeeds) -> RunResult {
+    let never = AtomicBool::new(false);
+    Sim::new(model, seeds)
+        .run(&never)
+        .expect("a run that is never stopped completes")
+}
+
+/// As [`simulate`], but gives up (returning `None`) soon after `stop` is set:
+/// the flag is looked at every few thousand events, so a stop request takes
+/// effect within milliseconds.
+pub fn simulate_until(model: &Model, seeds: StreamSeeds, stop: &AtomicBool) -> Option<RunResult> {
+    Sim::new(model, seeds).run(stop)
+}
+
+/// Events between two looks at the stop flag.
+const STOP_CHECK_EVERY: u64 = 1 << 14;
+
+impl<'m> Sim<'m> {
+    fn new(m: &'m Model, seeds: StreamSeeds) -> Self {
+        let fes: Vec<FrontEndState> = m
+            .front_ends
+            .iter()
+            .map(|f| FrontEndState {
+                up: true,
+                balancer_up: true,
+                epoch: 0,
+                active: 0,
+                cpu: machines::cpu(f.cpu, f.cores),
+                workers: Fcfs::new(f.iis_workers, Some(f.iis_queue as usize)),
+                pool: Fcfs::new(f.db_pool, None),
+                timer_slots_free: f.timer_slots,
+            })
+            .collect();
+        let dbs = m
+            .databases
+            .iter()
+            .map(|d| DatabaseState {
+                up: true,
+                epoch: 0,
+                cpu: machines::cpu(d.cpu, d.cores),
+                waiting: Vec::new(),
+            })
+            .collect();
+        let fe_db = m
+            .front_ends
+            .iter()
+            .map(|f| m.environments[m.zones[f.zone].environment].database as u16)
+            .collect();
+        let classes = m
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ClassState {
+                arrival_rng: seeds.indexed("arrivals", i as u64),
+                requests: Family::new(seeds.substreams("requests", i as u64)),
+                profile_max: match &c.arrivals {
+                    Arrivals::Open {
+                        profile: Some(p), ..
+                    } => p.iter().cloned().fold(0.0, f64::max),
+                    _ => 1.0,
+                },
+            })
+            .collect();
+        let (timer_row, publish_row) = row_offsets(m);
+        let mut rows: Vec<ClassResult> = m
+            .classes
+            .iter()
+            .map(|c| ClassResult::new(c.name.clone(), RowKind::Traffic))
+            .collect();
+        rows.extend(
+            m.timers
+                .iter()
+                .map(|t| ClassResult::new(format!("timer.{}", t.name), RowKind::Timer)),
+        );
+        rows.extend(m.development.iter().map(|d| {
+            let env = &m.environments[d.environment].name;
+            if m.development.len() == 1 {
+                ClassResult::new("publish".into(), RowKind::Publish)
+            } else {
+                ClassResult::new(format!("publish.{env}"), RowKind::Publish)
+            }
+        }));
+        let zone_fes: Vec<_> = (0..m.zones.len()).map(|z| m.zone_front_ends(z)).collect();
+        let env_fes = (0..m.environments.len())
+            .map(|e| {
+                (0..m.front_ends.len())
+                    .filter(|&f| m.zones[m.front_ends[f].zone].environment == e)
+                    .collect()
+            })
+            .collect();
+        Sim {
+            m,
+            cal: Calendar::with_capacity(4096),
+            jobs: Vec::with_capacity(4096),
+            job_rng: Vec::with_capacity(4096),
+            free: Vec::with_capacity(4096),
+            live_jobs: 0,
+            peak_jobs: 0,
+            fes,
+            dbs,
+            fe_db,
+            classes,
+            rows,
+            zone_rr: vec![0; m.zones.len()],
+            zone_timer_rr: vec![0; m.zones.len()],
+            zone_rng: (0..m.zones.len())
+                .map(|z| seeds.indexed("routing", z as u64))
+                .collect(),
+            zone_fes,
+            zone_network: m.zones.iter().map(|z| z.extra_network.clone()).collect(),
+            zone_timer_queue: vec![Default::default(); m.zones.len()],
+            env_fes,
+            timer_rng: seeds.stream("timers"),
+            timer_runs: (0..m.timers.len())
+                .map(|t| Family::new(seeds.substreams("timer_runs", t as u64)))
+                .collect(),
+            timer_running: vec![false; m.timers.len()],
+            dev_rng: (0..m.development.len())
+                .map(|d| seeds.indexed("developers", d as u64))
+                .collect(),
+            publishes: (0..m.development.len())
+                .map(|d| Family::new(seeds.substreams("publishes", d as u64)))
+                .collect(),
+            dcs: m
+                .development
+                .iter()
+                .map(|d| match d.controller {
+                    Controller::Dedicated { cores } => Some(Station::fcfs(cores, None)),
+                    Controller::CoLocated { .. } => None,
+                })
+                .collect(),
+            failure_rng: seeds.stream("failures"),
+            measuring: m.warmup <= 0.0,
+            timer_row,
+            publish_row,
+            events: 0,
+            #[cfg(test)]
+            trace: Vec::new(),
+        }
+    }
+
+    // ---- main loop --------------------------------------------------------
+
+    fn run(mut self, stop: &AtomicBool) -> Option<RunResult> {
+        if !self.advance(stop) {
+            return None;
+        }
+        let end = self.m.warmup + self.m.duration;
+        Some(self.finish(end))
+    }
+
+    /// Runs every event up to the end of the run; false if `stop` was set
+    /// first.
+    fn advance(&mut self, stop: &AtomicBool) -> bool {
+        let m = self.m;
+        let end = m.warmup + m.duration;
+        for (i, c) in m.classes.iter().enumerate() {
+            match &c.arrivals {
+                Arrivals::Open { .. } => self.schedule_next_arrival(i, 0.0),
+                Arrivals::Closed { users, think } => {
+                    for _ in 0..*users {
+                        let t = think.sample(&mut self.classes[i].arrival_rng);
+                        self.cal
+                            .schedule_at(t, Event::ThinkDone { class: i as u16 });
+                    }
+                }
+            }
+        }
+        for (i, t) in m.timers.iter().enumerate() {
+            let first = self.timer_rng.random::<f64>() * t.period;
+            self.cal
+                .schedule_at(first, Event::TimerDue { timer: i as u16 });
+        }
+        for (d, dev) in m.development.iter().enumerate() {
+            for _ in 0..dev.developers {
+                self.schedule_first_publish(d);
+            }
+        }
+        for (i, f) in m.failures.iter().enumerate() {
+            self.cal.schedule_at(
+                f.at,
+                Event::FailureStart {
+                    index: i as u16,
+                    random: false,
+                },
+            );
+        }
+        for (i, f) in m.random_failures.iter().enumerate() {
+            let t = -f.mtbf * (1.0 - self.failure_rng.random::<f64>()).ln();
+            self.cal.schedule_at(
+                t,
+                Event::FailureStart {
+                    index: i as u16,
+                    random: true,
+                },
+            );
+        }
+        if m.warmup > 0.0 {
+            self.cal.schedule_at(m.warmup, Event::EndWarmup);
+        }
+        self.cal.schedule_at(end, Event::End);
+
+        while let Some((now, ev)) = self.cal.pop() {
+            self.events += 1;
+            if self.events.is_multiple_of(STOP_CHECK_EVERY) && stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            match ev {
+                Event::Arrival { class } => {
+                    self.schedule_next_arrival(class as usize, now);
+                    self.start_request(now, class);
+                }
+                Event::ThinkDone { class } => self.start_request(now, class),
+                Event::ReachBalancer { job } => self.reach_balancer(now, job),
+                Event::CpuDone { fe, c } => self.cpu_done(now, fe as usize, c),
+                Event::DbDone { db, c } => self.db_done(now, db as usize, c),
+                Event::ResponseBack { job } => self.response_back(now, job),
+                Event::ClientTimeout { job } => self.client_timeout(now, job),
+                Event::ConnectTimeout { job } => self.connect_timeout(now, job),
+                Event::QueryTimeout { db, job } => self.query_timeout(now, db as usize, job),
+                Event::TimerDue { timer } => self.timer_due(now, timer),
+                Event::TimerPoll { job } => self.timer_poll(now, job),
+                Event::PublishStart { dev } => self.publish_start(now, dev),
+                Event::UploadDone { job } => self.upload_done(now, job),
+                Event::DcDone { dev, c } => self.dc_done(now, dev, c),
+                Event::DeployDone { job } => self.deploy_done(now, job),
+                Event::FailureStart { index, random } => {
+                    self.failure_start(now, index as usize, random)
+                }
+                Event::FailureEnd { index, random } => {
+                    self.failure_end(now, index as usize, random)
+                }
+                Event::HealthDown { fe, epoch } => self.health_down(fe as usize, epoch),
+                Event::HealthUp { fe, epoch } => self.health_up(fe as usize, epoch),
+                Event::EndWarmup => self.start_measuring(now),
+                Event::End => break,
+            }
+        }
+        true
+    }
+
+    /// Test builds: remembers the demands a request drew and used at
+    /// arrival (network in, CPU, number of database calls).
+    #[inline(always)]
+    fn note_request(&mut self, job: JobRef, class: u16, index: u64, values: [f64; 3]) {
+        #[cfg(test)]
+        self.trace.push(tests::Drawn::Request {
+            job,
+            class,
+            index,
+            values,
+        });
+        #[cfg(not(test))]
+        let _ = (job, class, index, values);
+    }
+
+    /// Test builds: remembers a demand of a job as it is used after the
+    /// arrival: a database call's time (`what` 0), the network delay back
+    /// (1), the think time after the answer (2).
+    #[inline(always)]
+    fn note_value(&mut self, job: JobRef, what: u8, value: f64) {
+        #[cfg(test)]
+        self.trace.push(tests::Drawn::Value { job, what, value });
+        #[cfg(not(test))]
+        let _ = (job, what, value);
+    }
+
+    // ---- measurement ---------------------------------------------------------
+
+    fn start_measuring(&mut self, now: f64) {
+        self.measuring = true;
+        for f in &mut self.fes {
+            f.cpu.reset_stats(now);
+            f.workers.reset_stats(now);
+            f.pool.reset_stats(now);
+        }
+        for d in &mut self.dbs {
+            d.cpu.reset_stats(now);
+        }
+        for dc in self.dcs.iter_mut().flatten() {
+            dc.reset_stats(now);
+        }
+    }
+}

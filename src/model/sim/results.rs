@@ -1,0 +1,229 @@
+//! What one replication measured, and the bookkeeping that fills it.
+//!
+//! Why this file exists: results are typed values that `experiment`,
+//! `whatif` and `report` consume; this is the only place the model turns
+//! its state into those figures.
+
+use super::Sim;
+use super::jobs::Kind;
+use crate::model::spec::Model;
+use crate::stats::mser::WarmupEstimate;
+use crate::stats::{LatencyHistogram, Mser5, Tally};
+
+/// Outcome counts of one class (or timers, or publishes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub ok: u64,
+    pub rejected: u64,
+    pub timed_out: u64,
+    pub failed: u64,
+}
+
+impl Outcomes {
+    /// All finished requests.
+    pub fn finished(&self) -> u64 {
+        self.ok + self.rejected + self.timed_out + self.failed
+    }
+}
+
+/// What a row of [`RunResult::classes`] stands for.
+///
+/// Why it exists: consumers (reports, sizing, comparisons) treat web
+/// traffic, timer runs and publishes differently — a timer's "response
+/// time" is its run time, a publish's is its lead time — and must not
+/// recover the kind from the row's name (`timer.NAME`, `publish`), which a
+/// user's class name could imitate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    /// A traffic class: web requests from users.
+    Traffic,
+    /// A timer's runs (row `timer.NAME`).
+    Timer,
+    /// One development section's publishes (row `publish` or `publish.ENV`).
+    Publish,
+}
+
+/// What one traffic class (or the timers, or the publishes) measured.
+#[derive(Clone, Debug)]
+pub struct ClassResult {
+    pub name: String,
+    /// Whether the row is a traffic class, a timer or publishes.
+    pub kind: RowKind,
+    /// Requests that arrived after the warm-up.
+    pub arrivals: u64,
+    /// Outcomes of requests that finished after the warm-up.
+    pub outcomes: Outcomes,
+    /// Response time of requests answered (ok, or timed out at the timeout).
+    pub response: Tally,
+    pub hist: LatencyHistogram,
+    /// Whole-run counts for the conservation law.
+    pub total_arrivals: u64,
+    pub total_outcomes: Outcomes,
+    pub in_flight_at_end: u64,
+    pub warmup_estimate: Option<WarmupEstimate>,
+    mser: Mser5,
+}
+
+impl ClassResult {
+    pub(super) fn new(name: String, kind: RowKind) -> Self {
+        ClassResult {
+            name,
+            kind,
+            arrivals: 0,
+            outcomes: Outcomes::default(),
+            response: Tally::new(),
+            hist: LatencyHistogram::new(),
+            total_arrivals: 0,
+            total_outcomes: Outcomes::default(),
+            in_flight_at_end: 0,
+            warmup_estimate: None,
+            mser: Mser5::new(),
+        }
+    }
+}
+
+/// Kind of a measured resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    FrontEndCpu,
+    IisWorkers,
+    ConnectionPool,
+    DatabaseCpu,
+    DeploymentController,
+}
+
+/// What one resource measured after the warm-up.
+#[derive(Clone, Debug)]
+pub struct ResourceResult {
+    pub name: String,
+    pub kind: ResourceKind,
+    pub utilization: f64,
+    pub mean_queue: f64,
+}
+
+/// Everything one replication measured.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// Traffic classes in model order, then one row per timer
+    /// (`timer.NAME`), then one per development section (`publish`); each
+    /// row's `kind` says which.
+    pub classes: Vec<ClassResult>,
+    pub resources: Vec<ResourceResult>,
+    pub measured_time: f64,
+    pub events: u64,
+    /// Requests (all kinds) alive at the end: bounded work in flight.
+    pub peak_jobs: usize,
+}
+
+/// Index of the first timer row and of the first publish row in `classes`.
+pub fn row_offsets(model: &Model) -> (usize, usize) {
+    (
+        model.classes.len(),
+        model.classes.len() + model.timers.len(),
+    )
+}
+
+impl Sim<'_> {
+    pub(super) fn row_of(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::Web { class } => class as usize,
+            Kind::Timer { timer } => self.timer_row + timer as usize,
+            Kind::Publish { dev } => self.publish_row + dev as usize,
+        }
+    }
+
+    pub(super) fn record(
+        &mut self,
+        now: f64,
+        kind: Kind,
+        outcome: fn(&mut Outcomes),
+        latency: Option<f64>,
+    ) {
+        let row = self.row_of(kind);
+        let measuring = self.measuring;
+        let r = &mut self.rows[row];
+        outcome(&mut r.total_outcomes);
+        if let Some(l) = latency {
+            r.mser.record(now, l);
+        }
+        if measuring {
+            outcome(&mut r.outcomes);
+            if let Some(l) = latency {
+                r.response.record(l);
+                r.hist.record(l);
+            }
+        }
+    }
+
+    pub(super) fn count_arrival(&mut self, kind: Kind) {
+        let row = self.row_of(kind);
+        self.rows[row].total_arrivals += 1;
+        if self.measuring {
+            self.rows[row].arrivals += 1;
+        }
+    }
+
+    pub(super) fn finish(mut self, end: f64) -> RunResult {
+        let m = self.m;
+        for slot in 0..self.jobs.len() {
+            let j = self.jobs[slot];
+            if j.live && !j.client_gone {
+                let row = self.row_of(j.kind);
+                self.rows[row].in_flight_at_end += 1;
+            }
+        }
+        let mut resources = Vec::new();
+        for (i, f) in self.fes.iter().enumerate() {
+            let name = &m.front_ends[i].name;
+            resources.push(ResourceResult {
+                name: format!("{name}.cpu"),
+                kind: ResourceKind::FrontEndCpu,
+                utilization: f.cpu.utilization(end),
+                mean_queue: f.cpu.mean_queue(end),
+            });
+            resources.push(ResourceResult {
+                name: format!("{name}.iis"),
+                kind: ResourceKind::IisWorkers,
+                utilization: f.workers.utilization(end),
+                mean_queue: f.workers.mean_queue(end),
+            });
+            resources.push(ResourceResult {
+                name: format!("{name}.pool"),
+                kind: ResourceKind::ConnectionPool,
+                utilization: f.pool.utilization(end),
+                mean_queue: f.pool.mean_queue(end),
+            });
+        }
+        for (i, d) in self.dbs.iter().enumerate() {
+            resources.push(ResourceResult {
+                name: format!("{}.cpu", m.databases[i].name),
+                kind: ResourceKind::DatabaseCpu,
+                utilization: d.cpu.utilization(end),
+                mean_queue: d.cpu.mean_queue(end),
+            });
+        }
+        for (i, dc) in self.dcs.iter().enumerate() {
+            if let Some(dc) = dc {
+                let env = &m.environments[m.development[i].environment].name;
+                resources.push(ResourceResult {
+                    name: format!("{env}.deployment_controller"),
+                    kind: ResourceKind::DeploymentController,
+                    utilization: dc.utilization(end),
+                    mean_queue: dc.mean_queue(end),
+                });
+            }
+        }
+        for r in &mut self.rows {
+            r.warmup_estimate = r.mser.estimate();
+        }
+        RunResult {
+            classes: self.rows,
+            resources,
+            measured_time: m.duration,
+            events: self.events,
+            peak_jobs: self.peak_jobs,
+        }
+    }
+}

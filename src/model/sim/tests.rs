@@ -1,0 +1,152 @@
+//! Model-level tests that need the simulation's insides.
+//!
+//! Why this file exists: common random numbers are a property of which
+//! numbers each request draws, which no result shows. Test builds record
+//! every per-request draw (`Sim::trace`), and these tests compare the
+//! records of two variants.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+
+use super::Sim;
+use super::jobs::JobRef;
+use crate::engine::StreamSeeds;
+use crate::model::Model;
+use crate::scenario::{self, Override};
+
+/// One draw as the model used it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Drawn {
+    /// Request `index` of `class` arrived as `job` and drew `values`.
+    Request {
+        job: JobRef,
+        class: u16,
+        index: u64,
+        values: [f64; 3],
+    },
+    /// `job` used `value` later: a database time (`what` 0), the network
+    /// delay back (1), a think time (2).
+    Value { job: JobRef, what: u8, value: f64 },
+}
+
+/// What one request used: the values drawn at arrival, then per kind of
+/// later demand (database times, delay back, think time) the values in the
+/// order used.
+type Used = ([f64; 3], [Vec<f64>; 3]);
+
+/// Per (class, arrival index): what the request used. Also the order in
+/// which requests used their later demands.
+struct Demands {
+    by_request: HashMap<(u16, u64), Used>,
+    use_order: Vec<(u16, u64)>,
+}
+
+fn demands(model: &Model, seeds: StreamSeeds) -> Demands {
+    let mut sim = Sim::new(model, seeds);
+    assert!(sim.advance(&AtomicBool::new(false)));
+    let mut of_job = HashMap::new();
+    let mut d = Demands {
+        by_request: HashMap::new(),
+        use_order: Vec::new(),
+    };
+    for t in &sim.trace {
+        match *t {
+            Drawn::Request {
+                job,
+                class,
+                index,
+                values,
+            } => {
+                of_job.insert(job, (class, index));
+                d.by_request
+                    .insert((class, index), (values, Default::default()));
+            }
+            Drawn::Value { job, what, value } => {
+                // Timer runs draw database times too; only requests count.
+                if let Some(&key) = of_job.get(&job) {
+                    d.by_request.get_mut(&key).unwrap().1[what as usize].push(value);
+                    d.use_order.push(key);
+                }
+            }
+        }
+    }
+    d
+}
+
+fn variant(front_ends: usize) -> Model {
+    let text = r#"
+front_ends = 3
+
+[simulation]
+duration = "3m"
+warmup = "0s"
+
+[traffic.web]
+rate = 300
+cpu = "exp(10ms)"
+db_calls = "exp(2)"
+db_time = "exp(3ms)"
+
+[traffic.staff]
+users = 30
+think = "exp(1s)"
+cpu = "exp(40ms)"
+db_calls = "const(3)"
+db_time = "exp(5ms)"
+timeout = "10s"
+
+[timers.batch]
+period = "1m"
+cpu = "exp(2s)"
+db_calls = "const(10)"
+db_time = "exp(20ms)"
+"#;
+    let o = Override {
+        path: "front_ends".into(),
+        value: front_ends.to_string(),
+    };
+    scenario::load_str("crn-test", text, &[o]).unwrap().model
+}
+
+#[test]
+fn request_k_of_a_class_draws_the_same_demands_in_every_variant() {
+    let seeds = StreamSeeds::new(7, 2);
+    let a = demands(&variant(3), seeds);
+    let b = demands(&variant(4), seeds);
+    // The premise: with one more front-end the requests reach the database
+    // and finish in a different order, so numbers drawn in event order
+    // would go to different requests.
+    assert_ne!(a.use_order, b.use_order, "the variants must differ");
+    let mut requests = 0;
+    let mut calls = 0;
+    let mut answers = 0;
+    for (key, (arrival_a, later_a)) in &a.by_request {
+        let Some((arrival_b, later_b)) = b.by_request.get(key) else {
+            continue;
+        };
+        assert_eq!(arrival_a, arrival_b, "request {key:?}: demands at arrival");
+        for (what, (va, vb)) in later_a.iter().zip(later_b).enumerate() {
+            // A request still in flight at the end may not have used all
+            // its demands yet in one of the variants.
+            let n = va.len().min(vb.len());
+            assert_eq!(va[..n], vb[..n], "request {key:?}: demand kind {what}");
+            match what {
+                0 => calls += n,
+                1 => answers += n,
+                _ => {}
+            }
+        }
+        requests += 1;
+    }
+    // Both classes, open and closed, took part.
+    for class in 0..2 {
+        assert!(
+            a.by_request.keys().filter(|k| k.0 == class).count() > 1_000,
+            "class {class} has requests"
+        );
+    }
+    assert!(
+        requests > 40_000 && calls > 80_000 && answers > 40_000,
+        "{requests} requests, {calls} calls, {answers} answers"
+    );
+}
