@@ -1190,6 +1190,7 @@ fn values_too_large_to_simulate_are_refused_where_they_stand() {
     ok(&format!(
         "{MIN}[[random_failures]]\nfront_end = \"main.1\"\nmtbf = \"3650d\"\nmttr = \"1h\"\n"
     ));
+}
 
 // ---- loading once ----
 
