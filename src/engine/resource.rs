@@ -268,6 +268,12 @@ impl<J: Copy> ProcessorSharing<J> {
         self.next_departure().map(|(t, _)| t)
     }
 
+    /// The job that completes first if nothing else arrives.
+    #[inline]
+    pub fn next_job(&self) -> Option<J> {
+        self.jobs.peek().map(|t| t.job)
+    }
+
     /// As [`next_completion`](Self::next_completion), with the job that
     /// completes then.
     #[inline]

@@ -5,9 +5,9 @@
 //! what changed, never schedules anything. Every model then needs the same
 //! glue around it: schedule a completion when an FCFS job starts service,
 //! keep the single pending completion of a processor-sharing resource in
-//! step with its next finish (cancel and reschedule after every arrival and
-//! departure), and recognise a completion that outlived a failure of the
-//! machine. That glue was written three times (front-end CPUs, database
+//! step with its next finish (reschedule after a departure, and after an
+//! arrival that changes it), and recognise a completion that outlived a
+//! failure of the machine. That glue was written three times (front-end CPUs, database
 //! CPUs, the validation networks); it lives here once.
 //!
 //! The station stays independent of any model's event type: the caller
@@ -44,11 +44,11 @@ pub struct Departure<J> {
 enum Discipline<J> {
     /// Jobs carry their service time, known at arrival.
     Fcfs(Fcfs<(J, f64)>),
-    /// `pending`: the one completion event on the calendar, for the job
-    /// that finishes first if nothing else arrives.
+    /// `pending`: the one completion event on the calendar, and the job
+    /// it is for — the one that finishes first if nothing else arrives.
     Ps {
         resource: ProcessorSharing<J>,
-        pending: Option<EventId>,
+        pending: Option<(EventId, J)>,
     },
 }
 
@@ -117,7 +117,16 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
             }
             Discipline::Ps { resource, pending } => {
                 resource.arrive(now, job, work);
-                resync(cal, resource, pending, epoch, &event);
+                // With no more jobs than cores every job runs at full speed,
+                // before this arrival and after it, so the pending
+                // completion is still right unless the newcomer finishes
+                // first. Keeping it saves a cancel and a schedule on most
+                // arrivals at a machine that is not saturated.
+                let unchanged = resource.len() as f64 <= resource.cores()
+                    && pending.is_some_and(|(_, first)| resource.next_job() == Some(first));
+                if !unchanged {
+                    resync(cal, resource, pending, epoch, &event);
+                }
                 Admission::Started
             }
         }
@@ -177,7 +186,7 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
             Discipline::Fcfs(r) => r.clear(now),
             Discipline::Ps { resource, pending } => {
                 resource.drain(now, each);
-                if let Some(id) = pending.take() {
+                if let Some((id, _)) = pending.take() {
                     cal.cancel(id);
                 }
             }
@@ -237,15 +246,15 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
 fn resync<J: Copy, E>(
     cal: &mut Calendar<E>,
     resource: &ProcessorSharing<J>,
-    pending: &mut Option<EventId>,
+    pending: &mut Option<(EventId, J)>,
     epoch: u32,
     event: &impl Fn(Completion<J>) -> E,
 ) {
-    if let Some(id) = pending.take() {
+    if let Some((id, _)) = pending.take() {
         cal.cancel(id);
     }
     if let Some((t, job)) = resource.next_departure() {
-        *pending = Some(cal.schedule_at(t, event(Completion { job, epoch })));
+        *pending = Some((cal.schedule_at(t, event(Completion { job, epoch })), job));
     }
 }
 
@@ -304,6 +313,20 @@ mod tests {
         assert_eq!(cal.len(), 1, "one pending completion, rescheduled");
         // Half speed each: a at 2, then b alone with 1 left: 3.
         assert_eq!(drain(&mut s, &mut cal), vec![('a', 2.0), ('b', 3.0)]);
+    }
+
+    #[test]
+    fn ps_below_its_cores_moves_the_completion_only_for_an_earlier_finisher() {
+        let mut cal = Calendar::new();
+        let mut s = Station::processor_sharing(4.0);
+        s.arrive(&mut cal, 0.0, 'a', 1.0, |c| c);
+        s.arrive(&mut cal, 0.25, 'b', 2.0, |c| c);
+        s.arrive(&mut cal, 0.5, 'c', 0.25, |c| c);
+        assert_eq!(cal.len(), 1);
+        assert_eq!(
+            drain(&mut s, &mut cal),
+            vec![('c', 0.75), ('a', 1.0), ('b', 2.25)]
+        );
     }
 
     #[test]

@@ -148,6 +148,40 @@ fn one_core_processor_sharing_matches_mg1_ps_with_lognormal_cpu() {
     );
 }
 
+#[test]
+fn processor_sharing_over_four_cores_has_the_mmc_mean_response_whatever_the_cpu() {
+    // Sharing c cores (each of n jobs gets min(1, c/n) of a core) is a
+    // symmetric queue: the number present depends on the service
+    // distribution only through its mean, so the mean response is M/M/c's
+    // (Erlang C) even with lognormal CPU. With cv = 2 most arrivals at a
+    // front-end below its cores do not finish first, so this also checks
+    // the station's kept completions.
+    let rate = 4.0 * 0.75 / 0.012;
+    let model = installation(
+        1,
+        4.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class(
+            "web",
+            0,
+            rate,
+            "lognormal(mean=12ms, cv=2)",
+            "const(0)",
+        )],
+    );
+    let results = run(&model, 30, 13);
+    let e = estimate(&results, |r| r.classes[0].response.mean());
+    let exact = analytic::mmc(rate, 0.012, 4).unwrap().mean_response;
+    assert!(
+        e.covers_99(exact),
+        "M/G/4-PS: exact {exact}, simulated {e:?}"
+    );
+    assert!(
+        e.half_99.unwrap() < 0.05 * exact,
+        "interval too wide: {e:?}"
+    );
+}
+
 fn conservation_holds(r: &RunResult) {
     for c in &r.classes {
         assert_eq!(
