@@ -682,7 +682,11 @@ impl<'l, 'a> Builder<'l, 'a> {
         count: u32,
     ) -> Result<usize, ScenarioError> {
         if let (Some(cores), Some(at)) = (fe.cores, &fe.cores_at) {
-            self.whole_cores_for_fcfs(cores, fe.cpu.unwrap_or(CpuDiscipline::ProcessorSharing), at)?;
+            self.whole_cores_for_fcfs(
+                cores,
+                fe.cpu.unwrap_or(CpuDiscipline::ProcessorSharing),
+                at,
+            )?;
         }
         let model_name = if self.multi {
             format!("{env_name}.{zone_name}")
