@@ -98,6 +98,8 @@ struct ZoneRef {
 #[derive(Clone, Default)]
 struct FrontEndLayer {
     cores: Option<f64>,
+    /// Where `cores` was set, to name it when the combination is refused.
+    cores_at: Option<FieldPath>,
     cpu: Option<CpuDiscipline>,
     iis_workers: Option<u32>,
     iis_queue: Option<u32>,
@@ -112,6 +114,11 @@ impl FrontEndLayer {
     fn under(&self, top: &Self) -> Self {
         Self {
             cores: top.cores.or(self.cores),
+            cores_at: if top.cores.is_some() {
+                top.cores_at.clone()
+            } else {
+                self.cores_at.clone()
+            },
             cpu: top.cpu.or(self.cpu),
             iis_workers: top.iis_workers.or(self.iis_workers),
             iis_queue: top.iis_queue.or(self.iis_queue),
@@ -483,12 +490,14 @@ impl<'l, 'a> Builder<'l, 'a> {
         spec: &DatabaseSpec,
         path: &FieldPath,
     ) -> Result<Database, ScenarioError> {
+        let cores = match spec.cores {
+            Some(n) => self.positive(n, &path.key("cores"))?,
+            None => defaults::DB_CORES,
+        };
+        self.whole_cores_for_fcfs(cores, cpu(spec.cpu), &path.key("cores"))?;
         Ok(Database {
             name: name.to_owned(),
-            cores: match spec.cores {
-                Some(n) => self.positive(n, &path.key("cores"))?,
-                None => defaults::DB_CORES,
-            },
+            cores,
             cpu: cpu(spec.cpu),
             nodes: self.count(
                 spec.nodes.unwrap_or(Count(defaults::DB_NODES)),
@@ -526,6 +535,7 @@ impl<'l, 'a> Builder<'l, 'a> {
                 .cores
                 .map(|n| self.positive(n, &path.key("cores")))
                 .transpose()?,
+            cores_at: spec.cores.map(|_| path.key("cores")),
             cpu: spec.cpu.map(|c| cpu(Some(c))),
             iis_workers: opt_count(spec.iis_workers, "iis_workers", 1)?,
             iis_queue: opt_count(spec.iis_queue, "iis_queue", 0)?,
@@ -624,7 +634,7 @@ impl<'l, 'a> Builder<'l, 'a> {
                     let fe = fe_defaults
                         .under(&self.front_end_layer(z.front_end.as_ref(), &p.key("front_end"))?);
                     let count = self.front_end_count(z.front_ends, &p.key("front_ends"))?;
-                    let index = self.add_zone(env, env_name, zname, &zone_lb, extra, &fe, count);
+                    let index = self.add_zone(env, env_name, zname, &zone_lb, extra, &fe, count)?;
                     out.push(ZoneRef {
                         name: zname.clone(),
                         index,
@@ -637,7 +647,7 @@ impl<'l, 'a> Builder<'l, 'a> {
                     count.unwrap_or(Count(defaults::FRONT_ENDS)),
                     &path.key("front_ends"),
                 )?;
-                let index = self.add_zone(env, env_name, "main", &lb, None, &fe_defaults, count);
+                let index = self.add_zone(env, env_name, "main", &lb, None, &fe_defaults, count)?;
                 vec![ZoneRef {
                     name: "main".to_owned(),
                     index,
@@ -670,7 +680,14 @@ impl<'l, 'a> Builder<'l, 'a> {
         extra_network: Option<Dist>,
         fe: &FrontEndLayer,
         count: u32,
-    ) -> usize {
+    ) -> Result<usize, ScenarioError> {
+        if let (Some(cores), Some(at)) = (fe.cores, &fe.cores_at) {
+            self.whole_cores_for_fcfs(
+                cores,
+                fe.cpu.unwrap_or(CpuDiscipline::ProcessorSharing),
+                at,
+            )?;
+        }
         let model_name = if self.multi {
             format!("{env_name}.{zone_name}")
         } else {
@@ -691,7 +708,27 @@ impl<'l, 'a> Builder<'l, 'a> {
             health_interval: lb.health_interval.unwrap_or(defaults::HEALTH_INTERVAL),
             health_failures: lb.health_failures.unwrap_or(defaults::HEALTH_FAILURES),
         });
-        index
+        Ok(index)
+    }
+
+    /// FCFS serves whole cores (Erlang C's c servers): `cores = 0.5` with
+    /// `cpu = "fcfs"` would silently become one full core, so it is refused.
+    /// Processor sharing serves fractional cores as they are.
+    fn whole_cores_for_fcfs(
+        &self,
+        cores: f64,
+        discipline: CpuDiscipline,
+        at: &FieldPath,
+    ) -> Result<(), ScenarioError> {
+        if discipline == CpuDiscipline::Fcfs && cores.fract() != 0.0 {
+            return Err(self.err(
+                at,
+                format!(
+                    "cpu = \"fcfs\" serves whole cores, so {cores} cores cannot be simulated as given: use a whole number of cores, or cpu = \"ps\" (processor sharing), which serves fractional cores"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The zone a class or timer runs in.

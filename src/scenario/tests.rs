@@ -1098,3 +1098,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn fcfs_needs_whole_cores() {
+    // Same layer: the cores field is named.
+    let e = err(&format!("{MIN}[front_end]\ncores = 0.5\ncpu = \"fcfs\"\n"));
+    has(
+        &e,
+        &[
+            "t.toml:5:9: front_end.cores:",
+            "cpu = \"fcfs\" serves whole cores",
+            "cpu = \"ps\"",
+        ],
+    );
+    // Processor sharing keeps fractional cores.
+    let s = ok(&format!("{MIN}[front_end]\ncores = 0.5\ncpu = \"ps\"\n"));
+    assert!(s.model.front_ends.iter().all(|f| f.cores == 0.5));
+    // Whole cores under FCFS are fine.
+    ok(&format!("{MIN}[front_end]\ncores = 2\ncpu = \"fcfs\"\n"));
+    // Layers: FCFS set for the environment, fractional cores in a zone.
+    let e = err(
+        "[front_end]\ncpu = \"fcfs\"\n[zones.public]\nfront_ends = 2\nfront_end = { cores = 1.5 }\n[traffic.web]\nrate = 1\ncpu = \"exp(1ms)\"\n",
+    );
+    has(&e, &["zones.public.front_end.cores:", "1.5 cores"]);
+    // The database too.
+    let e = err(&format!("{MIN}[database]\ncores = 2.5\ncpu = \"fcfs\"\n"));
+    has(&e, &["database.cores:", "serves whole cores"]);
+}
