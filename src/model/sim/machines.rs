@@ -5,6 +5,7 @@
 //! FCFS CPU with one pending completion event; this is where jobs are put on
 //! those CPUs and where their completions come back into the model.
 
+use super::failures::Cluster;
 use super::jobs::{JobRef, Kind, Phase};
 use super::{Event, Sim};
 use crate::engine::EventId;
@@ -62,10 +63,12 @@ pub(super) struct FrontEndState {
 }
 
 pub(super) struct DatabaseState {
+    /// Serving calls (not failing over, not waiting for a repair).
     pub(super) up: bool,
     pub(super) epoch: u32,
     pub(super) cpu: Cpu,
     pub(super) waiting: Vec<JobRef>,
+    pub(super) cluster: Cluster,
 }
 
 impl Sim<'_> {

@@ -28,7 +28,8 @@ mod results;
 mod timers;
 
 pub use results::{
-    ClassResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult, row_offsets,
+    ClassResult, DatabaseResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult,
+    row_offsets,
 };
 
 use jobs::{Job, JobRef};
@@ -64,6 +65,7 @@ enum Event {
     DeployDone { job: JobRef },
     FailureStart { index: u16, random: bool },
     FailureEnd { index: u16, random: bool },
+    FailoverDone { db: u16, epoch: u32 },
     HealthDown { fe: u16, epoch: u32 },
     HealthUp { fe: u16, epoch: u32 },
     EndWarmup,
@@ -153,6 +155,7 @@ impl<'m> Sim<'m> {
                 epoch: 0,
                 cpu: Cpu::new(d.cpu, d.cores),
                 waiting: Vec::new(),
+                cluster: failures::Cluster::new(d.nodes),
             })
             .collect();
         let fe_db = m
@@ -332,6 +335,7 @@ impl<'m> Sim<'m> {
                 Event::FailureEnd { index, random } => {
                     self.failure_end(now, index as usize, random)
                 }
+                Event::FailoverDone { db, epoch } => self.failover_done(now, db as usize, epoch),
                 Event::HealthDown { fe, epoch } => self.health_down(fe as usize, epoch),
                 Event::HealthUp { fe, epoch } => self.health_up(fe as usize, epoch),
                 Event::EndWarmup => self.start_measuring(now),
@@ -352,6 +356,7 @@ impl<'m> Sim<'m> {
         }
         for d in &mut self.dbs {
             d.cpu.reset_stats(now);
+            d.cluster.start_measuring(now, d.up);
         }
         for dc in self.dcs.iter_mut().flatten() {
             dc.reset_stats(now);
