@@ -72,7 +72,9 @@ pub struct Database {
     /// How long the instance serves nothing during an automatic failover
     /// (detection and promotion of a secondary), seconds.
     pub failover_duration: f64,
-    /// A call that waits or runs longer than this fails (SqlCommand timeout).
+    /// SqlCommand timeout: a call fails once this has passed since it was
+    /// sent, whether it waited out a failover, queued, or ran on the CPU;
+    /// the database stops working on it then.
     pub query_timeout: f64,
     pub on_failover: FailoverPolicy,
 }

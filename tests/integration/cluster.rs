@@ -229,3 +229,133 @@ duration = "2m"
         assert_eq!(r.classes[0].outcomes.timed_out, 0);
     }
 }
+
+/// One 64-core front-end, one database call per request.
+const LONG_CALLS: &str = r#"
+[front_end]
+cores = 64
+[database]
+cores = 64
+[traffic.reports]
+rate = 0.5
+cpu = "const(1ms)"
+db_calls = "const(1)"
+db_time = "const(40s)"
+timeout = "120s"
+[simulation]
+duration = "1h"
+warmup = "2m"
+"#;
+
+fn db_utilization(r: &RunResult) -> f64 {
+    r.resources
+        .iter()
+        .find(|x| x.name == "production.cpu")
+        .unwrap()
+        .utilization
+}
+
+#[test]
+fn a_call_running_past_the_query_timeout_fails_and_the_database_stops_it() {
+    for cpu in ["ps", "fcfs"] {
+        let cpu = format!("database.cpu={cpu}");
+        // 40 s of database time against the 30 s default: every request fails.
+        let cut = run(&model(LONG_CALLS, &[&cpu]), 4);
+        // With a 60 s timeout every one succeeds.
+        let whole = run(&model(LONG_CALLS, &[&cpu, "database.query_timeout=60s"]), 4);
+        for (c, w) in cut.iter().zip(&whole) {
+            let (oc, ow) = (c.classes[0].outcomes, w.classes[0].outcomes);
+            assert!(
+                oc.failed > 1_500 && oc.ok == 0 && oc.timed_out == 0,
+                "{cpu}: {oc:?}"
+            );
+            assert!(ow.ok > 1_500 && ow.failed == 0, "{cpu}: {ow:?}");
+            // The database stops at the timeout: 30 s of work per call, not
+            // 40 (same arrivals under the same seed).
+            let ratio = db_utilization(c) / db_utilization(w);
+            assert!((ratio - 0.75).abs() < 0.01, "{cpu}: ratio {ratio}");
+        }
+    }
+}
+
+#[test]
+fn under_processor_sharing_a_call_times_out_on_its_response_not_its_work() {
+    // Two users, each call 20 s of work on a one-core database: sharing the
+    // core, each call would take 40 s, past the 30 s timeout.
+    let text = r#"
+[database]
+cores = 1
+[traffic.reports]
+users = 2
+think = "const(1ms)"
+cpu = "const(1ms)"
+db_calls = "const(1)"
+db_time = "const(20s)"
+timeout = "120s"
+[simulation]
+duration = "30m"
+warmup = "0s"
+"#;
+    let r = simulate(&model(text, &[]), StreamSeeds::new(1, 0));
+    let o = r.classes[0].outcomes;
+    assert!(o.failed > 80 && o.ok == 0, "{o:?}");
+    // With 45 s they finish (at 40 s), and so does one user alone.
+    let r = simulate(
+        &model(text, &["database.query_timeout=45s"]),
+        StreamSeeds::new(1, 0),
+    );
+    let o = r.classes[0].outcomes;
+    assert!(o.ok > 80 && o.failed == 0, "{o:?}");
+    let r = simulate(
+        &model(text, &["traffic.reports.users=1"]),
+        StreamSeeds::new(1, 0),
+    );
+    let o = r.classes[0].outcomes;
+    assert!(o.ok > 80 && o.failed == 0, "{o:?}");
+}
+
+#[test]
+fn an_overloaded_database_sheds_calls_at_the_query_timeout_and_loses_none() {
+    // Twice what a one-core database can serve, a 300 ms query timeout, and a
+    // front-end failure and a failover on top: every request still ends in
+    // exactly one outcome, and the database stays busy but not beyond.
+    let text = r#"
+[front_end]
+db_pool = 20
+[database]
+cores = 1
+query_timeout = "300ms"
+[traffic.portal]
+rate = 100
+cpu = "exp(5ms)"
+db_calls = "uniform(0, 4)"
+db_time = "exp(10ms)"
+timeout = "120s"
+[simulation]
+duration = "20m"
+warmup = "0s"
+[[failures]]
+database = "primary"
+at = "5m"
+duration = "1m"
+"#;
+    for cpu in ["ps", "fcfs"] {
+        let m = model(text, &[&format!("database.cpu={cpu}"), "front_ends=2"]);
+        let r = simulate(&m, StreamSeeds::new(3, 0));
+        let c = &r.classes[0];
+        assert_eq!(
+            c.total_arrivals,
+            c.total_outcomes.finished() + c.in_flight_at_end,
+            "{cpu}: {:?}",
+            c.total_outcomes
+        );
+        assert!(
+            c.outcomes.failed > 10_000 && c.outcomes.ok > 10_000,
+            "{cpu}: {:?}",
+            c.outcomes
+        );
+        let u = db_utilization(&r);
+        assert!(u > 0.9 && u <= 1.0 + 1e-9, "{cpu}: utilization {u}");
+        assert_eq!(db(&r).failovers, 1);
+    }
+}

@@ -329,6 +329,7 @@ impl Sim<'_> {
         d.up = false;
         d.epoch = d.epoch.wrapping_add(1);
         d.cluster.down_since = now;
+        d.query_watch.forget_cancelled();
         let mut in_db = Vec::new();
         match &mut d.cpu {
             Cpu::Ps { resource, pending } => {

@@ -7,6 +7,7 @@
 
 use super::failures::Cluster;
 use super::jobs::{JobRef, Kind, Phase};
+use super::query_timeout::QueryWatch;
 use super::{Event, Sim};
 use crate::engine::EventId;
 use crate::engine::resource::{Admission, Fcfs, ProcessorSharing};
@@ -69,6 +70,7 @@ pub(super) struct DatabaseState {
     pub(super) cpu: Cpu,
     pub(super) waiting: Vec<JobRef>,
     pub(super) cluster: Cluster,
+    pub(super) query_watch: QueryWatch,
 }
 
 impl Sim<'_> {
@@ -182,6 +184,7 @@ impl Sim<'_> {
                 }
             }
         }
+        self.watch_call(now, db, job);
     }
 
     pub(super) fn db_work(&mut self, job: JobRef) -> f64 {
@@ -223,7 +226,7 @@ impl Sim<'_> {
     pub(super) fn db_fcfs_done(&mut self, now: f64, db: usize, epoch: u32, job: JobRef) {
         // A completion from before a failover is stale: the failover
         // emptied the resource and failed the job.
-        if epoch != self.dbs[db].epoch {
+        if epoch != self.dbs[db].epoch || self.fcfs_call_cancelled(db, job) {
             return;
         }
         let Cpu::Fcfs(r) = &mut self.dbs[db].cpu else {

@@ -23,6 +23,7 @@ mod development;
 mod failures;
 mod jobs;
 mod machines;
+mod query_timeout;
 mod requests;
 mod results;
 mod timers;
@@ -57,6 +58,7 @@ enum Event {
     ClientTimeout { job: JobRef },
     ConnectTimeout { job: JobRef },
     QueryTimeout { db: u16, job: JobRef },
+    QueryWatch { db: u16 },
     TimerDue { timer: u16 },
     TimerPoll { job: JobRef },
     PublishStart { dev: u16 },
@@ -156,6 +158,7 @@ impl<'m> Sim<'m> {
                 cpu: Cpu::new(d.cpu, d.cores),
                 waiting: Vec::new(),
                 cluster: failures::Cluster::new(d.nodes),
+                query_watch: Default::default(),
             })
             .collect();
         let fe_db = m
@@ -323,6 +326,7 @@ impl<'m> Sim<'m> {
                 Event::ClientTimeout { job } => self.client_timeout(now, job),
                 Event::ConnectTimeout { job } => self.connect_timeout(now, job),
                 Event::QueryTimeout { db, job } => self.query_timeout(now, db as usize, job),
+                Event::QueryWatch { db } => self.query_watch(now, db as usize),
                 Event::TimerDue { timer } => self.timer_due(now, timer),
                 Event::TimerPoll { job } => self.timer_poll(now, job),
                 Event::PublishStart { dev } => self.publish_start(now, dev),
