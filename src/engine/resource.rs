@@ -307,6 +307,20 @@ impl<J: Copy> ProcessorSharing<J> {
         self.record_levels(now);
     }
 
+    /// Removes at `now` the present job `matches` picks (it was
+    /// cancelled), forgetting its remaining work; the others speed up.
+    /// Returns false if none matches. O(n): for rare cancellations.
+    pub fn remove(&mut self, now: f64, matches: impl Fn(&J) -> bool) -> bool {
+        self.advance(now);
+        let before = self.jobs.len();
+        self.jobs.retain(|t| !matches(&t.job));
+        let removed = self.jobs.len() < before;
+        if removed {
+            self.record_levels(now);
+        }
+        removed
+    }
+
     /// Jobs present now.
     pub fn len(&self) -> usize {
         self.jobs.len()
@@ -407,5 +421,20 @@ mod tests {
             assert!((t - 2.0).abs() < 1e-9);
             r.complete(t);
         }
+    }
+
+    #[test]
+    fn ps_removing_a_job_speeds_up_the_others() {
+        let mut r = ProcessorSharing::new(1.0);
+        r.arrive(0.0, 'a', 1.0);
+        r.arrive(0.0, 'b', 1.0);
+        // Half a core each: at t = 1 each has 0.5 left; alone, b needs 0.5.
+        assert!(r.remove(1.0, |&j| j == 'a'));
+        assert!(!r.remove(1.0, |&j| j == 'a'));
+        assert_eq!(r.len(), 1);
+        assert!((r.next_completion().unwrap() - 1.5).abs() < 1e-12);
+        assert_eq!(r.complete(1.5), Some('b'));
+        // Busy all along: one core for 1.5 s.
+        assert!((r.utilization(1.5) - 1.0).abs() < 1e-12);
     }
 }

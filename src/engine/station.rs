@@ -61,6 +61,9 @@ enum Discipline<J> {
 pub struct Station<J> {
     discipline: Discipline<J>,
     epoch: u32,
+    /// FCFS: jobs cancelled while in service whose completion event is
+    /// still on the calendar; `complete` drops it. Empty almost always.
+    cancelled: Vec<J>,
 }
 
 impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
@@ -70,6 +73,7 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
         Station {
             discipline: Discipline::Fcfs(Fcfs::new(servers, queue_limit)),
             epoch: 0,
+            cancelled: Vec::new(),
         }
     }
 
@@ -81,6 +85,7 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
                 pending: None,
             },
             epoch: 0,
+            cancelled: Vec::new(),
         }
     }
 
@@ -147,6 +152,12 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
         if token.epoch != self.epoch {
             return None;
         }
+        if !self.cancelled.is_empty()
+            && let Some(k) = self.cancelled.iter().position(|&j| j == token.job)
+        {
+            self.cancelled.swap_remove(k);
+            return None;
+        }
         let epoch = self.epoch;
         match &mut self.discipline {
             Discipline::Fcfs(r) => {
@@ -171,6 +182,42 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
         }
     }
 
+    /// `job` is withdrawn at `now` (its client gave up): it leaves without
+    /// completing, and the others go on. Under FCFS a waiting job leaves the
+    /// queue; a job in service frees its server for the next one (whose
+    /// completion is scheduled with `event`), and its own completion, still
+    /// on the calendar, will be dropped. Under processor sharing the others
+    /// speed up. Returns the job that took the freed FCFS server, with its
+    /// wait, as `complete` does. O(n) in the jobs present: for rare
+    /// cancellations (query timeouts), not for the normal path.
+    pub fn cancel<E>(
+        &mut self,
+        cal: &mut Calendar<E>,
+        now: f64,
+        job: J,
+        event: impl Fn(Completion<J>) -> E,
+    ) -> Option<(J, f64)> {
+        let epoch = self.epoch;
+        match &mut self.discipline {
+            Discipline::Fcfs(r) => {
+                if r.withdraw(now, |&(j, _)| j == job) {
+                    return None;
+                }
+                self.cancelled.push(job);
+                r.release(now).map(|((next, work), joined)| {
+                    cal.schedule_at(now + work, event(Completion { job: next, epoch }));
+                    (next, now - joined)
+                })
+            }
+            Discipline::Ps { resource, pending } => {
+                if resource.remove(now, |&j| j == job) {
+                    resync(cal, resource, pending, epoch, &event);
+                }
+                None
+            }
+        }
+    }
+
     /// The machine failed at `now`: every job leaves without completing,
     /// completions already on the calendar become stale, and the statistics
     /// keep running.
@@ -182,6 +229,7 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
     /// records.
     pub fn clear<E>(&mut self, cal: &mut Calendar<E>, now: f64, each: impl FnMut(J)) {
         self.epoch = self.epoch.wrapping_add(1);
+        self.cancelled.clear();
         match &mut self.discipline {
             Discipline::Fcfs(r) => r.clear(now),
             Discipline::Ps { resource, pending } => {
@@ -289,6 +337,31 @@ mod tests {
         assert_eq!(d.started, Some(('b', 1.5)));
         assert_eq!(drain(&mut s, &mut cal), vec![('b', 3.0)]);
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn fcfs_cancel_frees_the_server_and_drops_the_stale_completion() {
+        let mut cal = Calendar::new();
+        let mut s = Station::fcfs(1, None);
+        s.arrive(&mut cal, 0.0, 'a', 2.0, |c| c);
+        s.arrive(&mut cal, 0.0, 'b', 1.0, |c| c);
+        s.arrive(&mut cal, 0.0, 'c', 1.0, |c| c);
+        // c leaves the queue; a leaves service and b takes its server.
+        assert_eq!(s.cancel(&mut cal, 0.5, 'c', |c| c), None);
+        assert_eq!(s.cancel(&mut cal, 0.5, 'a', |c| c), Some(('b', 0.5)));
+        // a's completion at 2.0 is dropped; b finishes at 1.5.
+        assert_eq!(drain(&mut s, &mut cal), vec![('b', 1.5)]);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn ps_cancel_speeds_up_the_others() {
+        let mut cal = Calendar::new();
+        let mut s = Station::processor_sharing(1.0);
+        s.arrive(&mut cal, 0.0, 'a', 1.0, |c| c);
+        s.arrive(&mut cal, 0.0, 'b', 1.0, |c| c);
+        assert_eq!(s.cancel(&mut cal, 1.0, 'a', |c| c), None);
+        assert_eq!(drain(&mut s, &mut cal), vec![('b', 1.5)]);
     }
 
     #[test]

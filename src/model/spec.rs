@@ -29,12 +29,16 @@ pub enum Balancer {
     PowerOfTwoChoices,
 }
 
-/// What happens to a database call while the cluster fails over.
+/// What happens to a database call sent while the instance is not serving
+/// (a failover under way, or every node down). Calls already running when
+/// the primary fails, and requests holding a connection then, fail under
+/// either policy: every open connection breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailoverPolicy {
     /// The call fails at once (the request fails).
     Fail,
-    /// The call waits for the new primary (up to the query timeout).
+    /// The call waits for the instance to serve again, and fails if the
+    /// query timeout passes first.
     Wait,
 }
 
@@ -50,16 +54,27 @@ pub enum EnvironmentKind {
 
 /// A SQL Server instance (a cluster of `nodes` with one primary serving
 /// every call). Several environments may share one.
+///
+/// A database failure (`FailureTarget::DatabasePrimary`) takes down the
+/// node that is primary at that moment, until the failure's repair. With a
+/// healthy secondary left, the cluster fails over automatically: the
+/// instance serves nothing for `failover_duration`, then serves again from
+/// the new primary, whether or not the failed node is back. With none left
+/// (one node, or every other node already failed) the instance serves
+/// nothing until a node is repaired, and serves again at that repair.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Database {
     pub name: String,
     pub cores: f64,
     pub cpu: CpuDiscipline,
-    /// Cluster nodes; failover needs at least two.
+    /// Cluster nodes (at least one); automatic failover needs two or more.
     pub nodes: u32,
-    /// How long the primary is unavailable during a failover.
+    /// How long the instance serves nothing during an automatic failover
+    /// (detection and promotion of a secondary), seconds.
     pub failover_duration: f64,
-    /// A call that waits or runs longer than this fails (SqlCommand timeout).
+    /// SqlCommand timeout: a call fails once this has passed since it was
+    /// sent, whether it waited out a failover, queued, or ran on the CPU;
+    /// the database stops working on it then.
     pub query_timeout: f64,
     pub on_failover: FailoverPolicy,
 }
@@ -196,7 +211,8 @@ pub struct Development {
 pub enum FailureTarget {
     /// Index into `Model::front_ends`.
     FrontEnd(usize),
-    /// The primary of `Model::databases[i]`: a failover.
+    /// The node that is primary of `Model::databases[i]` when the failure
+    /// starts (see [`Database`] for what the cluster does then).
     DatabasePrimary(usize),
 }
 
@@ -300,6 +316,10 @@ impl Model {
             pos(
                 d.query_timeout,
                 &format!("database {} query_timeout", d.name),
+            )?;
+            pos(
+                d.failover_duration,
+                &format!("database {} failover_duration", d.name),
             )?;
             if d.nodes == 0 {
                 return Err(format!("database {} needs at least one node", d.name));

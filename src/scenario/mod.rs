@@ -27,6 +27,8 @@ mod presets;
 mod schema;
 
 #[cfg(test)]
+mod settings_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::Path;

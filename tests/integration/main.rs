@@ -5,6 +5,7 @@
 //! 30 independent replications) yet quick in the optimized test profile.
 
 mod cli;
+mod cluster;
 mod common;
 mod extreme;
 mod model;

@@ -309,9 +309,12 @@ fn a_database_failover_fails_calls_only_during_the_failover() {
         CpuDiscipline::ProcessorSharing,
         vec![class("portal", 0, rate, "exp(10ms)", "const(1)")],
     );
+    // The primary's node is down for ten minutes, but the two-node cluster
+    // fails over in 20 s and serves from the secondary meanwhile.
+    model.databases[0].failover_duration = 20.0;
     model.failures.push(ScheduledFailure {
         at: 800.0,
-        duration: 20.0,
+        duration: 600.0,
         target: FailureTarget::DatabasePrimary(0),
     });
     let results = run(&model, 10, 4);

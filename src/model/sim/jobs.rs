@@ -55,6 +55,8 @@ pub(super) struct Job {
     /// When the request got its IIS worker (for the request timeout).
     pub(super) worker_since: f64,
     pub(super) holds_conn: bool,
+    /// When the current database call was sent (for the query timeout).
+    pub(super) call_sent: f64,
     pub(super) holds_timer_slot: bool,
     pub(super) conn_epoch: u32,
     pub(super) client_gone: bool,
@@ -88,6 +90,7 @@ impl Job {
             holds_worker: false,
             worker_since: 0.0,
             holds_conn: false,
+            call_sent: 0.0,
             holds_timer_slot: false,
             conn_epoch: 0,
             client_gone: false,

@@ -6,7 +6,9 @@
 //! are put on those CPUs and where their completions come back into the
 //! model.
 
+use super::failures::Cluster;
 use super::jobs::{JobRef, Kind, Phase};
+use super::query_timeout::QueryWatch;
 use super::{Event, Sim};
 use crate::engine::resource::Fcfs;
 use crate::engine::{Completion, Station};
@@ -34,10 +36,13 @@ pub(super) struct FrontEndState {
 }
 
 pub(super) struct DatabaseState {
+    /// Serving calls (not failing over, not waiting for a repair).
     pub(super) up: bool,
     pub(super) epoch: u32,
     pub(super) cpu: Station<JobRef>,
     pub(super) waiting: Vec<JobRef>,
+    pub(super) cluster: Cluster,
+    pub(super) query_watch: QueryWatch,
 }
 
 impl Sim<'_> {
@@ -98,6 +103,7 @@ impl Sim<'_> {
                 db: db16,
                 c,
             });
+        self.watch_call(now, db, job);
     }
 
     /// The service time of the job's next database call, from the job's

@@ -34,6 +34,7 @@ mod development;
 mod failures;
 mod jobs;
 mod machines;
+mod query_timeout;
 mod requests;
 mod results;
 #[cfg(test)]
@@ -41,7 +42,8 @@ mod tests;
 mod timers;
 
 pub use results::{
-    ClassResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult, row_offsets,
+    ClassResult, DatabaseResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult,
+    row_offsets,
 };
 
 use jobs::{Family, Job, JobRef};
@@ -67,6 +69,7 @@ enum Event {
     ClientTimeout { job: JobRef },
     ConnectTimeout { job: JobRef },
     QueryTimeout { db: u16, job: JobRef },
+    QueryWatch { db: u16 },
     TimerDue { timer: u16 },
     TimerPoll { job: JobRef },
     PublishStart { dev: u16 },
@@ -75,6 +78,7 @@ enum Event {
     DeployDone { job: JobRef },
     FailureStart { index: u16, random: bool },
     FailureEnd { index: u16, random: bool },
+    FailoverDone { db: u16, epoch: u32 },
     HealthDown { fe: u16, epoch: u32 },
     HealthUp { fe: u16, epoch: u32 },
     EndWarmup,
@@ -177,6 +181,8 @@ impl<'m> Sim<'m> {
                 epoch: 0,
                 cpu: machines::cpu(d.cpu, d.cores),
                 waiting: Vec::new(),
+                cluster: failures::Cluster::new(d.nodes),
+                query_watch: Default::default(),
             })
             .collect();
         let fe_db = m
@@ -356,6 +362,7 @@ impl<'m> Sim<'m> {
                 Event::ClientTimeout { job } => self.client_timeout(now, job),
                 Event::ConnectTimeout { job } => self.connect_timeout(now, job),
                 Event::QueryTimeout { db, job } => self.query_timeout(now, db as usize, job),
+                Event::QueryWatch { db } => self.query_watch(now, db as usize),
                 Event::TimerDue { timer } => self.timer_due(now, timer),
                 Event::TimerPoll { job } => self.timer_poll(now, job),
                 Event::PublishStart { dev } => self.publish_start(now, dev),
@@ -368,6 +375,7 @@ impl<'m> Sim<'m> {
                 Event::FailureEnd { index, random } => {
                     self.failure_end(now, index as usize, random)
                 }
+                Event::FailoverDone { db, epoch } => self.failover_done(now, db as usize, epoch),
                 Event::HealthDown { fe, epoch } => self.health_down(fe as usize, epoch),
                 Event::HealthUp { fe, epoch } => self.health_up(fe as usize, epoch),
                 Event::EndWarmup => self.start_measuring(now),
@@ -414,6 +422,7 @@ impl<'m> Sim<'m> {
         }
         for d in &mut self.dbs {
             d.cpu.reset_stats(now);
+            d.cluster.start_measuring(now, d.up);
         }
         for dc in self.dcs.iter_mut().flatten() {
             dc.reset_stats(now);

@@ -255,6 +255,11 @@ impl Sim<'_> {
     /// The job's work at its front-end is over: give back connection and
     /// worker (or timer slot) and send the answer.
     pub(super) fn done_at_front_end(&mut self, now: f64, job: JobRef) {
+        if self.connection_broken(job) {
+            // The commit finds the connection broken by a failover.
+            self.abort(now, job);
+            return;
+        }
         self.release_front_end(now, job);
         let j = self.jobs[job.slot as usize];
         match j.kind {

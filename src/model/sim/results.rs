@@ -103,6 +103,31 @@ pub struct ResourceResult {
     pub mean_queue: f64,
 }
 
+/// What one database instance (SQL Server cluster) measured after the
+/// warm-up: how much of the time it served calls, and how often it failed
+/// over.
+///
+/// Why it exists: "what does a failover cost" is answered in the outcome
+/// counts of the classes (failed requests), but a planner comparing one node
+/// with two, or two failover durations, also wants the instance's own
+/// availability, which no class row shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseResult {
+    /// The instance's name (`Model::databases[i].name`).
+    pub name: String,
+    /// Fraction of the measured time (after the warm-up) the instance was
+    /// serving calls: 1 minus `unavailable_seconds / measured_time`. It
+    /// serves nothing during an automatic failover (`failover_duration`)
+    /// and, when no healthy node is left, until a node is repaired.
+    pub availability: f64,
+    /// Measured seconds the instance was not serving.
+    pub unavailable_seconds: f64,
+    /// Automatic failovers (a node failure with a healthy node left to take
+    /// over) that began after the warm-up. A failure that leaves no node is
+    /// an outage, not a failover, and is not counted here.
+    pub failovers: u64,
+}
+
 /// Everything one replication measured.
 #[derive(Clone, Debug)]
 pub struct RunResult {
@@ -111,6 +136,8 @@ pub struct RunResult {
     /// row's `kind` says which.
     pub classes: Vec<ClassResult>,
     pub resources: Vec<ResourceResult>,
+    /// One per database instance, in model order.
+    pub databases: Vec<DatabaseResult>,
     pub measured_time: f64,
     pub events: u64,
     /// Requests (all kinds) alive at the end: bounded work in flight.
@@ -215,12 +242,27 @@ impl Sim<'_> {
                 });
             }
         }
+        let databases = self
+            .dbs
+            .iter()
+            .zip(&m.databases)
+            .map(|(d, spec)| {
+                let unavailable = d.cluster.unavailable(end, d.up);
+                DatabaseResult {
+                    name: spec.name.clone(),
+                    availability: 1.0 - unavailable / m.duration,
+                    unavailable_seconds: unavailable,
+                    failovers: d.cluster.failovers(),
+                }
+            })
+            .collect();
         for r in &mut self.rows {
             r.warmup_estimate = r.mser.estimate();
         }
         RunResult {
             classes: self.rows,
             resources,
+            databases,
             measured_time: m.duration,
             events: self.events,
             peak_jobs: self.peak_jobs,
