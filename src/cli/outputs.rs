@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
-use crate::report::{csv, output, plot};
+use crate::report::svg::{self, PlotFigure};
+use crate::report::{csv, output};
 
 /// The output files a command was asked for.
 #[derive(Clone, Debug, Default)]
@@ -72,11 +73,13 @@ impl Outputs {
         }
         if let Some(path) = &self.plot {
             let chart = match result {
-                CommandResult::Compare(c) | CommandResult::Sweep(c) => plot::comparison_chart(c),
-                CommandResult::Team(t) => plot::team_chart(t),
-                CommandResult::Run(_) | CommandResult::Size(_) => plot::Chart::default(),
+                CommandResult::Compare(c) | CommandResult::Sweep(c) => {
+                    svg::comparison_chart(c, PlotFigure::P95)
+                }
+                CommandResult::Team(t) => svg::team_chart(t, PlotFigure::P95),
+                CommandResult::Run(_) | CommandResult::Size(_) => svg::Chart::default(),
             };
-            output::write_atomic(path, plot::svg(&chart)?.as_bytes())?;
+            output::write_atomic(path, svg::svg(&chart)?.as_bytes())?;
             if !is_stdout(path) {
                 written.push(path.clone());
             }

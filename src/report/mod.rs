@@ -7,5 +7,5 @@
 
 pub mod csv;
 pub mod output;
-pub mod plot;
+pub mod svg;
 pub mod text;
