@@ -130,7 +130,9 @@ pub struct CompareArgs {
     /// (repeatable: the variants are the full grid).
     #[arg(long = "vary", value_name = "KEY=LIST")]
     pub vary: Vec<String>,
-    /// Write the class CSV here (and the resources CSV beside it).
+    /// Write the class CSV here, and beside it the resources CSV
+    /// (FILE-resources.csv) and the paired differences against the first
+    /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
     /// Draw p95 against the varied value as SVG.
@@ -180,7 +182,9 @@ pub struct SweepArgs {
     /// traffic.portal.rate=100,200,400 (repeatable: the full grid).
     #[arg(long = "vary", value_name = "KEY=LIST", required = true)]
     pub vary: Vec<String>,
-    /// Write the class CSV here (and the resources CSV beside it).
+    /// Write the class CSV here, and beside it the resources CSV
+    /// (FILE-resources.csv) and the paired differences against the first
+    /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
     /// Draw p95 against the first varied key as SVG (one series per class
@@ -337,7 +341,8 @@ pub struct MergeArgs {
     /// Every part file of the sweep.
     #[arg(required = true, value_name = "PART")]
     pub parts: Vec<PathBuf>,
-    /// Where to write the class CSV (and the resources CSV beside it).
+    /// Where to write the class CSV (and the resources and differences
+    /// CSVs beside it).
     #[arg(long, value_name = "FILE", required = true)]
     pub csv: PathBuf,
 }

@@ -10,21 +10,14 @@ use super::outputs::Outputs;
 use super::progress::{Bar, speed};
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
-use crate::report::{output, text};
+use crate::report::{Export, output, text};
 use crate::whatif::{self, shard};
 
 /// Writes the result's files, then its report (with the files written).
 fn finish(result: &CommandResult, outputs: &Outputs) -> Result<()> {
     let written = outputs.write(result)?;
-    let report = match result {
-        CommandResult::Run(r) => text::run(r, &written),
-        CommandResult::Compare(c) => text::comparison(c, &written),
-        CommandResult::Sweep(c) => text::sweep(c, &written),
-        CommandResult::Size(s) => text::sizing(s, &written),
-        CommandResult::Team(t) => text::team(t, &written),
-    };
     let mut sink = outputs.report_sink();
-    sink.write_all(report.as_bytes())?;
+    text::Text { written: &written }.write(result, &mut sink)?;
     sink.flush()?;
     Ok(())
 }
@@ -38,7 +31,7 @@ fn report_speed(result: &CommandResult, started: Instant) {
 pub fn run(a: &RunArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
-        plot: None,
+        ..Outputs::default()
     };
     outputs.check()?;
     let req = a.request()?;
@@ -49,6 +42,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
 pub fn compare(a: &CompareArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
+        differences: true,
         plot: a.plot.clone(),
     };
     outputs.check()?;
@@ -62,6 +56,7 @@ pub fn compare(a: &CompareArgs) -> Result<()> {
 pub fn sweep(a: &SweepArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
+        differences: true,
         plot: a.plot.clone(),
     };
     outputs.check()?;
@@ -98,7 +93,8 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
 pub fn merge(a: &MergeArgs) -> Result<()> {
     let outputs = Outputs {
         csv: Some(a.csv.clone()),
-        plot: None,
+        differences: true,
+        ..Outputs::default()
     };
     outputs.check()?;
     let mut parts = Vec::with_capacity(a.parts.len());
@@ -125,7 +121,7 @@ pub fn merge(a: &MergeArgs) -> Result<()> {
 pub fn size(a: &SizeArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
-        plot: None,
+        ..Outputs::default()
     };
     outputs.check()?;
     let req = a.request()?;
@@ -149,6 +145,7 @@ pub fn team(a: &TeamArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
         plot: a.plot.clone(),
+        ..Outputs::default()
     };
     outputs.check()?;
     let req = a.request()?;

@@ -6,14 +6,18 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
-use crate::report::svg::{self, PlotFigure};
-use crate::report::{csv, output};
+use crate::report::csv::Csv;
+use crate::report::svg::Svg;
+use crate::report::{Export, output, to_bytes};
 
 /// The output files a command was asked for.
 #[derive(Clone, Debug, Default)]
 pub struct Outputs {
     /// `--csv FILE`: the class CSV, and the resources CSV beside it.
     pub csv: Option<PathBuf>,
+    /// With `--csv FILE`, also the paired differences beside it
+    /// (`compare`, `sweep`, `merge`).
+    pub differences: bool,
     /// `--plot FILE.svg`.
     pub plot: Option<PathBuf>,
 }
@@ -31,6 +35,9 @@ impl Outputs {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--csv: {e}")))?;
             paths.push(p.clone());
             paths.push(output::resources_path(p));
+            if self.differences {
+                paths.push(output::differences_path(p));
+            }
         }
         if let Some(p) = &self.plot {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--plot: {e}")))?;
@@ -58,32 +65,39 @@ impl Outputs {
         }
     }
 
-    /// Writes every output of `result` (each file whole or not at all) and
-    /// returns the files written (not standard output).
-    pub fn write(&self, result: &CommandResult) -> Result<Vec<PathBuf>> {
-        let mut written = Vec::new();
+    /// Every output file with its format, in the order written: the class
+    /// CSV, the resources and differences CSVs beside it (not with
+    /// `--csv -`), the chart.
+    fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
+        let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
-            let variants = result.variants();
-            output::write_atomic(path, &csv::classes(&variants)?)?;
+            out.push((path.clone(), Box::new(Csv::Classes)));
             if !is_stdout(path) {
-                let rpath = output::resources_path(path);
-                output::write_atomic(&rpath, &csv::resources(&variants)?)?;
-                written.extend([path.clone(), rpath]);
+                out.push((output::resources_path(path), Box::new(Csv::Resources)));
+                if self.differences {
+                    out.push((output::differences_path(path), Box::new(Csv::Differences)));
+                }
             }
         }
         if let Some(path) = &self.plot {
-            let chart = match result {
-                CommandResult::Compare(c) | CommandResult::Sweep(c) => {
-                    svg::comparison_chart(c, PlotFigure::P95)
-                }
-                CommandResult::Team(t) => svg::team_chart(t, PlotFigure::P95),
-                CommandResult::Run(_) | CommandResult::Size(_) => svg::Chart::default(),
-            };
-            output::write_atomic(path, svg::svg(&chart)?.as_bytes())?;
-            if !is_stdout(path) {
-                written.push(path.clone());
+            out.push((path.clone(), Box::new(Svg::default())));
+        }
+        out
+    }
+
+    /// Writes every output of `result` as one set (all of them, or none
+    /// when one cannot be written) and returns the files written (not
+    /// standard output).
+    pub fn write(&self, result: &CommandResult) -> Result<Vec<PathBuf>> {
+        let mut set = output::FileSet::default();
+        let mut written = Vec::new();
+        for (path, format) in self.targets() {
+            set.stage(&path, &to_bytes(format.as_ref(), result)?)?;
+            if !is_stdout(&path) {
+                written.push(path);
             }
         }
+        set.commit()?;
         Ok(written)
     }
 }

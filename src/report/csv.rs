@@ -1,23 +1,78 @@
 //! The class CSV and the resources CSV (design §7, a contract: columns are
-//! only ever added, never renamed or removed).
+//! only ever added, never renamed or removed). One row per variant and
+//! class (or resource); each varied key is a column after `variant`.
+//! Times in milliseconds with 3 decimals, rates per second and fractions
+//! with 6; an empty cell where a CI needs two replications.
+
+use std::io::Write;
 
 use anyhow::Result;
 
-use crate::experiment::VariantResult;
+use super::{Export, measure_name, measure_unit};
+use crate::experiment::result::{Difference, Measure};
+use crate::experiment::summary::Figure;
+use crate::experiment::{CommandResult, VariantResult};
 use crate::stats::Estimate;
 
-fn ms(x: f64) -> String {
-    format!("{:.3}", x * 1e3)
+/// One of the CSV files of a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Csv {
+    /// One row per variant and class row (`--csv FILE`).
+    Classes,
+    /// One row per variant and resource (`FILE-resources.csv`).
+    Resources,
+    /// One row per variant after the first × class or resource × figure:
+    /// the paired difference against the first variant
+    /// (`FILE-differences.csv`).
+    Differences,
 }
 
-fn num(x: f64) -> String {
-    format!("{x:.6}")
+impl Export for Csv {
+    fn write(&self, result: &CommandResult, out: &mut dyn Write) -> Result<()> {
+        let variants = result.variants();
+        let bytes = match self {
+            Csv::Classes => classes(&variants)?,
+            Csv::Resources => resources(&variants)?,
+            Csv::Differences => differences(&variants, result.differences())?,
+        };
+        out.write_all(&bytes)?;
+        Ok(())
+    }
 }
 
-fn ci(e: &Estimate, scale: f64) -> (String, String) {
-    match e.ci_95() {
-        Some((lo, hi)) => (format!("{:.3}", lo * scale), format!("{:.3}", hi * scale)),
-        None => (String::new(), String::new()),
+/// How a CSV cell shows a figure held in base units (seconds, per second,
+/// fractions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unit {
+    /// Seconds shown in milliseconds, 3 decimals.
+    Ms,
+    /// Shown as held (rates per second, fractions, queue lengths), 6
+    /// decimals.
+    Plain,
+}
+
+impl Unit {
+    /// The unit a measure's difference is shown in.
+    fn of(m: Measure) -> Unit {
+        match m {
+            Measure::Class(Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99) => Unit::Ms,
+            _ => Unit::Plain,
+        }
+    }
+
+    fn cell(self, x: f64) -> String {
+        match self {
+            Unit::Ms => format!("{:.3}", x * 1e3),
+            Unit::Plain => format!("{x:.6}"),
+        }
+    }
+
+    /// The 95 % CI's ends; empty cells with one replication.
+    fn ci(self, e: &Estimate) -> (String, String) {
+        match e.ci_95() {
+            Some((lo, hi)) => (self.cell(lo), self.cell(hi)),
+            None => (String::new(), String::new()),
+        }
     }
 }
 
@@ -29,7 +84,7 @@ fn key_names(variants: &[&VariantResult]) -> Vec<String> {
 }
 
 /// The class CSV: one row per variant and traffic class.
-pub fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
+fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let keys = key_names(variants);
     let mut header = vec!["variant".to_string()];
@@ -54,25 +109,26 @@ pub fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
         .map(String::from),
     );
     w.write_record(&header)?;
+    let (ms, plain) = (Unit::Ms, Unit::Plain);
     for v in variants {
         for c in &v.summary.classes {
-            let (lo, hi) = ci(&c.p95, 1e3);
+            let (lo, hi) = ms.ci(&c.p95);
             let mut row = vec![v.name.clone()];
             row.extend(v.keys.iter().map(|(_, val)| val.clone()));
             row.extend([
                 c.name.clone(),
                 c.replications.to_string(),
-                num(c.throughput.mean),
-                ms(c.mean.mean),
-                ms(c.p50.mean),
-                ms(c.p95.mean),
-                ms(c.p99.mean),
+                plain.cell(c.throughput.mean),
+                ms.cell(c.mean.mean),
+                ms.cell(c.p50.mean),
+                ms.cell(c.p95.mean),
+                ms.cell(c.p99.mean),
                 lo,
                 hi,
-                num(c.error_rate.mean),
-                num(c.rejected_rate.mean),
-                num(c.timed_out_rate.mean),
-                num(c.failed_rate.mean),
+                plain.cell(c.error_rate.mean),
+                plain.cell(c.rejected_rate.mean),
+                plain.cell(c.timed_out_rate.mean),
+                plain.cell(c.failed_rate.mean),
                 c.saturated.to_string(),
             ]);
             w.write_record(&row)?;
@@ -82,7 +138,7 @@ pub fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
 }
 
 /// The resources CSV: one row per variant and resource.
-pub fn resources(variants: &[&VariantResult]) -> Result<Vec<u8>> {
+fn resources(variants: &[&VariantResult]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let keys = key_names(variants);
     let mut header = vec!["variant".to_string()];
@@ -98,23 +154,63 @@ pub fn resources(variants: &[&VariantResult]) -> Result<Vec<u8>> {
         .map(String::from),
     );
     w.write_record(&header)?;
+    let plain = Unit::Plain;
     for v in variants {
         for r in &v.summary.resources {
-            let (lo, hi) = match r.utilization.ci_95() {
-                Some((lo, hi)) => (num(lo), num(hi)),
-                None => (String::new(), String::new()),
-            };
+            let (lo, hi) = plain.ci(&r.utilization);
             let mut row = vec![v.name.clone()];
             row.extend(v.keys.iter().map(|(_, val)| val.clone()));
             row.extend([
                 r.name.clone(),
-                num(r.utilization.mean),
+                plain.cell(r.utilization.mean),
                 lo,
                 hi,
-                num(r.mean_queue.mean),
+                plain.cell(r.mean_queue.mean),
             ]);
             w.write_record(&row)?;
         }
+    }
+    Ok(w.into_inner()?)
+}
+
+/// The differences CSV: one row per paired difference, variant − baseline,
+/// in the unit named in its `unit` column.
+fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["variant".to_string()];
+    header.extend(key_names(variants));
+    header.extend(
+        [
+            "baseline",
+            "row",
+            "figure",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "unit",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header)?;
+    let baseline = variants.first().map_or("", |v| v.name.as_str());
+    for d in diffs {
+        let Some(v) = variants.get(d.variant) else {
+            continue;
+        };
+        let unit = Unit::of(d.measure);
+        let (lo, hi) = unit.ci(&d.estimate);
+        let mut row = vec![v.name.clone()];
+        row.extend(v.keys.iter().map(|(_, val)| val.clone()));
+        row.extend([
+            baseline.to_owned(),
+            d.row.clone(),
+            measure_name(d.measure).to_owned(),
+            unit.cell(d.estimate.mean),
+            lo,
+            hi,
+            measure_unit(d.measure).to_owned(),
+        ]);
+        w.write_record(&row)?;
     }
     Ok(w.into_inner()?)
 }

@@ -5,7 +5,10 @@
 //!
 //! Why this file exists: every chart o11sim draws (`--plot` of `compare`,
 //! `sweep` and `team`, and the charts of `--html`) comes from here; this is
-//! the one place that knows plotters. It uses only plotters' SVG backend
+//! the one place that knows plotters. [`Svg`] exports a result as its
+//! chart: the figure against the first varied key for a comparison or
+//! sweep ([`comparison_chart`]), publish lead time against team size for a
+//! team growth ([`team_chart`]). It uses only plotters' SVG backend
 //! without the `ttf` feature: text becomes `<text>` elements, sized by a
 //! crude estimate, and no system font is ever loaded, so charts are the
 //! same bytes on every machine.
@@ -38,12 +41,35 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::Export;
 use crate::dist::format_duration;
+use crate::experiment::CommandResult;
 use crate::experiment::result::{Comparison, Layout, RunReport, RunSettings, Sizing, TeamGrowth};
 use crate::experiment::summary::{ClassSummary, Figure, ResourceSummary};
 use crate::model::sim::ResourceKind;
 use crate::model::spec::Slo;
 use crate::stats::Estimate;
+
+/// The chart of a comparison, sweep or team growth, as SVG (`--plot`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Svg {
+    /// What the y axis shows (`--plot-figure`).
+    pub figure: PlotFigure,
+}
+
+impl Export for Svg {
+    fn write(&self, result: &CommandResult, out: &mut dyn std::io::Write) -> Result<()> {
+        let chart = match result {
+            CommandResult::Compare(c) | CommandResult::Sweep(c) => comparison_chart(c, self.figure),
+            CommandResult::Team(t) => team_chart(t, self.figure),
+            CommandResult::Run(_) | CommandResult::Size(_) => {
+                return Err(anyhow!("`{}` draws no chart", result.command()));
+            }
+        };
+        out.write_all(svg(&chart)?.as_bytes())?;
+        Ok(())
+    }
+}
 
 // ---- what is plotted ------------------------------------------------------
 

@@ -11,16 +11,39 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::Export;
 use crate::dist::format_duration;
-use crate::experiment::Summary;
 use crate::experiment::result::{
     Answer, Candidate, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing,
     TeamGrowth,
 };
 use crate::experiment::summary::{ClassSummary, Figure, class_names, resource_names, upper};
+use crate::experiment::{CommandResult, Summary};
 use crate::model::sim::ResourceKind;
 use crate::model::spec::Slo;
 use crate::stats::Estimate;
+
+/// The terminal report of any result, ending with a line per file written.
+#[derive(Clone, Copy, Debug)]
+pub struct Text<'a> {
+    /// The files the command wrote, named at the end of the report.
+    pub written: &'a [PathBuf],
+}
+
+impl Export for Text<'_> {
+    fn write(&self, result: &CommandResult, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+        let w = self.written;
+        let report = match result {
+            CommandResult::Run(r) => run(r, w),
+            CommandResult::Compare(c) => comparison(c, w),
+            CommandResult::Sweep(c) => sweep(c, w),
+            CommandResult::Size(s) => sizing(s, w),
+            CommandResult::Team(t) => team(t, w),
+        };
+        out.write_all(report.as_bytes())?;
+        Ok(())
+    }
+}
 
 // ---- the one aligner ------------------------------------------------------
 

@@ -67,6 +67,7 @@ fn merged_parts_are_byte_identical_to_the_unsharded_sweep() {
     for (a, b) in [
         ("full.csv", "merged.csv"),
         ("full-resources.csv", "merged-resources.csv"),
+        ("full-differences.csv", "merged-differences.csv"),
     ] {
         let (a, b) = (
             std::fs::read(dir.join(a)).unwrap(),

@@ -135,6 +135,67 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
             .iter()
             .any(|r| r[col(&rheader, "resource")] == "main.3.cpu")
     );
+    // The paired differences: front_ends=3 against front_ends=1, every
+    // class figure and resource, the p95 one as in the sentence.
+    let (dheader, drows) = read_csv(&dir.join("fe-differences.csv"));
+    assert_eq!(
+        dheader,
+        [
+            "variant",
+            "front_ends",
+            "baseline",
+            "row",
+            "figure",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "unit"
+        ]
+    );
+    assert!(
+        drows
+            .iter()
+            .all(|r| r[0] == "front_ends=3" && r[2] == "front_ends=1")
+    );
+    let p95 = drows
+        .iter()
+        .find(|r| r[3] == "portal" && r[4] == "p95")
+        .expect("a portal p95 row");
+    assert_eq!(p95[8], "ms");
+    let (d, lo, hi): (f64, f64, f64) = (
+        p95[5].parse().unwrap(),
+        p95[6].parse().unwrap(),
+        p95[7].parse().unwrap(),
+    );
+    assert!(lo <= d && d <= hi && hi < 0.0, "{p95:?}");
+    let shown = sentence
+        .split("portal p95 \u{2212}")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap();
+    let shown: f64 = shown.parse().unwrap();
+    assert!(
+        (shown + d).abs() <= 0.5 + shown.abs() * 5e-3,
+        "{shown} vs {d}"
+    );
+    let figures: BTreeSet<&str> = drows.iter().map(|r| r[4].as_str()).collect();
+    assert_eq!(
+        figures,
+        BTreeSet::from([
+            "throughput",
+            "mean",
+            "p50",
+            "p95",
+            "p99",
+            "error_rate",
+            "utilization"
+        ])
+    );
+    assert!(
+        drows
+            .iter()
+            .any(|r| r[3] == "main.1.cpu" && r[4] == "utilization" && r[8] == "fraction")
+    );
     // The chart: one series per traffic class.
     let chart = std::fs::read_to_string(&svg).unwrap();
     assert_eq!(series_colours(&chart).len(), 2, "portal and backoffice");
@@ -394,7 +455,7 @@ fn same_seed_same_bytes_with_one_thread_or_two() {
         stdouts.push(out.stdout.replace(&format!("t{threads}"), "tN"));
     }
     assert_eq!(stdouts[0], stdouts[1]);
-    for name in ["t{}.csv", "t{}-resources.csv"] {
+    for name in ["t{}.csv", "t{}-resources.csv", "t{}-differences.csv"] {
         let a = std::fs::read(dir.join(name.replace("{}", "1"))).unwrap();
         let b = std::fs::read(dir.join(name.replace("{}", "2"))).unwrap();
         assert!(!a.is_empty());
