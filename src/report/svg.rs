@@ -146,11 +146,10 @@ impl PlotFigure {
 
     /// An estimate of this figure (seconds or a fraction) in the axis unit.
     fn scaled(self, e: &Estimate) -> (f64, Option<(f64, f64)>) {
-        let k = match self {
-            PlotFigure::P95 | PlotFigure::Mean | PlotFigure::P99 => 1e3,
-            PlotFigure::ErrorRate | PlotFigure::Utilization => 100.0,
-        };
-        (e.mean * k, e.ci_95().map(|(lo, hi)| (lo * k, hi * k)))
+        match self {
+            PlotFigure::P95 | PlotFigure::Mean | PlotFigure::P99 => scaled(e, 1e3, f64::INFINITY),
+            PlotFigure::ErrorRate | PlotFigure::Utilization => scaled(e, 100.0, 100.0),
+        }
     }
 
     /// The limit of `slo` in the axis unit, when the SLO is on this figure.
@@ -162,6 +161,14 @@ impl PlotFigure {
             _ => None,
         }
     }
+}
+
+/// `e` times `k`, its 95 % CI cut to what the figure can be: never below
+/// 0, never above `max` (100 % for a fraction). A Student-t interval of two
+/// replications can reach past both.
+fn scaled(e: &Estimate, k: f64, max: f64) -> (f64, Option<(f64, f64)>) {
+    let cut = |x: f64| (x * k).clamp(0.0, max);
+    (e.mean * k, e.ci_95().map(|(lo, hi)| (cut(lo), cut(hi))))
 }
 
 impl std::fmt::Display for PlotFigure {
@@ -640,14 +647,13 @@ pub fn team_chart(t: &TeamGrowth, figure: PlotFigure) -> Chart {
                  p: &crate::experiment::result::TeamPoint|
      -> Option<(f64, Option<(f64, f64)>)> {
         let publish = || v.summary.classes.iter().find(|c| c.is_publish());
-        let (e, k) = match figure {
-            PlotFigure::P95 => (p.publish_p95, 1.0),
-            PlotFigure::P99 => (publish()?.p99, 1.0),
-            PlotFigure::Mean => (publish()?.mean, 1.0),
-            PlotFigure::ErrorRate => (publish()?.error_rate, 100.0),
-            PlotFigure::Utilization => (p.controller_cpu?, 100.0),
-        };
-        Some((e.mean * k, e.ci_95().map(|(lo, hi)| (lo * k, hi * k))))
+        Some(match figure {
+            PlotFigure::P95 => scaled(&p.publish_p95, 1.0, f64::INFINITY),
+            PlotFigure::P99 => scaled(&publish()?.p99, 1.0, f64::INFINITY),
+            PlotFigure::Mean => scaled(&publish()?.mean, 1.0, f64::INFINITY),
+            PlotFigure::ErrorRate => scaled(&publish()?.error_rate, 100.0, 100.0),
+            PlotFigure::Utilization => scaled(&p.controller_cpu?, 100.0, 100.0),
+        })
     };
     let series = Layout::ALL
         .iter()
@@ -727,11 +733,11 @@ pub fn sizing_charts(s: &Sizing) -> Vec<Chart> {
                 .iter()
                 .filter_map(|c| {
                     let k = c.checks.iter().find(|k| k.objective == o)?;
-                    let e = k.estimate.as_ref()?;
+                    let (y, ci) = scaled(k.estimate.as_ref()?, 1e3, f64::INFINITY);
                     Some(Point {
                         x: c.front_ends as f64,
-                        y: e.mean * 1e3,
-                        ci: e.ci_95().map(|(lo, hi)| (lo * 1e3, hi * 1e3)),
+                        y,
+                        ci,
                         saturated: k.saturated,
                     })
                 })
@@ -788,6 +794,12 @@ const WIDTH: u32 = 900;
 const HEIGHT: u32 = 560;
 /// Height of the title and subtitle above the plot.
 const HEADER: u32 = 62;
+/// Height of the plotting area: the chart below the header, less the
+/// margins and the x labels.
+const PLOT_HEIGHT: u32 = HEIGHT - HEADER - 2 * 16 - 48;
+/// The legend: its padding and the height of one entry (pixels).
+const LEGEND_PAD: u32 = 16;
+const LEGEND_ROW: u32 = 20;
 
 /// Well-separated, readable colours for the first series (Tableau 10
 /// without its grey, which reference lines use, and without its red, which
@@ -1001,9 +1013,20 @@ pub fn svg(chart: &Chart) -> Result<String> {
         .fold(f64::INFINITY, f64::min);
     let positive_min = values().filter(|y| *y > 0.0).fold(f64::INFINITY, f64::min);
     let log = means_min.is_finite() && means_min > 0.0 && y_max / positive_min > 20.0;
+    // Headroom above the data for the legend, so it never hides a point.
+    let rows = chart.series.iter().filter(|s| !s.name.is_empty()).count()
+        + usize::from(points().any(|p| p.saturated));
+    let band = if rows == 0 {
+        0.0
+    } else {
+        (f64::from(LEGEND_PAD + LEGEND_ROW * rows as u32) / f64::from(PLOT_HEIGHT)).min(0.6)
+    };
+    // The top of a range [bottom, top] grown so the band is `band` of it.
+    let headroom = |bottom: f64, top: f64| (top - band * bottom) / (1.0 - band);
     let y_axis = if log {
-        let (lo, hi) = (positive_min / 1.3, y_max * 1.3);
-        let (bold, light) = log_ticks(lo, hi);
+        let (lo, top) = (positive_min / 1.3, y_max * 1.3);
+        let hi = headroom(lo.ln(), top.ln()).exp();
+        let (bold, light) = log_ticks(lo, top);
         Axis {
             range: lo..hi,
             log: true,
@@ -1021,9 +1044,9 @@ pub fn svg(chart: &Chart) -> Result<String> {
         } else {
             y_min - pad
         };
-        let range = low..y_max + pad;
-        let keys = RangedCoordf64::from(range.clone()).key_points(10);
-        Axis::linear(range, keys)
+        let top = y_max + pad;
+        let keys = RangedCoordf64::from(low..top).key_points(10);
+        Axis::linear(low..headroom(low, top), keys)
     };
 
     let mut out = String::new();
@@ -1193,7 +1216,7 @@ fn draw<'a, 'b: 'a>(
     {
         ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
             .map_err(plot_error)?
-            .label("saturated (figures cover only the requests that got through)")
+            .label("saturated (backlog grew; latencies cover only the requests that got through)")
             .legend(|(x, y)| {
                 EmptyElement::at((x + 7, y))
                     + Circle::new((0, 0), 4, WHITE.filled())
@@ -1226,7 +1249,7 @@ fn draw<'a, 'b: 'a>(
     }
     if chart.series.iter().any(|s| !s.name.is_empty()) {
         ctx.configure_series_labels()
-            .position(legend_corner(chart))
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(0x99, 0x99, 0x99))
             .label_font(("sans-serif", 13))
@@ -1234,33 +1257,6 @@ fn draw<'a, 'b: 'a>(
             .map_err(plot_error)?;
     }
     Ok(())
-}
-
-/// The upper corner where the points are lower: rising curves get the
-/// legend on the left, falling ones on the right.
-fn legend_corner(chart: &Chart) -> SeriesLabelPosition {
-    let xs = chart
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.x));
-    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-        (lo.min(x), hi.max(x))
-    });
-    let mid = (lo + hi) / 2.0;
-    let top = |left: bool| {
-        chart
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter())
-            .filter(|p| (p.x < mid) == left && p.y.is_finite())
-            .map(|p| p.ci.map_or(p.y, |(_, hi)| hi.max(p.y)))
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
-    if top(false) > top(true) {
-        SeriesLabelPosition::UpperLeft
-    } else {
-        SeriesLabelPosition::UpperRight
-    }
 }
 
 /// A tick label: integers without decimals, others with up to 3
