@@ -4,9 +4,11 @@
 //! meaningful (exact values must fall inside 99 % confidence intervals over
 //! 30 independent replications) yet quick in the optimized test profile.
 
+mod charts;
 mod cli;
 mod common;
 mod extreme;
+mod html;
 mod model;
 mod parsers;
 mod properties;
