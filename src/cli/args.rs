@@ -101,6 +101,11 @@ pub struct RunArgs {
     /// `-resources` before the extension); `-` for standard output.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -135,6 +140,11 @@ pub struct CompareArgs {
     /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Draw p95 against the varied value as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
@@ -187,6 +197,11 @@ pub struct SweepArgs {
     /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Draw p95 against the first varied key as SVG (one series per class
     /// and value of the other keys).
     #[arg(long, value_name = "FILE.svg")]
@@ -241,6 +256,11 @@ pub struct SizeArgs {
     /// beside it).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 impl SizeArgs {
@@ -299,6 +319,11 @@ pub struct TeamArgs {
     /// Write the class CSV here (and the resources CSV beside it).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Draw publish lead time p95 against team size as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,

@@ -31,6 +31,7 @@ fn report_speed(result: &CommandResult, started: Instant) {
 pub fn run(a: &RunArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
+        json: a.json.clone(),
         ..Outputs::default()
     };
     outputs.check()?;
@@ -44,6 +45,7 @@ pub fn compare(a: &CompareArgs) -> Result<()> {
         csv: a.csv.clone(),
         differences: true,
         plot: a.plot.clone(),
+        json: a.json.clone(),
     };
     outputs.check()?;
     let req = a.request()?;
@@ -58,6 +60,7 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
         csv: a.csv.clone(),
         differences: true,
         plot: a.plot.clone(),
+        json: a.json.clone(),
     };
     outputs.check()?;
     let Some(shard) = a.shard else {
@@ -71,9 +74,9 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
         .part
         .clone()
         .unwrap_or_else(|| shard::default_part_path(shard));
-    if a.csv.is_some() || a.plot.is_some() {
+    if a.csv.is_some() || a.plot.is_some() || a.json.is_some() {
         return Err(Error::Usage(
-            "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
+            "--shard writes a part file, not --csv, --plot or --json: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
         ));
     }
     output::check_writable(&path).map_err(|e| Error::Usage(e.to_string()))?;
@@ -121,6 +124,7 @@ pub fn merge(a: &MergeArgs) -> Result<()> {
 pub fn size(a: &SizeArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
+        json: a.json.clone(),
         ..Outputs::default()
     };
     outputs.check()?;
@@ -145,6 +149,7 @@ pub fn team(a: &TeamArgs) -> Result<()> {
     let outputs = Outputs {
         csv: a.csv.clone(),
         plot: a.plot.clone(),
+        json: a.json.clone(),
         ..Outputs::default()
     };
     outputs.check()?;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
 use crate::report::csv::Csv;
+use crate::report::json::Json;
 use crate::report::svg::Svg;
 use crate::report::{Export, output, to_bytes};
 
@@ -20,6 +21,8 @@ pub struct Outputs {
     pub differences: bool,
     /// `--plot FILE.svg`.
     pub plot: Option<PathBuf>,
+    /// `--json FILE`.
+    pub json: Option<PathBuf>,
 }
 
 fn is_stdout(p: &Path) -> bool {
@@ -47,14 +50,35 @@ impl Outputs {
                     p.display()
                 )));
             }
+            paths.push(p.clone());
+        }
+        if let Some(p) = &self.json {
+            output::check_writable(p).map_err(|e| Error::Usage(format!("--json: {e}")))?;
+            if paths.iter().any(|q| q == p) && !is_stdout(p) {
+                return Err(Error::Usage(format!(
+                    "--json {} is also another output; give the JSON its own file",
+                    p.display()
+                )));
+            }
+        }
+        let to_stdout = [&self.csv, &self.plot, &self.json]
+            .into_iter()
+            .flatten()
+            .filter(|p| is_stdout(p))
+            .count();
+        if to_stdout > 1 {
+            return Err(Error::Usage(
+                "only one output can go to standard output (-); give the others file names".into(),
+            ));
         }
         Ok(())
     }
 
     /// Where the report goes: standard output, unless an output goes there
-    /// (`--csv -`), in which case the report moves to standard error.
+    /// (`--csv -`, `--json -`), in which case the report moves to standard
+    /// error.
     pub fn report_sink(&self) -> Box<dyn Write> {
-        let to_stdout = [&self.csv, &self.plot]
+        let to_stdout = [&self.csv, &self.plot, &self.json]
             .into_iter()
             .flatten()
             .any(|p| is_stdout(p));
@@ -67,7 +91,7 @@ impl Outputs {
 
     /// Every output file with its format, in the order written: the class
     /// CSV, the resources and differences CSVs beside it (not with
-    /// `--csv -`), the chart.
+    /// `--csv -`), the chart, the JSON.
     fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
         let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
@@ -81,6 +105,9 @@ impl Outputs {
         }
         if let Some(path) = &self.plot {
             out.push((path.clone(), Box::new(Svg)));
+        }
+        if let Some(path) = &self.json {
+            out.push((path.clone(), Box::new(Json)));
         }
         out
     }

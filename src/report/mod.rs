@@ -6,12 +6,14 @@
 //! * `csv.rs` — the class CSV, the resources CSV (design §7) and the
 //!   paired differences;
 //! * `svg.rs` — the chart of a comparison, sweep or team growth;
+//! * `json.rs` — the whole result for programs (`docs/json.md`);
 //! * `output.rs` — writing files whole or not at all.
 //!
 //! Architecture Invariant: files are written whole or not at all — written
 //! to a temporary file beside the target, then renamed over it.
 
 pub mod csv;
+pub mod json;
 pub mod output;
 pub mod svg;
 pub mod text;
