@@ -110,6 +110,11 @@ pub struct RunArgs {
     /// `-resources` before the extension); `-` for standard output.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Write a self-contained HTML page (question, settings, verdicts,
     /// tables, charts, scenario) to attach to a decision.
     #[arg(long, value_name = "FILE.html")]
@@ -148,6 +153,11 @@ pub struct CompareArgs {
     /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Draw p95 (or --plot-figure) against the varied value as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
@@ -208,6 +218,11 @@ pub struct SweepArgs {
     /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Draw p95 (or --plot-figure) against the first varied key as SVG
     /// (one series per class and value of the other keys).
     #[arg(long, value_name = "FILE.svg")]
@@ -270,6 +285,11 @@ pub struct SizeArgs {
     /// beside it).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Write a self-contained HTML page (question, settings, verdicts,
     /// tables, charts, scenario) to attach to a decision.
     #[arg(long, value_name = "FILE.html")]
@@ -332,6 +352,11 @@ pub struct TeamArgs {
     /// Write the class CSV here (and the resources CSV beside it).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Draw publish lead time p95 against team size as SVG (--plot-figure
     /// p99, mean or error_rate: that figure of the publishes; utilization:
     /// the controller's CPU).

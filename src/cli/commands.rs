@@ -52,6 +52,7 @@ fn scenario_text(s: &LoadedScenario) -> String {
 pub fn run(a: &RunArgs) -> Result<()> {
     let mut outputs = Outputs {
         csv: a.csv.clone(),
+        json: a.json.clone(),
         ..page(&a.html)
     };
     outputs.check()?;
@@ -66,6 +67,7 @@ pub fn compare(a: &CompareArgs) -> Result<()> {
         csv: a.csv.clone(),
         differences: true,
         plot: a.plot.clone(),
+        json: a.json.clone(),
         figure: a.plot_figure,
         ..page(&a.html)
     };
@@ -83,6 +85,7 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
         csv: a.csv.clone(),
         differences: true,
         plot: a.plot.clone(),
+        json: a.json.clone(),
         figure: a.plot_figure,
         ..page(&a.html)
     };
@@ -99,9 +102,9 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
         .part
         .clone()
         .unwrap_or_else(|| shard::default_part_path(shard));
-    if a.csv.is_some() || a.plot.is_some() || a.html.is_some() {
+    if a.csv.is_some() || a.plot.is_some() || a.json.is_some() || a.html.is_some() {
         return Err(Error::Usage(
-            "--shard writes a part file, not --csv, --plot or --html: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
+            "--shard writes a part file, not --csv, --plot, --json or --html: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
         ));
     }
     output::check_writable(&path).map_err(|e| Error::Usage(e.to_string()))?;
@@ -149,6 +152,7 @@ pub fn merge(a: &MergeArgs) -> Result<()> {
 pub fn size(a: &SizeArgs) -> Result<()> {
     let mut outputs = Outputs {
         csv: a.csv.clone(),
+        json: a.json.clone(),
         ..page(&a.html)
     };
     outputs.check()?;
@@ -174,6 +178,7 @@ pub fn team(a: &TeamArgs) -> Result<()> {
     let mut outputs = Outputs {
         csv: a.csv.clone(),
         plot: a.plot.clone(),
+        json: a.json.clone(),
         figure: a.plot_figure,
         ..page(&a.html)
     };

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
 use crate::report::csv::Csv;
 use crate::report::html::Html;
+use crate::report::json::Json;
 use crate::report::svg::{PlotFigure, Svg};
 use crate::report::{Export, output, to_bytes};
 
@@ -21,6 +22,8 @@ pub struct Outputs {
     pub differences: bool,
     /// `--plot FILE.svg`.
     pub plot: Option<PathBuf>,
+    /// `--json FILE`.
+    pub json: Option<PathBuf>,
     /// `--plot-figure`: what the chart, and the page's first chart, plot.
     pub figure: PlotFigure,
     /// `--html FILE`.
@@ -89,23 +92,43 @@ impl Outputs {
             }
             paths.push(p.clone());
         }
-        if let Some(p) = &self.html {
-            output::check_writable(p).map_err(|e| Error::Usage(format!("--html: {e}")))?;
-            if paths.iter().any(|q| q == p) {
+        if let Some(p) = &self.json {
+            output::check_writable(p).map_err(|e| Error::Usage(format!("--json: {e}")))?;
+            if paths.iter().any(|q| q == p) && !is_stdout(p) {
                 return Err(Error::Usage(format!(
-                    "--html {} is also another output of the command; give the page its own file",
+                    "--json {} is also another output; give the JSON its own file",
                     p.display()
                 )));
             }
+            paths.push(p.clone());
+        }
+        if let Some(p) = &self.html {
+            output::check_writable(p).map_err(|e| Error::Usage(format!("--html: {e}")))?;
+            if paths.iter().any(|q| q == p) && !is_stdout(p) {
+                return Err(Error::Usage(format!(
+                    "--html {} is also another output; give the page its own file",
+                    p.display()
+                )));
+            }
+        }
+        let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
+            .into_iter()
+            .flatten()
+            .filter(|p| is_stdout(p))
+            .count();
+        if to_stdout > 1 {
+            return Err(Error::Usage(
+                "only one output can go to standard output (-); give the others file names".into(),
+            ));
         }
         Ok(())
     }
 
     /// Where the report goes: standard output, unless an output goes there
-    /// (`--csv -`, `--html -`), in which case the report moves to standard
-    /// error.
+    /// (`--csv -`, `--json -`, `--html -`), in which case the report moves
+    /// to standard error.
     pub fn report_sink(&self) -> Box<dyn Write> {
-        let to_stdout = [&self.csv, &self.plot, &self.html]
+        let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
             .into_iter()
             .flatten()
             .any(|p| is_stdout(p));
@@ -118,7 +141,7 @@ impl Outputs {
 
     /// Every output file with its format, in the order written: the class
     /// CSV, the resources and differences CSVs beside it (not with
-    /// `--csv -`), the chart, the page.
+    /// `--csv -`), the chart, the page, the JSON.
     fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
         let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
@@ -147,6 +170,9 @@ impl Outputs {
                     figure: self.figure,
                 }),
             ));
+        }
+        if let Some(path) = &self.json {
+            out.push((path.clone(), Box::new(Json)));
         }
         out
     }

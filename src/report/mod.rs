@@ -10,6 +10,7 @@
 //! * `html.rs` — the self-contained page a planner attaches to a decision
 //!   (`--html`): question, settings, verdicts, tables, charts, differences
 //!   and the scenario text;
+//! * `json.rs` — the whole result for programs (`docs/json.md`);
 //! * `output.rs` — writing files whole or not at all.
 //!
 //! Architecture Invariant: files are written whole or not at all — written
@@ -17,6 +18,7 @@
 
 pub mod csv;
 pub mod html;
+pub mod json;
 pub mod output;
 pub mod svg;
 pub mod text;

@@ -113,6 +113,78 @@ fn csv_files_have_the_contract_columns_and_one_row_per_class() {
 }
 
 #[test]
+fn json_holds_the_run_figures_verdicts_and_settings() {
+    let dir = temp_dir("json");
+    let csv = dir.join("out.csv");
+    let json = dir.join("out.json");
+    let out = run_quick(&[
+        "--set",
+        "traffic.portal.slo={ p95 = \"800ms\" }",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.ends_with(&format!(
+            "wrote {}, {} and {}\n",
+            csv.display(),
+            dir.join("out-resources.csv").display(),
+            json.display()
+        )),
+        "{}",
+        out.stdout
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["command"], "run");
+    assert_eq!(doc["settings"]["replications"], 2);
+    assert_eq!(doc["varied"], serde_json::json!([]));
+    assert_eq!(doc["differences"], serde_json::json!([]));
+    let v = &doc["variants"][0];
+    assert_eq!(v["name"], "example2");
+    let portal = &v["classes"][0];
+    assert_eq!(portal["name"], "portal");
+    assert_eq!(portal["kind"], "traffic");
+    for key in [
+        "throughput_rps",
+        "mean_ms",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "error_rate",
+        "rejected_rate",
+        "timed_out_rate",
+        "failed_rate",
+    ] {
+        let e = &portal[key];
+        let (lo, mean, hi) = (
+            e["ci_low"].as_f64().unwrap(),
+            e["mean"].as_f64().unwrap(),
+            e["ci_high"].as_f64().unwrap(),
+        );
+        assert!(lo <= mean && mean <= hi, "{key}: {e}");
+    }
+    let slo = &portal["slos"][0];
+    assert_eq!(slo["figure"], "p95");
+    assert_eq!(slo["limit_ms"], 800.0);
+    assert_eq!(slo["met"], true);
+    assert!(v["resources"][0]["utilization"]["mean"].is_f64());
+    // The fingerprint follows the scenario text after overrides.
+    let other = dir.join("other.json");
+    let out = run_quick(&["--set", "front_ends=4", "--json", other.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let other: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
+    assert_ne!(
+        doc["settings"]["fingerprint"],
+        other["settings"]["fingerprint"]
+    );
+}
+
+#[test]
 fn same_seed_same_csv_bytes_with_one_or_two_threads() {
     let dir = temp_dir("threads");
     let mut bytes = Vec::new();
