@@ -61,11 +61,12 @@ fn col(header: &[String], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
-/// The series of a chart drawn by `report::plot`: the distinct stroke
-/// colours of its `<polyline>` elements that are not grey. Each series is
-/// one polyline (its line) plus 2-point polylines (error bars) in its own
-/// colour; axes, grid lines and the target line are black or grey
-/// (r = g = b), and legend samples are `<rect>`s, so this counts series.
+/// The series of a chart drawn by `report::svg`: the distinct stroke
+/// colours of its `<polyline>` elements that are not grey. Each series'
+/// error bars and their caps (and, on a continuous axis, its line) are
+/// polylines in its own colour; axes, grid lines and reference lines are
+/// black or grey (r = g = b), and markers and legend samples are not
+/// polylines, so this counts series.
 fn series_colours(svg: &str) -> BTreeSet<String> {
     let doc = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
     doc.descendants()
