@@ -103,9 +103,59 @@ fn csv_files_have_the_contract_columns_and_one_row_per_class() {
         );
     }
     assert!(text.lines().any(|l| l.contains(",portal,")), "{text}");
+    // The contract's columns keep their order; the CIs of every figure
+    // come after them, each bracketing its mean.
+    assert!(header.starts_with(
+        "variant,class,replications,throughput_rps,mean_ms,p50_ms,p95_ms,p99_ms,\
+         p95_ci_low_ms,p95_ci_high_ms,error_rate,rejected_rate,timed_out_rate,failed_rate,saturated,"
+    ));
+    let columns: Vec<&str> = header.split(',').collect();
+    let mut rows = csv::Reader::from_path(&csv).unwrap();
+    let row = rows.records().next().unwrap().unwrap();
+    let value = |name: &str| -> f64 {
+        let i = columns
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        row[i]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: {:?}", &row[i]))
+    };
+    for (mean, lo, hi) in [
+        (
+            "throughput_rps",
+            "throughput_ci_low_rps",
+            "throughput_ci_high_rps",
+        ),
+        ("mean_ms", "mean_ci_low_ms", "mean_ci_high_ms"),
+        ("p50_ms", "p50_ci_low_ms", "p50_ci_high_ms"),
+        ("p95_ms", "p95_ci_low_ms", "p95_ci_high_ms"),
+        ("p99_ms", "p99_ci_low_ms", "p99_ci_high_ms"),
+        ("error_rate", "error_rate_ci_low", "error_rate_ci_high"),
+        (
+            "rejected_rate",
+            "rejected_rate_ci_low",
+            "rejected_rate_ci_high",
+        ),
+        (
+            "timed_out_rate",
+            "timed_out_rate_ci_low",
+            "timed_out_rate_ci_high",
+        ),
+        ("failed_rate", "failed_rate_ci_low", "failed_rate_ci_high"),
+    ] {
+        assert!(
+            value(lo) <= value(mean) && value(mean) <= value(hi),
+            "{mean}: {} {} {}",
+            value(lo),
+            value(mean),
+            value(hi)
+        );
+    }
     let res = std::fs::read_to_string(dir.join("out-resources.csv")).unwrap();
     assert!(res.starts_with(
-        "variant,resource,utilization,utilization_ci_low,utilization_ci_high,mean_queue"
+        "variant,resource,utilization,utilization_ci_low,utilization_ci_high,mean_queue,\
+         mean_queue_ci_low,mean_queue_ci_high\n"
     ));
     assert!(res.contains("main.1.cpu"));
     // Nothing else left in the directory (no temporary files).
