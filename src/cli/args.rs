@@ -11,9 +11,18 @@ use std::path::PathBuf;
 use crate::dist::parse_duration;
 use crate::error::{Error, Result};
 use crate::experiment::RunRequest;
+use crate::report::svg::PlotFigure;
 use crate::scenario::{self, LoadedScenario, Override, RunOverrides};
 use crate::whatif::variants::{parse_list, parse_vary};
 use crate::whatif::{self, CompareRequest, SizeRequest, SweepRequest, TeamRequest};
+
+/// The parser of `--plot-figure`: one of [`PlotFigure::ALL`] by name
+/// (clap lists them when another is given).
+fn plot_figure() -> impl clap::builder::TypedValueParser<Value = PlotFigure> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(PlotFigure::ALL.map(PlotFigure::name))
+        .map(|name| name.parse::<PlotFigure>().unwrap_or_default())
+}
 
 /// Options every simulating command takes.
 #[derive(Clone, Debug, clap::Args)]
@@ -101,6 +110,15 @@ pub struct RunArgs {
     /// `-resources` before the extension); `-` for standard output.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML page (question, settings, verdicts,
+    /// tables, charts, scenario) to attach to a decision.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -135,9 +153,22 @@ pub struct CompareArgs {
     /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// Draw p95 against the varied value as SVG.
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Draw p95 (or --plot-figure) against the varied value as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// What --plot (and the first chart of --html) shows: p95, mean, p99,
+    /// error_rate, or utilization (the CPUs instead of the classes).
+    #[arg(long, value_name = "FIGURE", default_value = "p95", value_parser = plot_figure())]
+    pub plot_figure: PlotFigure,
+    /// Write a self-contained HTML page (question, settings, verdicts,
+    /// tables, charts, scenario) to attach to a decision.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
 }
 
 impl CompareArgs {
@@ -187,10 +218,23 @@ pub struct SweepArgs {
     /// variant (FILE-differences.csv).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// Draw p95 against the first varied key as SVG (one series per class
-    /// and value of the other keys).
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Draw p95 (or --plot-figure) against the first varied key as SVG
+    /// (one series per class and value of the other keys).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// What --plot (and the first chart of --html) shows: p95, mean, p99,
+    /// error_rate, or utilization (the CPUs instead of the classes).
+    #[arg(long, value_name = "FIGURE", default_value = "p95", value_parser = plot_figure())]
+    pub plot_figure: PlotFigure,
+    /// Write a self-contained HTML page (question, settings, verdicts,
+    /// tables, charts, scenario) to attach to a decision.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
     /// Run only shard K of N of the variant x replication grid and write a
     /// part file (combine the parts with `o11sim merge`).
     #[arg(long, value_name = "K/N")]
@@ -241,6 +285,15 @@ pub struct SizeArgs {
     /// beside it).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML page (question, settings, verdicts,
+    /// tables, charts, scenario) to attach to a decision.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
 }
 
 impl SizeArgs {
@@ -299,9 +352,24 @@ pub struct TeamArgs {
     /// Write the class CSV here (and the resources CSV beside it).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// Draw publish lead time p95 against team size as SVG.
+    /// Write the whole result as JSON here: every figure with its CI, the
+    /// verdicts, the run settings (schema: docs/json.md); `-` for standard
+    /// output.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Draw publish lead time p95 against team size as SVG (--plot-figure
+    /// p99, mean or error_rate: that figure of the publishes; utilization:
+    /// the controller's CPU).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// What --plot (and the first chart of --html) shows: p95, mean, p99,
+    /// error_rate, or utilization (the CPUs instead of the classes).
+    #[arg(long, value_name = "FIGURE", default_value = "p95", value_parser = plot_figure())]
+    pub plot_figure: PlotFigure,
+    /// Write a self-contained HTML page (question, settings, verdicts,
+    /// tables, charts, scenario) to attach to a decision.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
 }
 
 impl TeamArgs {

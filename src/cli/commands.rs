@@ -3,14 +3,16 @@
 //! to the exporters.
 
 use std::io::Write as _;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use super::args::{CompareArgs, MergeArgs, RunArgs, SizeArgs, SweepArgs, TeamArgs};
-use super::outputs::Outputs;
+use super::outputs::{Outputs, typed_command_line};
 use super::progress::{Bar, speed};
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
 use crate::report::{Export, output, text};
+use crate::scenario::LoadedScenario;
 use crate::whatif::{self, shard};
 
 /// Writes the result's files, then its report (with the files written).
@@ -28,25 +30,50 @@ fn report_speed(result: &CommandResult, started: Instant) {
     speed(simulations, requests, started.elapsed().as_secs_f64());
 }
 
-pub fn run(a: &RunArgs) -> Result<()> {
-    let outputs = Outputs {
-        csv: a.csv.clone(),
+/// The page's question: the command line as typed (the scenario text is
+/// added once loaded).
+fn page(html: &Option<PathBuf>) -> Outputs {
+    Outputs {
+        html: html.clone(),
+        command_line: if html.is_some() {
+            typed_command_line()
+        } else {
+            String::new()
+        },
         ..Outputs::default()
+    }
+}
+
+/// The scenario text the page shows: after the user's overrides.
+fn scenario_text(s: &LoadedScenario) -> String {
+    s.scenario().source_text.clone()
+}
+
+pub fn run(a: &RunArgs) -> Result<()> {
+    let mut outputs = Outputs {
+        csv: a.csv.clone(),
+        json: a.json.clone(),
+        ..page(&a.html)
     };
     outputs.check()?;
     let req = a.request()?;
+    outputs.scenario_text = scenario_text(&req.scenario);
     let result = CommandResult::Run(crate::experiment::run(&req, &Bar::default())?);
     finish(&result, &outputs)
 }
 
 pub fn compare(a: &CompareArgs) -> Result<()> {
-    let outputs = Outputs {
+    let mut outputs = Outputs {
         csv: a.csv.clone(),
         differences: true,
         plot: a.plot.clone(),
+        json: a.json.clone(),
+        figure: a.plot_figure,
+        ..page(&a.html)
     };
     outputs.check()?;
     let req = a.request()?;
+    outputs.scenario_text = scenario_text(&req.scenario);
     let started = Instant::now();
     let result = CommandResult::Compare(whatif::compare(&req, &Bar::default())?);
     report_speed(&result, started);
@@ -54,14 +81,18 @@ pub fn compare(a: &CompareArgs) -> Result<()> {
 }
 
 pub fn sweep(a: &SweepArgs) -> Result<()> {
-    let outputs = Outputs {
+    let mut outputs = Outputs {
         csv: a.csv.clone(),
         differences: true,
         plot: a.plot.clone(),
+        json: a.json.clone(),
+        figure: a.plot_figure,
+        ..page(&a.html)
     };
     outputs.check()?;
     let Some(shard) = a.shard else {
         let req = a.request()?;
+        outputs.scenario_text = scenario_text(&req.scenario);
         let started = Instant::now();
         let result = CommandResult::Sweep(whatif::sweep(&req, &Bar::default())?);
         report_speed(&result, started);
@@ -71,9 +102,9 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
         .part
         .clone()
         .unwrap_or_else(|| shard::default_part_path(shard));
-    if a.csv.is_some() || a.plot.is_some() {
+    if a.csv.is_some() || a.plot.is_some() || a.json.is_some() || a.html.is_some() {
         return Err(Error::Usage(
-            "--shard writes a part file, not --csv or --plot: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
+            "--shard writes a part file, not --csv, --plot, --json or --html: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
         ));
     }
     output::check_writable(&path).map_err(|e| Error::Usage(e.to_string()))?;
@@ -119,12 +150,14 @@ pub fn merge(a: &MergeArgs) -> Result<()> {
 }
 
 pub fn size(a: &SizeArgs) -> Result<()> {
-    let outputs = Outputs {
+    let mut outputs = Outputs {
         csv: a.csv.clone(),
-        ..Outputs::default()
+        json: a.json.clone(),
+        ..page(&a.html)
     };
     outputs.check()?;
     let req = a.request()?;
+    outputs.scenario_text = scenario_text(&req.scenario);
     let started = Instant::now();
     let sizing = whatif::size(&req, &Bar::default())?;
     let answered = sizing.answered();
@@ -142,13 +175,16 @@ pub fn size(a: &SizeArgs) -> Result<()> {
 }
 
 pub fn team(a: &TeamArgs) -> Result<()> {
-    let outputs = Outputs {
+    let mut outputs = Outputs {
         csv: a.csv.clone(),
         plot: a.plot.clone(),
-        ..Outputs::default()
+        json: a.json.clone(),
+        figure: a.plot_figure,
+        ..page(&a.html)
     };
     outputs.check()?;
     let req = a.request()?;
+    outputs.scenario_text = scenario_text(&req.scenario);
     let started = Instant::now();
     let result = CommandResult::Team(whatif::team(&req, &Bar::default())?);
     report_speed(&result, started);

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
 use crate::report::csv::Csv;
-use crate::report::svg::Svg;
+use crate::report::html::Html;
+use crate::report::json::Json;
+use crate::report::svg::{PlotFigure, Svg};
 use crate::report::{Export, output, to_bytes};
 
 /// The output files a command was asked for.
@@ -20,6 +22,47 @@ pub struct Outputs {
     pub differences: bool,
     /// `--plot FILE.svg`.
     pub plot: Option<PathBuf>,
+    /// `--json FILE`.
+    pub json: Option<PathBuf>,
+    /// `--plot-figure`: what the chart, and the page's first chart, plot.
+    pub figure: PlotFigure,
+    /// `--html FILE`.
+    pub html: Option<PathBuf>,
+    /// The command line as typed, for the page.
+    pub command_line: String,
+    /// The scenario text after overrides, for the page (set once the
+    /// scenario is loaded).
+    pub scenario_text: String,
+}
+
+/// The command line this process was started with, as a user would type
+/// it again: the program's file name, then every argument, quoted for a
+/// POSIX shell where needed.
+pub fn typed_command_line() -> String {
+    let mut args = std::env::args_os();
+    let program = args
+        .next()
+        .and_then(|p| {
+            Path::new(&p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "o11sim".into());
+    std::iter::once(program)
+        .chain(args.map(|a| shell_quote(&a.to_string_lossy())))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `a` as a POSIX shell reads it back: unchanged when it holds only safe
+/// characters, else in single quotes.
+pub fn shell_quote(a: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=,+@%^".contains(c);
+    if !a.is_empty() && a.chars().all(safe) {
+        a.to_owned()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
 }
 
 fn is_stdout(p: &Path) -> bool {
@@ -47,14 +90,45 @@ impl Outputs {
                     p.display()
                 )));
             }
+            paths.push(p.clone());
+        }
+        if let Some(p) = &self.json {
+            output::check_writable(p).map_err(|e| Error::Usage(format!("--json: {e}")))?;
+            if paths.iter().any(|q| q == p) && !is_stdout(p) {
+                return Err(Error::Usage(format!(
+                    "--json {} is also another output; give the JSON its own file",
+                    p.display()
+                )));
+            }
+            paths.push(p.clone());
+        }
+        if let Some(p) = &self.html {
+            output::check_writable(p).map_err(|e| Error::Usage(format!("--html: {e}")))?;
+            if paths.iter().any(|q| q == p) && !is_stdout(p) {
+                return Err(Error::Usage(format!(
+                    "--html {} is also another output; give the page its own file",
+                    p.display()
+                )));
+            }
+        }
+        let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
+            .into_iter()
+            .flatten()
+            .filter(|p| is_stdout(p))
+            .count();
+        if to_stdout > 1 {
+            return Err(Error::Usage(
+                "only one output can go to standard output (-); give the others file names".into(),
+            ));
         }
         Ok(())
     }
 
     /// Where the report goes: standard output, unless an output goes there
-    /// (`--csv -`), in which case the report moves to standard error.
+    /// (`--csv -`, `--json -`, `--html -`), in which case the report moves
+    /// to standard error.
     pub fn report_sink(&self) -> Box<dyn Write> {
-        let to_stdout = [&self.csv, &self.plot]
+        let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
             .into_iter()
             .flatten()
             .any(|p| is_stdout(p));
@@ -67,7 +141,7 @@ impl Outputs {
 
     /// Every output file with its format, in the order written: the class
     /// CSV, the resources and differences CSVs beside it (not with
-    /// `--csv -`), the chart.
+    /// `--csv -`), the chart, the page, the JSON.
     fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
         let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
@@ -80,7 +154,25 @@ impl Outputs {
             }
         }
         if let Some(path) = &self.plot {
-            out.push((path.clone(), Box::new(Svg)));
+            out.push((
+                path.clone(),
+                Box::new(Svg {
+                    figure: self.figure,
+                }),
+            ));
+        }
+        if let Some(path) = &self.html {
+            out.push((
+                path.clone(),
+                Box::new(Html {
+                    command_line: self.command_line.clone(),
+                    scenario_text: self.scenario_text.clone(),
+                    figure: self.figure,
+                }),
+            ));
+        }
+        if let Some(path) = &self.json {
+            out.push((path.clone(), Box::new(Json)));
         }
         out
     }
@@ -99,5 +191,42 @@ impl Outputs {
         }
         set.commit()?;
         Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_quoted_only_when_a_shell_needs_it() {
+        assert_eq!(shell_quote("--front-ends"), "--front-ends");
+        assert_eq!(shell_quote("portal:p95<=800ms"), "'portal:p95<=800ms'");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("out/run.html"), "out/run.html");
+    }
+
+    #[test]
+    fn the_page_cannot_share_a_file_with_another_output() {
+        let o = Outputs {
+            csv: Some(PathBuf::from("r.csv")),
+            html: Some(PathBuf::from("r-resources.csv")),
+            ..Outputs::default()
+        };
+        assert!(o.check().is_err());
+        let o = Outputs {
+            plot: Some(PathBuf::from("-")),
+            html: Some(PathBuf::from("-")),
+            ..Outputs::default()
+        };
+        assert!(o.check().is_err());
+        let o = Outputs {
+            csv: Some(PathBuf::from("r.csv")),
+            html: Some(PathBuf::from("r.html")),
+            ..Outputs::default()
+        };
+        assert!(o.check().is_ok());
     }
 }

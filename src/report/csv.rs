@@ -1,8 +1,10 @@
-//! The class CSV and the resources CSV (design §7, a contract: columns are
-//! only ever added, never renamed or removed). One row per variant and
-//! class (or resource); each varied key is a column after `variant`.
-//! Times in milliseconds with 3 decimals, rates per second and fractions
-//! with 6; an empty cell where a CI needs two replications.
+//! The class CSV, the resources CSV (design §7, a contract: columns are
+//! only ever added at the end, never renamed, removed or moved) and the
+//! paired differences. One row per variant and class (or resource, or
+//! difference); each varied key is a column after `variant`. Times in
+//! milliseconds with 3 decimals, rates per second and fractions with 6;
+//! every figure has its 95 % CI, an empty cell where a CI needs two
+//! replications. The columns are documented in `docs/scenarios.md`.
 
 use std::io::Write;
 
@@ -105,6 +107,23 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             "timed_out_rate",
             "failed_rate",
             "saturated",
+            // Added after the contract's first columns, never before them.
+            "throughput_ci_low_rps",
+            "throughput_ci_high_rps",
+            "mean_ci_low_ms",
+            "mean_ci_high_ms",
+            "p50_ci_low_ms",
+            "p50_ci_high_ms",
+            "p99_ci_low_ms",
+            "p99_ci_high_ms",
+            "error_rate_ci_low",
+            "error_rate_ci_high",
+            "rejected_rate_ci_low",
+            "rejected_rate_ci_high",
+            "timed_out_rate_ci_low",
+            "timed_out_rate_ci_high",
+            "failed_rate_ci_low",
+            "failed_rate_ci_high",
         ]
         .map(String::from),
     );
@@ -131,6 +150,19 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                 plain.cell(c.failed_rate.mean),
                 c.saturated.to_string(),
             ]);
+            for (unit, e) in [
+                (plain, &c.throughput),
+                (ms, &c.mean),
+                (ms, &c.p50),
+                (ms, &c.p99),
+                (plain, &c.error_rate),
+                (plain, &c.rejected_rate),
+                (plain, &c.timed_out_rate),
+                (plain, &c.failed_rate),
+            ] {
+                let (lo, hi) = unit.ci(e);
+                row.extend([lo, hi]);
+            }
             w.write_record(&row)?;
         }
     }
@@ -150,6 +182,8 @@ fn resources(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             "utilization_ci_low",
             "utilization_ci_high",
             "mean_queue",
+            "mean_queue_ci_low",
+            "mean_queue_ci_high",
         ]
         .map(String::from),
     );
@@ -160,12 +194,15 @@ fn resources(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             let (lo, hi) = plain.ci(&r.utilization);
             let mut row = vec![v.name.clone()];
             row.extend(v.keys.iter().map(|(_, val)| val.clone()));
+            let (queue_lo, queue_hi) = plain.ci(&r.mean_queue);
             row.extend([
                 r.name.clone(),
                 plain.cell(r.utilization.mean),
                 lo,
                 hi,
                 plain.cell(r.mean_queue.mean),
+                queue_lo,
+                queue_hi,
             ]);
             w.write_record(&row)?;
         }

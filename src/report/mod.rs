@@ -5,13 +5,20 @@
 //! * `text.rs` — the terminal report (tables, verdicts);
 //! * `csv.rs` — the class CSV, the resources CSV (design §7) and the
 //!   paired differences;
-//! * `svg.rs` — the chart of a comparison, sweep or team growth;
+//! * `svg.rs` — the charts: of a comparison, sweep or team growth
+//!   (`--plot`), and those of the HTML page;
+//! * `html.rs` — the self-contained page a planner attaches to a decision
+//!   (`--html`): question, settings, verdicts, tables, charts, differences
+//!   and the scenario text;
+//! * `json.rs` — the whole result for programs (`docs/json.md`);
 //! * `output.rs` — writing files whole or not at all.
 //!
 //! Architecture Invariant: files are written whole or not at all — written
 //! to a temporary file beside the target, then renamed over it.
 
 pub mod csv;
+pub mod html;
+pub mod json;
 pub mod output;
 pub mod svg;
 pub mod text;

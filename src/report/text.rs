@@ -160,7 +160,7 @@ pub fn ms(seconds: f64) -> String {
 }
 
 /// `12.3 ± 0.4` followed by `unit` (`12.3% ± n/a` with one replication).
-fn with_ci(e: &Estimate, f: impl Fn(f64) -> String, unit: &str) -> String {
+pub(crate) fn with_ci(e: &Estimate, f: impl Fn(f64) -> String, unit: &str) -> String {
     match e.half_95 {
         Some(h) => format!("{} ± {}{unit}", f(e.mean), f(h)),
         None => format!("{}{unit} ± n/a", f(e.mean)),
@@ -183,17 +183,17 @@ fn signed(s: String) -> String {
 }
 
 /// A fraction as a percentage with two decimals (`1.25%`).
-fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
 /// A utilization with its CI, `61.3 ± 0.4%`.
-fn pct_ci(e: &Estimate) -> String {
+pub(crate) fn pct_ci(e: &Estimate) -> String {
     with_ci(e, |x| format!("{:.1}", x * 100.0), "%")
 }
 
 /// A figure's row label, with its unit.
-fn figure_label(f: Figure) -> &'static str {
+pub(crate) fn figure_label(f: Figure) -> &'static str {
     match f {
         Figure::Throughput => "throughput (req/s)",
         Figure::Mean => "mean (ms)",
@@ -205,7 +205,7 @@ fn figure_label(f: Figure) -> &'static str {
 }
 
 /// A figure's estimate in its unit, with its CI.
-fn figure_cell(f: Figure, e: &Estimate) -> String {
+pub(crate) fn figure_cell(f: Figure, e: &Estimate) -> String {
     match f {
         Figure::Throughput => with_ci(e, |x| format!("{x:.2}"), ""),
         Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99 => with_ci(e, ms, ""),
@@ -215,7 +215,7 @@ fn figure_cell(f: Figure, e: &Estimate) -> String {
 
 /// A paired difference in its unit (percentage points for rates and
 /// utilizations).
-fn difference_cell(m: Measure, e: &Estimate) -> String {
+pub(crate) fn difference_cell(m: Measure, e: &Estimate) -> String {
     let (mean, half, unit) = match m {
         Measure::Class(Figure::Throughput) => (
             format!("{:.2}", e.mean),
@@ -244,12 +244,12 @@ fn difference_cell(m: Measure, e: &Estimate) -> String {
 }
 
 /// A lead time in seconds with its CI, `66.5 ± 5.4`.
-fn secs(e: &Estimate) -> String {
+pub(crate) fn secs(e: &Estimate) -> String {
     with_ci(e, |x| format!("{x:.1}"), "")
 }
 
 /// `p95` and the limit of an SLO.
-fn describe(slo: Slo) -> (&'static str, f64) {
+pub(crate) fn describe(slo: Slo) -> (&'static str, f64) {
     match slo {
         Slo::P95(l) => ("p95", l),
         Slo::P99(l) => ("p99", l),

@@ -103,13 +103,135 @@ fn csv_files_have_the_contract_columns_and_one_row_per_class() {
         );
     }
     assert!(text.lines().any(|l| l.contains(",portal,")), "{text}");
+    // The contract's columns keep their order; the CIs of every figure
+    // come after them, each bracketing its mean.
+    assert!(header.starts_with(
+        "variant,class,replications,throughput_rps,mean_ms,p50_ms,p95_ms,p99_ms,\
+         p95_ci_low_ms,p95_ci_high_ms,error_rate,rejected_rate,timed_out_rate,failed_rate,saturated,"
+    ));
+    let columns: Vec<&str> = header.split(',').collect();
+    let mut rows = csv::Reader::from_path(&csv).unwrap();
+    let row = rows.records().next().unwrap().unwrap();
+    let value = |name: &str| -> f64 {
+        let i = columns
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        row[i]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: {:?}", &row[i]))
+    };
+    for (mean, lo, hi) in [
+        (
+            "throughput_rps",
+            "throughput_ci_low_rps",
+            "throughput_ci_high_rps",
+        ),
+        ("mean_ms", "mean_ci_low_ms", "mean_ci_high_ms"),
+        ("p50_ms", "p50_ci_low_ms", "p50_ci_high_ms"),
+        ("p95_ms", "p95_ci_low_ms", "p95_ci_high_ms"),
+        ("p99_ms", "p99_ci_low_ms", "p99_ci_high_ms"),
+        ("error_rate", "error_rate_ci_low", "error_rate_ci_high"),
+        (
+            "rejected_rate",
+            "rejected_rate_ci_low",
+            "rejected_rate_ci_high",
+        ),
+        (
+            "timed_out_rate",
+            "timed_out_rate_ci_low",
+            "timed_out_rate_ci_high",
+        ),
+        ("failed_rate", "failed_rate_ci_low", "failed_rate_ci_high"),
+    ] {
+        assert!(
+            value(lo) <= value(mean) && value(mean) <= value(hi),
+            "{mean}: {} {} {}",
+            value(lo),
+            value(mean),
+            value(hi)
+        );
+    }
     let res = std::fs::read_to_string(dir.join("out-resources.csv")).unwrap();
     assert!(res.starts_with(
-        "variant,resource,utilization,utilization_ci_low,utilization_ci_high,mean_queue"
+        "variant,resource,utilization,utilization_ci_low,utilization_ci_high,mean_queue,\
+         mean_queue_ci_low,mean_queue_ci_high\n"
     ));
     assert!(res.contains("main.1.cpu"));
     // Nothing else left in the directory (no temporary files).
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}
+
+#[test]
+fn json_holds_the_run_figures_verdicts_and_settings() {
+    let dir = temp_dir("json");
+    let csv = dir.join("out.csv");
+    let json = dir.join("out.json");
+    let out = run_quick(&[
+        "--set",
+        "traffic.portal.slo={ p95 = \"800ms\" }",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.ends_with(&format!(
+            "wrote {}, {} and {}\n",
+            csv.display(),
+            dir.join("out-resources.csv").display(),
+            json.display()
+        )),
+        "{}",
+        out.stdout
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["command"], "run");
+    assert_eq!(doc["settings"]["replications"], 2);
+    assert_eq!(doc["varied"], serde_json::json!([]));
+    assert_eq!(doc["differences"], serde_json::json!([]));
+    let v = &doc["variants"][0];
+    assert_eq!(v["name"], "example2");
+    let portal = &v["classes"][0];
+    assert_eq!(portal["name"], "portal");
+    assert_eq!(portal["kind"], "traffic");
+    for key in [
+        "throughput_rps",
+        "mean_ms",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "error_rate",
+        "rejected_rate",
+        "timed_out_rate",
+        "failed_rate",
+    ] {
+        let e = &portal[key];
+        let (lo, mean, hi) = (
+            e["ci_low"].as_f64().unwrap(),
+            e["mean"].as_f64().unwrap(),
+            e["ci_high"].as_f64().unwrap(),
+        );
+        assert!(lo <= mean && mean <= hi, "{key}: {e}");
+    }
+    let slo = &portal["slos"][0];
+    assert_eq!(slo["figure"], "p95");
+    assert_eq!(slo["limit_ms"], 800.0);
+    assert_eq!(slo["met"], true);
+    assert!(v["resources"][0]["utilization"]["mean"].is_f64());
+    // The fingerprint follows the scenario text after overrides.
+    let other = dir.join("other.json");
+    let out = run_quick(&["--set", "front_ends=4", "--json", other.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let other: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&other).unwrap()).unwrap();
+    assert_ne!(
+        doc["settings"]["fingerprint"],
+        other["settings"]["fingerprint"]
+    );
 }
 
 #[test]

@@ -4,10 +4,12 @@
 //! meaningful (exact values must fall inside 99 % confidence intervals over
 //! 30 independent replications) yet quick in the optimized test profile.
 
+mod charts;
 mod cli;
 mod cluster;
 mod common;
 mod extreme;
+mod html;
 mod model;
 mod parsers;
 mod properties;

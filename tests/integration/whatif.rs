@@ -48,6 +48,12 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// A JSON file, parsed.
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn col(header: &[String], name: &str) -> usize {
     header
         .iter()
@@ -55,11 +61,12 @@ fn col(header: &[String], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
-/// The series of a chart drawn by `report::plot`: the distinct stroke
-/// colours of its `<polyline>` elements that are not grey. Each series is
-/// one polyline (its line) plus 2-point polylines (error bars) in its own
-/// colour; axes, grid lines and the target line are black or grey
-/// (r = g = b), and legend samples are `<rect>`s, so this counts series.
+/// The series of a chart drawn by `report::svg`: the distinct stroke
+/// colours of its `<polyline>` elements that are not grey. Each series'
+/// error bars and their caps (and, on a continuous axis, its line) are
+/// polylines in its own colour; axes, grid lines and reference lines are
+/// black or grey (r = g = b), and markers and legend samples are not
+/// polylines, so this counts series.
 fn series_colours(svg: &str) -> BTreeSet<String> {
     let doc = roxmltree::Document::parse(svg).expect("the chart is well-formed XML");
     doc.descendants()
@@ -78,6 +85,7 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
     let dir = crate::common::temp_dir("compare");
     let csv = dir.join("fe.csv");
     let svg = dir.join("fe.svg");
+    let json = dir.join("fe.json");
     let out = quick(&[
         "compare",
         "prod",
@@ -87,6 +95,8 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
         s(&csv),
         "--plot",
         s(&svg),
+        "--json",
+        s(&json),
     ]);
     succeeded(&out);
     // One front-end cannot carry the production load: flagged, and the
@@ -196,6 +206,60 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
             .iter()
             .any(|r| r[3] == "main.1.cpu" && r[4] == "utilization" && r[8] == "fraction")
     );
+    // The JSON holds the same figures and differences as the CSVs.
+    let doc = read_json(&json);
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["o11sim_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(doc["command"], "compare");
+    let settings = &doc["settings"];
+    assert_eq!(settings["scenario"], "example2");
+    assert_eq!(settings["seed"], 1);
+    assert_eq!(settings["replications"], 3);
+    assert_eq!(settings["duration_s"], 120.0);
+    assert_eq!(settings["warmup_s"], 30.0);
+    assert_eq!(settings["fingerprint"].as_str().unwrap().len(), 16);
+    assert_eq!(
+        doc["varied"],
+        serde_json::json!([{ "key": "front_ends", "values": ["1", "3"] }])
+    );
+    let variants = doc["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 2);
+    assert_eq!(variants[0]["name"], "front_ends=1");
+    assert_eq!(variants[0]["keys"]["front_ends"], "1");
+    assert_eq!(variants[0]["saturated"], true);
+    assert_eq!(variants[1]["saturated"], false);
+    for r in &rows {
+        let v = variants
+            .iter()
+            .find(|v| v["keys"]["front_ends"] == r[fe].as_str())
+            .unwrap();
+        let c = v["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == r[class].as_str())
+            .unwrap();
+        for (column, key) in [("p95_ms", "p95_ms"), ("throughput_rps", "throughput_rps")] {
+            let csv: f64 = r[col(&header, column)].parse().unwrap();
+            let json = c[key]["mean"].as_f64().unwrap();
+            assert!((csv - json).abs() < 1e-3, "{column}: {csv} vs {json}");
+        }
+        assert_eq!(c["saturated"].as_bool().unwrap(), r[sat] == "true");
+    }
+    let diffs = doc["differences"].as_array().unwrap();
+    assert_eq!(diffs.len(), drows.len());
+    for (d, r) in diffs.iter().zip(&drows) {
+        assert_eq!(d["variant"], r[0].as_str());
+        assert_eq!(d["baseline"], r[2].as_str());
+        assert_eq!(d["row"], r[3].as_str());
+        assert_eq!(d["figure"], r[4].as_str());
+        assert_eq!(d["unit"], r[8].as_str());
+        for (key, k) in [("difference", 5), ("ci_low", 6), ("ci_high", 7)] {
+            let csv: f64 = r[k].parse().unwrap();
+            let json = d[key].as_f64().unwrap();
+            assert!((csv - json).abs() < 1e-3, "{key} of {r:?}: {json}");
+        }
+    }
     // The chart: one series per traffic class.
     let chart = std::fs::read_to_string(&svg).unwrap();
     assert_eq!(series_colours(&chart).len(), 2, "portal and backoffice");
@@ -276,6 +340,7 @@ fn run_p95(dir: &Path, front_ends: usize, class: &str) -> (f64, bool) {
 fn size_answer_meets_the_slo_and_one_fewer_does_not() {
     let dir = crate::common::temp_dir("size");
     let csv = dir.join("size.csv");
+    let json = dir.join("size.json");
     let out = quick(&[
         "size",
         "prod",
@@ -283,6 +348,8 @@ fn size_answer_meets_the_slo_and_one_fewer_does_not() {
         "portal:p95<=800ms",
         "--csv",
         s(&csv),
+        "--json",
+        s(&json),
     ]);
     succeeded(&out);
     let last = out.stdout.lines().last().unwrap();
@@ -291,6 +358,20 @@ fn size_answer_meets_the_slo_and_one_fewer_does_not() {
         .unwrap_or_else(|| panic!("last line {last:?}"))
         .parse()
         .unwrap();
+    // The JSON gives the same answer, and every candidate as a variant.
+    let doc = read_json(&json);
+    let sizing = &doc["sizing"];
+    assert_eq!(sizing["answered"], true);
+    let zone = &sizing["zones"][0];
+    assert_eq!(zone["label"], "front_ends");
+    assert_eq!(zone["answer"]["status"], "found");
+    assert_eq!(zone["answer"]["front_ends"], n);
+    assert_eq!(
+        zone["candidates"].as_array().unwrap().len(),
+        doc["variants"].as_array().unwrap().len()
+    );
+    assert_eq!(sizing["objectives"][0]["class"], "portal");
+    assert_eq!(sizing["objectives"][0]["limit_ms"], 800.0);
     assert!(n >= 2, "one front-end cannot carry the production load");
     // Checked independently with `run` at N and N - 1 (same seed and
     // replications, so the same figures the search saw).
@@ -384,6 +465,7 @@ fn team_compares_layouts_and_writes_publish_rows() {
     let dir = crate::common::temp_dir("team");
     let csv = dir.join("team.csv");
     let svg = dir.join("team.svg");
+    let json = dir.join("team.json");
     let out = o11sim(&[
         "team",
         "--developers",
@@ -398,9 +480,18 @@ fn team_compares_layouts_and_writes_publish_rows() {
         s(&csv),
         "--plot",
         s(&svg),
+        "--json",
+        s(&json),
     ]);
     succeeded(&out);
     assert!(out.stdout.contains("co-located"), "{}", out.stdout);
+    let doc = read_json(&json);
+    let team = &doc["team"];
+    assert_eq!(team["developers"], serde_json::json!([4, 16]));
+    assert_eq!(team["points"].as_array().unwrap().len(), 4);
+    assert!(team["first_miss"]["dedicated"].is_null() || team["first_miss"]["dedicated"].is_u64());
+    assert!(team["first_miss"].get("co_located").is_some());
+    assert_eq!(team["points"][1]["layout"], "co_located");
     assert!(out.stdout.contains("controller CPU"), "{}", out.stdout);
     assert!(
         out.stdout
@@ -436,10 +527,13 @@ fn same_seed_same_bytes_with_one_thread_or_two() {
     let mut stdouts = Vec::new();
     for threads in ["1", "2"] {
         let csv = dir.join(format!("t{threads}.csv"));
+        let json = dir.join(format!("t{threads}.json"));
         let out = o11sim(&[
             "--threads",
             threads,
             "compare",
+            "--json",
+            s(&json),
             "--front-ends",
             "2,3",
             "--replications",
@@ -455,7 +549,12 @@ fn same_seed_same_bytes_with_one_thread_or_two() {
         stdouts.push(out.stdout.replace(&format!("t{threads}"), "tN"));
     }
     assert_eq!(stdouts[0], stdouts[1]);
-    for name in ["t{}.csv", "t{}-resources.csv", "t{}-differences.csv"] {
+    for name in [
+        "t{}.csv",
+        "t{}-resources.csv",
+        "t{}-differences.csv",
+        "t{}.json",
+    ] {
         let a = std::fs::read(dir.join(name.replace("{}", "1"))).unwrap();
         let b = std::fs::read(dir.join(name.replace("{}", "2"))).unwrap();
         assert!(!a.is_empty());

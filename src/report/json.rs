@@ -1,0 +1,359 @@
+//! The JSON export of a command's result (`--json FILE`): every figure with
+//! its confidence interval, the verdicts, the paired differences, the
+//! varied keys and the run settings, for programs rather than people.
+//!
+//! Why this file exists: planning pipelines (a notebook, a dashboard, a CI
+//! job that fails when a sizing changes) need the whole result in one
+//! document with a stable shape. The shape is documented field by field in
+//! `docs/json.md`; it changes only with [`SCHEMA_VERSION`]. Keys name their
+//! unit (`_ms`, `_s`, `_rps`); fractions have no suffix. Numbers are full
+//! precision; a confidence interval needs two replications and is `null`
+//! with one.
+
+use std::io::Write;
+
+use serde_json::{Map, Value, json};
+
+use super::{Export, measure_name, measure_unit};
+use crate::experiment::result::{
+    Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
+};
+use crate::experiment::summary::{ClassSummary, Figure, ResourceSummary, upper};
+use crate::experiment::{CommandResult, VariantResult};
+use crate::model::sim::ResourceKind;
+use crate::model::spec::Slo;
+use crate::stats::Estimate;
+
+/// The version of the document's shape: raised when a field is renamed,
+/// removed or changes meaning (adding a field does not raise it).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole result as one JSON document.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Json;
+
+impl Export for Json {
+    fn write(&self, result: &CommandResult, out: &mut dyn Write) -> anyhow::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, &document(result))?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
+/// The document of a result.
+pub fn document(result: &CommandResult) -> Value {
+    let variants = result.variants();
+    let mut doc = Map::new();
+    doc.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    doc.insert("o11sim_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    doc.insert("command".into(), json!(result.command()));
+    doc.insert("settings".into(), settings(result.settings()));
+    let varied = match result {
+        CommandResult::Compare(c) | CommandResult::Sweep(c) => varied(c),
+        _ => result
+            .key_names()
+            .into_iter()
+            .map(|key| {
+                let mut values: Vec<&str> = Vec::new();
+                for v in &variants {
+                    if let Some((_, value)) = v.keys.iter().find(|(k, _)| *k == key)
+                        && !values.contains(&value.as_str())
+                    {
+                        values.push(value);
+                    }
+                }
+                json!({ "key": key, "values": values })
+            })
+            .collect(),
+    };
+    doc.insert("varied".into(), Value::Array(varied));
+    doc.insert(
+        "variants".into(),
+        Value::Array(variants.iter().map(|v| variant(v)).collect()),
+    );
+    doc.insert(
+        "differences".into(),
+        Value::Array(
+            result
+                .differences()
+                .iter()
+                .filter_map(|d| difference(d, &variants))
+                .collect(),
+        ),
+    );
+    match result {
+        CommandResult::Size(s) => {
+            doc.insert("sizing".into(), sizing(s));
+        }
+        CommandResult::Team(t) => {
+            doc.insert("team".into(), team(t));
+        }
+        _ => {}
+    }
+    Value::Object(doc)
+}
+
+/// An estimate: its mean and 95 % CI, scaled into the key's unit.
+fn estimate(e: &Estimate, scale: f64) -> Value {
+    let (lo, hi) = match e.ci_95() {
+        Some((lo, hi)) => (json!(lo * scale), json!(hi * scale)),
+        None => (Value::Null, Value::Null),
+    };
+    json!({ "mean": e.mean * scale, "ci_low": lo, "ci_high": hi })
+}
+
+fn settings(s: &RunSettings) -> Value {
+    json!({
+        "scenario": s.scenario,
+        "fingerprint": s.fingerprint,
+        "seed": s.seed,
+        "replications": s.replications,
+        "duration_s": s.duration,
+        "warmup_s": s.warmup,
+    })
+}
+
+fn varied(c: &Comparison) -> Vec<Value> {
+    c.varied
+        .iter()
+        .map(|d| json!({ "key": d.key, "values": d.values }))
+        .collect()
+}
+
+fn slo_parts(slo: Slo) -> (&'static str, f64) {
+    match slo {
+        Slo::P95(l) => ("p95", l),
+        Slo::P99(l) => ("p99", l),
+        Slo::Mean(l) => ("mean", l),
+    }
+}
+
+fn class(c: &ClassSummary) -> Value {
+    let kind = if c.is_traffic {
+        "traffic"
+    } else if c.is_timer() {
+        "timer"
+    } else if c.is_publish() {
+        "publish"
+    } else {
+        "other"
+    };
+    let slos: Vec<Value> = c
+        .slos
+        .iter()
+        .map(|s| {
+            let (figure, limit) = slo_parts(s.slo);
+            json!({
+                "figure": figure,
+                "limit_ms": limit * 1e3,
+                "estimate_ms": estimate(&s.value, 1e3),
+                "upper_ms": upper(&s.value) * 1e3,
+                "met": s.met,
+            })
+        })
+        .collect();
+    json!({
+        "name": c.name,
+        "kind": kind,
+        "replications": c.replications,
+        "answered": c.answered,
+        "saturated": c.saturated,
+        "throughput_rps": estimate(&c.throughput, 1.0),
+        "mean_ms": estimate(&c.mean, 1e3),
+        "p50_ms": estimate(&c.p50, 1e3),
+        "p95_ms": estimate(&c.p95, 1e3),
+        "p99_ms": estimate(&c.p99, 1e3),
+        "error_rate": estimate(&c.error_rate, 1.0),
+        "rejected_rate": estimate(&c.rejected_rate, 1.0),
+        "timed_out_rate": estimate(&c.timed_out_rate, 1.0),
+        "failed_rate": estimate(&c.failed_rate, 1.0),
+        "mser_warmup_s": c.mser_warmup,
+        "mser_unsettled": c.mser_unsettled,
+        "slos": slos,
+    })
+}
+
+fn resource(r: &ResourceSummary) -> Value {
+    let kind = match r.kind {
+        ResourceKind::FrontEndCpu => "front_end_cpu",
+        ResourceKind::IisWorkers => "iis_workers",
+        ResourceKind::ConnectionPool => "connection_pool",
+        ResourceKind::DatabaseCpu => "database_cpu",
+        ResourceKind::DeploymentController => "deployment_controller",
+    };
+    json!({
+        "name": r.name,
+        "kind": kind,
+        "utilization": estimate(&r.utilization, 1.0),
+        "mean_queue": estimate(&r.mean_queue, 1.0),
+    })
+}
+
+fn variant(v: &VariantResult) -> Value {
+    let keys: Map<String, Value> = v
+        .keys
+        .iter()
+        .map(|(k, val)| (k.clone(), json!(val)))
+        .collect();
+    let s = &v.summary;
+    json!({
+        "name": v.name,
+        "keys": keys,
+        "replications": s.replications,
+        "saturated": s.classes.iter().any(|c| c.saturated),
+        "slos_met": s.classes.iter().flat_map(|c| &c.slos).all(|c| c.met),
+        "classes": s.classes.iter().map(class).collect::<Vec<_>>(),
+        "resources": s.resources.iter().map(resource).collect::<Vec<_>>(),
+    })
+}
+
+/// The scale from a measure's base unit to the unit it is given in.
+fn scale(m: Measure) -> f64 {
+    match m {
+        Measure::Class(Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99) => 1e3,
+        _ => 1.0,
+    }
+}
+
+fn difference(d: &Difference, variants: &[&VariantResult]) -> Option<Value> {
+    let v = variants.get(d.variant)?;
+    let base = variants.first()?;
+    let k = scale(d.measure);
+    let (lo, hi) = match d.estimate.ci_95() {
+        Some((lo, hi)) => (json!(lo * k), json!(hi * k)),
+        None => (Value::Null, Value::Null),
+    };
+    Some(json!({
+        "variant": v.name,
+        "variant_index": d.variant,
+        "baseline": base.name,
+        "row": d.row,
+        "figure": measure_name(d.measure),
+        "unit": measure_unit(d.measure),
+        "difference": d.estimate.mean * k,
+        "ci_low": lo,
+        "ci_high": hi,
+    }))
+}
+
+fn sizing(s: &Sizing) -> Value {
+    let objectives: Vec<Value> = s
+        .objectives
+        .iter()
+        .map(|o| {
+            let (figure, limit) = slo_parts(o.slo);
+            json!({ "class": o.class, "figure": figure, "limit_ms": limit * 1e3 })
+        })
+        .collect();
+    // Candidates are numbered as they appear in `variants`.
+    let mut index = 0;
+    let zones: Vec<Value> = s
+        .zones
+        .iter()
+        .map(|z| {
+            let candidates: Vec<Value> = z
+                .candidates
+                .iter()
+                .map(|c| {
+                    let checks: Vec<Value> = c
+                        .checks
+                        .iter()
+                        .map(|k| {
+                            let o = &s.objectives[k.objective];
+                            let (figure, limit) = slo_parts(o.slo);
+                            json!({
+                                "objective": k.objective,
+                                "class": o.class,
+                                "figure": figure,
+                                "limit_ms": limit * 1e3,
+                                "estimate_ms": k.estimate.as_ref().map(|e| estimate(e, 1e3)),
+                                "upper_ms": k.estimate.as_ref().map(|e| upper(e) * 1e3),
+                                "saturated": k.saturated,
+                                "met": k.met,
+                            })
+                        })
+                        .collect();
+                    let value = json!({
+                        "front_ends": c.front_ends,
+                        "running": c.running,
+                        "variant_index": index,
+                        "meets": c.meets,
+                        "checks": checks,
+                    });
+                    index += 1;
+                    value
+                })
+                .collect();
+            let answer = match z.answer {
+                Answer::Found {
+                    front_ends,
+                    running,
+                } => json!({ "status": "found", "front_ends": front_ends, "running": running }),
+                Answer::NotFound => json!({ "status": "not_found" }),
+                Answer::NoObjective { front_ends } => {
+                    json!({ "status": "no_objective", "front_ends": front_ends })
+                }
+            };
+            json!({
+                "label": z.label,
+                "zone": z.zone,
+                "answer": answer,
+                "candidates": candidates,
+            })
+        })
+        .collect();
+    json!({
+        "spare": s.spare,
+        "max_front_ends": s.max_front_ends,
+        "answered": s.answered(),
+        "objectives": objectives,
+        "zones": zones,
+    })
+}
+
+fn layout_key(l: Layout) -> &'static str {
+    l.key()
+}
+
+fn point(t: &TeamGrowth, index: usize, p: &TeamPoint) -> Value {
+    let dev: Map<String, Value> = t
+        .dev_classes
+        .iter()
+        .zip(&p.dev_p95)
+        .map(|(name, e)| {
+            (
+                name.clone(),
+                e.as_ref().map_or(Value::Null, |e| estimate(e, 1e3)),
+            )
+        })
+        .collect();
+    json!({
+        "developers": p.developers,
+        "layout": layout_key(p.layout),
+        "variant_index": index,
+        "saturated": p.saturated,
+        "misses": p.misses,
+        "publish_p50_s": estimate(&p.publish_p50, 1.0),
+        "publish_p95_s": estimate(&p.publish_p95, 1.0),
+        "publish_p95_upper_s": upper(&p.publish_p95),
+        "controller_cpu": p.controller_cpu.as_ref().map(|e| estimate(e, 1.0)),
+        "dev_p95_ms": dev,
+    })
+}
+
+fn team(t: &TeamGrowth) -> Value {
+    let first_miss: Map<String, Value> = Layout::ALL
+        .iter()
+        .zip(t.first_miss)
+        .map(|(l, n)| (layout_key(*l).to_owned(), json!(n)))
+        .collect();
+    json!({
+        "environment": t.environment,
+        "publish_target_s": t.publish_target,
+        "developers": t.developers,
+        "dev_classes": t.dev_classes,
+        "co_located_front_end": t.co_located_front_end,
+        "points": t.points.iter().enumerate().map(|(i, p)| point(t, i, p)).collect::<Vec<_>>(),
+        "first_miss": first_miss,
+    })
+}

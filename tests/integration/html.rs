@@ -1,0 +1,434 @@
+//! The `--html` page of every simulating command, opened in a real browser.
+//!
+//! Each test makes one kind of page with a short run, checks that the file
+//! fetches nothing (no `http(s)://` in a `src` or `href`, no script, no web
+//! font), then opens it in headless Chromium twice: once for a screenshot
+//! (it must render something, not a blank page, and log nothing to the
+//! console) and once for the DOM (it must hold the verdicts and exactly one
+//! `<svg>` per chart the page should have).
+//!
+//! Chromium is required: without it these tests fail and say to run
+//! `.ci/install-chromium`; they never skip silently. Every browser run has
+//! a timeout, so a hang fails the test instead of stalling CI.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{Out, o11sim, temp_dir};
+
+/// How long one browser run may take.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn succeeded(out: &Out) {
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The `chromium` on the PATH; fails the test when there is none.
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("chromium"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "chromium is not installed, and the HTML tests need a real browser: run .ci/install-chromium (installs Debian's chromium package)"
+            )
+        })
+}
+
+/// What one browser run gave.
+struct BrowserRun {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs headless Chromium on `page` with `mode` (`--screenshot=PNG` or
+/// `--dump-dom`), a fresh profile and console logging on standard error,
+/// killed after [`BROWSER_TIMEOUT`].
+fn browse(dir: &Path, name: &str, mode: &str, page: &Path) -> BrowserRun {
+    let profile = dir.join(format!("profile-{name}"));
+    std::fs::create_dir_all(&profile).unwrap();
+    let (out_path, err_path) = (
+        dir.join(format!("{name}.stdout")),
+        dir.join(format!("{name}.stderr")),
+    );
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1200,1600",
+            mode,
+            &url,
+        ])
+        .stdin(Stdio::null())
+        // Files, not pipes: a chatty browser cannot block on a full pipe.
+        .stdout(File::create(&out_path).unwrap())
+        .stderr(File::create(&err_path).unwrap())
+        .spawn()
+        .expect("cannot start chromium");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > BROWSER_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "chromium {mode} {url} did not finish within {BROWSER_TIMEOUT:?}; stderr:\n{}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    BrowserRun {
+        success: status.success(),
+        stdout: std::fs::read_to_string(&out_path).unwrap(),
+        stderr: std::fs::read_to_string(&err_path).unwrap(),
+    }
+}
+
+/// Console messages Chromium logged (`[...:INFO:CONSOLE:1] "msg", source:
+/// ...`) and uncaught script errors.
+fn console_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect()
+}
+
+/// The fraction of a PNG's pixels that differ from its top-left pixel
+/// (the page background).
+fn non_background_fraction(png_path: &Path) -> f64 {
+    let file = std::io::BufReader::new(File::open(png_path).unwrap());
+    let mut reader = png::Decoder::new(file)
+        .read_info()
+        .expect("the screenshot is a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a sane size")];
+    let info = reader.next_frame(&mut buf).expect("the screenshot decodes");
+    let bytes = &buf[..info.buffer_size()];
+    let channels = info.color_type.samples();
+    assert_eq!(
+        info.bit_depth,
+        png::BitDepth::Eight,
+        "expected an 8-bit screenshot"
+    );
+    let pixels: Vec<&[u8]> = bytes.chunks_exact(channels).collect();
+    assert!(pixels.len() > 1000, "{} pixels", pixels.len());
+    let background = pixels[0];
+    let differ = pixels.iter().filter(|p| **p != background).count();
+    differ as f64 / pixels.len() as f64
+}
+
+/// The values of every `src` and `href` attribute in `html`.
+fn links(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for attr in ["src", "href"] {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(attr) {
+            let start = from + i;
+            from = start + attr.len();
+            // An attribute name: preceded by white space, followed by `=`.
+            let before = lower[..start].chars().last();
+            if !before.is_some_and(char::is_whitespace) {
+                continue;
+            }
+            let rest = lower[from..].trim_start();
+            let Some(value) = rest.strip_prefix('=') else {
+                continue;
+            };
+            let value = value.trim_start();
+            let v = match value.chars().next() {
+                Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
+                _ => value
+                    .split(|c: char| c.is_whitespace() || c == '>')
+                    .next()
+                    .unwrap_or(""),
+            };
+            out.push(v.to_owned());
+        }
+    }
+    out
+}
+
+/// Checks a page file and what Chromium makes of it; returns the DOM.
+fn check_page(dir: &Path, page: &Path, charts: usize, expected: &[&str]) -> String {
+    let html = std::fs::read_to_string(page).unwrap();
+    // Self-contained: nothing fetched, no script, no web font.
+    for link in links(&html) {
+        assert!(
+            !(link.starts_with("http://")
+                || link.starts_with("https://")
+                || link.starts_with("//")),
+            "{} links to {link}",
+            page.display()
+        );
+    }
+    let lower = html.to_ascii_lowercase();
+    for banned in [
+        "<script",
+        "@font-face",
+        "@import",
+        "<link",
+        "<iframe",
+        "<img",
+    ] {
+        assert!(!lower.contains(banned), "{} has {banned}", page.display());
+    }
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..40]);
+    assert!(lower.contains("@page"), "no print rules");
+
+    let name = page.file_stem().unwrap().to_str().unwrap();
+    // Rendered: a screenshot that is not blank, and a quiet console.
+    let png_path = dir.join(format!("{name}.png"));
+    let shot = browse(
+        dir,
+        &format!("{name}-shot"),
+        &format!("--screenshot={}", png_path.display()),
+        page,
+    );
+    assert!(
+        shot.success,
+        "chromium --screenshot failed:\n{}",
+        shot.stderr
+    );
+    assert!(
+        console_lines(&shot.stderr).is_empty(),
+        "console messages: {:?}",
+        console_lines(&shot.stderr)
+    );
+    let drawn = non_background_fraction(&png_path);
+    assert!(
+        drawn >= 0.01,
+        "{}: only {:.3}% of the screenshot differs from the background",
+        page.display(),
+        drawn * 100.0
+    );
+    // The DOM: verdicts and one <svg> per chart.
+    let dom = browse(dir, &format!("{name}-dom"), "--dump-dom", page);
+    assert!(dom.success, "chromium --dump-dom failed:\n{}", dom.stderr);
+    assert!(
+        console_lines(&dom.stderr).is_empty(),
+        "console messages: {:?}",
+        console_lines(&dom.stderr)
+    );
+    for text in expected {
+        assert!(
+            dom.stdout.contains(text),
+            "{}: the DOM lacks {text:?}",
+            page.display()
+        );
+    }
+    assert_eq!(
+        dom.stdout.matches("<svg").count(),
+        charts,
+        "{}: charts drawn",
+        page.display()
+    );
+    assert!(dom.stdout.contains("<details"), "no scenario block");
+    dom.stdout
+}
+
+const QUICK: [&str; 6] = ["--replications", "2", "--duration", "1m", "--warmup", "10s"];
+
+/// `o11sim ARGS --html DIR/NAME.html` with the quick run settings; the
+/// page's path.
+fn page(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Out) {
+    let path = dir.join(format!("{name}.html"));
+    let mut all = args.to_vec();
+    all.extend_from_slice(&QUICK);
+    all.extend_from_slice(&["--html", s(&path)]);
+    let out = o11sim(&all);
+    (path, out)
+}
+
+#[test]
+fn the_console_check_sees_what_a_page_logs() {
+    // Guards the checks below against passing vacuously: a page that logs
+    // is caught on this machine's Chromium.
+    let dir = temp_dir("html-console");
+    let page = dir.join("logs.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><p>x</p><script>console.log('o11sim-probe')</script></body></html>",
+    )
+    .unwrap();
+    let run = browse(&dir, "logs", "--dump-dom", &page);
+    assert!(run.success, "{}", run.stderr);
+    let lines = console_lines(&run.stderr);
+    assert!(
+        lines.iter().any(|l| l.contains("o11sim-probe")),
+        "chromium did not log the console message; stderr:\n{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_page_states_the_question_and_the_slo_verdicts() {
+    let dir = temp_dir("html-run");
+    let (path, out) = page(&dir, "run", &["run", "prod", "--set", "front_ends=4"]);
+    succeeded(&out);
+    assert!(out.stdout.contains("run.html"), "{}", out.stdout);
+    let dom = check_page(
+        &dir,
+        &path,
+        2,
+        &[
+            "Verdicts",
+            "SLO portal p95",
+            "met",
+            "no class is saturated",
+            "o11sim run prod --set front_ends=4",
+            "scenario fingerprint",
+            "0.1.0",
+        ],
+    );
+    // The scenario text is the one simulated: after the override.
+    let scenario = &dom[dom.find("<details").unwrap()..];
+    assert!(scenario.contains("front_ends = 4"), "{scenario}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn compare_page_shows_both_verdicts_and_the_differences() {
+    let dir = temp_dir("html-compare");
+    let csv = dir.join("fe.csv");
+    let (path, out) = page(
+        &dir,
+        "compare",
+        &["compare", "prod", "--front-ends", "1,3", "--csv", s(&csv)],
+    );
+    succeeded(&out);
+    // Written with the command's other outputs.
+    assert!(csv.is_file() && dir.join("fe-resources.csv").is_file());
+    check_page(
+        &dir,
+        &path,
+        2,
+        &[
+            "missed",
+            "met",
+            "saturated",
+            "front_ends=3",
+            "Paired differences",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sweep_page_draws_the_figure_asked_for() {
+    let dir = temp_dir("html-sweep");
+    let (path, out) = page(
+        &dir,
+        "sweep",
+        &[
+            "sweep",
+            "prod",
+            "--vary",
+            "front_ends=2,3",
+            "--plot-figure",
+            "p99",
+        ],
+    );
+    succeeded(&out);
+    check_page(
+        &dir,
+        &path,
+        2,
+        &["p99 response time", "CPU utilization", "Paired differences"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn size_page_gives_the_answer_the_terminal_gives() {
+    let dir = temp_dir("html-size");
+    let (path, out) = page(
+        &dir,
+        "size",
+        &["size", "prod", "--slo", "portal:p95<=800ms"],
+    );
+    succeeded(&out);
+    let answer = out
+        .stdout
+        .lines()
+        .last()
+        .filter(|l| l.starts_with("front_ends = "))
+        .unwrap_or_else(|| panic!("no answer in\n{}", out.stdout))
+        .to_owned();
+    check_page(&dir, &path, 1, &[&answer, "Candidates tried", "meets"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn team_page_says_where_each_layout_first_misses() {
+    let dir = temp_dir("html-team");
+    let path = dir.join("team.html");
+    let out = o11sim(&[
+        "team",
+        "--developers",
+        "4,16",
+        "--replications",
+        "2",
+        "--duration",
+        "20m",
+        "--warmup",
+        "1m",
+        "--html",
+        s(&path),
+    ]);
+    succeeded(&out);
+    let dom = check_page(
+        &dir,
+        &path,
+        2,
+        &[
+            "dedicated: publish p95",
+            "co-located: publish p95",
+            "target",
+        ],
+    );
+    // Each layout's verdict is one of the two sentences.
+    for layout in ["dedicated", "co-located"] {
+        let at = dom
+            .find(&format!("{layout}: publish p95"))
+            .unwrap_or_else(|| panic!("no verdict for {layout}"));
+        let sentence = &dom[at..(at + 200).min(dom.len())];
+        assert!(
+            sentence.contains("first misses") || sentence.contains("meets"),
+            "{sentence}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn links_are_found_in_every_quoting() {
+    let found =
+        links(r#"<a href="https://x">a</a><img src='http://y'><a HREF=//z>b</a> data-src="q""#);
+    assert_eq!(found, vec!["http://y", "https://x", "//z"]);
+}
