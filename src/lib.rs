@@ -1,10 +1,14 @@
 //! o11sim — a capacity-planning discrete-event simulator for self-managed
 //! OutSystems 11 installations.
 //!
-//! Layers, each knowing only the one below it (see ARCHITECTURE.md):
+//! Layers, each knowing only the ones below it (see ARCHITECTURE.md):
 //! `engine` (clock, calendar, random streams, resources) → `stats` →
-//! `network` (generic queueing networks used for validation and benchmarks)
-//! → `experiment` (replications on rayon) → `validate`, `bench`, `cli`.
+//! `model` (one replication of an installation; `network` is the generic
+//! queueing network used for validation and benchmarks) → `scenario`
+//! (scenario files → `Model`) → `experiment` (replications on rayon,
+//! summaries, the typed results) → `whatif` (compare, sweep, size, team) →
+//! `report` (text, CSV, SVG, JSON exporters of the results) → `cli`.
+//! `error` is the one error type every layer returns.
 
 pub mod analytic;
 pub mod bench;

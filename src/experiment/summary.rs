@@ -63,7 +63,9 @@ impl ClassSummary {
 
 /// What kind of row a name is, from its prefix: `timer` for `timer.NAME`,
 /// `publish` for `publish` and `publish.ENV`, `None` for a traffic class.
-/// The one place that reads the prefixes the model gives its rows.
+///
+/// The row names the model gives timers and publishes are read here and
+/// written by [`timer_row`] and [`publish_row`], and nowhere else.
 pub fn row_prefix(name: &str) -> Option<&'static str> {
     if name.starts_with("timer.") {
         Some("timer")
@@ -71,6 +73,22 @@ pub fn row_prefix(name: &str) -> Option<&'static str> {
         Some("publish")
     } else {
         None
+    }
+}
+
+/// The row of timer `name`: `timer.NAME`.
+pub fn timer_row(name: &str) -> String {
+    format!("timer.{name}")
+}
+
+/// The row of the publishes of environment `env` (an index into
+/// `Model::environments`): `publish`, or `publish.ENV` when several
+/// environments have developers.
+pub fn publish_row(model: &Model, env: usize) -> String {
+    if model.development.len() == 1 {
+        "publish".to_owned()
+    } else {
+        format!("publish.{}", model.environments[env].name)
     }
 }
 

@@ -482,11 +482,22 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     out.push('\n');
     let summaries: Vec<&Summary> = c.variants.iter().map(|v| &v.summary).collect();
     let classes = class_names(summaries.iter().copied());
+    let resources = resource_names(summaries.iter().copied());
     let width = classes.iter().map(|c| c.chars().count()).max().unwrap_or(0);
-    // Values side by side; a variant's heading is flagged when a traffic
-    // class is saturated. Timer rows are left out of the heading: in a
-    // short run a long timer still running at the end looks like a
-    // backlog; their own rows still show the flag.
+    let _ = write!(out, "\n{}", side_by_side(c, &classes, width));
+    let _ = write!(out, "\n{}", utilizations(c, &resources));
+    if c.variants.len() >= 2 {
+        out.push_str(&differences(c, &classes, &resources, width));
+    }
+    out.push_str(&wrote_lines(written));
+    out
+}
+
+/// Every class figure of the variants side by side. A variant's heading
+/// is flagged when a traffic class is saturated; timer rows are left out of
+/// the heading (in a short run a long timer still running at the end looks
+/// like a backlog), their own rows still show the flag.
+fn side_by_side(c: &Comparison, classes: &[String], width: usize) -> String {
     let mut header = vec!["class / figure".to_owned()];
     header.extend(c.variants.iter().map(|v| {
         if v.summary
@@ -500,10 +511,11 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
         }
     }));
     let mut rows = Vec::new();
-    for class in &classes {
-        let found: Vec<_> = summaries
+    for class in classes {
+        let found: Vec<_> = c
+            .variants
             .iter()
-            .map(|s| s.classes.iter().find(|c| &c.name == class))
+            .map(|v| v.summary.classes.iter().find(|c| &c.name == class))
             .collect();
         for (i, f) in Figure::ALL.iter().enumerate() {
             let mut row = vec![label(class, width, i == 0, figure_label(*f))];
@@ -525,17 +537,20 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
         }
     }
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let _ = write!(out, "\n{}", align(&Columns::new(&refs), &rows));
-    // Resources side by side.
-    let resources = resource_names(summaries.iter().copied());
+    align(&Columns::new(&refs), &rows)
+}
+
+/// Every resource's utilization, the variants side by side.
+fn utilizations(c: &Comparison, resources: &[String]) -> String {
     let mut header = vec!["resource utilization".to_owned()];
     header.extend(c.variants.iter().map(|v| v.name.clone()));
     let rows: Vec<Vec<String>> = resources
         .iter()
         .map(|r| {
             let mut row = vec![r.clone()];
-            row.extend(summaries.iter().map(|s| {
-                s.resources
+            row.extend(c.variants.iter().map(|v| {
+                v.summary
+                    .resources
                     .iter()
                     .find(|x| &x.name == r)
                     .map_or_else(|| "—".to_owned(), |x| pct_ci(&x.utilization))
@@ -544,12 +559,7 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
         })
         .collect();
     let refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let _ = write!(out, "\n{}", align(&Columns::new(&refs), &rows));
-    if c.variants.len() >= 2 {
-        out.push_str(&differences(c, &classes, &resources, width));
-    }
-    out.push_str(&wrote_lines(written));
-    out
+    align(&Columns::new(&refs), &rows)
 }
 
 /// The paired differences against the first variant, and one sentence per
@@ -850,6 +860,40 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
         ),
     );
     out.push('\n');
+    let _ = write!(out, "\n{}", team_table(t));
+    let co_box = t
+        .co_located_front_end
+        .as_ref()
+        .map_or_else(|| "its front-end".to_owned(), |f| format!("front-end {f}"));
+    let _ = writeln!(
+        out,
+        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, or the publishes are saturated (the compile queue grows through the run).\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic."
+    );
+    for (l, layout) in Layout::ALL.iter().enumerate() {
+        let shown = layout_name(*layout);
+        let miss = t.first_miss[l].and_then(|n| t.point(n, *layout));
+        let line = match miss {
+            Some(p) => format!(
+                "{shown}: publish p95 first misses the {target} target at {} developers ({:.0} s, upper 95% bound {:.0} s{})",
+                p.developers,
+                p.publish_p95.mean,
+                upper(&p.publish_p95),
+                if p.saturated { ", saturated" } else { "" }
+            ),
+            None => format!(
+                "{shown}: publish p95 meets the {target} target at every team size tried (up to {} developers)",
+                t.developers.iter().max().copied().unwrap_or(0)
+            ),
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    out.push_str(&wrote_lines(written));
+    out
+}
+
+/// Both layouts side by side per team size: publish p50 and p95, the
+/// controller's CPU and each development class's p95.
+fn team_table(t: &TeamGrowth) -> String {
     let mut groups = vec![
         "publish p50 (s)".to_owned(),
         "publish p95 (s)".to_owned(),
@@ -889,39 +933,7 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
         header.extend(Layout::ALL.map(layout_name));
         spans.push((g.as_str(), 2));
     }
-    let _ = write!(
-        out,
-        "\n{}",
-        align(&Columns::new(&header).groups(&spans), &rows)
-    );
-    let co_box = t
-        .co_located_front_end
-        .as_ref()
-        .map_or_else(|| "its front-end".to_owned(), |f| format!("front-end {f}"));
-    let _ = writeln!(
-        out,
-        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, or the publishes are saturated (the compile queue grows through the run).\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic."
-    );
-    for (l, layout) in Layout::ALL.iter().enumerate() {
-        let shown = layout_name(*layout);
-        let miss = t.first_miss[l].and_then(|n| t.point(n, *layout));
-        let line = match miss {
-            Some(p) => format!(
-                "{shown}: publish p95 first misses the {target} target at {} developers ({:.0} s, upper 95% bound {:.0} s{})",
-                p.developers,
-                p.publish_p95.mean,
-                upper(&p.publish_p95),
-                if p.saturated { ", saturated" } else { "" }
-            ),
-            None => format!(
-                "{shown}: publish p95 meets the {target} target at every team size tried (up to {} developers)",
-                t.developers.iter().max().copied().unwrap_or(0)
-            ),
-        };
-        let _ = writeln!(out, "{line}");
-    }
-    out.push_str(&wrote_lines(written));
-    out
+    align(&Columns::new(&header).groups(&spans), &rows)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::experiment::result::{
     Answer, Candidate, Check, Objective, Sizing, VariantResult, ZoneSizing,
 };
-use crate::experiment::summary::upper;
+use crate::experiment::summary::{publish_row, timer_row, upper};
 use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Slo;
@@ -97,14 +97,10 @@ fn rows(model: &Model) -> Vec<(String, Vec<usize>)> {
         model
             .timers
             .iter()
-            .map(|t| (format!("timer.{}", t.name), vec![t.zone])),
+            .map(|t| (timer_row(&t.name), vec![t.zone])),
     );
     for d in &model.development {
-        let name = if model.development.len() == 1 {
-            "publish".to_owned()
-        } else {
-            format!("publish.{}", model.environments[d.environment].name)
-        };
+        let name = publish_row(model, d.environment);
         let zones = (0..model.zones.len())
             .filter(|&z| model.zones[z].environment == d.environment)
             .collect();

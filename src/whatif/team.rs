@@ -20,7 +20,7 @@ use super::TeamRequest;
 use super::variants::{self, Setting, Variant};
 use crate::error::{Error, Result};
 use crate::experiment::result::{Layout, TeamGrowth, TeamPoint, VariantResult};
-use crate::experiment::summary::upper;
+use crate::experiment::summary::{publish_row, upper};
 use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Controller;
@@ -230,11 +230,7 @@ fn point(
     (developers, layout): (u32, Layout),
     target: f64,
 ) -> TeamPoint {
-    let publish_name = if model.development.len() == 1 {
-        "publish".to_owned()
-    } else {
-        format!("publish.{}", model.environments[env].name)
-    };
+    let publish_name = publish_row(model, env);
     let publish = s.classes.iter().find(|c| c.name == publish_name);
     let empty = Estimate::from_values(&[]);
     let controller = model.development.iter().find(|d| d.environment == env);
