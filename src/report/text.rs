@@ -187,8 +187,12 @@ fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
-/// A utilization with its CI, `61.3 ± 0.4%`.
+/// A utilization with its CI, `61.3 ± 0.4%`; "—" where a utilization is
+/// not defined (NaN: an external system without a concurrency limit).
 fn pct_ci(e: &Estimate) -> String {
+    if e.mean.is_nan() {
+        return "—".to_owned();
+    }
     with_ci(e, |x| format!("{:.1}", x * 100.0), "%")
 }
 
@@ -1036,6 +1040,7 @@ mod tests {
             cpu: crate::dist::Dist::constant(0.01).unwrap(),
             db_calls: crate::dist::Dist::constant(0.0).unwrap(),
             db_time: crate::dist::Dist::constant(0.0).unwrap(),
+            integrations: Vec::new(),
             timeout: 10.0,
             slos: vec![],
         }];
