@@ -35,6 +35,10 @@ pub struct RunSettings {
     /// overrides: two results with the same fingerprint, seed and
     /// replications came from the same inputs.
     pub fingerprint: String,
+    /// Each environment's name and kind (`development`, `quality
+    /// assurance`, `production`, `LifeTime`), in model order, so a report
+    /// says which installation it describes.
+    pub environments: Vec<(String, &'static str)>,
 }
 
 impl RunSettings {
@@ -47,6 +51,12 @@ impl RunSettings {
             duration: sc.model.duration,
             warmup: sc.model.warmup,
             fingerprint: sc.fingerprint(),
+            environments: sc
+                .model
+                .environments
+                .iter()
+                .map(|e| (e.name.clone(), e.kind.label()))
+                .collect(),
         }
     }
 }

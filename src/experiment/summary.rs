@@ -167,10 +167,32 @@ pub struct Summary {
     pub replications: usize,
     pub classes: Vec<ClassSummary>,
     pub resources: Vec<ResourceSummary>,
+    /// Each SQL Server instance's availability and failovers.
+    pub databases: Vec<DatabaseSummary>,
     /// Events over all replications.
     pub events: u64,
     /// Simulated requests (all classes) over all replications.
     pub requests: u64,
+}
+
+/// One SQL Server instance over replications.
+#[derive(Clone, Debug)]
+pub struct DatabaseSummary {
+    pub name: String,
+    /// Fraction of the measured time serving.
+    pub availability: Estimate,
+    /// Automatic failovers per replication.
+    pub failovers: Estimate,
+}
+
+impl Summary {
+    /// True when some instance was ever unavailable: then the reports show
+    /// the availability table.
+    pub fn had_database_outage(&self) -> bool {
+        self.databases
+            .iter()
+            .any(|d| d.availability.mean < 1.0 || d.failovers.mean > 0.0)
+    }
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -213,12 +235,25 @@ pub struct ResourceFigures {
     pub mean_queue: f64,
 }
 
+/// The figures of one SQL Server instance in one replication.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DatabaseFigures {
+    pub name: String,
+    /// Fraction of the measured time the instance was serving.
+    pub availability: f64,
+    /// Automatic failovers begun after the warm-up.
+    pub failovers: f64,
+}
+
 /// One replication reduced to its figures.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReplicationFigures {
     pub classes: Vec<ClassFigures>,
     pub resources: Vec<ResourceFigures>,
     pub events: u64,
+    /// Per instance; absent in part files written before it existed.
+    #[serde(default)]
+    pub databases: Vec<DatabaseFigures>,
 }
 
 impl From<&RunResult> for ReplicationFigures {
@@ -269,6 +304,15 @@ impl From<&RunResult> for ReplicationFigures {
             classes,
             resources,
             events: r.events,
+            databases: r
+                .databases
+                .iter()
+                .map(|d| DatabaseFigures {
+                    name: d.name.clone(),
+                    availability: d.availability,
+                    failovers: d.failovers as f64,
+                })
+                .collect(),
         }
     }
 }
@@ -429,10 +473,23 @@ impl Summary {
                     .collect()
             })
             .unwrap_or_default();
+        let databases = figures
+            .first()
+            .map(|r0| {
+                (0..r0.databases.len())
+                    .map(|k| DatabaseSummary {
+                        name: r0.databases[k].name.clone(),
+                        availability: est_of(figures, |r| r.databases[k].availability),
+                        failovers: est_of(figures, |r| r.databases[k].failovers),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Summary {
             replications: n,
             classes,
             resources,
+            databases,
             events: figures.iter().map(|r| r.events).sum(),
             requests: figures
                 .iter()

@@ -52,6 +52,18 @@ pub enum EnvironmentKind {
     LifeTime,
 }
 
+impl EnvironmentKind {
+    /// How reports name the kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            EnvironmentKind::Development => "development",
+            EnvironmentKind::QualityAssurance => "quality assurance",
+            EnvironmentKind::Production => "production",
+            EnvironmentKind::LifeTime => "LifeTime",
+        }
+    }
+}
+
 /// A SQL Server instance (a cluster of `nodes` with one primary serving
 /// every call). Several environments may share one.
 ///
@@ -149,6 +161,31 @@ pub enum Slo {
     Mean(f64),
 }
 
+/// An external system (REST/SOAP service, ERP, CRM…) that requests call
+/// and wait for while holding their IIS worker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExternalSystem {
+    pub name: String,
+    /// Calls in flight at the system at most (the rest queue FCFS);
+    /// `None`: no limit, a call never waits.
+    pub concurrency: Option<u32>,
+    /// A call whose wait plus service exceeds this fails at this moment
+    /// (the client timeout of the consumed REST/SOAP method or Service
+    /// Action); the request fails with it.
+    pub timeout: f64,
+}
+
+/// Calls of a request to one external system.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Integration {
+    /// Index into `Model::external`.
+    pub system: usize,
+    /// Calls per request, made one after another.
+    pub calls: u32,
+    /// The time the system takes for one call.
+    pub time: Dist,
+}
+
 /// A kind of request with its own arrivals and work.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrafficClass {
@@ -165,6 +202,9 @@ pub struct TrafficClass {
     pub db_calls: Dist,
     /// Database CPU per call.
     pub db_time: Dist,
+    /// Calls to external systems, made in this order after the first CPU
+    /// burst and before the first database call.
+    pub integrations: Vec<Integration>,
     /// The client gives up after this; the server keeps working.
     pub timeout: f64,
     pub slos: Vec<Slo>,
@@ -241,6 +281,7 @@ pub struct Model {
     /// Simulated time discarded at the start.
     pub warmup: f64,
     pub databases: Vec<Database>,
+    pub external: Vec<ExternalSystem>,
     pub environments: Vec<Environment>,
     pub zones: Vec<Zone>,
     /// Front-ends of each zone are contiguous, in zone order.
@@ -270,7 +311,10 @@ impl Model {
     /// time. Used to refuse, before running, a run that would take hours.
     pub fn estimated_events(&self) -> f64 {
         let span = self.warmup + self.duration;
-        let per_request = |c: &TrafficClass| 5.0 + 2.0 * c.db_calls.mean();
+        let per_request = |c: &TrafficClass| {
+            5.0 + 2.0 * c.db_calls.mean()
+                + 2.0 * c.integrations.iter().map(|i| i.calls as f64).sum::<f64>()
+        };
         let mut events = 0.0;
         for c in &self.classes {
             let rate = match &c.arrivals {
@@ -333,6 +377,15 @@ impl Model {
                 ));
             }
         }
+        for x in &self.external {
+            pos(x.timeout, &format!("external system {} timeout", x.name))?;
+            if x.concurrency == Some(0) {
+                return Err(format!(
+                    "external system {} concurrency must be at least 1",
+                    x.name
+                ));
+            }
+        }
         for (z, zone) in self.zones.iter().enumerate() {
             if zone.environment >= self.environments.len() {
                 return Err(format!(
@@ -376,6 +429,14 @@ impl Model {
                 return Err(format!("class {} refers to a missing zone", c.name));
             }
             pos(c.timeout, &format!("class {} timeout", c.name))?;
+            for i in &c.integrations {
+                if i.system >= self.external.len() || i.calls == 0 {
+                    return Err(format!(
+                        "class {} calls a missing external system, or zero times",
+                        c.name
+                    ));
+                }
+            }
             match &c.arrivals {
                 Arrivals::Open { rate, profile } => {
                     pos(*rate, &format!("class {} rate", c.name))?;

@@ -62,7 +62,12 @@ impl Unit {
         }
     }
 
+    /// An empty cell for NaN (a figure that is not defined, such as the
+    /// utilization of an external system without a concurrency limit).
     fn cell(self, x: f64) -> String {
+        if x.is_nan() {
+            return String::new();
+        }
         match self {
             Unit::Ms => format!("{:.3}", x * 1e3),
             Unit::Plain => format!("{x:.6}"),

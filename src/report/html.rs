@@ -799,6 +799,14 @@ impl Html {
         );
         row("duration", format_duration(st.duration));
         row("warm-up", format_duration(st.warmup));
+        row(
+            "environments",
+            st.environments
+                .iter()
+                .map(|(name, kind)| format!("{name} ({kind})"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         row("scenario fingerprint", st.fingerprint.clone());
         row("o11sim version", env!("CARGO_PKG_VERSION").to_owned());
         match result {

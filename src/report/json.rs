@@ -110,6 +110,7 @@ fn settings(s: &RunSettings) -> Value {
         "replications": s.replications,
         "duration_s": s.duration,
         "warmup_s": s.warmup,
+        "environments": s.environments.iter().map(|(name, kind)| json!({ "name": name, "kind": kind })).collect::<Vec<_>>(),
     })
 }
 
@@ -180,6 +181,7 @@ fn resource(r: &ResourceSummary) -> Value {
         ResourceKind::ConnectionPool => "connection_pool",
         ResourceKind::DatabaseCpu => "database_cpu",
         ResourceKind::DeploymentController => "deployment_controller",
+        ResourceKind::ExternalSystem => "external_system",
     };
     json!({
         "name": r.name,
@@ -204,6 +206,11 @@ fn variant(v: &VariantResult) -> Value {
         "slos_met": s.classes.iter().flat_map(|c| &c.slos).all(|c| c.met),
         "classes": s.classes.iter().map(class).collect::<Vec<_>>(),
         "resources": s.resources.iter().map(resource).collect::<Vec<_>>(),
+        "databases": s.databases.iter().map(|d| json!({
+            "name": d.name,
+            "availability": estimate(&d.availability, 1.0),
+            "failovers_per_replication": estimate(&d.failovers, 1.0),
+        })).collect::<Vec<_>>(),
     })
 }
 

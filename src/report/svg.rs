@@ -395,7 +395,9 @@ pub fn cpu_rows(resources: &[ResourceSummary]) -> Vec<(String, Estimate)> {
                     .unwrap_or(&r.name);
                 format!("{stem} Deployment Controller")
             }
-            ResourceKind::IisWorkers | ResourceKind::ConnectionPool => continue,
+            ResourceKind::IisWorkers
+            | ResourceKind::ConnectionPool
+            | ResourceKind::ExternalSystem => continue,
         };
         match rows.iter_mut().find(|(n, _)| *n == name) {
             Some((_, e)) if r.utilization.mean > e.mean => *e = r.utilization,

@@ -187,8 +187,12 @@ pub(crate) fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
-/// A utilization with its CI, `61.3 ± 0.4%`.
+/// A utilization with its CI, `61.3 ± 0.4%`; "—" where a utilization is
+/// not defined (NaN: an external system without a concurrency limit).
 pub(crate) fn pct_ci(e: &Estimate) -> String {
+    if e.mean.is_nan() {
+        return "—".to_owned();
+    }
     with_ci(e, |x| format!("{:.1}", x * 100.0), "%")
 }
 
@@ -354,6 +358,29 @@ pub fn resources(s: &Summary) -> String {
     )
 }
 
+/// Each SQL Server instance's availability and failovers per replication;
+/// empty when no instance was ever unavailable.
+pub fn databases(s: &Summary) -> String {
+    if !s.had_database_outage() {
+        return String::new();
+    }
+    let rows: Vec<_> = s
+        .databases
+        .iter()
+        .map(|d| {
+            vec![
+                d.name.clone(),
+                with_ci(&d.availability, |x| format!("{:.3}", 100.0 * x), "%"),
+                with_ci(&d.failovers, |x| format!("{x:.2}"), ""),
+            ]
+        })
+        .collect();
+    align(
+        &Columns::new(&["database", "availability", "failovers / replication"]),
+        &rows,
+    )
+}
+
 /// SLO verdicts, one line each; empty when no class has an SLO.
 pub fn slos(s: &Summary) -> String {
     let mut out = String::new();
@@ -448,6 +475,10 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
         }
     }
     let _ = writeln!(out, "{}", resources(s));
+    let db = databases(s);
+    if !db.is_empty() {
+        let _ = writeln!(out, "{db}");
+    }
     out.push_str(&warmup_advice(s, st.warmup));
     out.push_str(&wrote_one_line(written));
     out
@@ -486,6 +517,12 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     let width = classes.iter().map(|c| c.chars().count()).max().unwrap_or(0);
     let _ = write!(out, "\n{}", side_by_side(c, &classes, width));
     let _ = write!(out, "\n{}", utilizations(c, &resources));
+    for v in &c.variants {
+        let db = databases(&v.summary);
+        if !db.is_empty() {
+            let _ = write!(out, "\n{}:\n{db}", v.name);
+        }
+    }
     if c.variants.len() >= 2 {
         out.push_str(&differences(c, &classes, &resources, width));
     }
@@ -1048,6 +1085,7 @@ mod tests {
             cpu: crate::dist::Dist::constant(0.01).unwrap(),
             db_calls: crate::dist::Dist::constant(0.0).unwrap(),
             db_time: crate::dist::Dist::constant(0.0).unwrap(),
+            integrations: Vec::new(),
             timeout: 10.0,
             slos: vec![],
         }];

@@ -16,16 +16,16 @@ use std::collections::{BTreeMap, HashMap};
 use crate::dist::{self, Dist};
 use crate::model::{
     Arrivals, Balancer, Controller, CpuDiscipline, Database, Development, Environment,
-    EnvironmentKind, FailoverPolicy, FailureTarget, FrontEnd, Model, RandomFailure,
-    ScheduledFailure, Slo, Timer, TrafficClass, Zone,
+    EnvironmentKind, ExternalSystem, FailoverPolicy, FailureTarget, FrontEnd, Integration, Model,
+    RandomFailure, ScheduledFailure, Slo, Timer, TrafficClass, Zone,
 };
 
 use super::error::{At, Locator, ScenarioError, suggest};
 use super::path::FieldPath;
 use super::schema::{
     BalancerSpec, ControllerSpec, Count, CpuSpec, DatabaseSpec, DevelopmentSpec, DistText,
-    Document, DurationText, EnvironmentSpec, FrontEndSpec, KindSpec, Number, OnFailoverSpec,
-    PolicySpec, Raw, SloSpec, TimerSpec, TrafficSpec,
+    Document, DurationText, EnvironmentSpec, FrontEndSpec, IntegrationSpec, KindSpec, Number,
+    OnFailoverSpec, PolicySpec, Raw, SloSpec, TimerSpec, TrafficSpec,
 };
 
 /// Defaults (seconds, cores, counts). See `docs/scenarios.md` for sources.
@@ -54,6 +54,9 @@ mod defaults {
     pub(super) const CLASS_DB_CALLS: &str = "const(2)";
     pub(super) const DB_TIME: &str = "exp(3.5ms)";
     pub(super) const TIMEOUT: f64 = 10.0;
+    /// The client timeout of a Service Action (fixed) and the default of a
+    /// consumed REST or SOAP method: 100 seconds.
+    pub(super) const EXTERNAL_TIMEOUT: f64 = 100.0;
     pub(super) const TIMER_DB_CALLS: &str = "const(10)";
     pub(super) const PUBLISHES_PER_HOUR: f64 = 2.0;
     pub(super) const UPLOAD: &str = "exp(10s)";
@@ -161,6 +164,8 @@ struct Builder<'l, 'a> {
     multi: bool,
     databases: Vec<Database>,
     database_names: HashMap<String, usize>,
+    external: Vec<ExternalSystem>,
+    external_names: HashMap<String, usize>,
     environments: Vec<Environment>,
     zones: Vec<Zone>,
     front_ends: Vec<FrontEnd>,
@@ -180,6 +185,8 @@ impl<'l, 'a> Builder<'l, 'a> {
             multi: false,
             databases: Vec::new(),
             database_names: HashMap::new(),
+            external: Vec::new(),
+            external_names: HashMap::new(),
             environments: Vec::new(),
             zones: Vec::new(),
             front_ends: Vec::new(),
@@ -234,6 +241,28 @@ impl<'l, 'a> Builder<'l, 'a> {
                 let db = self.database(&name, &spec, &path)?;
                 self.database_names.insert(name, self.databases.len());
                 self.databases.push(db);
+            }
+        }
+        if let Some(map) = doc.external.take() {
+            let base = root.key("external");
+            for (name, spec) in self.ordered(map, &base) {
+                let path = base.key(&name);
+                self.check_name(&name, &path, "an external system")?;
+                let concurrency = spec
+                    .concurrency
+                    .map(|c| self.count(c, &path.key("concurrency"), 1))
+                    .transpose()?;
+                let timeout = match &spec.timeout {
+                    Some(d) => self.positive_duration(d, &path.key("timeout"))?,
+                    None => defaults::EXTERNAL_TIMEOUT,
+                };
+                self.external_names
+                    .insert(name.clone(), self.external.len());
+                self.external.push(ExternalSystem {
+                    name,
+                    concurrency,
+                    timeout,
+                });
             }
         }
         for env in envs {
@@ -291,6 +320,7 @@ impl<'l, 'a> Builder<'l, 'a> {
             duration,
             warmup,
             databases: self.databases,
+            external: self.external,
             environments: self.environments,
             zones: self.zones,
             front_ends: self.front_ends,
@@ -843,6 +873,10 @@ impl<'l, 'a> Builder<'l, 'a> {
                 &p.key("db_calls"),
             )?,
             db_time: self.time_dist_or(t.db_time.as_ref(), defaults::DB_TIME, &p.key("db_time"))?,
+            integrations: match &t.integrations {
+                Some(list) => self.integrations(list, &p.key("integrations"))?,
+                None => Vec::new(),
+            },
             timeout: match &t.timeout {
                 Some(d) => self.positive_duration(d, &p.key("timeout"))?,
                 None => defaults::TIMEOUT,
@@ -852,6 +886,44 @@ impl<'l, 'a> Builder<'l, 'a> {
                 None => Vec::new(),
             },
         })
+    }
+
+    /// A class's calls to external systems, each system resolved by name.
+    fn integrations(
+        &self,
+        list: &[IntegrationSpec],
+        path: &FieldPath,
+    ) -> Result<Vec<Integration>, ScenarioError> {
+        list.iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let p = path.index(i);
+                let Some(&system) = self.external_names.get(&spec.system) else {
+                    let names: Vec<&str> = self.external.iter().map(|x| x.name.as_str()).collect();
+                    let defined = if names.is_empty() {
+                        "no external system is defined: add [external.NAME] (with optional concurrency and timeout)".to_owned()
+                    } else {
+                        format!("[external] defines: {}", sorted_list(&names))
+                    };
+                    return Err(self.err(
+                        &p.key("system"),
+                        format!(
+                            "no external system `{}`{}; {defined}",
+                            spec.system,
+                            hint(&spec.system, names.iter().copied())
+                        ),
+                    ));
+                };
+                Ok(Integration {
+                    system,
+                    calls: match spec.calls {
+                        Some(c) => self.count(c, &p.key("calls"), 1)?,
+                        None => 1,
+                    },
+                    time: self.time_dist(&spec.time, &p.key("time"))?,
+                })
+            })
+            .collect()
     }
 
     fn profile(&self, values: &[Number], path: &FieldPath) -> Result<[f64; 24], ScenarioError> {

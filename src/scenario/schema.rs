@@ -28,6 +28,7 @@ pub(crate) struct Document {
     pub simulation: Option<SimulationSpec>,
     pub environments: Option<BTreeMap<String, EnvironmentSpec>>,
     pub databases: Option<BTreeMap<String, DatabaseSpec>>,
+    pub external: Option<BTreeMap<String, ExternalSpec>>,
     #[serde(default)]
     pub failures: Vec<FailureSpec>,
     #[serde(default)]
@@ -176,6 +177,28 @@ pub(crate) struct DatabaseSpec {
     pub cpu: Option<CpuSpec>,
 }
 
+/// `[external.NAME]`: an external system (REST/SOAP service, ERP, CRM…)
+/// that traffic classes call through `integrations`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an external-system table")]
+pub(crate) struct ExternalSpec {
+    pub concurrency: Option<Count>,
+    pub timeout: Option<DurationText>,
+}
+
+/// One entry of a class's `integrations`: `{ system = "crm", calls = 2,
+/// time = "exp(200ms)" }`.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as { system = \"crm\", calls = 1, time = \"exp(200ms)\" }"
+)]
+pub(crate) struct IntegrationSpec {
+    pub system: String,
+    pub calls: Option<Count>,
+    pub time: DistText,
+}
+
 /// `[front_end]` defaults of an environment, or a zone's `front_end`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a front-end table")]
@@ -225,6 +248,7 @@ pub(crate) struct TrafficSpec {
     pub cpu: DistText,
     pub db_calls: Option<DistText>,
     pub db_time: Option<DistText>,
+    pub integrations: Option<Vec<IntegrationSpec>>,
     pub timeout: Option<DurationText>,
     pub slo: Option<SloSpec>,
 }
@@ -455,6 +479,8 @@ pub(crate) enum Kind {
     Simulation,
     Environment,
     Database,
+    External,
+    Integration,
     FrontEnd,
     Balancer,
     Zone,
@@ -487,6 +513,8 @@ impl Kind {
             Self::Simulation => struct_fields::<SimulationSpec>(),
             Self::Environment => struct_fields::<EnvironmentSpec>(),
             Self::Database => struct_fields::<DatabaseSpec>(),
+            Self::External => struct_fields::<ExternalSpec>(),
+            Self::Integration => struct_fields::<IntegrationSpec>(),
             Self::FrontEnd => struct_fields::<FrontEndSpec>(),
             Self::Balancer => struct_fields::<BalancerSpec>(),
             Self::Zone => struct_fields::<ZoneSpec>(),
@@ -509,6 +537,8 @@ impl Kind {
             (Self::Root, "simulation") => Node::Table(Self::Simulation),
             (Self::Root, "environments") => Node::MapOf(Self::Environment),
             (Self::Root, "databases") => Node::MapOf(Self::Database),
+            (Self::Root, "external") => Node::MapOf(Self::External),
+            (Self::Traffic, "integrations") => Node::ArrayOf(Self::Integration),
             (Self::Root, "failures") => Node::ArrayOf(Self::Failure),
             (Self::Root, "random_failures") => Node::ArrayOf(Self::RandomFailure),
             (Self::Root | Self::Environment, "database") => Node::Table(Self::Database),
@@ -533,6 +563,8 @@ impl Kind {
             Self::Simulation => "[simulation]",
             Self::Environment => "an environment",
             Self::Database => "a database",
+            Self::External => "an external system",
+            Self::Integration => "an integration",
             Self::FrontEnd => "a front_end table",
             Self::Balancer => "[load_balancer]",
             Self::Zone => "a zone",

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 
 use super::schema::{Kind, Node};
 use super::{Override, Scenario, load_str};
+use crate::experiment::result::RunSettings;
 use crate::experiment::{Summary, replicate};
 use crate::model::sim::simulate;
 
@@ -100,6 +101,23 @@ front_ends = 1
 rate = 50
 cpu = "exp(10ms)"
 db_time = "exp(4ms)"
+[simulation]
+duration = "10m"
+warmup = "1m"
+replications = 2
+seed = 7
+"#;
+
+/// `BASE` with a class calling a CRM whose concurrency limit makes it queue.
+const EXTERNAL: &str = r#"
+front_ends = 2
+[external.crm]
+concurrency = 2
+[external.erp]
+[traffic.web]
+rate = 20
+cpu = "exp(10ms)"
+integrations = [{ system = "crm", calls = 1, time = "exp(80ms)" }]
 [simulation]
 duration = "10m"
 warmup = "1m"
@@ -453,6 +471,42 @@ fn cases() -> Vec<Case> {
             ],
             "development.controller_cores=1",
         ),
+        // External systems and the calls classes make to them.
+        case(
+            External,
+            "concurrency",
+            EXTERNAL,
+            &[],
+            "external.crm.concurrency=1",
+        ),
+        case(
+            External,
+            "timeout",
+            EXTERNAL,
+            &[],
+            "external.crm.timeout=100ms",
+        ),
+        case(
+            Integration,
+            "system",
+            EXTERNAL,
+            &[],
+            "traffic.web.integrations[0].system=erp",
+        ),
+        case(
+            Integration,
+            "calls",
+            EXTERNAL,
+            &[],
+            "traffic.web.integrations[0].calls=2",
+        ),
+        case(
+            Integration,
+            "time",
+            EXTERNAL,
+            &[],
+            "traffic.web.integrations[0].time=exp(120ms)",
+        ),
         // Failures.
         case(Failure, "at", BASE, &[], "failures[0].at=4m").with(FE_FAILS),
         case(Failure, "duration", BASE, &[], "failures[0].duration=3m").with(FE_FAILS),
@@ -528,10 +582,16 @@ fn overrides(args: &[&str]) -> Vec<Override> {
         .collect()
 }
 
-/// The report of a scenario as data: every figure, CI and verdict.
+/// The report of a scenario as data: every figure, CI and verdict, and
+/// the run settings the reports show (the scenario's fingerprint left out:
+/// it changes with any text and would make every case pass).
 fn report(s: &Scenario) -> String {
     let results = replicate(s.replications, s.seed, |seeds| simulate(&s.model, seeds));
-    format!("{:?}", Summary::new(&s.model, &results))
+    let settings = RunSettings {
+        fingerprint: String::new(),
+        ..RunSettings::of(s)
+    };
+    format!("{settings:?}\n{:?}", Summary::new(&s.model, &results))
 }
 
 #[test]

@@ -244,13 +244,15 @@ fn documented_examples_load() {
         .skip(1)
         .filter_map(|b| b.split("```").next())
         .collect();
-    assert!(blocks.len() >= 3, "docs/scenarios.md lost its examples");
+    assert!(blocks.len() >= 4, "docs/scenarios.md lost its examples");
     let single = load_str("doc-single", blocks[0], &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(single.model.front_ends.len(), 3);
     let multi = load_str("doc-multi", blocks[1], &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(multi.model.databases.len(), 1);
     assert_eq!(multi.model.front_ends[2].name, "qa.main.2");
-    let failures = format!("front_ends = 2\n{MIN}\n{}", blocks[2]);
+    let external = load_str("doc-external", blocks[2], &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(external.model.classes[0].integrations.len(), 1);
+    let failures = format!("front_ends = 2\n{MIN}\n{}", blocks[3]);
     let f = load_str("doc-failures", &failures, &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(f.model.failures.len(), 1);
     assert_eq!(f.model.random_failures.len(), 1);
@@ -1217,4 +1219,88 @@ fn variants_are_built_from_the_text_read_once() {
     // A bad variant value is reported like a bad --set.
     let e = loaded.variant(&sets(&["front_ends=0"])).unwrap_err();
     has(&e.to_string(), &["--set front_ends=0"]);
+}
+
+const EXTERNAL: &str = "[external.crm]\nconcurrency = 4\n\n[external.erp]\n\n[traffic.web]\nrate = 10\ncpu = \"exp(10ms)\"\nintegrations = [{ system = \"crm\", calls = 2, time = \"exp(200ms)\" }, { system = \"erp\", time = \"const(50ms)\" }]\n";
+
+#[test]
+fn external_systems_and_integrations_load() {
+    let m = ok(EXTERNAL).model;
+    assert_eq!(m.external.len(), 2);
+    assert_eq!(m.external[0].name, "crm");
+    assert_eq!(m.external[0].concurrency, Some(4));
+    assert_eq!(m.external[1].concurrency, None);
+    assert_eq!(
+        m.external[1].timeout, 100.0,
+        "the Service Action / REST default"
+    );
+    let i = &m.classes[0].integrations;
+    assert_eq!((i[0].system, i[0].calls), (0, 2));
+    assert_eq!((i[1].system, i[1].calls), (1, 1));
+    assert!((i[0].time.mean() - 0.2).abs() < 1e-12);
+    // Also in the multi-environment shape, at the top level like [databases].
+    let multi = "[external.crm]\ntimeout = \"30s\"\n[environments.prod.traffic.web]\nrate = 1\ncpu = \"exp(1ms)\"\nintegrations = [{ system = \"crm\", time = \"exp(1s)\" }]\n";
+    let m = ok(multi).model;
+    assert_eq!(m.external[0].timeout, 30.0);
+    assert_eq!(m.classes[0].integrations[0].system, 0);
+}
+
+#[test]
+fn external_settings_by_set() {
+    let s = load_str(
+        "t.toml",
+        EXTERNAL,
+        &sets(&[
+            "traffic.web.integrations[0].time=exp(300ms)",
+            "traffic.web.integrations[1].calls=3",
+            "external.crm.concurrency=8",
+            "external.erp.timeout=5s",
+        ]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let m = s.model;
+    assert!((m.classes[0].integrations[0].time.mean() - 0.3).abs() < 1e-12);
+    assert_eq!(m.classes[0].integrations[1].calls, 3);
+    assert_eq!(m.external[0].concurrency, Some(8));
+    assert_eq!(m.external[1].timeout, 5.0);
+}
+
+#[test]
+fn integration_errors() {
+    let e = err(&EXTERNAL.replace("system = \"crm\"", "system = \"crn\""));
+    has(
+        &e,
+        &[
+            "t.toml:9:28: traffic.web.integrations[0].system: no external system `crn`",
+            "did you mean `crm`?",
+            "[external] defines: crm, erp",
+        ],
+    );
+    let e = err(
+        "[traffic.web]\nrate = 1\ncpu = \"exp(1ms)\"\nintegrations = [{ system = \"crm\", time = \"exp(1s)\" }]\n",
+    );
+    has(&e, &["no external system `crm`", "add [external.NAME]"]);
+    let e = err(&EXTERNAL.replace("calls = 2", "calls = 0"));
+    has(
+        &e,
+        &["traffic.web.integrations[0].calls: must be a whole number of at least 1, got 0"],
+    );
+    let e = err(&EXTERNAL.replace(", time = \"const(50ms)\"", ""));
+    has(&e, &["time"]);
+    let e = err(&EXTERNAL.replace("time = \"const(50ms)\"", "time = 5"));
+    has(
+        &e,
+        &["traffic.web.integrations[1].time: a time distribution needs text with a unit"],
+    );
+    let e = err(&EXTERNAL.replace("concurrency = 4", "concurrency = 0"));
+    has(
+        &e,
+        &["t.toml:2:15: external.crm.concurrency: must be a whole number of at least 1, got 0"],
+    );
+    let e = err(&EXTERNAL.replace("concurrency = 4", "timeout = \"0s\""));
+    has(&e, &["external.crm.timeout: must be longer than zero"]);
+    let e = err(&EXTERNAL.replace("concurrency = 4", "threads = 4"));
+    has(&e, &["threads"]);
+    let e = err_set(EXTERNAL, &["external.crm.concurency=4"]);
+    has(&e, &["concurency"]);
 }

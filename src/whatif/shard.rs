@@ -310,6 +310,9 @@ pub fn merge(parts: Vec<(String, PartFile)>) -> Result<Comparison> {
             duration: first.duration,
             warmup: first.warmup,
             fingerprint: first.scenario_fingerprint.clone(),
+            // Part files do not carry the environments; merge writes only
+            // CSV, which has no column for them.
+            environments: Vec::new(),
         },
         varied,
         variants: first

@@ -46,6 +46,7 @@ fn class(name: &str, zone: usize, rate: f64, cpu: &str, calls: &str) -> TrafficC
         cpu: d(cpu),
         db_calls: count(calls),
         db_time: d("exp(2ms)"),
+        integrations: Vec::new(),
         timeout: 1e6,
         slos: vec![],
     }
@@ -76,6 +77,7 @@ fn installation(n: usize, cores: f64, cpu: CpuDiscipline, classes: Vec<TrafficCl
             query_timeout: 30.0,
             on_failover: FailoverPolicy::Fail,
         }],
+        external: Vec::new(),
         environments: vec![Environment {
             name: "production".into(),
             kind: EnvironmentKind::Production,
@@ -578,5 +580,122 @@ fn every_row_says_whether_it_is_traffic_a_timer_or_publishes() {
             "{}: timer rows keep their names",
             p.name
         );
+    }
+}
+
+/// One external system `crm` and a class calling it once per request.
+fn with_integration(mut model: Model, concurrency: Option<u32>, timeout: f64, time: &str) -> Model {
+    model.external.push(ExternalSystem {
+        name: "crm".into(),
+        concurrency,
+        timeout,
+    });
+    model.classes[0].integrations.push(Integration {
+        system: 0,
+        calls: 1,
+        time: d(time),
+    });
+    model
+}
+
+fn external_row(r: &RunResult) -> &o11sim::model::sim::ResourceResult {
+    r.resources
+        .iter()
+        .find(|x| x.kind == o11sim::model::sim::ResourceKind::ExternalSystem)
+        .expect("an external system row")
+}
+
+#[test]
+fn an_integration_call_adds_its_time_to_the_response_and_no_cpu() {
+    let base = installation(
+        1,
+        4.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class("web", 0, 100.0, "exp(10ms)", "const(2)")],
+    );
+    let with = with_integration(base.clone(), None, 100.0, "const(150ms)");
+    let a = run(&base, 20, 21);
+    let b = run(&with, 20, 21);
+    // Paired under common random numbers, replication by replication.
+    let increase = Estimate::from_values(
+        &a.iter()
+            .zip(&b)
+            .map(|(a, b)| b.classes[0].response.mean() - a.classes[0].response.mean())
+            .collect::<Vec<_>>(),
+    );
+    assert!(increase.covers_99(0.150), "mean increase {increase:?}");
+    let cpu = |r: &RunResult| r.resources[0].utilization;
+    let cpu_diff = Estimate::from_values(
+        &a.iter()
+            .zip(&b)
+            .map(|(a, b)| cpu(b) - cpu(a))
+            .collect::<Vec<_>>(),
+    );
+    let before = estimate(&a, cpu);
+    let after = estimate(&b, cpu);
+    println!(
+        "mean increase {:.2} ms ± {:.2}; front-end CPU {:.4} -> {:.4} (paired difference {:.2e} ± {:.2e})",
+        increase.mean * 1e3,
+        increase.half_99.unwrap() * 1e3,
+        before.mean,
+        after.mean,
+        cpu_diff.mean,
+        cpu_diff.half_99.unwrap()
+    );
+    assert!(
+        cpu_diff.mean.abs() < 1e-3,
+        "CPU utilization moved: {cpu_diff:?}"
+    );
+    // No limit: utilization is not defined, and nothing ever queues.
+    assert!(external_row(&b[0]).utilization.is_nan());
+    assert_eq!(external_row(&b[0]).mean_queue, 0.0);
+    assert!(b.iter().all(|r| r.classes[0].outcomes.failed == 0));
+}
+
+#[test]
+fn a_limited_external_system_queues_as_an_mmc() {
+    // Tiny CPU on many cores, no database: the calls arrive as Poisson
+    // (shifted by a constant) at 2 servers with exponential 100 ms calls.
+    let rate = 15.0;
+    let mut base = installation(
+        1,
+        64.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class("web", 0, rate, "const(0.1ms)", "const(0)")],
+    );
+    base.classes[0].network = d("const(1ms)");
+    let model = with_integration(base, Some(2), 1e5, "exp(100ms)");
+    let results = run(&model, 20, 22);
+    let wait = estimate(&results, |r| external_row(r).mean_queue / rate);
+    let exact = analytic::mmc(rate, 0.1, 2).unwrap();
+    println!(
+        "M/M/2 wait in queue: simulated {:.2} ms ± {:.2} (99 %), Erlang C {:.2} ms",
+        wait.mean * 1e3,
+        wait.half_99.unwrap() * 1e3,
+        exact.mean_wait * 1e3
+    );
+    assert!(
+        wait.covers_99(exact.mean_wait),
+        "exact {exact:?}, simulated {wait:?}"
+    );
+    let u = estimate(&results, |r| external_row(r).utilization);
+    assert!(u.covers_99(0.75), "utilization {u:?}");
+}
+
+#[test]
+fn a_call_longer_than_its_timeout_fails_the_request() {
+    let base = installation(
+        1,
+        4.0,
+        CpuDiscipline::ProcessorSharing,
+        vec![class("web", 0, 20.0, "exp(10ms)", "const(2)")],
+    );
+    let model = with_integration(base, Some(4), 0.1, "const(150ms)");
+    let r = run(&model, 2, 23);
+    for r in &r {
+        let o = r.classes[0].outcomes;
+        assert!(o.failed > 1_000, "{o:?}");
+        assert_eq!(o.ok, 0, "{o:?}");
+        conservation_holds(r);
     }
 }

@@ -182,6 +182,7 @@ impl Sim<'_> {
                     | Phase::Cpu
                     | Phase::PoolWait
                     | Phase::Db
+                    | Phase::External
                     | Phase::Compile
                     | Phase::DbFailoverWait
             ) {

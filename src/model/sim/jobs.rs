@@ -31,6 +31,8 @@ pub(super) enum Phase {
     Cpu,
     PoolWait,
     Db,
+    /// Waiting for (or being served by) an external system.
+    External,
     DbFailoverWait,
     Returning,
     TimerQueue,
@@ -51,6 +53,10 @@ pub(super) struct Job {
     pub(super) burst: f64,
     pub(super) bursts_left: u32,
     pub(super) calls_left: u32,
+    /// The class's integration the next external call belongs to, and the
+    /// calls of it still to make (0: no external call left).
+    pub(super) ext_entry: u16,
+    pub(super) ext_left: u32,
     pub(super) holds_worker: bool,
     /// When the request got its IIS worker (for the request timeout).
     pub(super) worker_since: f64,
@@ -63,7 +69,8 @@ pub(super) struct Job {
     /// Closed classes: the moment the user gives up.
     pub(super) client_timeout: Option<EventId>,
     /// While waiting for a pooled connection: the connect timeout; while
-    /// waiting out a failover: the query timeout.
+    /// waiting out a failover: the query timeout; during an external call:
+    /// the call's timeout.
     pub(super) connect_timeout: Option<EventId>,
     pub(super) deploys_left: u32,
     /// Web requests: the network delay back to the client (drawn at
@@ -87,6 +94,8 @@ impl Job {
             burst: 0.0,
             bursts_left: 0,
             calls_left: 0,
+            ext_entry: 0,
+            ext_left: 0,
             holds_worker: false,
             worker_since: 0.0,
             holds_conn: false,

@@ -31,6 +31,7 @@
 
 mod balancer;
 mod development;
+mod external;
 mod failures;
 mod jobs;
 mod machines;
@@ -65,6 +66,8 @@ enum Event {
     ReachBalancer { job: JobRef },
     CpuDone { fe: u16, c: Completion<JobRef> },
     DbDone { db: u16, c: Completion<JobRef> },
+    ExternalDone { sys: u16, job: JobRef },
+    ExternalTimeout { job: JobRef },
     ResponseBack { job: JobRef },
     ClientTimeout { job: JobRef },
     ConnectTimeout { job: JobRef },
@@ -104,6 +107,9 @@ struct Sim<'m> {
     peak_jobs: usize,
     fes: Vec<FrontEndState>,
     dbs: Vec<DatabaseState>,
+    /// External systems' stations, by index into `Model::external`; jobs
+    /// carry their call's duration.
+    ext: Vec<Fcfs<(JobRef, f64)>>,
     /// Database index used by each front-end (through its environment).
     fe_db: Vec<u16>,
     classes: Vec<ClassState>,
@@ -242,6 +248,7 @@ impl<'m> Sim<'m> {
             peak_jobs: 0,
             fes,
             dbs,
+            ext: m.external.iter().map(external::station).collect(),
             fe_db,
             classes,
             rows,
@@ -358,6 +365,8 @@ impl<'m> Sim<'m> {
                 Event::ReachBalancer { job } => self.reach_balancer(now, job),
                 Event::CpuDone { fe, c } => self.cpu_done(now, fe as usize, c),
                 Event::DbDone { db, c } => self.db_done(now, db as usize, c),
+                Event::ExternalDone { sys, job } => self.external_done(now, sys as usize, job),
+                Event::ExternalTimeout { job } => self.external_timeout(now, job),
                 Event::ResponseBack { job } => self.response_back(now, job),
                 Event::ClientTimeout { job } => self.client_timeout(now, job),
                 Event::ConnectTimeout { job } => self.connect_timeout(now, job),
@@ -402,7 +411,8 @@ impl<'m> Sim<'m> {
 
     /// Test builds: remembers a demand of a job as it is used after the
     /// arrival: a database call's time (`what` 0), the network delay back
-    /// (1), the think time after the answer (2).
+    /// (1), the think time after the answer (2), an external call's
+    /// duration (3).
     #[inline(always)]
     fn note_value(&mut self, job: JobRef, what: u8, value: f64) {
         #[cfg(test)]
@@ -423,6 +433,9 @@ impl<'m> Sim<'m> {
         for d in &mut self.dbs {
             d.cpu.reset_stats(now);
             d.cluster.start_measuring(now, d.up);
+        }
+        for x in &mut self.ext {
+            x.reset_stats(now);
         }
         for dc in self.dcs.iter_mut().flatten() {
             dc.reset_stats(now);

@@ -91,6 +91,9 @@ impl Sim<'_> {
         j.burst = cpu / (calls + 1) as f64;
         j.back = back;
         j.after = after;
+        if let Some(first) = c.integrations.first() {
+            j.ext_left = first.calls;
+        }
         if matches!(c.arrivals, Arrivals::Closed { .. }) {
             let id = self
                 .cal
@@ -145,7 +148,8 @@ impl Sim<'_> {
     }
 
     /// Moves a job holding its worker (or timer slot) to its next step: a
-    /// CPU burst, a database call, or done.
+    /// CPU burst, an external call (after the first burst), a database
+    /// call, or done.
     pub(super) fn next_step(&mut self, now: f64, job: JobRef) {
         let j = self.jobs[job.slot as usize];
         if j.holds_worker && now - j.worker_since > self.m.front_ends[j.fe as usize].request_timeout
@@ -157,6 +161,9 @@ impl Sim<'_> {
         }
         if j.bursts_left > j.calls_left {
             self.submit_cpu(now, job, j.fe as usize, j.burst);
+        } else if j.ext_left > 0 {
+            // After the first burst, before the first database call.
+            self.external_call(now, job);
         } else if j.calls_left > 0 {
             self.db_call(now, job);
         } else {

@@ -92,6 +92,10 @@ pub enum ResourceKind {
     ConnectionPool,
     DatabaseCpu,
     DeploymentController,
+    /// An external system (`[external.NAME]`): utilization is the mean
+    /// number of calls in service over `concurrency`, NaN (not defined)
+    /// without a limit.
+    ExternalSystem,
 }
 
 /// What one resource measured after the warm-up.
@@ -99,6 +103,8 @@ pub enum ResourceKind {
 pub struct ResourceResult {
     pub name: String,
     pub kind: ResourceKind,
+    /// Mean fraction of the servers busy; NaN where it is not defined (an
+    /// external system without a concurrency limit).
     pub utilization: f64,
     pub mean_queue: f64,
 }
@@ -229,6 +235,17 @@ impl Sim<'_> {
                 kind: ResourceKind::DatabaseCpu,
                 utilization: d.cpu.utilization(end),
                 mean_queue: d.cpu.mean_queue(end),
+            });
+        }
+        for (x, spec) in self.ext.iter().zip(&m.external) {
+            resources.push(ResourceResult {
+                name: format!("external.{}", spec.name),
+                kind: ResourceKind::ExternalSystem,
+                utilization: match spec.concurrency {
+                    Some(_) => x.utilization(end),
+                    None => f64::NAN,
+                },
+                mean_queue: x.mean_queue(end),
             });
         }
         for (i, dc) in self.dcs.iter().enumerate() {

@@ -32,7 +32,7 @@ pub(super) enum Drawn {
 /// What one request used: the values drawn at arrival, then per kind of
 /// later demand (database times, delay back, think time) the values in the
 /// order used.
-type Used = ([f64; 3], [Vec<f64>; 3]);
+type Used = ([f64; 3], [Vec<f64>; 4]);
 
 /// Per (class, arrival index): what the request used. Also the order in
 /// which requests used their later demands.
