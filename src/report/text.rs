@@ -1073,6 +1073,7 @@ mod tests {
             }],
             resources: vec![],
             events: 1,
+            databases: vec![],
         };
         let traffic = [TrafficClass {
             name: "portal".into(),
