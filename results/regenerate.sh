@@ -8,6 +8,7 @@ o11sim=./target/release/o11sim
 
 $o11sim compare prod --front-ends 1,3 --replications 10 --duration 30m \
     --csv results/compare-front-ends.csv --plot results/compare-front-ends.svg \
+    --json results/compare-front-ends.json --html results/compare-front-ends.html \
     > results/compare-front-ends.txt
 $o11sim sweep prod --vary traffic.portal.rate=200,300,400,500 --vary front_ends=2,3,4 \
     --replications 5 --duration 30m \
