@@ -3,9 +3,12 @@
 # README's exact commands. Run from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-o11sim=./target/release/o11sim
+# tests/integration/samples.rs runs this script with O11SIM set to the test
+# build and checks that it reproduces every committed file byte for byte.
+[ -n "${O11SIM:-}" ] || cargo build --release --quiet
+o11sim=${O11SIM:-./target/release/o11sim}
 
+$o11sim run --replications 3 --duration 10m > results/run-production.txt
 $o11sim compare prod --front-ends 1,3 --replications 10 --duration 30m \
     --csv results/compare-front-ends.csv --plot results/compare-front-ends.svg \
     --json results/compare-front-ends.json --html results/compare-front-ends.html \
