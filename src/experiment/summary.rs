@@ -6,9 +6,9 @@
 //! interval is taken over those per-replication values, so every figure's
 //! CI means the same thing: where the long-run value of that figure lies.
 
-use crate::model::Model;
 use crate::model::sim::{ResourceKind, RunResult};
 use crate::model::spec::{Slo, TrafficClass};
+use crate::model::{Model, RowKind};
 use crate::stats::Estimate;
 
 /// A class is reported as saturated when more than this fraction of the
@@ -23,6 +23,9 @@ pub const SATURATION_BACKLOG: f64 = 0.05;
 #[derive(Clone, Debug)]
 pub struct ClassSummary {
     pub name: String,
+    /// What the row is: a traffic class, a timer or publishes (carried
+    /// from the model, never guessed from the name).
+    pub kind: RowKind,
     /// True for a traffic class; false for timer and publish rows.
     pub is_traffic: bool,
     pub replications: usize,
@@ -51,28 +54,13 @@ pub struct ClassSummary {
 impl ClassSummary {
     /// A timer's row (`timer.NAME`).
     pub fn is_timer(&self) -> bool {
-        row_prefix(&self.name) == Some("timer")
+        self.kind == RowKind::Timer
     }
 
     /// A publishes row (`publish`, or `publish.ENV` with several
     /// development environments).
     pub fn is_publish(&self) -> bool {
-        row_prefix(&self.name) == Some("publish")
-    }
-}
-
-/// What kind of row a name is, from its prefix: `timer` for `timer.NAME`,
-/// `publish` for `publish` and `publish.ENV`, `None` for a traffic class.
-///
-/// The row names the model gives timers and publishes are read here and
-/// written by [`timer_row`] and [`publish_row`], and nowhere else.
-pub fn row_prefix(name: &str) -> Option<&'static str> {
-    if name.starts_with("timer.") {
-        Some("timer")
-    } else if name == "publish" || name.starts_with("publish.") {
-        Some("publish")
-    } else {
-        None
+        self.kind == RowKind::Publish
     }
 }
 
@@ -209,6 +197,8 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClassFigures {
     pub name: String,
+    /// What the row is, from the model.
+    pub kind: RowKind,
     pub throughput: f64,
     pub mean: f64,
     pub p50: f64,
@@ -273,6 +263,7 @@ impl From<&RunResult> for ReplicationFigures {
                 };
                 ClassFigures {
                     name: c.name.clone(),
+                    kind: c.kind,
                     throughput: o.ok as f64 / r.measured_time,
                     mean: c.response.mean(),
                     p50: c.hist.quantile(0.50),
@@ -426,8 +417,10 @@ impl Summary {
                 })
                 .unwrap_or_default();
             let is_traffic = i < traffic_classes;
+            let first = &figures[0].classes[i];
             classes.push(ClassSummary {
-                name: figures[0].classes[i].name.clone(),
+                name: first.name.clone(),
+                kind: first.kind,
                 is_traffic,
                 replications: n,
                 throughput: e(|c| c.throughput),

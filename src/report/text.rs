@@ -1051,6 +1051,7 @@ mod tests {
         use crate::model::spec::{Arrivals, TrafficClass};
         let class = ClassFigures {
             name: "portal".into(),
+            kind: crate::model::RowKind::Traffic,
             throughput: 1.0,
             mean: 0.1,
             p50: 0.1,

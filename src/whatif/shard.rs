@@ -27,7 +27,9 @@ use crate::model::spec::Slo;
 use crate::scenario::Fnv1a;
 
 /// The first line of every part file's `format` field.
-const FORMAT: &str = "o11sim sweep part 1";
+/// Part 2: per-request random substreams changed every figure, and rows
+/// carry their kind; parts of format 1 cannot be merged with these.
+const FORMAT: &str = "o11sim sweep part 2";
 
 /// One variant as a part file records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
