@@ -329,24 +329,29 @@ impl ReplicationFigures {
 
 /// Class row names over several summaries, in order of first appearance.
 pub fn class_names<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for s in summaries {
-        for c in &s.classes {
-            if !names.contains(&c.name) {
-                names.push(c.name.clone());
-            }
-        }
-    }
-    names
+    names_in_order(summaries, |s| {
+        s.classes.iter().map(|c| c.name.as_str()).collect()
+    })
 }
 
 /// Resource names over several summaries, in order of first appearance.
 pub fn resource_names<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> Vec<String> {
+    names_in_order(summaries, |s| {
+        s.resources.iter().map(|r| r.name.as_str()).collect()
+    })
+}
+
+/// The names `rows` gives each summary, each once, in order of first
+/// appearance.
+fn names_in_order<'a>(
+    summaries: impl IntoIterator<Item = &'a Summary>,
+    rows: impl Fn(&'a Summary) -> Vec<&'a str>,
+) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for s in summaries {
-        for r in &s.resources {
-            if !names.contains(&r.name) {
-                names.push(r.name.clone());
+        for name in rows(s) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
             }
         }
     }
