@@ -6,6 +6,7 @@
 //! the case name says otherwise. The criterion benches in `benches/` cover
 //! the same cases for statistically careful comparisons.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::dist::Dist;
@@ -43,13 +44,14 @@ pub fn mmc_spec(customers: f64) -> NetworkSpec {
     }
 }
 
-/// Simulates M/M/4 on the calling thread; returns customers per second.
-pub fn mmc(customers: f64) -> Figure {
+/// Simulates M/M/4 on the calling thread; returns customers per second
+/// (`None`: stopped by `stop`).
+pub fn mmc(customers: f64, stop: &AtomicBool) -> Option<Figure> {
     let spec = mmc_spec(customers);
     let start = Instant::now();
-    let r = spec.simulate(StreamSeeds::new(1, 0));
+    let r = spec.simulate_until(StreamSeeds::new(1, 0), stop)?;
     let secs = start.elapsed().as_secs_f64();
-    Figure {
+    Some(Figure {
         name: "mmc",
         unit: "customers_per_s",
         per_second: r.totals.completed as f64 / secs,
@@ -60,17 +62,23 @@ pub fn mmc(customers: f64) -> Figure {
             secs,
             r.response.mean()
         ),
-    }
+    })
 }
 
 /// M/M/4 replications on every thread of the current rayon pool.
-pub fn mmc_parallel(customers_per_replication: f64, replications: usize) -> Figure {
+pub fn mmc_parallel(
+    customers_per_replication: f64,
+    replications: usize,
+    stop: &AtomicBool,
+) -> Option<Figure> {
     let spec = mmc_spec(customers_per_replication);
     let start = Instant::now();
-    let results = replicate(replications, 1, |s| spec.simulate(s).totals.completed);
+    let results = replicate(replications, 1, |s| {
+        spec.simulate_until(s, stop).map(|r| r.totals.completed)
+    });
     let secs = start.elapsed().as_secs_f64();
-    let total: u64 = results.iter().sum();
-    Figure {
+    let total: u64 = results.into_iter().sum::<Option<u64>>()?;
+    Some(Figure {
         name: "mmc_all_threads",
         unit: "customers_per_s",
         per_second: total as f64 / secs,
@@ -78,12 +86,12 @@ pub fn mmc_parallel(customers_per_replication: f64, replications: usize) -> Figu
             "{total} customers over {replications} replications on {} threads in {secs:.3} s",
             rayon::current_num_threads()
         ),
-    }
+    })
 }
 
 /// Hold model: `pending` events in the calendar; each popped event schedules
 /// one more at an exponential delay. Returns events per second.
-pub fn hold(pending: usize, events: u64) -> Figure {
+pub fn hold(pending: usize, events: u64, stop: &AtomicBool) -> Option<Figure> {
     let mut cal: Calendar<u32> = Calendar::with_capacity(pending);
     let mut rng = StreamSeeds::new(1, 0).stream("hold");
     let delay = Dist::exp(1.0).expect("positive mean");
@@ -92,7 +100,10 @@ pub fn hold(pending: usize, events: u64) -> Figure {
     }
     let start = Instant::now();
     let mut check = 0u64;
-    for _ in 0..events {
+    for i in 0..events {
+        if i.is_multiple_of(1 << 16) && stop.load(Ordering::Relaxed) {
+            return None;
+        }
         let (_, ev) = cal.pop().expect("hold model never empties");
         check = check.wrapping_add(ev as u64);
         let d = delay.sample(&mut rng) * pending as f64;
@@ -100,23 +111,23 @@ pub fn hold(pending: usize, events: u64) -> Figure {
     }
     let secs = start.elapsed().as_secs_f64();
     std::hint::black_box(check);
-    Figure {
+    Some(Figure {
         name: "hold",
         unit: "events_per_s",
         per_second: events as f64 / secs,
         detail: format!("{events} events with {pending} pending in {secs:.3} s"),
-    }
+    })
 }
 
 /// The production preset (example 2), one replication of `duration`
 /// simulated seconds on the calling thread; returns requests per second.
-pub fn production(duration: f64) -> Figure {
+pub fn production(duration: f64, stop: &AtomicBool) -> Option<Figure> {
     let mut model = crate::scenario::load("example2", &[])
         .expect("the built-in production preset loads")
         .model;
     model.duration = duration;
     let start = Instant::now();
-    let r = crate::model::sim::simulate(&model, StreamSeeds::new(1, 0));
+    let r = crate::model::sim::simulate_until(&model, StreamSeeds::new(1, 0), stop)?;
     let secs = start.elapsed().as_secs_f64();
     let requests: u64 = r
         .classes
@@ -124,7 +135,7 @@ pub fn production(duration: f64) -> Figure {
         .take(model.classes.len())
         .map(|c| c.total_arrivals)
         .sum();
-    Figure {
+    Some(Figure {
         name: "production",
         unit: "requests_per_s",
         per_second: requests as f64 / secs,
@@ -133,7 +144,7 @@ pub fn production(duration: f64) -> Figure {
             r.events,
             r.events as f64 / secs
         ),
-    }
+    })
 }
 
 /// Peak resident memory of this process in MB (Linux), if known.
@@ -147,7 +158,7 @@ pub fn peak_rss_mb() -> Option<f64> {
 /// A simulated 24-hour day of the production preset scaled to 1,000 req/s,
 /// one replication. Its memory figure is the process's peak, so run it
 /// alone: `o11sim bench day`.
-pub fn day() -> Figure {
+pub fn day(stop: &AtomicBool) -> Option<Figure> {
     let mut model = crate::scenario::load("example2", &[])
         .expect("the built-in production preset loads")
         .model;
@@ -167,10 +178,10 @@ pub fn day() -> Figure {
     model.duration = 86_400.0;
     model.warmup = 0.0;
     let start = Instant::now();
-    let r = crate::model::sim::simulate(&model, StreamSeeds::new(1, 0));
+    let r = crate::model::sim::simulate_until(&model, StreamSeeds::new(1, 0), stop)?;
     let secs = start.elapsed().as_secs_f64();
     let requests: u64 = r.classes.iter().map(|c| c.total_arrivals).sum();
-    Figure {
+    Some(Figure {
         name: "day_24h_1000rps",
         unit: "peak_rss_mb",
         per_second: peak_rss_mb().unwrap_or(f64::NAN),
@@ -179,20 +190,21 @@ pub fn day() -> Figure {
             requests as f64 / secs,
             r.peak_jobs
         ),
-    }
+    })
 }
 
 /// Names of the benchmark cases, in the order `o11sim bench` runs them.
 pub const CASES: [&str; 5] = ["mmc", "hold", "production", "mmc_all_threads", "day"];
 
-/// Runs one case by name.
-pub fn run(name: &str) -> Option<Figure> {
-    Some(match name {
-        "mmc" => mmc(5_000_000.0),
-        "hold" => hold(100_000, 5_000_000),
-        "production" => production(3_600.0),
-        "mmc_all_threads" => mmc_parallel(2_000_000.0, 2 * rayon::current_num_threads()),
-        "day" => day(),
-        _ => return None,
-    })
+/// Runs one case by name; `None` when `stop` was set before it finished,
+/// or for a name not in [`CASES`] (the command line refuses those first).
+pub fn run(name: &str, stop: &AtomicBool) -> Option<Figure> {
+    match name {
+        "mmc" => mmc(5_000_000.0, stop),
+        "hold" => hold(100_000, 5_000_000, stop),
+        "production" => production(3_600.0, stop),
+        "mmc_all_threads" => mmc_parallel(2_000_000.0, 2 * rayon::current_num_threads(), stop),
+        "day" => day(stop),
+        _ => None,
+    }
 }

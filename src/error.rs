@@ -14,6 +14,7 @@
 //! | 2 | bad usage or invalid scenario |
 //! | 3 | no answer (`size` found no count meeting the SLOs) |
 //! | 130 | interrupted (Ctrl-C) |
+//! | 143, 129 | stopped by SIGTERM, SIGHUP (128 + the signal's number, as shells report it) |
 
 use crate::scenario::ScenarioError;
 
@@ -73,7 +74,7 @@ impl Error {
             // the user's mistake.
             Error::Scenario(ScenarioError::Internal { .. }) => status::FAILURE,
             Error::Scenario(_) => status::USAGE,
-            Error::Interrupted { .. } => status::INTERRUPTED,
+            Error::Interrupted { .. } => crate::interrupt::exit_status(),
             Error::NoAnswer(_) => status::NO_ANSWER,
             Error::CheckFailed(_) | Error::Other(_) => status::FAILURE,
         }

@@ -8,10 +8,15 @@
 //! M/G/1-PS, Jackson, MVA). `o11sim validate`, the statistical tests and the
 //! `mmc` benchmark all run through it, so they check the code users run.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::dist::Dist;
 use crate::engine::resource::Admission;
 use crate::engine::{Calendar, Completion, Station, Stream, StreamSeeds};
 use crate::stats::{LatencyHistogram, Mser5, Tally, mser::WarmupEstimate};
+
+/// Events between two looks at the stop flag.
+const STOP_CHECK_EVERY: u64 = 1 << 14;
 
 /// How a station serves its customers.
 #[derive(Clone, Debug, PartialEq)]
@@ -163,7 +168,29 @@ struct Run<'a> {
 impl NetworkSpec {
     /// Simulates one replication with the streams of `seeds`.
     pub fn simulate(&self, seeds: StreamSeeds) -> NetworkResult {
-        Run::new(self, seeds).run()
+        static NEVER: AtomicBool = AtomicBool::new(false);
+        Run::new(self, seeds)
+            .run(&NEVER)
+            .expect("a run that is never stopped completes")
+    }
+
+    /// About how many events one replication simulates: each customer
+    /// arrives (or ends its think time) and joins and leaves every station.
+    /// A closed population cannot cycle faster than its think time allows,
+    /// which bounds it from above.
+    pub fn estimated_events(&self) -> f64 {
+        let horizon = self.warmup + self.duration;
+        let rate = match &self.population {
+            Population::Open { interarrival } => 1.0 / interarrival.mean(),
+            Population::Closed { customers, think } => *customers as f64 / think.mean(),
+        };
+        rate * horizon * (1.0 + 2.0 * self.stations.len() as f64)
+    }
+
+    /// As [`NetworkSpec::simulate`], but gives up (returning `None`) soon
+    /// after `stop` is set: the flag is looked at every few thousand events.
+    pub fn simulate_until(&self, seeds: StreamSeeds, stop: &AtomicBool) -> Option<NetworkResult> {
+        Run::new(self, seeds).run(stop)
     }
 }
 
@@ -224,7 +251,7 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn run(mut self) -> NetworkResult {
+    fn run(mut self, stop: &AtomicBool) -> Option<NetworkResult> {
         let spec = self.spec;
         match &spec.population {
             Population::Open { interarrival } => {
@@ -247,6 +274,9 @@ impl<'a> Run<'a> {
 
         while let Some((now, event)) = self.cal.pop() {
             self.events += 1;
+            if self.events.is_multiple_of(STOP_CHECK_EVERY) && stop.load(Ordering::Relaxed) {
+                return None;
+            }
             match event {
                 Event::Arrival => {
                     if let Population::Open { interarrival } = &spec.population {
@@ -270,7 +300,7 @@ impl<'a> Run<'a> {
                 Event::End => break,
             }
         }
-        self.finish(end)
+        Some(self.finish(end))
     }
 
     #[inline]

@@ -7,6 +7,8 @@
 //! confidence interval of the simulated mean. `cargo test` runs the same
 //! cases with the same fixed seed.
 
+use std::sync::atomic::AtomicBool;
+
 use crate::analytic::{self, MvaStation};
 use crate::dist::Dist;
 use crate::experiment::replicate;
@@ -271,13 +273,21 @@ pub fn cases(customers: f64) -> Vec<Case> {
 
 /// Runs one case with `seed` on the current rayon pool.
 pub fn run_case(case: &Case, seed: u64) -> Outcome {
+    static NEVER: AtomicBool = AtomicBool::new(false);
+    run_case_until(case, seed, &NEVER).expect("a case that is never stopped completes")
+}
+
+/// As [`run_case`], but gives up (returning `None`) soon after `stop` is
+/// set.
+pub fn run_case_until(case: &Case, seed: u64, stop: &AtomicBool) -> Option<Outcome> {
     let results = replicate(case.replications, seed, |s| {
-        let r = case.spec.simulate(s);
-        (case.metric.of(&r), r.totals.entered)
+        let r = case.spec.simulate_until(s, stop)?;
+        Some((case.metric.of(&r), r.totals.entered))
     });
+    let results: Vec<(f64, u64)> = results.into_iter().collect::<Option<_>>()?;
     let values: Vec<f64> = results.iter().map(|r| r.0).collect();
     let estimate = Estimate::from_values(&values);
-    Outcome {
+    Some(Outcome {
         name: case.name,
         what: case.what.clone(),
         metric: case.metric.label(),
@@ -285,7 +295,15 @@ pub fn run_case(case: &Case, seed: u64) -> Outcome {
         passed: estimate.covers_99(case.exact),
         estimate,
         customers: results.iter().map(|r| r.1).sum(),
-    }
+    })
+}
+
+/// About how many events `cases` simulate in all, for the run-time guard.
+pub fn estimated_events(cases: &[Case]) -> f64 {
+    cases
+        .iter()
+        .map(|c| c.spec.estimated_events() * c.replications as f64)
+        .sum()
 }
 
 /// Default run length per replication for `o11sim validate`.

@@ -18,10 +18,11 @@ use crate::whatif::{self, shard};
 /// Writes the result's files, then its report (with the files written).
 fn finish(result: &CommandResult, outputs: &Outputs) -> Result<()> {
     let written = outputs.write(result)?;
-    let mut sink = outputs.report_sink();
-    text::Text { written: &written }.write(result, &mut sink)?;
-    sink.flush()?;
-    Ok(())
+    let (mut sink, name) = outputs.report_sink();
+    text::Text { written: &written }
+        .write(result, &mut sink)
+        .and_then(|()| Ok(sink.flush()?))
+        .map_err(|e| Error::Other(anyhow::anyhow!("writing the report to {name}: {e:#}")))
 }
 
 /// Prints the speed line of a what-if command on standard error.
@@ -44,6 +45,16 @@ fn page(html: &Option<PathBuf>) -> Outputs {
     }
 }
 
+/// The scenario file a command reads, if it names one (a preset has no
+/// file), so that no output can overwrite it.
+fn scenario_input(scenario: &Option<String>) -> Vec<PathBuf> {
+    scenario
+        .iter()
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .collect()
+}
+
 /// The scenario text the page shows: after the user's overrides.
 fn scenario_text(s: &LoadedScenario) -> String {
     s.scenario().source_text.clone()
@@ -53,6 +64,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
     let mut outputs = Outputs {
         csv: a.csv.clone(),
         json: a.json.clone(),
+        inputs: scenario_input(&a.scenario),
         ..page(&a.html)
     };
     outputs.check()?;
@@ -69,6 +81,7 @@ pub fn compare(a: &CompareArgs) -> Result<()> {
         plot: a.plot.clone(),
         json: a.json.clone(),
         figure: a.plot_figure,
+        inputs: scenario_input(&a.scenario),
         ..page(&a.html)
     };
     outputs.check()?;
@@ -87,6 +100,7 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
         plot: a.plot.clone(),
         json: a.json.clone(),
         figure: a.plot_figure,
+        inputs: scenario_input(&a.scenario),
         ..page(&a.html)
     };
     outputs.check()?;
@@ -107,24 +121,25 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
             "--shard writes a part file, not --csv, --plot, --json or --html: run `o11sim merge PART... --csv FILE` once every shard is done".into(),
         ));
     }
-    output::check_writable(&path).map_err(|e| Error::Usage(e.to_string()))?;
+    output::check_writable(&path).map_err(|e| Error::Usage(format!("--part: {e}")))?;
+    output::check_not_input(std::slice::from_ref(&path), &scenario_input(&a.scenario))?;
     let req = a.request()?;
     let part = shard::run_part(&req, shard, &Bar::default())?;
     output::write_atomic(&path, part.to_toml()?.as_bytes())?;
     let (mine, total) = part.share();
-    println!(
-        "shard {}/{}: {mine} of {total} replications; wrote {} (combine the parts with `o11sim merge PART... --csv FILE`)",
+    super::to_stdout(&format!(
+        "shard {}/{}: {mine} of {total} replications; wrote {} (combine the parts with `o11sim merge PART... --csv FILE`)\n",
         shard.index,
         shard.count,
         path.display()
-    );
-    Ok(())
+    ))
 }
 
 pub fn merge(a: &MergeArgs) -> Result<()> {
     let outputs = Outputs {
         csv: Some(a.csv.clone()),
         differences: true,
+        inputs: a.parts.clone(),
         ..Outputs::default()
     };
     outputs.check()?;
@@ -139,20 +154,21 @@ pub fn merge(a: &MergeArgs) -> Result<()> {
     let count = parts.len();
     let result = CommandResult::Sweep(shard::merge(parts)?);
     let written = outputs.write(&result)?;
-    if !written.is_empty() {
-        println!(
-            "merged {count} part(s), {} variant(s); wrote {}",
-            result.variants().len(),
-            text::and_list(&written)
-        );
+    if written.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    super::to_stdout(&format!(
+        "merged {count} part(s), {} variant(s); wrote {}\n",
+        result.variants().len(),
+        text::and_list(&written)
+    ))
 }
 
 pub fn size(a: &SizeArgs) -> Result<()> {
     let mut outputs = Outputs {
         csv: a.csv.clone(),
         json: a.json.clone(),
+        inputs: scenario_input(&a.scenario),
         ..page(&a.html)
     };
     outputs.check()?;
@@ -180,6 +196,7 @@ pub fn team(a: &TeamArgs) -> Result<()> {
         plot: a.plot.clone(),
         json: a.json.clone(),
         figure: a.plot_figure,
+        inputs: scenario_input(&a.scenario),
         ..page(&a.html)
     };
     outputs.check()?;

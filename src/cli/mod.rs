@@ -86,6 +86,10 @@ pub enum Command {
         /// Customers simulated per replication.
         #[arg(long, default_value_t = validate::DEFAULT_CUSTOMERS)]
         customers: f64,
+        /// Refuse to start when the cases would simulate more events than
+        /// this in all (about ten minutes here at the default).
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+        max_events: f64,
     },
     /// Print throughput figures (one line per case, NAME unit=N), measured on
     /// one thread through the same code users run. Cases: mmc, hold,
@@ -108,14 +112,20 @@ fn list_presets() -> Result<()> {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        text::align(
-            &text::Columns::new(&["preset", "aliases", "file", "what it is"]),
-            &rows
-        )
-    );
-    Ok(())
+    to_stdout(&text::align(
+        &text::Columns::new(&["preset", "aliases", "file", "what it is"]),
+        &rows,
+    ))
+}
+
+/// Writes `text` to standard output and flushes it; a failed write (a full
+/// disk, a closed pipe) is an error (exit 1), never a panic or a silent
+/// loss.
+pub(super) fn to_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Other(anyhow!("writing to standard output: {e}")))
 }
 
 fn init(preset: &str, file: Option<&Path>, force: bool) -> Result<()> {
@@ -135,13 +145,12 @@ fn init(preset: &str, file: Option<&Path>, force: bool) -> Result<()> {
     }
     output::check_writable(&path).map_err(|e| Error::Usage(e.to_string()))?;
     output::write_atomic(&path, p.text.as_bytes())?;
-    println!(
-        "wrote {} ({}); edit it, then: o11sim run {}",
+    to_stdout(&format!(
+        "wrote {} ({}); edit it, then: o11sim run {}\n",
         path.display(),
         p.name,
         path.display()
-    );
-    Ok(())
+    ))
 }
 
 /// Runs the command line and returns the process exit status (see
@@ -171,15 +180,7 @@ pub fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<()> {
     crate::interrupt::install();
-    if let Some(n) = cli.threads {
-        if n == 0 {
-            return Err(Error::Usage("--threads must be at least 1".into()));
-        }
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .map_err(|e| anyhow!("cannot start {n} worker threads: {e}"))?;
-    }
+    start_workers(cli.threads)?;
     match cli.command {
         Command::Run(a) => commands::run(&a),
         Command::Compare(a) => commands::compare(&a),
@@ -193,26 +194,88 @@ fn dispatch(cli: Cli) -> Result<()> {
             file,
             force,
         } => init(&preset, file.as_deref(), force),
-        Command::Validate { seed, customers } => run_validate(seed, customers),
+        Command::Validate {
+            seed,
+            customers,
+            max_events,
+        } => run_validate(seed, customers, max_events),
         Command::Bench { cases } => run_bench(&cases),
     }
 }
 
-fn run_validate(seed: u64, customers: f64) -> Result<()> {
+/// The most worker threads `--threads` accepts per core: replications are
+/// independent and CPU-bound, so more threads than cores only slow a run
+/// down (and a stop request with it); a few per core leave room for
+/// hyper-threads and cores the process is not shown.
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// Builds the worker pool every command runs on, explicitly, so that a
+/// machine that cannot start threads (a process limit, `RAYON_NUM_THREADS`
+/// past it) gets a message and exit 1 rather than a panic.
+fn start_workers(threads: Option<usize>) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = MAX_THREADS_PER_CORE * cores;
+    let n = match threads {
+        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) if n > max => {
+            return Err(Error::Usage(format!(
+                "--threads {n}: at most {max} on this machine ({MAX_THREADS_PER_CORE} per core, {cores} core(s)); \
+                 replications run independently, so more threads than cores only slow a run down"
+            )));
+        }
+        Some(n) => n,
+        // rayon's own default: RAYON_NUM_THREADS, else one per core.
+        None => 0,
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| {
+            let wanted = if n == 0 {
+                "the worker threads".to_owned()
+            } else {
+                format!("{n} worker threads")
+            };
+            Error::Other(anyhow!(
+                "cannot start {wanted}: {e}; the process may be at its thread limit (ulimit -u): \
+                 try --threads 1"
+            ))
+        })
+}
+
+fn run_validate(seed: u64, customers: f64, max_events: f64) -> Result<()> {
     if !(customers.is_finite() && customers >= 1000.0) {
         return Err(Error::Usage(format!(
             "--customers must be a number of at least 1000, got {customers}"
         )));
     }
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "{:<22} {:<58} {:<18} {:>10} {:>10} {:>23}  result",
+    if !(max_events.is_finite() && max_events > 0.0) {
+        return Err(Error::Usage(format!(
+            "--max-events must be a positive number, got {max_events}"
+        )));
+    }
+    let cases = validate::cases(customers);
+    let events = validate::estimated_events(&cases);
+    if events > max_events {
+        return Err(Error::Usage(format!(
+            "--customers {customers}: validate would simulate about {events:.2e} events over {} cases, \
+             above --max-events {max_events:.2e} (at roughly 10 million events per second per core); \
+             lower --customers (default {}) or raise --max-events",
+            cases.len(),
+            validate::DEFAULT_CUSTOMERS
+        )));
+    }
+    to_stdout(&format!(
+        "{:<22} {:<58} {:<18} {:>10} {:>10} {:>23}  result\n",
         "case", "model", "figure", "exact", "simulated", "99% CI"
-    );
+    ))?;
     let mut failed = 0;
-    for case in validate::cases(customers) {
-        let o = validate::run_case(&case, seed);
+    for (done, case) in cases.iter().enumerate() {
+        let Some(o) = validate::run_case_until(case, seed, crate::interrupt::flag()) else {
+            return Err(Error::Interrupted {
+                finished: format!("{done} of {} cases", cases.len()),
+            });
+        };
         let ci = match o.estimate.ci_99() {
             Some((lo, hi)) => format!("[{lo:.5}, {hi:.5}]"),
             None => "n/a".into(),
@@ -220,9 +283,8 @@ fn run_validate(seed: u64, customers: f64) -> Result<()> {
         if !o.passed {
             failed += 1;
         }
-        let _ = writeln!(
-            out,
-            "{:<22} {:<58} {:<18} {:>10.5} {:>10.5} {:>23}  {}",
+        to_stdout(&format!(
+            "{:<22} {:<58} {:<18} {:>10.5} {:>10.5} {:>23}  {}\n",
             o.name,
             o.what,
             o.metric,
@@ -230,15 +292,13 @@ fn run_validate(seed: u64, customers: f64) -> Result<()> {
             o.estimate.mean,
             ci,
             if o.passed { "pass" } else { "FAIL" }
-        );
-        let _ = out.flush();
+        ))?;
     }
     if failed > 0 {
-        let _ = writeln!(out, "{failed} case(s) failed");
+        to_stdout(&format!("{failed} case(s) failed\n"))?;
         Err(Error::CheckFailed(format!("{failed} case(s) failed")))
     } else {
-        let _ = writeln!(out, "all cases pass");
-        Ok(())
+        to_stdout("all cases pass\n")
     }
 }
 
@@ -258,17 +318,20 @@ fn run_bench(cases: &[String]) -> Result<()> {
             bench::CASES.join(", ")
         )));
     }
-    println!(
-        "# o11sim bench: {} core(s) available; single-thread cases unless named otherwise",
+    to_stdout(&format!(
+        "# o11sim bench: {} core(s) available; single-thread cases unless named otherwise\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    for name in chosen {
-        if let Some(f) = bench::run(name) {
-            println!(
-                "{} {}={:.0}    # {}",
-                f.name, f.unit, f.per_second, f.detail
-            );
-        }
+    ))?;
+    for (done, name) in chosen.iter().enumerate() {
+        let Some(f) = bench::run(name, crate::interrupt::flag()) else {
+            return Err(Error::Interrupted {
+                finished: format!("{done} of {} cases", chosen.len()),
+            });
+        };
+        to_stdout(&format!(
+            "{} {}={:.0}    # {}\n",
+            f.name, f.unit, f.per_second, f.detail
+        ))?;
     }
     Ok(())
 }

@@ -33,6 +33,9 @@ pub struct Outputs {
     /// The scenario text after overrides, for the page (set once the
     /// scenario is loaded).
     pub scenario_text: String,
+    /// The files the command reads (its scenario, merge's parts): no
+    /// output may be one of them.
+    pub inputs: Vec<PathBuf>,
 }
 
 /// The command line this process was started with, as a user would type
@@ -76,6 +79,8 @@ impl Outputs {
         let mut paths = Vec::new();
         if let Some(p) = &self.csv {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--csv: {e}")))?;
+            output::check_writable(&output::resources_path(p))
+                .map_err(|e| Error::Usage(format!("--csv: {e}")))?;
             paths.push(p.clone());
             paths.push(output::resources_path(p));
             if self.differences {
@@ -111,6 +116,8 @@ impl Outputs {
                 )));
             }
         }
+        let all: Vec<PathBuf> = self.targets().into_iter().map(|(p, _)| p).collect();
+        output::check_not_input(&all, &self.inputs)?;
         let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
             .into_iter()
             .flatten()
@@ -127,15 +134,16 @@ impl Outputs {
     /// Where the report goes: standard output, unless an output goes there
     /// (`--csv -`, `--json -`, `--html -`), in which case the report moves
     /// to standard error.
-    pub fn report_sink(&self) -> Box<dyn Write> {
+    /// Also gives its name for messages.
+    pub fn report_sink(&self) -> (Box<dyn Write>, &'static str) {
         let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
             .into_iter()
             .flatten()
             .any(|p| is_stdout(p));
         if to_stdout {
-            Box::new(std::io::stderr())
+            (Box::new(std::io::stderr()), "standard error")
         } else {
-            Box::new(std::io::stdout())
+            (Box::new(std::io::stdout()), "standard output")
         }
     }
 

@@ -1,26 +1,133 @@
-//! Writing an output file atomically, and checking early that it can be.
+//! Writing output files whole or not at all, as one set per command, and
+//! checking before anything runs that they can be written.
+//!
+//! Why this file exists: a planner's CSV, chart, page and JSON must never
+//! be half written, out of step with each other, or written over something
+//! that is not an output. Regular files are written to a temporary file
+//! beside the target and renamed over it; a symbolic link is written
+//! through (its target is replaced, the link stays); a target that exists
+//! and is not a regular file (`/dev/null`, a FIFO, a terminal) is written
+//! directly and never renamed over; and no output may be one of the
+//! command's inputs (compared by file identity, not by spelling).
 
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, anyhow};
 
-/// Fails fast, before any simulation runs, when `path`'s directory does not
-/// exist or `path` is a directory.
-pub fn check_writable(path: &Path) -> Result<()> {
+use crate::error::{Error, Result};
+
+/// How many symbolic links are followed before a path is given up on.
+const MAX_LINKS: usize = 40;
+
+/// What is at a target path once symbolic links are followed.
+enum Target {
+    /// `-`: standard output.
+    Stdout,
+    /// A regular file, or nothing yet: written by temporary file and rename.
+    Regular(PathBuf),
+    /// An existing file that is not regular (a device, a FIFO, a socket):
+    /// written directly, never replaced.
+    Special(PathBuf),
+}
+
+/// Follows `path`'s symbolic links (a dangling link leads to where its
+/// target will be created) and says what is there.
+fn resolve(path: &Path) -> Result<Target> {
     if path.as_os_str() == "-" {
-        return Ok(());
+        return Ok(Target::Stdout);
     }
-    if path.is_dir() {
-        bail!("output {} is a directory; give a file name", path.display());
+    let mut p = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p)
+                    .with_context(|| format!("cannot read the link {}", p.display()))?;
+                p = if link.is_absolute() {
+                    link
+                } else {
+                    parent_dir(&p).join(link)
+                };
+            }
+            Ok(m) if m.is_dir() => {
+                return Err(Error::Usage(format!(
+                    "output {} is a directory; give a file name",
+                    path.display()
+                )));
+            }
+            Ok(m) if !m.is_file() => return Ok(Target::Special(p)),
+            _ => return Ok(Target::Regular(p)),
+        }
     }
-    let dir = parent_dir(path);
-    if !dir.is_dir() {
-        bail!(
-            "cannot write {}: directory {} does not exist",
+    Err(Error::Usage(format!(
+        "output {}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+/// Fails fast, before any simulation runs, when `path` cannot be written:
+/// its directory is missing or is not a directory, `path` is a directory,
+/// or the directory does not let a file be created (read-only, `/proc`).
+/// The check creates and removes a file beside the target, as the write
+/// will. Messages name `path` as the user gave it.
+pub fn check_writable(path: &Path) -> Result<()> {
+    let target = match resolve(path)? {
+        Target::Stdout | Target::Special(_) => return Ok(()),
+        Target::Regular(t) => t,
+    };
+    let dir = parent_dir(&target);
+    match std::fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(Error::Usage(format!(
+                "cannot write {}: {} is a file, not a directory",
+                path.display(),
+                dir.display()
+            )));
+        }
+        Err(_) => {
+            return Err(Error::Usage(format!(
+                "cannot write {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    let probe = temp_beside(&target, "probe");
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(Error::Usage(format!(
+            "cannot write {}: {e} (in directory {})",
             path.display(),
             dir.display()
-        );
+        ))),
+    }
+}
+
+/// Refuses an output that is one of the command's inputs: `inputs` are
+/// compared with `outputs` by device and inode, so `x.toml`, `./x.toml`,
+/// an absolute path and a link to it are all the same file. `flag` names
+/// the outputs in the message (`--csv`).
+pub fn check_not_input(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<()> {
+    let id = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+    for out in outputs.iter().filter(|p| p.as_os_str() != "-") {
+        let Some(out_id) = id(out) else { continue };
+        if let Some(input) = inputs.iter().find(|i| id(i) == Some(out_id)) {
+            return Err(Error::Usage(format!(
+                "output {} is the input {}: writing it would destroy the input; give the output another name",
+                out.display(),
+                input.display()
+            )));
+        }
     }
     Ok(())
 }
@@ -32,6 +139,15 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// `dir/.NAME.PID.TAG.tmp`, beside `target`.
+fn temp_beside(target: &Path, tag: &str) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    parent_dir(target).join(format!(".{name}.{}.{tag}.tmp", std::process::id()))
+}
+
 /// Writes `bytes` to `path` whole or not at all; `-` means standard output.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut set = FileSet::default();
@@ -39,80 +155,102 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     set.commit()
 }
 
-/// The output files of one command, written as a set: every file first to
-/// a temporary file beside its target, and only when all of them are
-/// written are they renamed over their targets. A failed write leaves
-/// every target untouched and no temporary file behind.
+/// The output files of one command, written as a set: every regular file
+/// first to a temporary file beside its target, and only when all of them
+/// are written (and no stop signal has come) are they renamed over their
+/// targets; then special files and standard output are written. A failed
+/// write, or a stop before the renames, leaves every target untouched and
+/// no temporary file behind.
 #[derive(Debug, Default)]
 pub struct FileSet {
     /// (temporary file, target), in the order staged.
     staged: Vec<(PathBuf, PathBuf)>,
-    /// What goes to standard output (`-`), written after the renames.
+    /// Special files (devices, FIFOs) and what goes to each, written
+    /// directly after the renames.
+    direct: Vec<(PathBuf, Vec<u8>)>,
+    /// What goes to standard output (`-`), written last.
     stdout: Vec<u8>,
 }
 
 impl FileSet {
-    /// Writes `bytes` to a temporary file beside `path` (`-`: keeps them
-    /// for standard output).
+    /// Writes `bytes` to a temporary file beside `path` (or keeps them for
+    /// standard output or a special file).
     pub fn stage(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
-        if path.as_os_str() == "-" {
-            self.stdout.extend_from_slice(bytes);
-            return Ok(());
-        }
-        let dir = parent_dir(path);
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".into());
-        let tmp = dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            self.staged.len()
-        ));
-        let written = (|| -> Result<()> {
+        let target = match resolve(path)? {
+            Target::Stdout => {
+                self.stdout.extend_from_slice(bytes);
+                return Ok(());
+            }
+            Target::Special(t) => {
+                self.direct.push((t, bytes.to_vec()));
+                return Ok(());
+            }
+            Target::Regular(t) => t,
+        };
+        let tmp = temp_beside(&target, &self.staged.len().to_string());
+        let written = (|| -> anyhow::Result<()> {
             let mut f = std::fs::File::create(&tmp)
-                .with_context(|| format!("cannot create {}", tmp.display()))?;
+                .with_context(|| format!("cannot write {}", path.display()))?;
             f.write_all(bytes)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
+                .with_context(|| format!("cannot write {}", path.display()))?;
             f.sync_all()
-                .with_context(|| format!("cannot write {}", tmp.display()))
+                .with_context(|| format!("cannot write {}", path.display()))
         })();
         match written {
             Ok(()) => {
-                self.staged.push((tmp, path.to_path_buf()));
+                self.staged.push((tmp, target));
                 Ok(())
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
-                Err(e)
+                Err(e.into())
             }
         }
     }
 
-    /// Renames every staged file over its target, then writes what goes to
-    /// standard output.
-    pub fn commit(mut self) -> Result<()> {
+    /// Renames every staged file over its target, then writes special files
+    /// and standard output; stops before the renames if Ctrl-C, SIGTERM or
+    /// SIGHUP came while the files were being written.
+    pub fn commit(self) -> Result<()> {
+        self.commit_unless(crate::interrupt::flag())
+    }
+
+    /// As [`FileSet::commit`], with the stop flag given.
+    pub fn commit_unless(mut self, stop: &AtomicBool) -> Result<()> {
+        if stop.load(Ordering::SeqCst) {
+            // Dropping the set removes its temporary files.
+            return Err(Error::Interrupted {
+                finished: "the simulation".into(),
+            });
+        }
         for (tmp, path) in std::mem::take(&mut self.staged) {
             if let Err(e) = std::fs::rename(&tmp, &path) {
                 let _ = std::fs::remove_file(&tmp);
-                return Err(e).with_context(|| {
-                    format!("cannot move {} to {}", tmp.display(), path.display())
-                });
+                return Err(anyhow!("cannot write {}: {e}", path.display()).into());
             }
+        }
+        for (path, bytes) in std::mem::take(&mut self.direct) {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            f.write_all(&bytes)
+                .and_then(|()| f.flush())
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
         if !self.stdout.is_empty() {
             let mut out = std::io::stdout().lock();
             out.write_all(&self.stdout)
+                .and_then(|()| out.flush())
                 .context("writing to standard output")?;
-            out.flush().context("writing to standard output")?;
         }
         Ok(())
     }
 }
 
 impl Drop for FileSet {
-    /// A set dropped before its commit (an error, a panic) leaves no
-    /// temporary file behind.
+    /// A set dropped before its commit (an error, a panic, a stop) leaves
+    /// no temporary file behind.
     fn drop(&mut self) {
         for (tmp, _) in &self.staged {
             let _ = std::fs::remove_file(tmp);
@@ -137,20 +275,20 @@ fn beside(path: &Path, suffix: &str) -> PathBuf {
     if path.as_os_str() == "-" {
         return path.to_path_buf();
     }
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = match path.extension() {
-        Some(ext) => format!("{stem}-{suffix}.{}", ext.to_string_lossy()),
-        None => format!("{stem}-{suffix}"),
-    };
+    // Built from the name's bytes, so a name that is not UTF-8 keeps them.
+    let mut name = path.file_stem().unwrap_or_default().to_os_string();
+    name.push(format!("-{suffix}"));
+    if let Some(ext) = path.extension() {
+        name.push(".");
+        name.push(ext);
+    }
     path.with_file_name(name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileTypeExt;
 
     #[test]
     fn resources_file_sits_beside_the_class_file() {
@@ -163,6 +301,137 @@ mod tests {
             differences_path(Path::new("out/r.csv")),
             Path::new("out/r-differences.csv")
         );
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_keeps_its_bytes_in_the_files_beside_it() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let name = Path::new(OsStr::from_bytes(b"out/r\xff\xfe.csv"));
+        assert_eq!(
+            resources_path(name).as_os_str().as_bytes(),
+            b"out/r\xff\xfe-resources.csv"
+        );
+    }
+
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("o11sim-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_symbolic_link_is_written_through_and_stays_a_link() {
+        let dir = fresh_dir("link");
+        let real = dir.join("real.csv");
+        std::fs::write(&real, b"old").unwrap();
+        let link = dir.join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        check_writable(&link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        // A dangling link: its target is created.
+        let dangling = dir.join("dangling.csv");
+        std::os::unix::fs::symlink("later.csv", &dangling).unwrap();
+        write_atomic(&dangling, b"made").unwrap();
+        assert_eq!(std::fs::read(dir.join("later.csv")).unwrap(), b"made");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 4);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_special_file_is_written_directly_never_replaced() {
+        let dir = fresh_dir("fifo");
+        let fifo = dir.join("pipe.csv");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+        };
+        check_writable(&fifo).unwrap();
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo(),
+            "the FIFO is still a FIFO"
+        );
+        // /dev/null takes the bytes and stays a device.
+        write_atomic(Path::new("/dev/null"), b"gone").unwrap();
+        assert!(
+            std::fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        // /dev/full fails the write, with its name, and stays a device.
+        let err = write_atomic(Path::new("/dev/full"), b"x").unwrap_err();
+        assert!(err.to_string().contains("/dev/full"), "{err}");
+        assert!(
+            std::fs::metadata("/dev/full")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_unwritable_place_is_found_before_running_and_named_as_given() {
+        let err = check_writable(Path::new("/proc/out.csv")).unwrap_err();
+        assert!(
+            err.to_string().contains("cannot write /proc/out.csv"),
+            "{err}"
+        );
+        let err = check_writable(Path::new("/etc/hostname/x.csv")).unwrap_err();
+        assert!(
+            err.to_string().contains("is a file, not a directory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_output_that_is_an_input_is_refused_however_it_is_spelled() {
+        let dir = fresh_dir("same");
+        let input = dir.join("x.toml");
+        std::fs::write(&input, b"[simulation]").unwrap();
+        let spelled = dir.join(".").join("x.toml");
+        let err = check_not_input(&[spelled], std::slice::from_ref(&input)).unwrap_err();
+        assert!(err.to_string().contains("is the input"), "{err}");
+        let link = dir.join("y.toml");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        assert!(check_not_input(&[link], std::slice::from_ref(&input)).is_err());
+        assert!(check_not_input(&[dir.join("new.csv")], &[input]).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_stop_before_the_renames_leaves_old_files_and_no_temporary() {
+        let dir = fresh_dir("stop");
+        let a = dir.join("a.csv");
+        std::fs::write(&a, b"old").unwrap();
+        let mut set = FileSet::default();
+        set.stage(&a, b"new").unwrap();
+        set.stage(&dir.join("b.csv"), b"new").unwrap();
+        let stop = AtomicBool::new(true);
+        let err = set.commit_unless(&stop).unwrap_err();
+        assert!(matches!(err, Error::Interrupted { .. }), "{err}");
+        assert_eq!(std::fs::read(&a).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

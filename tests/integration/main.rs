@@ -13,6 +13,7 @@ mod html;
 mod model;
 mod parsers;
 mod properties;
+mod reliability;
 mod samples;
 mod shard;
 mod validation;
