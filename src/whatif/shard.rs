@@ -10,7 +10,9 @@
 //! fingerprint of everything that determines the results (every variant's
 //! scenario text after overrides, replication counts, seed, o11sim
 //! version), so parts of different scenarios, seeds or grids are refused
-//! instead of silently mixed.
+//! instead of silently mixed, and a checksum over the whole part, so a part
+//! edited or damaged in transit is refused too. The scenario is compared by
+//! content, never by the path each machine read it from.
 
 use std::path::PathBuf;
 
@@ -28,8 +30,9 @@ use crate::scenario::Fnv1a;
 
 /// The first line of every part file's `format` field.
 /// Part 2: per-request random substreams changed every figure, and rows
-/// carry their kind; parts of format 1 cannot be merged with these.
-const FORMAT: &str = "o11sim sweep part 2";
+/// carry their kind. Part 3: a checksum over the header and every figure.
+/// Parts of an older format cannot be merged with these.
+const FORMAT: &str = "o11sim sweep part 3";
 
 /// One variant as a part file records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,6 +71,10 @@ pub struct PartFile {
     pub keys: Vec<String>,
     pub variants: Vec<PartVariant>,
     pub results: Vec<PartResult>,
+    /// FNV-1a of the part's text written with an empty checksum: a part
+    /// edited or damaged after it was written is refused.
+    #[serde(default)]
+    pub checksum: String,
 }
 
 /// What determines a grid's results.
@@ -143,13 +150,30 @@ pub fn run_part(req: &SweepRequest, shard: Shard, progress: &dyn Progress) -> Re
                 figures,
             })
             .collect(),
+        checksum: String::new(),
     })
 }
 
 impl PartFile {
     /// The part file's text.
     pub fn to_toml(&self) -> Result<String> {
-        Ok(toml::to_string(self).context("cannot write the part file as TOML")?)
+        let sealed = PartFile {
+            checksum: self.computed_checksum()?,
+            ..self.clone()
+        };
+        Ok(toml::to_string(&sealed).context("cannot write the part file as TOML")?)
+    }
+
+    /// The checksum of everything in the part but the checksum itself.
+    fn computed_checksum(&self) -> Result<String> {
+        let unsealed = PartFile {
+            checksum: String::new(),
+            ..self.clone()
+        };
+        let text = toml::to_string(&unsealed).context("cannot write the part file as TOML")?;
+        let mut h = Fnv1a::new();
+        h.write(text.as_bytes());
+        Ok(h.hex())
     }
 
     /// Reads a part file's text; `name` (its path) is used in messages.
@@ -165,6 +189,19 @@ impl PartFile {
                 part.format
             )));
         }
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e| Error::Usage(format!("{name}: not an o11sim sweep part file: {e}")))?;
+        if let Some(at) = first_non_finite(&toml::Value::Table(table), "") {
+            return Err(Error::Usage(format!(
+                "{name}: {at} is not a finite number; a part file holds only finite figures, so it was edited or damaged: run its shard again"
+            )));
+        }
+        if part.checksum != part.computed_checksum()? {
+            return Err(Error::Usage(format!(
+                "{name}: its contents do not match its checksum: it was edited or damaged after `o11sim sweep --shard` wrote it; run its shard again"
+            )));
+        }
         Ok(part)
     }
 
@@ -174,6 +211,26 @@ impl PartFile {
             self.results.len(),
             self.variants.iter().map(|v| v.replications).sum(),
         )
+    }
+}
+
+/// The dotted path of the first number in `v` that is NaN or infinite.
+fn first_non_finite(v: &toml::Value, at: &str) -> Option<String> {
+    match v {
+        toml::Value::Float(f) if !f.is_finite() => Some(at.to_owned()),
+        toml::Value::Table(t) => t.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            first_non_finite(v, &path)
+        }),
+        toml::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_non_finite(v, &format!("{at}[{i}]"))),
+        _ => None,
     }
 }
 
@@ -202,18 +259,50 @@ pub fn merge(parts: Vec<(String, PartFile)>) -> Result<Comparison> {
                 "{first_path} and {path} come from different sweeps ({what}: {a:?} vs {b:?}); merge only the parts of one `o11sim sweep --shard` run"
             ))
         };
-        if p.scenario != first.scenario {
-            return Err(differs("scenario", &first.scenario, &p.scenario));
-        }
+        // The scenario's name is where each shard read it (`x.toml`,
+        // `/abs/x.toml`): only its content, in the fingerprint, must agree.
         if p.seed != first.seed {
             return Err(differs("seed", &first.seed, &p.seed));
         }
-        if p.keys != first.keys || p.variants != first.variants {
-            return Err(differs("grid", &first.keys, &p.keys));
+        if p.o11sim != first.o11sim {
+            return Err(differs("o11sim version", &first.o11sim, &p.o11sim));
+        }
+        if p.keys != first.keys {
+            return Err(differs("varied keys", &first.keys, &p.keys));
+        }
+        if p.variants.len() != first.variants.len() {
+            return Err(differs(
+                "number of variants",
+                &first.variants.len(),
+                &p.variants.len(),
+            ));
+        }
+        for (a, b) in first.variants.iter().zip(&p.variants) {
+            let field = |what: &str| format!("variant {:?}, {what}", a.name);
+            if a.name != b.name {
+                return Err(differs(&field("name"), &a.name, &b.name));
+            }
+            if a.values != b.values {
+                return Err(differs(&field("values"), &a.values, &b.values));
+            }
+            if a.replications != b.replications {
+                return Err(differs(
+                    &field("replications"),
+                    &a.replications,
+                    &b.replications,
+                ));
+            }
+            if a.traffic_classes != b.traffic_classes {
+                return Err(differs(
+                    &field("traffic classes"),
+                    &a.traffic_classes,
+                    &b.traffic_classes,
+                ));
+            }
         }
         if p.fingerprint != first.fingerprint {
             return Err(differs(
-                "scenario text, replications or o11sim version",
+                "scenario text after overrides (its fingerprint)",
                 &first.fingerprint,
                 &p.fingerprint,
             ));

@@ -147,6 +147,86 @@ fn parts_of_different_sweeps_or_missing_parts_are_refused() {
     assert!(stderr.contains("K/N"), "{stderr}");
 }
 
+#[test]
+fn tampered_parts_are_refused_and_paths_spelled_differently_merge() {
+    let dir = temp("tamper");
+    std::fs::write(
+        dir.join("x.toml"),
+        include_str!("../../scenarios/example2-production.toml"),
+    )
+    .unwrap();
+    let grid = [
+        "--vary",
+        "front_ends=2,3",
+        "--replications",
+        "2",
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+    ];
+    let abs = dir.join("x.toml");
+    for (k, scenario) in [(1, "x.toml"), (2, abs.to_str().unwrap())] {
+        let mut args = vec!["sweep", scenario];
+        args.extend_from_slice(&grid);
+        let shard = format!("{k}/2");
+        let part = format!("p{k}.toml");
+        args.extend(["--shard", &shard, "--part", &part]);
+        let (code, stderr) = o11sim(&dir, &args);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    // The same scenario text read as x.toml and as /abs/x.toml.
+    let (code, stderr) = o11sim(&dir, &["merge", "p1.toml", "p2.toml", "--csv", "m.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    let good = std::fs::read_to_string(dir.join("p2.toml")).unwrap();
+    let p95 = good.find("p95 = ").unwrap();
+    let end = p95 + good[p95..].find('\n').unwrap();
+    let edits = [
+        (
+            format!("{}p95 = 0.001{}", &good[..p95], &good[end..]),
+            "checksum",
+        ),
+        (
+            good.replacen("throughput = ", "throughput = nan\nx_throughput = ", 1),
+            "not a finite number",
+        ),
+        (good.replacen("o11sim = \"", "o11sim = \"9", 1), "checksum"),
+    ];
+    for (text, needle) in edits {
+        std::fs::write(dir.join("bad.toml"), &text).unwrap();
+        let (code, stderr) = o11sim(&dir, &["merge", "p1.toml", "bad.toml", "--csv", "t.csv"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("bad.toml"), "{stderr}");
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+        assert!(!dir.join("t.csv").exists());
+    }
+    // Parts that differ in a variant's replications name that field.
+    let mut args = vec![
+        "sweep",
+        "x.toml",
+        "--vary",
+        "front_ends=2,3",
+        "--replications",
+        "3",
+    ];
+    args.extend([
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+        "--shard",
+        "2/2",
+        "--part",
+        "r3.toml",
+    ]);
+    let (code, stderr) = o11sim(&dir, &args);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = o11sim(&dir, &["merge", "p1.toml", "r3.toml", "--csv", "t.csv"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("replications: 2 vs 3"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// docs/batch/run-shard.sh, run as Slurm array tasks and as Kubernetes
 /// Indexed Job pods would run it, produces parts that merge into the
 /// unsharded sweep's CSV.
