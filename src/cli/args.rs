@@ -43,8 +43,9 @@ pub struct RunOptions {
     /// --set front_ends=5 --set traffic.portal.rate=400.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Refuse, before running, work estimated above this many simulated
-    /// events in all (about 10 minutes on a 2-core machine by default).
+    /// Refuse work estimated above this many simulated events in all
+    /// (about 10 minutes on a 2-core machine by default); checked before
+    /// running, and by `size` before each candidate, over its whole search.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
     pub max_events: f64,
 }

@@ -88,6 +88,13 @@ impl Outputs {
             }
         }
         if let Some(p) = &self.plot {
+            let svg = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+            if !svg && !is_stdout(p) {
+                return Err(Error::Usage(format!(
+                    "--plot {}: charts are drawn as SVG only; give a file name ending in .svg (or - for standard output)",
+                    p.display()
+                )));
+            }
             output::check_writable(p).map_err(|e| Error::Usage(format!("--plot: {e}")))?;
             if paths.iter().any(|q| q == p) && !is_stdout(p) {
                 return Err(Error::Usage(format!(
@@ -214,6 +221,23 @@ mod tests {
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
         assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("out/run.html"), "out/run.html");
+    }
+
+    #[test]
+    fn a_chart_must_be_named_svg() {
+        for bad in ["chart.png", "chart", "chart.svg.pdf"] {
+            let o = Outputs {
+                plot: Some(PathBuf::from(bad)),
+                ..Outputs::default()
+            };
+            let err = o.check().unwrap_err().to_string();
+            assert!(err.contains(bad) && err.contains(".svg"), "{err}");
+        }
+        let o = Outputs {
+            plot: Some(PathBuf::from("Chart.SVG")),
+            ..Outputs::default()
+        };
+        assert!(o.check().is_ok());
     }
 
     #[test]

@@ -24,6 +24,8 @@
 //! Every candidate runs the scenario's replications under common random
 //! numbers, so neighbouring counts are compared on the same arrivals.
 
+use std::cell::Cell;
+
 use super::SizeRequest;
 use super::variants::{self, FrontEndGroup, Setting, Variant};
 use crate::dist::parse_duration;
@@ -193,9 +195,12 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
     let base = &req.scenario;
     let bound = objectives(&base.scenario().model, &req.slos)?;
     let groups = variants::front_end_groups(base);
+    // `--max-events` bounds the whole search, every candidate of every
+    // zone, not each candidate alone.
+    let spent = Cell::new(0.0);
     let zones = groups
         .iter()
-        .map(|g| size_zone(req, &bound, &groups, g, progress))
+        .map(|g| size_zone(req, &bound, &groups, g, &spent, progress))
         .collect::<Result<_>>()?;
     Ok(Sizing {
         settings: super::settings(base),
@@ -212,6 +217,7 @@ fn size_zone(
     bound: &[Bound],
     groups: &[FrontEndGroup],
     g: &FrontEndGroup,
+    spent: &Cell<f64>,
     progress: &dyn Progress,
 ) -> Result<ZoneSizing> {
     let model = &req.scenario.scenario().model;
@@ -225,7 +231,7 @@ fn size_zone(
         }
     } else {
         let found = search(req.max_front_ends - req.spare, &mut |running| {
-            let c = candidate(req, bound, &mine, groups, g, running, progress)?;
+            let c = candidate(req, bound, &mine, groups, g, running, spent, progress)?;
             let meets = c.meets;
             candidates.push(c);
             Ok(meets)
@@ -255,6 +261,7 @@ fn candidate(
     groups: &[FrontEndGroup],
     g: &FrontEndGroup,
     running: usize,
+    spent: &Cell<f64>,
     progress: &dyn Progress,
 ) -> Result<Candidate> {
     let base = &req.scenario;
@@ -279,9 +286,22 @@ fn candidate(
         keys,
         scenario,
     };
+    let events = v.scenario.model.estimated_events() * v.scenario.replications as f64;
+    let total = spent.get() + events;
+    if total > req.max_events {
+        return Err(Error::Usage(format!(
+            "this search would simulate about {total:.2e} events in all ({:.2e} so far, {events:.2e} for {} = {running}), \
+             above --max-events {:.2e}, which bounds the whole search (at roughly 10 million events per second per core); \
+             shorten --duration, lower --replications or --max-front-ends, or raise --max-events",
+            spent.get(),
+            g.label,
+            req.max_events
+        )));
+    }
+    spent.set(total);
     let mut ran = super::run_all(
         std::slice::from_ref(&v),
-        req.max_events,
+        f64::INFINITY,
         &format!("{} = {running}", g.label),
         progress,
     )?;

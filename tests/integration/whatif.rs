@@ -730,3 +730,42 @@ fn common_random_numbers_narrow_the_difference_ci() {
         }
     }
 }
+
+#[test]
+fn size_bounds_its_whole_search_by_max_events() {
+    // backoffice:p95<=5ms is never met: the search tries 1, 2 and 3.
+    let args = |max: &str| {
+        o11sim(&[
+            "size",
+            "prod",
+            "--slo",
+            "backoffice:p95<=5ms",
+            "--max-front-ends",
+            "3",
+            "--replications",
+            "2",
+            "--duration",
+            "1m",
+            "--warmup",
+            "10s",
+            "--max-events",
+            max,
+        ])
+    };
+    // One event allowed: refused before the first candidate, whose
+    // estimate the message gives.
+    let first = args("1");
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    let per_candidate: f64 = first
+        .stderr
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{}", first.stderr));
+    // Room for each candidate alone but not for three: refused part way.
+    let out = args(&format!("{}", per_candidate * 1.5));
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("whole search"), "{}", out.stderr);
+    assert!(!out.stderr.contains("(0.00e0 so far"), "{}", out.stderr);
+}
