@@ -46,7 +46,7 @@ impl Metric {
         }
     }
 
-    fn label(&self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             Metric::MeanWait { .. } => "mean wait (s)",
             Metric::MeanResponse => "mean response (s)",

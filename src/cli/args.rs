@@ -94,9 +94,26 @@ impl RunOptions {
 
     /// Loads `spec` (`default` when absent) with every override the
     /// options imply.
+    /// A value from `--duration` or `--warmup` that the scenario refuses
+    /// is reported as that flag's, not as a `--set`.
     pub fn load(&self, spec: Option<&str>, default: &str) -> Result<LoadedScenario> {
         let overrides = self.overrides()?;
-        Ok(LoadedScenario::load(spec.unwrap_or(default), overrides)?)
+        LoadedScenario::load(spec.unwrap_or(default), overrides).map_err(|e| {
+            let flags = [
+                ("--duration", "simulation.duration", &self.duration),
+                ("--warmup", "simulation.warmup", &self.warmup),
+            ];
+            if let Some(d) = e.diagnostic()
+                && let scenario::Origin::Set { key, value } = &d.origin
+                && let Some((flag, _, Some(v))) = flags.iter().find(|(_, path, v)| {
+                    path == key && v.as_ref().is_some_and(|v| value == &format!("\"{v}\""))
+                })
+            {
+                let message = d.message.replace(" (this value came from --set)", "");
+                return Error::Usage(format!("{flag} {v}: {message}"));
+            }
+            Error::from(e)
+        })
     }
 }
 

@@ -113,7 +113,7 @@ fn list_presets() -> Result<()> {
         })
         .collect();
     to_stdout(&text::align(
-        &text::Columns::new(&["preset", "aliases", "file", "what it is"]),
+        &text::Columns::new(&["preset", "aliases", "file", "what it is"]).left(&[0, 1, 2, 3]),
         &rows,
     ))
 }
@@ -265,8 +265,23 @@ fn run_validate(seed: u64, customers: f64, max_events: f64) -> Result<()> {
             validate::DEFAULT_CUSTOMERS
         )));
     }
+    // The text columns are as wide as their longest entry; rows are
+    // printed as each case finishes.
+    let name_w = cases.iter().map(|c| c.name.len()).max().unwrap_or(0).max(4);
+    let what_w = cases
+        .iter()
+        .map(|c| c.what.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let metric_w = cases
+        .iter()
+        .map(|c| c.metric.label().len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     to_stdout(&format!(
-        "{:<22} {:<58} {:<18} {:>10} {:>10} {:>23}  result\n",
+        "{:<name_w$}  {:<what_w$}  {:<metric_w$}  {:>10}  {:>10}  {:>23}  result\n",
         "case", "model", "figure", "exact", "simulated", "99% CI"
     ))?;
     let mut failed = 0;
@@ -284,7 +299,7 @@ fn run_validate(seed: u64, customers: f64, max_events: f64) -> Result<()> {
             failed += 1;
         }
         to_stdout(&format!(
-            "{:<22} {:<58} {:<18} {:>10.5} {:>10.5} {:>23}  {}\n",
+            "{:<name_w$}  {:<what_w$}  {:<metric_w$}  {:>10.5}  {:>10.5}  {:>23}  {}\n",
             o.name,
             o.what,
             o.metric,

@@ -316,7 +316,18 @@ pub(crate) fn syntax_error(name: &str, text: &str, e: &toml::de::Error) -> Scena
             i64::MAX
         );
     }
-    match e.span() {
+    let mut span = e.span();
+    if span.is_none() && e.message().contains("recursion") {
+        // The reader gives no place for nesting past its limit: point at
+        // the most deeply nested line.
+        if let Some((at, depth)) = deepest_line(text) {
+            message = format!(
+                "invalid TOML: nested too deeply ({depth} levels of dotted keys, [tables] or brackets on one line); a scenario needs a few"
+            );
+            span = Some(at..at + 1);
+        }
+    }
+    match span {
         Some(span) => {
             let (line, column, snippet) = position(text, span);
             invalid(
@@ -377,6 +388,28 @@ fn index_value(value: &DeValue<'_>, path: &FieldPath, out: &mut HashMap<FieldPat
 
 /// 1-based line and column (in characters) of `span.start`, and the line
 /// with a caret under the span.
+/// The start of the line with the most nesting (dots in keys, brackets,
+/// braces), and that nesting.
+fn deepest_line(text: &str) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let depth = line
+            .chars()
+            .filter(|c| matches!(c, '.' | '[' | '{'))
+            .count();
+        if best.is_none_or(|(_, d)| depth > d) {
+            best = Some((offset, depth));
+        }
+        offset += line.len();
+    }
+    best
+}
+
+/// Longest line a snippet shows whole; longer ones are cut around the
+/// column.
+const SNIPPET_CHARS: usize = 100;
+
 pub(crate) fn position(text: &str, span: Range<usize>) -> (usize, usize, String) {
     let start = floor_char_boundary(text, span.start.min(text.len()));
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -387,7 +420,19 @@ pub(crate) fn position(text: &str, span: Range<usize>) -> (usize, usize, String)
     let column = before.chars().count() + 1;
     let line_stop = (line_start + line.len()).max(start);
     let end = floor_char_boundary(text, span.end.max(start).min(line_stop));
-    let width = text[start..end].chars().count().max(1);
+    let mut width = text[start..end].chars().count().max(1);
+    let mut before: String = before.to_owned();
+    let mut line: String = line.to_owned();
+    if line.chars().count() > SNIPPET_CHARS {
+        // A very long line: show a window around the column.
+        let skip = (column - 1).saturating_sub(SNIPPET_CHARS / 2);
+        let shown: String = line.chars().skip(skip).take(SNIPPET_CHARS).collect();
+        let cut_end = skip + SNIPPET_CHARS < line.chars().count();
+        let lead = if skip > 0 { "…" } else { "" };
+        before = format!("{lead}{}", before.chars().skip(skip).collect::<String>());
+        line = format!("{lead}{shown}{}", if cut_end { "…" } else { "" });
+        width = width.min(SNIPPET_CHARS);
+    }
     let pad: String = before
         .chars()
         .map(|c| if c == '\t' { '\t' } else { ' ' })

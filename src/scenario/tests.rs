@@ -310,6 +310,18 @@ fn reads_a_file_with_a_byte_order_mark() {
 }
 
 #[test]
+fn nesting_past_the_readers_limit_is_placed_and_long_lines_are_cut() {
+    let deep = format!("front_ends = 2\n[{}]\n", vec!["a"; 10_000].join("."));
+    let e = err(&deep);
+    has(&e, &["t.toml:2:1:", "nested too deeply", "2 | [a.a.a"]);
+    assert!(e.len() < 1_000, "the snippet is cut: {} bytes", e.len());
+    let brackets = format!("a = {}\n", "[".repeat(10_000));
+    let e = err(&brackets);
+    has(&e, &["t.toml:1:", "invalid TOML"]);
+    assert!(e.len() < 1_000, "the snippet is cut: {} bytes", e.len());
+}
+
+#[test]
 fn toml_syntax_error() {
     let e = err("front_ends = 3\ncores = = 4\n");
     has(&e, &["t.toml:2:", "invalid TOML", "2 | cores = = 4"]);

@@ -448,3 +448,46 @@ fn csv_to_standard_output_keeps_the_report_on_standard_error() {
         out.stderr
     );
 }
+
+#[test]
+fn a_bad_duration_flag_is_named_as_that_flag() {
+    let out = o11sim(&["run", "--duration", "0s"]);
+    rejected(&out, &["--duration 0s", "longer than zero"]);
+    assert!(!out.stderr.contains("--set"), "{}", out.stderr);
+    let out = o11sim(&["run", "--warmup=-1s"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--warmup"), "{}", out.stderr);
+}
+
+#[test]
+fn tables_line_up_under_their_headings() {
+    let out = o11sim(&["presets"]);
+    assert_eq!(out.code, 0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let file_at = lines[0].find("file").unwrap();
+    for l in &lines[1..] {
+        assert!(
+            l[file_at..].starts_with("example"),
+            "the file column starts under its heading:\n{}",
+            out.stdout
+        );
+    }
+    let out = o11sim(&["validate", "--customers", "1000"]);
+    let lines: Vec<&str> = out.stdout.lines().filter(|l| !l.is_empty()).collect();
+    let result_at = lines[0].find("result").unwrap();
+    let exact_end = lines[0].find("exact").unwrap() + "exact".len();
+    for l in &lines[1..lines.len() - 1] {
+        let verdict = &l[result_at..];
+        assert!(
+            verdict.starts_with("pass") || verdict.starts_with("FAIL"),
+            "every verdict sits under `result`:\n{}",
+            out.stdout
+        );
+        let b = l.as_bytes();
+        assert!(
+            b[exact_end - 1].is_ascii_digit() && b[exact_end] == b' ',
+            "numbers end under `exact`:\n{}",
+            out.stdout
+        );
+    }
+}
