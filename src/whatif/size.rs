@@ -197,10 +197,16 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
     let groups = variants::front_end_groups(base);
     // `--max-events` bounds the whole search, every candidate of every
     // zone, not each candidate alone.
-    let spent = Cell::new(0.0);
+    let search = Search {
+        req,
+        bound: &bound,
+        groups: &groups,
+        spent: Cell::new(0.0),
+        progress,
+    };
     let zones = groups
         .iter()
-        .map(|g| size_zone(req, &bound, &groups, g, &spent, progress))
+        .map(|g| size_zone(&search, g))
         .collect::<Result<_>>()?;
     Ok(Sizing {
         settings: super::settings(base),
@@ -211,15 +217,19 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
     })
 }
 
+/// What every candidate of one `size` run shares.
+struct Search<'a> {
+    req: &'a SizeRequest,
+    bound: &'a [Bound],
+    groups: &'a [FrontEndGroup],
+    /// Events estimated for the candidates run so far, in every zone.
+    spent: Cell<f64>,
+    progress: &'a dyn Progress,
+}
+
 /// Sizes the zone of `g`, the others held at their counts.
-fn size_zone(
-    req: &SizeRequest,
-    bound: &[Bound],
-    groups: &[FrontEndGroup],
-    g: &FrontEndGroup,
-    spent: &Cell<f64>,
-    progress: &dyn Progress,
-) -> Result<ZoneSizing> {
+fn size_zone(s: &Search<'_>, g: &FrontEndGroup) -> Result<ZoneSizing> {
+    let (req, bound) = (s.req, s.bound);
     let model = &req.scenario.scenario().model;
     let mine: Vec<usize> = (0..bound.len())
         .filter(|&i| bound[i].zones.contains(&g.zone))
@@ -231,7 +241,7 @@ fn size_zone(
         }
     } else {
         let found = search(req.max_front_ends - req.spare, &mut |running| {
-            let c = candidate(req, bound, &mine, groups, g, running, spent, progress)?;
+            let c = candidate(s, &mine, g, running)?;
             let meets = c.meets;
             candidates.push(c);
             Ok(meets)
@@ -255,15 +265,12 @@ fn size_zone(
 /// Simulates one candidate: zone `g` at `running` front-ends, the others as
 /// in the scenario, and judges objectives `mine`.
 fn candidate(
-    req: &SizeRequest,
-    bound: &[Bound],
+    s: &Search<'_>,
     mine: &[usize],
-    groups: &[FrontEndGroup],
     g: &FrontEndGroup,
     running: usize,
-    spent: &Cell<f64>,
-    progress: &dyn Progress,
 ) -> Result<Candidate> {
+    let (req, bound, groups, spent, progress) = (s.req, s.bound, s.groups, &s.spent, s.progress);
     let base = &req.scenario;
     let front_ends = running + req.spare;
     let settings = [Setting {
