@@ -59,3 +59,70 @@ fn regenerate_script_reproduces_the_committed_samples() {
     );
     assert!(compared >= 20, "only {compared} samples compared");
 }
+
+/// Every o11sim command in the README's `sh` blocks, as written (lines
+/// joined at `\`), run in order in a directory laid out like a fresh
+/// clone. Commands that simulate get `--max-events 1`, so each is checked
+/// up to the run-time guard (arguments, scenario, every output path)
+/// without the minutes of simulation the samples test already spends;
+/// `validate` and `bench` have their own tests.
+#[test]
+fn readme_commands_work_as_written_on_a_fresh_clone() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    let mut pending = String::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        let code = line.split("  #").next().unwrap().trim_end();
+        pending.push_str(code.trim_end_matches('\\'));
+        if code.ends_with('\\') {
+            pending.push(' ');
+            continue;
+        }
+        let cmd = std::mem::take(&mut pending);
+        let cmd = cmd.trim();
+        let cmd = match cmd.strip_prefix("cargo run --release -- ") {
+            Some(rest) => format!("o11sim {rest}"),
+            None => cmd.to_owned(),
+        };
+        if cmd.starts_with("o11sim ") {
+            commands.push(cmd);
+        }
+    }
+    let ran: Vec<&String> = commands
+        .iter()
+        .filter(|c| !c.starts_with("o11sim validate") && !c.starts_with("o11sim bench"))
+        .collect();
+    assert!(ran.len() >= 8, "README commands found: {commands:?}");
+    let scratch = temp_dir("readme");
+    std::fs::create_dir_all(scratch.join("results")).unwrap();
+    for cmd in ran {
+        let script = format!(
+            "o11sim() {{ case \"$1\" in presets|init) \"$BIN\" \"$@\";; *) \"$BIN\" \"$@\" --max-events 1;; esac; }}\n{cmd}\n"
+        );
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(&scratch)
+            .env("BIN", env!("CARGO_BIN_EXE_o11sim"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let simulates = !(cmd.starts_with("o11sim presets") || cmd.starts_with("o11sim init"));
+        if simulates {
+            assert!(
+                out.status.code() == Some(2) && stderr.contains("above --max-events"),
+                "{cmd}: stopped before the run-time guard:\n{stderr}"
+            );
+        } else {
+            assert!(out.status.success(), "{cmd}:\n{stderr}");
+        }
+    }
+}
