@@ -331,6 +331,11 @@ impl Model {
         for d in &self.development {
             events += d.developers as f64 * d.publishes_per_hour / 3600.0 * span * 8.0;
         }
+        // Each failure and repair, and the balancer noticing both.
+        for f in &self.random_failures {
+            events += span / (f.mtbf + f.mttr) * 4.0;
+        }
+        events += self.failures.len() as f64 * 4.0;
         events
     }
 

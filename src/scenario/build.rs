@@ -68,6 +68,9 @@ mod defaults {
     pub(super) const CONTROLLER_CORES: i64 = 4;
 }
 
+/// The shortest `mtbf` or `mttr` a random failure may have, in seconds.
+const MIN_FAILURE_TIME: f64 = 1.0;
+
 /// Upper bounds that keep a typo from allocating the machine away.
 const MAX_FRONT_ENDS_PER_ZONE: i64 = 1000;
 
@@ -302,8 +305,8 @@ impl<'l, 'a> Builder<'l, 'a> {
                 let p = root.key("random_failures").index(i);
                 Ok(RandomFailure {
                     target: self.target(f.front_end.as_deref(), f.database.as_deref(), &p)?,
-                    mtbf: self.positive_duration(&f.mtbf, &p.key("mtbf"))?,
-                    mttr: self.positive_duration(&f.mttr, &p.key("mttr"))?,
+                    mtbf: self.failure_time(&f.mtbf, &p.key("mtbf"))?,
+                    mttr: self.failure_time(&f.mttr, &p.key("mttr"))?,
                 })
             })
             .collect::<Result<Vec<_>, ScenarioError>>()?;
@@ -1200,6 +1203,20 @@ impl<'l, 'a> Builder<'l, 'a> {
                 "expected a duration as text, such as \"500ms\", \"30s\", \"5m\" or \"1h\"",
             )),
         }
+    }
+
+    /// A random failure's `mtbf` or `mttr`: at least a second. Machines do
+    /// not fail or get repaired more often than that, and a failure every
+    /// microsecond would only make the run endless.
+    fn failure_time(&self, d: &DurationText, path: &FieldPath) -> Result<f64, ScenarioError> {
+        let v = self.positive_duration(d, path)?;
+        if v < MIN_FAILURE_TIME {
+            return Err(self.err(
+                path,
+                "must be at least 1s: a mean time between failures or to repair is seconds to days (a front-end restart takes seconds, a failed node hours)",
+            ));
+        }
+        Ok(v)
     }
 
     fn positive_duration(&self, d: &DurationText, path: &FieldPath) -> Result<f64, ScenarioError> {

@@ -1206,6 +1206,26 @@ fn values_too_large_to_simulate_are_refused_where_they_stand() {
     ));
 }
 
+#[test]
+fn failures_every_microsecond_are_refused_and_frequent_ones_counted() {
+    for (mtbf, mttr, field) in [("1us", "1m", "mtbf"), ("1h", "500ms", "mttr")] {
+        let e = err(&format!(
+            "{MIN}[[random_failures]]\nfront_end = \"main.1\"\nmtbf = \"{mtbf}\"\nmttr = \"{mttr}\"\n"
+        ));
+        has(&e, &[&format!("random_failures[0].{field}"), "at least 1s"]);
+    }
+    let events = |mtbf: &str| {
+        ok(&format!(
+            "{MIN}[[random_failures]]\nfront_end = \"main.1\"\nmtbf = \"{mtbf}\"\nmttr = \"1s\"\n"
+        ))
+        .model
+        .estimated_events()
+    };
+    // A failure and a repair every 2 s add to the estimate what a run
+    // without failures would not show.
+    assert!(events("1s") > events("3650d") + 1000.0);
+}
+
 // ---- loading once ----
 
 #[test]
