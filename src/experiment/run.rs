@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::result::{RunReport, RunSettings, VariantResult};
+use super::summary::ReplicationFigures;
 use super::{Progress, Summary, check_budget, replicate_with_progress};
 use crate::error::{Error, Result};
 use crate::model::sim::simulate_until;
@@ -27,7 +28,10 @@ pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
     let results = replicate_with_progress(
         sc.replications,
         sc.seed,
-        |s| simulate_until(model, s, stop),
+        // Only the figures are kept: each replication's histograms go as
+        // soon as it is done, so memory does not grow with replications
+        // beyond a few hundred bytes each.
+        |s| simulate_until(model, s, stop).map(|r| ReplicationFigures::from(&r)),
         || progress.tick(),
     );
     progress.finish();
@@ -43,7 +47,7 @@ pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
         variant: VariantResult {
             name: variant_name(&sc.name),
             keys: Vec::new(),
-            summary: Summary::new(model, &results),
+            summary: Summary::from_figures(&model.classes, &results),
         },
     })
 }
