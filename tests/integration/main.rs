@@ -14,6 +14,7 @@ mod model;
 mod parsers;
 mod properties;
 mod samples;
+mod scheduler;
 mod shard;
 mod validation;
 mod whatif;
