@@ -185,26 +185,25 @@ fn heavy_timers_help_web_p95_only_on_a_front_end_without_web_traffic() {
     assert!(concentrated.ci_95().unwrap().0 > 0.0, "{concentrated:?}");
 }
 
+/// The message refusing `text` under the setting `set`.
+fn refused(text: &str, set: &str) -> String {
+    match load_str("t.toml", text, &[set.parse::<Override>().unwrap()]) {
+        Ok(_) => panic!("{set} was accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
 #[test]
 fn a_zone_whose_timers_or_processes_can_run_nowhere_is_refused() {
     let o = |s: &str| vec![s.parse::<Override>().unwrap()];
-    let err = load_str("t.toml", HEAVY_TIMERS, &o("front_end.timer_front_ends=0"))
-        .err()
-        .expect("refused")
-        .to_string();
+    let err = refused(HEAVY_TIMERS, "front_end.timer_front_ends=0");
     assert!(
         err.contains("Execute Timers off") && err.contains("timer_front_ends"),
         "{err}"
     );
-    let err = load_str("t.toml", HEAVY_TIMERS, &o("front_end.timer_front_ends=4"))
-        .err()
-        .expect("refused")
-        .to_string();
+    let err = refused(HEAVY_TIMERS, "front_end.timer_front_ends=4");
     assert!(err.contains("has 3 front-ends"), "{err}");
-    let err = load_str("t.toml", PROCESSES, &o("front_end.process_front_ends=0"))
-        .err()
-        .expect("refused")
-        .to_string();
+    let err = refused(PROCESSES, "front_end.process_front_ends=0");
     assert!(
         err.contains("Execute Processes off") && err.contains("process_front_ends"),
         "{err}"

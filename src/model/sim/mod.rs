@@ -3,13 +3,14 @@
 //! Why this module exists: it is the behaviour of the product — requests
 //! crossing the network to their zone's load balancer, waiting for an IIS
 //! worker, alternating front-end CPU bursts with database calls over a pooled
-//! connection, and returning; timers and developers' publishes competing for
-//! the same machines; front-ends failing and the database failing over.
+//! connection, and returning; timers, BPT processes and developers'
+//! publishes competing for the same machines; front-ends failing and the
+//! database failing over.
 //!
 //! This file holds the simulation state (`Sim`), its construction, the run
 //! loop and the event dispatch; each part of the behaviour lives in its own
 //! file beside it (`jobs`, `balancer`, `requests`, `machines`, `timers`,
-//! `development`, `failures`, `results`), all as `impl Sim` blocks over the
+//! `processes`, `development`, `failures`, `results`), all as `impl Sim` blocks over the
 //! same state.
 //!
 //! Jobs (web requests, timer runs, publishes) live in a slab reused through a
@@ -24,8 +25,8 @@
 //! — a request's network delays, CPU, database calls and the think time
 //! after it; a timer run's work; a publish's stages and the pause before
 //! the developer's next — comes from that job's own substream, keyed by
-//! (class, arrival index), (timer, due index) or (development section,
-//! publish index). Two variants of a comparison therefore give request k the
+//! (class, arrival index), (timer, due index), (process, launch index) or
+//! (development section, publish index). Two variants of a comparison therefore give request k the
 //! same demands whatever order their requests finish in (common random
 //! numbers that stay in step).
 
