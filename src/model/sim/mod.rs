@@ -445,10 +445,23 @@ impl<'m> Sim<'m> {
         let _ = (job, class, index, values);
     }
 
+    /// Test builds: remembers which process instance a job is.
+    #[inline(always)]
+    fn note_process(&mut self, job: JobRef, process: u16, index: u64) {
+        #[cfg(test)]
+        self.trace.push(tests::Drawn::Process {
+            job,
+            process,
+            index,
+        });
+        #[cfg(not(test))]
+        let _ = (job, process, index);
+    }
+
     /// Test builds: remembers a demand of a job as it is used after the
     /// arrival: a database call's time (`what` 0), the network delay back
     /// (1), the think time after the answer (2), an external call's
-    /// duration (3).
+    /// duration (3), a BPT activity's CPU and database calls (4).
     #[inline(always)]
     fn note_value(&mut self, job: JobRef, what: u8, value: f64) {
         #[cfg(test)]

@@ -54,8 +54,9 @@ impl Sim<'_> {
         self.schedule_next_launch(process as usize, now);
         let kind = Kind::Process { process };
         self.count_arrival(kind);
-        let (_, rng) = self.process_runs[process as usize].next();
+        let (index, rng) = self.process_runs[process as usize].next();
         let job = self.new_job(kind, now, rng);
+        self.note_process(job, process, index);
         self.jobs[job.slot as usize].activities_left =
             self.m.processes[process as usize].activities;
         self.queue_activity(now, job);
@@ -66,10 +67,13 @@ impl Sim<'_> {
         let Kind::Process { process } = self.jobs[job.slot as usize].kind else {
             return;
         };
-        let p = &self.m.processes[process as usize];
+        let m = self.m;
+        let p = &m.processes[process as usize];
         let rng = &mut self.job_rng[job.slot as usize];
         let cpu = p.cpu.sample(rng);
         let calls = p.db_calls.sample(rng).round().max(0.0) as u32;
+        self.note_value(job, 4, cpu);
+        self.note_value(job, 4, calls as f64);
         let j = &mut self.jobs[job.slot as usize];
         j.activities_left -= 1;
         j.calls_left = calls;
