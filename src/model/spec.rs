@@ -138,6 +138,15 @@ pub struct FrontEnd {
     pub request_timeout: f64,
     /// Max. Concurrent Timers.
     pub timer_slots: u32,
+    /// Service Center's "Execute Timers" switch: off, the front-end takes
+    /// no timer run.
+    pub execute_timers: bool,
+    /// Service Center's "Execute Processes" switch: off, the front-end runs
+    /// no BPT activity.
+    pub execute_processes: bool,
+    /// The Scheduler's threads for automatic activities of BPT processes
+    /// (10, or 20 with Light BPT; a forum figure, not official).
+    pub process_threads: u32,
 }
 
 /// Where the requests of a traffic class come from.
@@ -221,6 +230,33 @@ pub struct Timer {
     pub db_time: Dist,
 }
 
+/// A BPT process: launched at random (Poisson, optionally shaped by an
+/// hourly profile), it runs its automatic activities one after another,
+/// each on one of the Scheduler's process threads of a front-end of its
+/// zone that has Execute Processes on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Process {
+    pub name: String,
+    pub zone: usize,
+    /// Launches per second (the scenario gives them per hour).
+    pub rate: f64,
+    /// Multiplier of `rate` in hour h of the simulated day.
+    pub profile: Option<[f64; 24]>,
+    /// Automatic activities per process instance, run in sequence.
+    pub activities: u32,
+    /// Front-end CPU per activity.
+    pub cpu: Dist,
+    /// Database calls per activity (unitless, rounded).
+    pub db_calls: Dist,
+    /// Database CPU per call.
+    pub db_time: Dist,
+}
+
+/// The platform's timeout of one automatic activity: fixed at 5 minutes,
+/// not configurable. An activity still running then fails, and its
+/// process with it.
+pub const ACTIVITY_TIMEOUT: f64 = 300.0;
+
 /// Where a Deployment Controller compiles.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Controller {
@@ -289,6 +325,8 @@ pub struct Model {
     pub classes: Vec<TrafficClass>,
     pub timers: Vec<Timer>,
     pub development: Vec<Development>,
+    /// BPT processes.
+    pub processes: Vec<Process>,
     pub failures: Vec<ScheduledFailure>,
     pub random_failures: Vec<RandomFailure>,
 }
@@ -327,6 +365,10 @@ impl Model {
         }
         for t in &self.timers {
             events += span / t.period * (5.0 + 2.0 * t.db_calls.mean());
+        }
+        for p in &self.processes {
+            let rate = p.rate * p.profile.map_or(1.0, |h| h.iter().sum::<f64>() / 24.0);
+            events += rate * span * (2.0 + p.activities as f64 * (4.0 + 2.0 * p.db_calls.mean()));
         }
         for d in &self.development {
             events += d.developers as f64 * d.publishes_per_hour / 3600.0 * span * 8.0;
@@ -466,6 +508,32 @@ impl Model {
                 return Err(format!("timer {} refers to a missing zone", t.name));
             }
             pos(t.period, &format!("timer {} period", t.name))?;
+            if !self
+                .zone_front_ends(t.zone)
+                .any(|f| self.front_ends[f].execute_timers)
+            {
+                return Err(format!(
+                    "timer {} runs in a zone where every front-end has Execute Timers off",
+                    t.name
+                ));
+            }
+        }
+        for p in &self.processes {
+            if p.zone >= self.zones.len() {
+                return Err(format!("process {} refers to a missing zone", p.name));
+            }
+            pos(p.rate, &format!("process {} rate", p.name))?;
+            if p.activities == 0 {
+                return Err(format!("process {} needs at least one activity", p.name));
+            }
+            if !self.zone_front_ends(p.zone).any(|f| {
+                self.front_ends[f].execute_processes && self.front_ends[f].process_threads > 0
+            }) {
+                return Err(format!(
+                    "process {} runs in a zone where no front-end executes processes",
+                    p.name
+                ));
+            }
         }
         for d in &self.development {
             if d.environment >= self.environments.len() {

@@ -136,6 +136,8 @@ fn class(c: &ClassSummary) -> Value {
         "timer"
     } else if c.is_publish() {
         "publish"
+    } else if c.kind == crate::model::RowKind::Process {
+        "process"
     } else {
         "other"
     };
@@ -182,6 +184,7 @@ fn resource(r: &ResourceSummary) -> Value {
         ResourceKind::DatabaseCpu => "database_cpu",
         ResourceKind::DeploymentController => "deployment_controller",
         ResourceKind::ExternalSystem => "external_system",
+        ResourceKind::ProcessThreads => "process_threads",
     };
     json!({
         "name": r.name,

@@ -397,7 +397,8 @@ pub fn cpu_rows(resources: &[ResourceSummary]) -> Vec<(String, Estimate)> {
             }
             ResourceKind::IisWorkers
             | ResourceKind::ConnectionPool
-            | ResourceKind::ExternalSystem => continue,
+            | ResourceKind::ExternalSystem
+            | ResourceKind::ProcessThreads => continue,
         };
         match rows.iter_mut().find(|(n, _)| *n == name) {
             Some((_, e)) if r.utilization.mean > e.mean => *e = r.utilization,

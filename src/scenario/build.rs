@@ -17,7 +17,7 @@ use crate::dist::{self, Dist};
 use crate::model::{
     Arrivals, Balancer, Controller, CpuDiscipline, Database, Development, Environment,
     EnvironmentKind, ExternalSystem, FailoverPolicy, FailureTarget, FrontEnd, Integration, Model,
-    RandomFailure, ScheduledFailure, Slo, Timer, TrafficClass, Zone,
+    Process, RandomFailure, ScheduledFailure, Slo, Timer, TrafficClass, Zone,
 };
 
 use super::error::{At, Locator, ScenarioError, suggest};
@@ -25,7 +25,7 @@ use super::path::FieldPath;
 use super::schema::{
     BalancerSpec, ControllerSpec, Count, CpuSpec, DatabaseSpec, DevelopmentSpec, DistText,
     Document, DurationText, EnvironmentSpec, FrontEndSpec, IntegrationSpec, KindSpec, Number,
-    OnFailoverSpec, PolicySpec, Raw, SloSpec, TimerSpec, TrafficSpec,
+    OnFailoverSpec, PolicySpec, ProcessSpec, Raw, SloSpec, TimerSpec, TrafficSpec,
 };
 
 /// Defaults (seconds, cores, counts). See `docs/scenarios.md` for sources.
@@ -47,6 +47,12 @@ mod defaults {
     /// IIS request (execution) timeout, design §3.
     pub(super) const REQUEST_TIMEOUT: f64 = 110.0;
     pub(super) const TIMER_SLOTS: u32 = 3;
+    /// The Scheduler's threads for BPT automatic activities per front-end,
+    /// and with Light BPT: forum figures (design §3), not official.
+    pub(super) const PROCESS_THREADS: u32 = 10;
+    pub(super) const LIGHT_BPT_THREADS: u32 = 20;
+    pub(super) const PROCESS_ACTIVITIES: i64 = 1;
+    pub(super) const PROCESS_DB_CALLS: &str = "const(2)";
     pub(super) const FRONT_ENDS: i64 = 1;
     pub(super) const HEALTH_INTERVAL: f64 = 5.0;
     pub(super) const HEALTH_FAILURES: u32 = 2;
@@ -113,6 +119,11 @@ struct FrontEndLayer {
     connect_timeout: Option<f64>,
     request_timeout: Option<f64>,
     timer_slots: Option<u32>,
+    /// How many of the zone's front-ends (the first ones) have Execute
+    /// Timers / Execute Processes on, and where that was set.
+    timer_front_ends: Option<(u32, FieldPath)>,
+    process_front_ends: Option<(u32, FieldPath)>,
+    light_bpt: Option<bool>,
 }
 
 impl FrontEndLayer {
@@ -132,10 +143,20 @@ impl FrontEndLayer {
             connect_timeout: top.connect_timeout.or(self.connect_timeout),
             request_timeout: top.request_timeout.or(self.request_timeout),
             timer_slots: top.timer_slots.or(self.timer_slots),
+            timer_front_ends: top
+                .timer_front_ends
+                .clone()
+                .or_else(|| self.timer_front_ends.clone()),
+            process_front_ends: top
+                .process_front_ends
+                .clone()
+                .or_else(|| self.process_front_ends.clone()),
+            light_bpt: top.light_bpt.or(self.light_bpt),
         }
     }
 
-    fn front_end(&self, name: String, zone: usize) -> FrontEnd {
+    /// Front-end `i` (from 1) of its zone.
+    fn front_end(&self, name: String, zone: usize, i: u32) -> FrontEnd {
         let cores = self.cores.unwrap_or(defaults::FE_CORES);
         // Saturating float-to-int conversion; cores is positive and finite.
         let auto_workers = ((cores * defaults::IIS_WORKERS_PER_CORE).round() as u32).max(1);
@@ -150,6 +171,16 @@ impl FrontEndLayer {
             connect_timeout: self.connect_timeout.unwrap_or(defaults::CONNECT_TIMEOUT),
             request_timeout: self.request_timeout.unwrap_or(defaults::REQUEST_TIMEOUT),
             timer_slots: self.timer_slots.unwrap_or(defaults::TIMER_SLOTS),
+            execute_timers: self.timer_front_ends.as_ref().is_none_or(|(n, _)| i <= *n),
+            execute_processes: self
+                .process_front_ends
+                .as_ref()
+                .is_none_or(|(n, _)| i <= *n),
+            process_threads: if self.light_bpt.unwrap_or(false) {
+                defaults::LIGHT_BPT_THREADS
+            } else {
+                defaults::PROCESS_THREADS
+            },
         }
     }
 }
@@ -175,10 +206,12 @@ struct Builder<'l, 'a> {
     front_end_names: HashMap<String, usize>,
     classes: Vec<TrafficClass>,
     timers: Vec<Timer>,
+    processes: Vec<Process>,
     development: Vec<Development>,
     /// Class and timer names already used, with the environment using them.
     class_names: HashMap<String, String>,
     timer_names: HashMap<String, String>,
+    process_names: HashMap<String, String>,
 }
 
 impl<'l, 'a> Builder<'l, 'a> {
@@ -196,9 +229,11 @@ impl<'l, 'a> Builder<'l, 'a> {
             front_end_names: HashMap::new(),
             classes: Vec::new(),
             timers: Vec::new(),
+            processes: Vec::new(),
             development: Vec::new(),
             class_names: HashMap::new(),
             timer_names: HashMap::new(),
+            process_names: HashMap::new(),
         }
     }
 
@@ -311,7 +346,11 @@ impl<'l, 'a> Builder<'l, 'a> {
             })
             .collect::<Result<Vec<_>, ScenarioError>>()?;
 
-        if self.classes.is_empty() && self.timers.is_empty() && self.development.is_empty() {
+        if self.classes.is_empty()
+            && self.timers.is_empty()
+            && self.development.is_empty()
+            && self.processes.is_empty()
+        {
             return Err(self.loc.error(
                 &root,
                 At::Key,
@@ -330,6 +369,7 @@ impl<'l, 'a> Builder<'l, 'a> {
             classes: self.classes,
             timers: self.timers,
             development: self.development,
+            processes: self.processes,
             failures,
             random_failures,
         };
@@ -435,7 +475,26 @@ impl<'l, 'a> Builder<'l, 'a> {
                     )
                 })?;
                 let timer = self.timer(tname, &t, &zones, &p)?;
+                self.scheduler_switched_on(timer.zone, &p, "timer", |f| f.execute_timers)?;
                 self.timers.push(timer);
+            }
+        }
+        if let Some(processes) = spec.processes {
+            let base = path.key("processes");
+            for (pname, t) in self.ordered(processes, &base) {
+                let p = base.key(&pname);
+                self.check_name(&pname, &p, "a process")?;
+                Self::unique(&mut self.process_names, &pname, &name).map_err(|other| {
+                    self.err_key(
+                        &p,
+                        format!(
+                            "process `{pname}` is also defined in environment `{other}`; process names must be unique across environments"
+                        ),
+                    )
+                })?;
+                let process = self.process(pname, &t, &zones, &p)?;
+                self.scheduler_switched_on(process.zone, &p, "process", |f| f.execute_processes)?;
+                self.processes.push(process);
             }
         }
         if let Some(dev) = &spec.development {
@@ -584,6 +643,11 @@ impl<'l, 'a> Builder<'l, 'a> {
                 .map(|d| self.positive_duration(d, &path.key("request_timeout")))
                 .transpose()?,
             timer_slots: opt_count(spec.timer_slots, "timer_slots", 1)?,
+            timer_front_ends: opt_count(spec.timer_front_ends, "timer_front_ends", 0)?
+                .map(|n| (n, path.key("timer_front_ends"))),
+            process_front_ends: opt_count(spec.process_front_ends, "process_front_ends", 0)?
+                .map(|n| (n, path.key("process_front_ends"))),
+            light_bpt: spec.light_bpt,
         })
     }
 
@@ -726,12 +790,26 @@ impl<'l, 'a> Builder<'l, 'a> {
         } else {
             zone_name.to_owned()
         };
+        for (n, at) in [&fe.timer_front_ends, &fe.process_front_ends]
+            .into_iter()
+            .flatten()
+        {
+            if *n > count {
+                return Err(self.err(
+                    at,
+                    format!(
+                        "is {n}, but zone `{model_name}` has {count} front-end{}; it counts the zone's front-ends with the switch on (the first ones), from 0 to {count}",
+                        if count == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+        }
         let index = self.zones.len();
         for i in 1..=count {
             let name = format!("{model_name}.{i}");
             self.front_end_names
                 .insert(name.clone(), self.front_ends.len());
-            self.front_ends.push(fe.front_end(name, index));
+            self.front_ends.push(fe.front_end(name, index, i));
         }
         self.zones.push(Zone {
             name: model_name,
@@ -987,6 +1065,64 @@ impl<'l, 'a> Builder<'l, 'a> {
             db_calls: self.count_dist_or(
                 t.db_calls.as_ref(),
                 defaults::TIMER_DB_CALLS,
+                &p.key("db_calls"),
+            )?,
+            db_time: self.time_dist_or(t.db_time.as_ref(), defaults::DB_TIME, &p.key("db_time"))?,
+        })
+    }
+
+    /// A timer or a process needs a front-end of its zone with the
+    /// Scheduler's switch on (Execute Timers, Execute Processes): with every
+    /// one off it would never run, which is refused rather than simulated.
+    fn scheduler_switched_on(
+        &self,
+        zone: usize,
+        p: &FieldPath,
+        what: &str,
+        on: fn(&FrontEnd) -> bool,
+    ) -> Result<(), ScenarioError> {
+        if self.front_ends.iter().any(|f| f.zone == zone && on(f)) {
+            return Ok(());
+        }
+        let (key, switch) = if what == "timer" {
+            ("timer_front_ends", "Execute Timers")
+        } else {
+            ("process_front_ends", "Execute Processes")
+        };
+        Err(self.err_key(
+            p,
+            format!(
+                "this {what} runs in zone `{}`, where every front-end has {switch} off ({key} = 0), so it would never run; switch it on for at least one front-end ({key} = 1 or more) or move the {what} to another zone",
+                self.zones[zone].name
+            ),
+        ))
+    }
+
+    fn process(
+        &self,
+        name: String,
+        t: &ProcessSpec,
+        zones: &[ZoneRef],
+        p: &FieldPath,
+    ) -> Result<Process, ScenarioError> {
+        Ok(Process {
+            name,
+            zone: self.zone_for(t.zone.as_deref(), zones, p)?,
+            rate: self.positive(t.launches_per_hour, &p.key("launches_per_hour"))? / 3600.0,
+            profile: t
+                .profile
+                .as_deref()
+                .map(|v| self.profile(v, &p.key("profile")))
+                .transpose()?,
+            activities: self.count(
+                t.activities.unwrap_or(Count(defaults::PROCESS_ACTIVITIES)),
+                &p.key("activities"),
+                1,
+            )?,
+            cpu: self.time_dist(&t.cpu, &p.key("cpu"))?,
+            db_calls: self.count_dist_or(
+                t.db_calls.as_ref(),
+                defaults::PROCESS_DB_CALLS,
                 &p.key("db_calls"),
             )?,
             db_time: self.time_dist_or(t.db_time.as_ref(), defaults::DB_TIME, &p.key("db_time"))?,

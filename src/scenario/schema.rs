@@ -44,6 +44,7 @@ pub(crate) struct Document {
     pub traffic: Option<BTreeMap<String, TrafficSpec>>,
     pub timers: Option<BTreeMap<String, TimerSpec>>,
     pub development: Option<DevelopmentSpec>,
+    pub processes: Option<BTreeMap<String, ProcessSpec>>,
 }
 
 impl Document {
@@ -59,6 +60,7 @@ impl Document {
             ("traffic", self.traffic.is_some()),
             ("timers", self.timers.is_some()),
             ("development", self.development.is_some()),
+            ("processes", self.processes.is_some()),
         ];
         present
             .into_iter()
@@ -78,6 +80,7 @@ impl Document {
             traffic: self.traffic.take(),
             timers: self.timers.take(),
             development: self.development.take(),
+            processes: self.processes.take(),
         }
     }
 }
@@ -105,6 +108,7 @@ pub(crate) struct EnvironmentSpec {
     pub traffic: Option<BTreeMap<String, TrafficSpec>>,
     pub timers: Option<BTreeMap<String, TimerSpec>>,
     pub development: Option<DevelopmentSpec>,
+    pub processes: Option<BTreeMap<String, ProcessSpec>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -211,6 +215,9 @@ pub(crate) struct FrontEndSpec {
     pub connect_timeout: Option<DurationText>,
     pub request_timeout: Option<DurationText>,
     pub timer_slots: Option<Count>,
+    pub timer_front_ends: Option<Count>,
+    pub process_front_ends: Option<Count>,
+    pub light_bpt: Option<bool>,
 }
 
 /// `[load_balancer]`: the balancer of the `front_ends` shorthand zone, and
@@ -271,6 +278,20 @@ pub(crate) struct SloSpec {
 pub(crate) struct TimerSpec {
     pub zone: Option<String>,
     pub period: DurationText,
+    pub cpu: DistText,
+    pub db_calls: Option<DistText>,
+    pub db_time: Option<DistText>,
+}
+
+/// `[processes.NAME]`: a BPT process whose automatic activities run on the
+/// zone's front-ends.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a process table")]
+pub(crate) struct ProcessSpec {
+    pub zone: Option<String>,
+    pub launches_per_hour: Number,
+    pub profile: Option<Vec<Number>>,
+    pub activities: Option<Count>,
     pub cpu: DistText,
     pub db_calls: Option<DistText>,
     pub db_time: Option<DistText>,
@@ -487,6 +508,7 @@ pub(crate) enum Kind {
     Traffic,
     Slo,
     Timer,
+    Process,
     Development,
     Failure,
     RandomFailure,
@@ -521,6 +543,7 @@ impl Kind {
             Self::Traffic => struct_fields::<TrafficSpec>(),
             Self::Slo => struct_fields::<SloSpec>(),
             Self::Timer => struct_fields::<TimerSpec>(),
+            Self::Process => struct_fields::<ProcessSpec>(),
             Self::Development => struct_fields::<DevelopmentSpec>(),
             Self::Failure => struct_fields::<FailureSpec>(),
             Self::RandomFailure => struct_fields::<RandomFailureSpec>(),
@@ -549,6 +572,7 @@ impl Kind {
             (Self::Root | Self::Environment, "zones") => Node::MapOf(Self::Zone),
             (Self::Root | Self::Environment, "traffic") => Node::MapOf(Self::Traffic),
             (Self::Root | Self::Environment, "timers") => Node::MapOf(Self::Timer),
+            (Self::Root | Self::Environment, "processes") => Node::MapOf(Self::Process),
             (Self::Root | Self::Environment, "development") => Node::Table(Self::Development),
             (Self::Traffic, "slo") => Node::Table(Self::Slo),
             _ => Node::Value,
@@ -571,6 +595,7 @@ impl Kind {
             Self::Traffic => "a traffic class",
             Self::Slo => "slo",
             Self::Timer => "a timer",
+            Self::Process => "a process",
             Self::Development => "[development]",
             Self::Failure => "[[failures]]",
             Self::RandomFailure => "[[random_failures]]",

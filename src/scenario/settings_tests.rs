@@ -125,6 +125,32 @@ replications = 2
 seed = 7
 "#;
 
+/// BPT processes whose activities queue for the front-ends' process
+/// threads (10 per front-end), beside some web traffic.
+const PROCESSES: &str = r#"
+front_ends = 2
+[front_end]
+cores = 8
+[traffic.web]
+rate = 50
+cpu = "exp(10ms)"
+[processes.orders]
+launches_per_hour = 36000
+activities = 3
+cpu = "exp(400ms)"
+db_calls = "const(2)"
+db_time = "exp(3ms)"
+[simulation]
+duration = "10m"
+warmup = "1m"
+replications = 2
+seed = 7
+"#;
+
+/// A process in the zoned scenario.
+const ZONE_PROCESS: &str = "[processes.orders]\nzone = \"public\"\nlaunches_per_hour = 3600\n\
+    cpu = \"exp(500ms)\"\n";
+
 /// A field, the scenario where it matters, and a change that must show.
 struct Case {
     table: Kind,
@@ -299,6 +325,29 @@ fn cases() -> Vec<Case> {
             "front_end.timer_slots=1",
         )
         .with(MORE_TIMERS),
+        // Execute Timers off on the second front-end: the timer runs only
+        // on the first.
+        case(
+            FrontEnd,
+            "timer_front_ends",
+            BASE,
+            &[],
+            "front_end.timer_front_ends=1",
+        ),
+        case(
+            FrontEnd,
+            "process_front_ends",
+            PROCESSES,
+            &[],
+            "front_end.process_front_ends=1",
+        ),
+        case(
+            FrontEnd,
+            "light_bpt",
+            PROCESSES,
+            &[],
+            "front_end.light_bpt=true",
+        ),
         // Load balancers.
         case(
             Balancer,
@@ -418,6 +467,57 @@ fn cases() -> Vec<Case> {
             "timers.batch.db_calls=const(20)",
         ),
         case(Timer, "db_time", BASE, &[], "timers.batch.db_time=exp(5ms)"),
+        // BPT processes.
+        case(
+            Process,
+            "zone",
+            ZONES,
+            &[],
+            "processes.orders.zone=internal",
+        )
+        .with(ZONE_PROCESS),
+        case(
+            Process,
+            "launches_per_hour",
+            PROCESSES,
+            &[],
+            "processes.orders.launches_per_hour=18000",
+        ),
+        case(
+            Process,
+            "profile",
+            PROCESSES,
+            &[],
+            "processes.orders.profile=[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]",
+        ),
+        case(
+            Process,
+            "activities",
+            PROCESSES,
+            &[],
+            "processes.orders.activities=5",
+        ),
+        case(
+            Process,
+            "cpu",
+            PROCESSES,
+            &[],
+            "processes.orders.cpu=exp(300ms)",
+        ),
+        case(
+            Process,
+            "db_calls",
+            PROCESSES,
+            &[],
+            "processes.orders.db_calls=const(4)",
+        ),
+        case(
+            Process,
+            "db_time",
+            PROCESSES,
+            &[],
+            "processes.orders.db_time=exp(6ms)",
+        ),
         // Developers.
         case(
             Development,

@@ -244,7 +244,7 @@ fn documented_examples_load() {
         .skip(1)
         .filter_map(|b| b.split("```").next())
         .collect();
-    assert!(blocks.len() >= 4, "docs/scenarios.md lost its examples");
+    assert!(blocks.len() >= 5, "docs/scenarios.md lost its examples");
     let single = load_str("doc-single", blocks[0], &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(single.model.front_ends.len(), 3);
     let multi = load_str("doc-multi", blocks[1], &[]).unwrap_or_else(|e| panic!("{e}"));
@@ -252,7 +252,13 @@ fn documented_examples_load() {
     assert_eq!(multi.model.front_ends[2].name, "qa.main.2");
     let external = load_str("doc-external", blocks[2], &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(external.model.classes[0].integrations.len(), 1);
-    let failures = format!("front_ends = 2\n{MIN}\n{}", blocks[3]);
+    let bpt = format!("front_ends = 2\n{}", blocks[3]);
+    let bpt = load_str("doc-processes", &bpt, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bpt.model.processes.len(), 1);
+    assert_eq!(bpt.model.front_ends[0].process_threads, 20);
+    assert!(bpt.model.front_ends[0].execute_processes);
+    assert!(!bpt.model.front_ends[1].execute_processes);
+    let failures = format!("front_ends = 2\n{MIN}\n{}", blocks[4]);
     let f = load_str("doc-failures", &failures, &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(f.model.failures.len(), 1);
     assert_eq!(f.model.random_failures.len(), 1);

@@ -15,6 +15,7 @@ mod parsers;
 mod properties;
 mod reliability;
 mod samples;
+mod scheduler;
 mod shard;
 mod validation;
 mod whatif;

@@ -31,6 +31,9 @@ fn front_end(name: &str, zone: usize, cores: f64, cpu: CpuDiscipline) -> FrontEn
         connect_timeout: 15.0,
         request_timeout: 1e6,
         timer_slots: 3,
+        execute_timers: true,
+        execute_processes: true,
+        process_threads: 10,
     }
 }
 
@@ -90,6 +93,7 @@ fn installation(n: usize, cores: f64, cpu: CpuDiscipline, classes: Vec<TrafficCl
         classes,
         timers: vec![],
         development: vec![],
+        processes: vec![],
         failures: vec![],
         random_failures: vec![],
     }

@@ -135,6 +135,7 @@ impl Sim<'_> {
                         },
                     );
                     self.start_queued_timers(now, zone);
+                    self.start_queued_activities(now, zone);
                 }
             }
             FailureTarget::DatabasePrimary(db) => {
@@ -170,6 +171,8 @@ impl Sim<'_> {
         f.pool.clear(now);
         f.active = 0;
         f.timer_slots_free = spec.timer_slots;
+        f.threads_free = spec.process_threads;
+        f.threads_busy.set(now, 0.0);
         // Fail every job that was at this front-end.
         for slot in 0..self.jobs.len() {
             let j = self.jobs[slot];
@@ -195,6 +198,7 @@ impl Sim<'_> {
             self.jobs[slot].holds_conn = false;
             self.jobs[slot].holds_worker = false;
             self.jobs[slot].holds_timer_slot = false;
+            self.jobs[slot].holds_thread = false;
             self.jobs[slot].fe = u32::MAX;
             match j.kind {
                 Kind::Web { .. } => self.finish_web(now, job, Outcome::Failed),

@@ -19,9 +19,19 @@ pub(super) struct JobRef {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
-    Web { class: u16 },
-    Timer { timer: u16 },
-    Publish { dev: u16 },
+    Web {
+        class: u16,
+    },
+    Timer {
+        timer: u16,
+    },
+    Publish {
+        dev: u16,
+    },
+    /// A BPT process instance, running its automatic activities.
+    Process {
+        process: u16,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +46,8 @@ pub(super) enum Phase {
     DbFailoverWait,
     Returning,
     TimerQueue,
+    /// A BPT activity waiting for a process thread of its zone.
+    ProcessQueue,
     Upload,
     Compile,
     Deploy,
@@ -64,6 +76,11 @@ pub(super) struct Job {
     /// When the current database call was sent (for the query timeout).
     pub(super) call_sent: f64,
     pub(super) holds_timer_slot: bool,
+    /// A BPT activity holding one of its front-end's process threads
+    /// (since `worker_since`, for the activity timeout).
+    pub(super) holds_thread: bool,
+    /// BPT processes: activities still to run after the current one.
+    pub(super) activities_left: u32,
     pub(super) conn_epoch: u32,
     pub(super) client_gone: bool,
     /// Closed classes: the moment the user gives up.
@@ -101,6 +118,8 @@ impl Job {
             holds_conn: false,
             call_sent: 0.0,
             holds_timer_slot: false,
+            holds_thread: false,
+            activities_left: 0,
             conn_epoch: 0,
             client_gone: false,
             client_timeout: None,
@@ -183,7 +202,7 @@ impl Sim<'_> {
         self.free.push(r.slot);
         self.live_jobs -= 1;
         match kind {
-            Kind::Web { .. } => {}
+            Kind::Web { .. } | Kind::Process { .. } => {}
             Kind::Timer { timer } => self.timer_running[timer as usize] = false,
             // The developer goes back to work, then publishes again.
             Kind::Publish { dev } => {

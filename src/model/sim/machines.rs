@@ -13,6 +13,7 @@ use super::{Event, Sim};
 use crate::engine::resource::Fcfs;
 use crate::engine::{Completion, Station};
 use crate::model::spec::{CpuDiscipline, FailoverPolicy};
+use crate::stats::TimeWeighted;
 
 /// A machine's CPU: `cores` under the configured discipline. FCFS runs
 /// `ceil(cores)` servers (at least one) with an unlimited queue.
@@ -33,6 +34,9 @@ pub(super) struct FrontEndState {
     pub(super) workers: Fcfs<JobRef>,
     pub(super) pool: Fcfs<JobRef>,
     pub(super) timer_slots_free: u32,
+    /// The Scheduler's process threads free, and busy over time.
+    pub(super) threads_free: u32,
+    pub(super) threads_busy: TimeWeighted,
 }
 
 pub(super) struct DatabaseState {
@@ -114,6 +118,7 @@ impl Sim<'_> {
         let work = match self.jobs[job.slot as usize].kind {
             Kind::Web { class } => self.m.classes[class as usize].db_time.sample(rng),
             Kind::Timer { timer } => self.m.timers[timer as usize].db_time.sample(rng),
+            Kind::Process { process } => self.m.processes[process as usize].db_time.sample(rng),
             Kind::Publish { .. } => 0.0,
         };
         self.note_value(job, 0, work);

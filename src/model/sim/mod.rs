@@ -3,13 +3,14 @@
 //! Why this module exists: it is the behaviour of the product — requests
 //! crossing the network to their zone's load balancer, waiting for an IIS
 //! worker, alternating front-end CPU bursts with database calls over a pooled
-//! connection, and returning; timers and developers' publishes competing for
-//! the same machines; front-ends failing and the database failing over.
+//! connection, and returning; timers, BPT processes and developers'
+//! publishes competing for the same machines; front-ends failing and the
+//! database failing over.
 //!
 //! This file holds the simulation state (`Sim`), its construction, the run
 //! loop and the event dispatch; each part of the behaviour lives in its own
 //! file beside it (`jobs`, `balancer`, `requests`, `machines`, `timers`,
-//! `development`, `failures`, `results`), all as `impl Sim` blocks over the
+//! `processes`, `development`, `failures`, `results`), all as `impl Sim` blocks over the
 //! same state.
 //!
 //! Jobs (web requests, timer runs, publishes) live in a slab reused through a
@@ -24,8 +25,8 @@
 //! — a request's network delays, CPU, database calls and the think time
 //! after it; a timer run's work; a publish's stages and the pause before
 //! the developer's next — comes from that job's own substream, keyed by
-//! (class, arrival index), (timer, due index) or (development section,
-//! publish index). Two variants of a comparison therefore give request k the
+//! (class, arrival index), (timer, due index), (process, launch index) or
+//! (development section, publish index). Two variants of a comparison therefore give request k the
 //! same demands whatever order their requests finish in (common random
 //! numbers that stay in step).
 
@@ -35,6 +36,7 @@ mod external;
 mod failures;
 mod jobs;
 mod machines;
+mod processes;
 mod query_timeout;
 mod requests;
 mod results;
@@ -75,6 +77,7 @@ enum Event {
     QueryWatch { db: u16 },
     TimerDue { timer: u16 },
     TimerPoll { job: JobRef },
+    ProcessLaunch { process: u16 },
     PublishStart { dev: u16 },
     UploadDone { job: JobRef },
     DcDone { dev: u16, c: Completion<JobRef> },
@@ -129,6 +132,16 @@ struct Sim<'m> {
     /// A timer runs as a single instance: a run that comes due while the
     /// previous one is still queued or running is skipped.
     timer_running: Vec<bool>,
+    /// Each zone's BPT activities waiting for a process thread, FCFS, and
+    /// how many over time.
+    zone_process_queue: Vec<std::collections::VecDeque<JobRef>>,
+    zone_process_waiting: Vec<crate::stats::TimeWeighted>,
+    /// Where each zone looks first for a free process thread.
+    zone_process_rr: Vec<usize>,
+    /// Processes' launches, per process.
+    process_rng: Vec<Stream>,
+    /// One substream per process instance, by launch index.
+    process_runs: Vec<Family>,
     /// Developers' first publishes, per development section.
     dev_rng: Vec<Stream>,
     /// One substream per publish, by publish index, per development section.
@@ -138,6 +151,7 @@ struct Sim<'m> {
     measuring: bool,
     timer_row: usize,
     publish_row: usize,
+    process_row: usize,
     events: u64,
     /// Test builds: every per-job draw as the model uses it, so tests can
     /// check that variants give a job the same demands.
@@ -177,6 +191,8 @@ impl<'m> Sim<'m> {
                 workers: Fcfs::new(f.iis_workers, Some(f.iis_queue as usize)),
                 pool: Fcfs::new(f.db_pool, None),
                 timer_slots_free: f.timer_slots,
+                threads_free: f.process_threads,
+                threads_busy: Default::default(),
             })
             .collect();
         let dbs = m
@@ -230,6 +246,12 @@ impl<'m> Sim<'m> {
                 ClassResult::new(format!("publish.{env}"), RowKind::Publish)
             }
         }));
+        let process_row = rows.len();
+        rows.extend(
+            m.processes
+                .iter()
+                .map(|p| ClassResult::new(format!("process.{}", p.name), RowKind::Process)),
+        );
         let zone_fes: Vec<_> = (0..m.zones.len()).map(|z| m.zone_front_ends(z)).collect();
         let env_fes = (0..m.environments.len())
             .map(|e| {
@@ -266,6 +288,15 @@ impl<'m> Sim<'m> {
                 .map(|t| Family::new(seeds.substreams("timer_runs", t as u64)))
                 .collect(),
             timer_running: vec![false; m.timers.len()],
+            zone_process_queue: vec![Default::default(); m.zones.len()],
+            zone_process_waiting: vec![Default::default(); m.zones.len()],
+            zone_process_rr: vec![0; m.zones.len()],
+            process_rng: (0..m.processes.len())
+                .map(|p| seeds.indexed("process_launches", p as u64))
+                .collect(),
+            process_runs: (0..m.processes.len())
+                .map(|p| Family::new(seeds.substreams("process_runs", p as u64)))
+                .collect(),
             dev_rng: (0..m.development.len())
                 .map(|d| seeds.indexed("developers", d as u64))
                 .collect(),
@@ -284,6 +315,7 @@ impl<'m> Sim<'m> {
             measuring: m.warmup <= 0.0,
             timer_row,
             publish_row,
+            process_row,
             events: 0,
             #[cfg(test)]
             trace: Vec::new(),
@@ -321,6 +353,9 @@ impl<'m> Sim<'m> {
             let first = self.timer_rng.random::<f64>() * t.period;
             self.cal
                 .schedule_at(first, Event::TimerDue { timer: i as u16 });
+        }
+        for p in 0..m.processes.len() {
+            self.schedule_next_launch(p, 0.0);
         }
         for (d, dev) in m.development.iter().enumerate() {
             for _ in 0..dev.developers {
@@ -374,6 +409,7 @@ impl<'m> Sim<'m> {
                 Event::QueryWatch { db } => self.query_watch(now, db as usize),
                 Event::TimerDue { timer } => self.timer_due(now, timer),
                 Event::TimerPoll { job } => self.timer_poll(now, job),
+                Event::ProcessLaunch { process } => self.process_launch(now, process),
                 Event::PublishStart { dev } => self.publish_start(now, dev),
                 Event::UploadDone { job } => self.upload_done(now, job),
                 Event::DcDone { dev, c } => self.dc_done(now, dev, c),
@@ -409,10 +445,23 @@ impl<'m> Sim<'m> {
         let _ = (job, class, index, values);
     }
 
+    /// Test builds: remembers which process instance a job is.
+    #[inline(always)]
+    fn note_process(&mut self, job: JobRef, process: u16, index: u64) {
+        #[cfg(test)]
+        self.trace.push(tests::Drawn::Process {
+            job,
+            process,
+            index,
+        });
+        #[cfg(not(test))]
+        let _ = (job, process, index);
+    }
+
     /// Test builds: remembers a demand of a job as it is used after the
     /// arrival: a database call's time (`what` 0), the network delay back
     /// (1), the think time after the answer (2), an external call's
-    /// duration (3).
+    /// duration (3), a BPT activity's CPU and database calls (4).
     #[inline(always)]
     fn note_value(&mut self, job: JobRef, what: u8, value: f64) {
         #[cfg(test)]
@@ -429,6 +478,10 @@ impl<'m> Sim<'m> {
             f.cpu.reset_stats(now);
             f.workers.reset_stats(now);
             f.pool.reset_stats(now);
+            f.threads_busy.reset(now);
+        }
+        for q in &mut self.zone_process_waiting {
+            q.reset(now);
         }
         for d in &mut self.dbs {
             d.cpu.reset_stats(now);

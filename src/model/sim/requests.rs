@@ -9,52 +9,32 @@ use rand::RngExt;
 
 use super::jobs::{JobRef, Kind, Phase};
 use super::{Event, Sim};
+use crate::engine::Stream;
 use crate::engine::resource::Admission;
-use crate::model::spec::Arrivals;
+use crate::model::spec::{ACTIVITY_TIMEOUT, Arrivals};
 
 impl Sim<'_> {
     pub(super) fn schedule_next_arrival(&mut self, class: usize, now: f64) {
         let Arrivals::Open { rate, profile } = &self.m.classes[class].arrivals else {
             return;
         };
+        let end = self.m.warmup + self.m.duration;
         let cs = &mut self.classes[class];
-        match profile {
-            None => {
-                let u: f64 = cs.arrival_rng.random();
-                let t = now - (1.0 - u).ln() / rate;
-                self.cal.schedule_at(
-                    t,
-                    Event::Arrival {
-                        class: class as u16,
-                    },
-                );
-            }
-            Some(p) => {
-                // Thinning (Lewis & Shedler) against the profile's peak.
-                let peak = rate * cs.profile_max;
-                if peak <= 0.0 {
-                    return;
-                }
-                let mut t = now;
-                loop {
-                    let u: f64 = cs.arrival_rng.random();
-                    t -= (1.0 - u).ln() / peak;
-                    let hour = ((t / 3600.0) as usize) % 24;
-                    let accept: f64 = cs.arrival_rng.random();
-                    if accept * cs.profile_max < p[hour] {
-                        break;
-                    }
-                    if t > self.m.warmup + self.m.duration {
-                        return;
-                    }
-                }
-                self.cal.schedule_at(
-                    t,
-                    Event::Arrival {
-                        class: class as u16,
-                    },
-                );
-            }
+        let next = next_arrival(
+            &mut cs.arrival_rng,
+            now,
+            *rate,
+            profile.as_ref(),
+            cs.profile_max,
+            end,
+        );
+        if let Some(t) = next {
+            self.cal.schedule_at(
+                t,
+                Event::Arrival {
+                    class: class as u16,
+                },
+            );
         }
     }
 
@@ -157,6 +137,11 @@ impl Sim<'_> {
             // IIS gives up on the request (executionTimeout).
             self.release_front_end(now, job);
             self.finish_web(now, job, Outcome::ServerTimeout);
+            return;
+        }
+        if j.holds_thread && now - j.worker_since > ACTIVITY_TIMEOUT {
+            // The Scheduler gives up on the activity; the process fails.
+            self.abort(now, job);
             return;
         }
         if j.bursts_left > j.calls_left {
@@ -281,6 +266,7 @@ impl Sim<'_> {
                 self.record(now, j.kind, |o| o.ok += 1, Some(latency));
                 self.free_job(job);
             }
+            Kind::Process { .. } => self.activity_done(now, job),
             Kind::Publish { .. } => unreachable!("publishes do not hold front-end resources"),
         }
     }
@@ -300,6 +286,7 @@ impl Sim<'_> {
             jm.holds_conn = false;
             jm.holds_worker = false;
             jm.holds_timer_slot = false;
+            jm.holds_thread = false;
         }
         if j.holds_conn
             && let Some((next, _)) = self.fes[fe].pool.release(now)
@@ -321,6 +308,13 @@ impl Sim<'_> {
             self.fes[fe].timer_slots_free += 1;
             let zone = self.m.front_ends[fe].zone;
             self.start_queued_timers(now, zone);
+        }
+        if j.holds_thread {
+            let f = &mut self.fes[fe];
+            f.threads_free += 1;
+            f.threads_busy.add(now, -1.0);
+            let zone = self.m.front_ends[fe].zone;
+            self.start_queued_activities(now, zone);
         }
     }
 
@@ -401,6 +395,41 @@ impl Sim<'_> {
         }
         self.user_thinks(now, job, class, j.after);
         self.free_job(job);
+    }
+}
+
+/// The next arrival after `now` of a Poisson stream at `rate` per second,
+/// multiplied in hour h of the day by `profile[h]` (thinning, Lewis &
+/// Shedler, against the profile's peak `profile_max`); `None` when the
+/// profile is zero everywhere or the next arrival falls after `end`.
+pub(super) fn next_arrival(
+    rng: &mut Stream,
+    now: f64,
+    rate: f64,
+    profile: Option<&[f64; 24]>,
+    profile_max: f64,
+    end: f64,
+) -> Option<f64> {
+    let Some(p) = profile else {
+        let u: f64 = rng.random();
+        return Some(now - (1.0 - u).ln() / rate);
+    };
+    let peak = rate * profile_max;
+    if peak <= 0.0 {
+        return None;
+    }
+    let mut t = now;
+    loop {
+        let u: f64 = rng.random();
+        t -= (1.0 - u).ln() / peak;
+        let hour = ((t / 3600.0) as usize) % 24;
+        let accept: f64 = rng.random();
+        if accept * profile_max < p[hour] {
+            return Some(t);
+        }
+        if t > end {
+            return None;
+        }
     }
 }
 

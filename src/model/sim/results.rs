@@ -42,6 +42,9 @@ pub enum RowKind {
     Timer,
     /// One development section's publishes (row `publish` or `publish.ENV`).
     Publish,
+    /// A BPT process's instances (row `process.NAME`): the response time is
+    /// the lead time, from launch to the end of the last activity.
+    Process,
 }
 
 /// What one traffic class (or the timers, or the publishes) measured.
@@ -96,6 +99,12 @@ pub enum ResourceKind {
     /// number of calls in service over `concurrency`, NaN (not defined)
     /// without a limit.
     ExternalSystem,
+    /// A front-end's Scheduler threads for BPT activities (row
+    /// `NAME.process_threads`): utilization is busy threads over threads;
+    /// the mean queue is the front-end's share of its zone's queue (the
+    /// zone's activities waiting for a thread, divided among the zone's
+    /// front-ends with Execute Processes on; 0 on the others).
+    ProcessThreads,
 }
 
 /// What one resource measured after the warm-up.
@@ -138,8 +147,8 @@ pub struct DatabaseResult {
 #[derive(Clone, Debug)]
 pub struct RunResult {
     /// Traffic classes in model order, then one row per timer
-    /// (`timer.NAME`), then one per development section (`publish`); each
-    /// row's `kind` says which.
+    /// (`timer.NAME`), then one per development section (`publish`), then
+    /// one per BPT process (`process.NAME`); each row's `kind` says which.
     pub classes: Vec<ClassResult>,
     pub resources: Vec<ResourceResult>,
     /// One per database instance, in model order.
@@ -164,6 +173,7 @@ impl Sim<'_> {
             Kind::Web { class } => class as usize,
             Kind::Timer { timer } => self.timer_row + timer as usize,
             Kind::Publish { dev } => self.publish_row + dev as usize,
+            Kind::Process { process } => self.process_row + process as usize,
         }
     }
 
@@ -228,6 +238,27 @@ impl Sim<'_> {
                 utilization: f.pool.utilization(end),
                 mean_queue: f.pool.mean_queue(end),
             });
+        }
+        if !m.processes.is_empty() {
+            for (i, f) in self.fes.iter().enumerate() {
+                let spec = &m.front_ends[i];
+                let zone = spec.zone;
+                let executing = self.zone_fes[zone]
+                    .clone()
+                    .filter(|&k| m.front_ends[k].execute_processes)
+                    .count();
+                let share = if spec.execute_processes {
+                    self.zone_process_waiting[zone].mean(end) / executing as f64
+                } else {
+                    0.0
+                };
+                resources.push(ResourceResult {
+                    name: format!("{}.process_threads", spec.name),
+                    kind: ResourceKind::ProcessThreads,
+                    utilization: f.threads_busy.mean(end) / spec.process_threads as f64,
+                    mean_queue: share,
+                });
+            }
         }
         for (i, d) in self.dbs.iter().enumerate() {
             resources.push(ResourceResult {

@@ -25,8 +25,15 @@ pub(super) enum Drawn {
         values: [f64; 3],
     },
     /// `job` used `value` later: a database time (`what` 0), the network
-    /// delay back (1), a think time (2).
+    /// delay back (1), a think time (2), an external call (3), an
+    /// activity's CPU or database calls (4).
     Value { job: JobRef, what: u8, value: f64 },
+    /// Instance `index` of BPT process `process` was launched as `job`.
+    Process {
+        job: JobRef,
+        process: u16,
+        index: u64,
+    },
 }
 
 /// What one request used: the values drawn at arrival, then per kind of
@@ -61,9 +68,12 @@ fn demands(model: &Model, seeds: StreamSeeds) -> Demands {
                 d.by_request
                     .insert((class, index), (values, Default::default()));
             }
+            Drawn::Process { .. } => {}
             Drawn::Value { job, what, value } => {
                 // Timer runs draw database times too; only requests count.
-                if let Some(&key) = of_job.get(&job) {
+                if let Some(&key) = of_job.get(&job)
+                    && what < 4
+                {
                     d.by_request.get_mut(&key).unwrap().1[what as usize].push(value);
                     d.use_order.push(key);
                 }
@@ -149,4 +159,87 @@ fn request_k_of_a_class_draws_the_same_demands_in_every_variant() {
         requests > 40_000 && calls > 80_000 && answers > 40_000,
         "{requests} requests, {calls} calls, {answers} answers"
     );
+}
+
+/// Per (process, launch index): every value the instance used, in order
+/// per kind (database times, activity work).
+fn process_demands(model: &Model, seeds: StreamSeeds) -> HashMap<(u16, u64), [Vec<f64>; 2]> {
+    let mut sim = Sim::new(model, seeds);
+    assert!(sim.advance(&AtomicBool::new(false)));
+    let mut of_job = HashMap::new();
+    let mut out: HashMap<(u16, u64), [Vec<f64>; 2]> = HashMap::new();
+    for t in &sim.trace {
+        match *t {
+            Drawn::Process {
+                job,
+                process,
+                index,
+            } => {
+                of_job.insert(job, (process, index));
+                out.insert((process, index), Default::default());
+            }
+            Drawn::Value { job, what, value } => {
+                if let Some(key) = of_job.get(&job) {
+                    let kind = if what == 4 { 1 } else { 0 };
+                    out.get_mut(key).unwrap()[kind].push(value);
+                }
+            }
+            Drawn::Request { job, .. } => {
+                // A slot reused by a request is no longer the instance's.
+                of_job.remove(&job);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn process_instance_k_draws_the_same_activities_in_every_variant() {
+    let text = r#"
+front_ends = 3
+[front_end]
+cores = 2
+[simulation]
+duration = "5m"
+warmup = "0s"
+[traffic.web]
+rate = 100
+cpu = "exp(10ms)"
+[processes.orders]
+launches_per_hour = 36000
+activities = 3
+cpu = "exp(100ms)"
+db_calls = "exp(2)"
+db_time = "exp(5ms)"
+"#;
+    let model = |on: &str| {
+        let o = Override {
+            path: "front_end.process_front_ends".into(),
+            value: on.into(),
+        };
+        scenario::load_str("crn-processes", text, &[o])
+            .unwrap()
+            .model
+    };
+    let seeds = StreamSeeds::new(3, 1);
+    let a = process_demands(&model("3"), seeds);
+    let b = process_demands(&model("1"), seeds);
+    let mut compared = 0;
+    let mut differ_in_length = 0;
+    for (key, va) in &a {
+        let Some(vb) = b.get(key) else { continue };
+        for (x, y) in va.iter().zip(vb) {
+            let n = x.len().min(y.len());
+            assert_eq!(x[..n], y[..n], "instance {key:?}");
+            compared += n;
+            differ_in_length += usize::from(x.len() != y.len());
+        }
+    }
+    assert!(
+        a.len() > 2_000 && compared > 10_000,
+        "{} instances, {compared} values",
+        a.len()
+    );
+    // The premise: fewer threads, so instances progress differently.
+    assert!(differ_in_length > 0, "the variants must differ");
 }

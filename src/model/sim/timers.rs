@@ -55,14 +55,18 @@ impl Sim<'_> {
                 self.zone_timer_queue[zone].pop_front();
                 continue;
             }
-            // Timers spread over the zone's front-ends: the first one up
-            // with a free slot, starting after the last one used.
+            // Timers spread over the zone's front-ends: the first one up,
+            // with Execute Timers on and a free slot, starting after the
+            // last one used.
             let range = self.zone_fes[zone].clone();
             let n = range.len();
             let mut chosen = None;
             for k in 0..n {
                 let f = range.start + (self.zone_timer_rr[zone] + k) % n;
-                if self.fes[f].up && self.fes[f].timer_slots_free > 0 {
+                if self.fes[f].up
+                    && self.m.front_ends[f].execute_timers
+                    && self.fes[f].timer_slots_free > 0
+                {
                     chosen = Some(f);
                     self.zone_timer_rr[zone] = (f - range.start + 1) % n;
                     break;
