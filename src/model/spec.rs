@@ -477,7 +477,9 @@ impl Model {
             }
             match d.controller {
                 _ if d.max_parallel_compiles == 0 => {
-                    return Err("a Deployment Controller needs at least one parallel compile".into());
+                    return Err(
+                        "a Deployment Controller needs at least one parallel compile".into(),
+                    );
                 }
                 Controller::Dedicated { cores: 0 } => {
                     return Err("a dedicated Deployment Controller needs at least one core".into());

@@ -15,6 +15,9 @@
 //! run, so the lead time only gets worse with a longer run).
 //! "Controller CPU" is the dedicated controller's own cores, or, co-located,
 //! the CPU of the front-end it compiles on (shared with web traffic).
+//! Each variant runs on the machines the sizing guide gives its team size
+//! and layout ([`GuideBoxes`]): the environment's `front_end.cores` and,
+//! dedicated, `controller_cores` are set per variant.
 
 use super::TeamRequest;
 use super::variants::{self, Setting, Variant};
