@@ -20,6 +20,6 @@ $o11sim sweep prod --vary traffic.portal.rate=200,300,400,500 --vary front_ends=
 $o11sim size prod --slo 'portal:p95<=800ms' --slo 'backoffice:p95<=2s' --spare 1 \
     --replications 10 --duration 30m --csv results/size-prod.csv \
     > results/size-prod.txt
-$o11sim team nonprod --developers 8,16,32,64,96,128 --replications 10 \
+$o11sim team nonprod --developers 8,16,24,32,48 --replications 10 \
     --csv results/team.csv --plot results/team.svg \
     > results/team.txt

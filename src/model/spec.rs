@@ -280,6 +280,15 @@ pub struct Development {
     /// Deployment time on each front-end of the environment (in parallel).
     pub deploy_per_front_end: Dist,
     pub controller: Controller,
+    /// Compilations running at once at most (one core each); the others
+    /// wait FCFS for one to finish.
+    pub max_parallel_compiles: u32,
+    /// Database CPU of storing the uploaded version (after the upload, on
+    /// the environment's database).
+    pub upload_db: Dist,
+    /// Database CPU of updating the metadata and schema (after the compile,
+    /// before the deploy to the front-ends).
+    pub deploy_db: Dist,
 }
 
 /// What a failure takes down.
@@ -540,6 +549,11 @@ impl Model {
                 return Err("development refers to a missing environment".into());
             }
             match d.controller {
+                _ if d.max_parallel_compiles == 0 => {
+                    return Err(
+                        "a Deployment Controller needs at least one parallel compile".into(),
+                    );
+                }
                 Controller::Dedicated { cores: 0 } => {
                     return Err("a dedicated Deployment Controller needs at least one core".into());
                 }

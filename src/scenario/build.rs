@@ -64,7 +64,14 @@ mod defaults {
     /// consumed REST or SOAP method: 100 seconds.
     pub(super) const EXTERNAL_TIMEOUT: f64 = 100.0;
     pub(super) const TIMER_DB_CALLS: &str = "const(10)";
-    pub(super) const PUBLISHES_PER_HOUR: f64 = 2.0;
+    /// The sizing guide's "+0.25 core per extra developer", loaded to the
+    /// 70 % the presets assume for every machine, is 0.175 core of
+    /// compilation per developer: 630 s an hour, 10.5 compiles of the
+    /// 60 s default. A developer's cycle is the pause plus the publish
+    /// (about 80 s undelayed with the defaults below), so 10.5 cycles an
+    /// hour is a pause of 3600 / 10.5 - 80 = 263 s: 13.5 an hour, rounded
+    /// (derived from the guide, see docs/scenarios.md).
+    pub(super) const PUBLISHES_PER_HOUR: f64 = 13.5;
     pub(super) const UPLOAD: &str = "exp(10s)";
     pub(super) const COMPILE: &str = "lognormal(mean=60s, cv=0.5)";
     pub(super) const DEPLOY: &str = "exp(8s)";
@@ -72,6 +79,13 @@ mod defaults {
     /// Controller on its own machine.
     pub(super) const DEDICATED_CONTROLLER_FROM: u32 = 16;
     pub(super) const CONTROLLER_CORES: i64 = 4;
+    /// Database CPU of storing an uploaded version (assumption: the
+    /// module's OML and its diff written to the platform's tables).
+    pub(super) const UPLOAD_DB_TIME: &str = "exp(500ms)";
+    /// Database CPU of a deploy's metadata and schema update (assumption:
+    /// the platform's metadata tables plus the ALTER TABLEs of changed
+    /// entities).
+    pub(super) const DEPLOY_DB_TIME: &str = "exp(1s)";
 }
 
 /// The shortest `mtbf` or `mttr` a random failure may have, in seconds.
@@ -438,6 +452,19 @@ impl<'l, 'a> Builder<'l, 'a> {
 
         let zones = self.zones_of(index, &name, &spec, &path)?;
 
+        // Developers' own test traffic: closed classes that leave `users`
+        // out get `developers x test_users_per_developer` users.
+        let test_users = spec
+            .development
+            .as_ref()
+            .and_then(|d| d.test_users_per_developer.map(|k| (d.developers, k)))
+            .map(|(n, k)| {
+                let dp = path.key("development");
+                let k = self.count(k, &dp.key("test_users_per_developer"), 0)?;
+                let n = self.count(n, &dp.key("developers"), 0)?;
+                Ok::<_, ScenarioError>(n.saturating_mul(k))
+            })
+            .transpose()?;
         if let Some(traffic) = spec.traffic {
             let base = path.key("traffic");
             for (cname, t) in self.ordered(traffic, &base) {
@@ -457,7 +484,7 @@ impl<'l, 'a> Builder<'l, 'a> {
                         ),
                     )
                 })?;
-                let class = self.class(cname, &t, &zones, &p)?;
+                let class = self.class(cname, &t, &zones, test_users, &p)?;
                 self.classes.push(class);
             }
         }
@@ -884,6 +911,7 @@ impl<'l, 'a> Builder<'l, 'a> {
         name: String,
         t: &TrafficSpec,
         zones: &[ZoneRef],
+        test_users: Option<u32>,
         p: &FieldPath,
     ) -> Result<TrafficClass, ScenarioError> {
         let zone = self.zone_for(t.zone.as_deref(), zones, p)?;
@@ -900,12 +928,32 @@ impl<'l, 'a> Builder<'l, 'a> {
                     "a class has either `rate` (open arrivals, requests per second) or `users` (a closed population with think time), not both",
                 ));
             }
-            (None, None) => {
-                return Err(self.err_key(
-                    p,
-                    "needs its arrivals: rate = N (requests per second), or users = N with think = \"exp(10s)\"",
-                ));
-            }
+            (None, None) => match (test_users, &t.think) {
+                (Some(users), Some(think)) => {
+                    if users == 0 {
+                        return Err(self.err_key(
+                            p,
+                            "its users are the developers' test users (developers x test_users_per_developer in [development]), and there are none: give the class users = N, or the team developers",
+                        ));
+                    }
+                    if t.profile.is_some() {
+                        return Err(self.err_key(
+                            &p.key("profile"),
+                            "`profile` multiplies `rate` hour by hour; a closed population has no rate to multiply",
+                        ));
+                    }
+                    Arrivals::Closed {
+                        users,
+                        think: self.time_dist(think, &p.key("think"))?,
+                    }
+                }
+                _ => {
+                    return Err(self.err_key(
+                        p,
+                        "needs its arrivals: rate = N (requests per second), or users = N with think = \"exp(10s)\" (in a development environment, think alone with test_users_per_developer in [development])",
+                    ));
+                }
+            },
             (Some(rate), None) => {
                 if t.think.is_some() {
                     return Err(self.err_key(
@@ -1162,6 +1210,17 @@ impl<'l, 'a> Builder<'l, 'a> {
                 front_end: first_front_end,
             }
         };
+        let max_parallel_compiles = match d.max_parallel_compiles {
+            Some(n) => self.count(n, &p.key("max_parallel_compiles"), 1)?,
+            // The controller's cores: its own, or the box it shares.
+            None => match controller {
+                Controller::Dedicated { cores } => cores,
+                Controller::CoLocated { front_end } => self
+                    .front_ends
+                    .get(front_end)
+                    .map_or(1, |f| f.cores.ceil().max(1.0) as u32),
+            },
+        };
         Ok(Development {
             environment,
             developers,
@@ -1177,6 +1236,17 @@ impl<'l, 'a> Builder<'l, 'a> {
                 &p.key("deploy_per_front_end"),
             )?,
             controller,
+            max_parallel_compiles,
+            upload_db: self.time_dist_or(
+                d.upload_db_time.as_ref(),
+                defaults::UPLOAD_DB_TIME,
+                &p.key("upload_db_time"),
+            )?,
+            deploy_db: self.time_dist_or(
+                d.deploy_db_time.as_ref(),
+                defaults::DEPLOY_DB_TIME,
+                &p.key("deploy_db_time"),
+            )?,
         })
     }
 

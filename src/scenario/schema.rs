@@ -308,6 +308,10 @@ pub(crate) struct DevelopmentSpec {
     pub deploy_per_front_end: Option<DistText>,
     pub controller: Option<ControllerSpec>,
     pub controller_cores: Option<Count>,
+    pub max_parallel_compiles: Option<Count>,
+    pub upload_db_time: Option<DistText>,
+    pub deploy_db_time: Option<DistText>,
+    pub test_users_per_developer: Option<Count>,
 }
 
 /// `[[failures]]`: one failure at a fixed time.

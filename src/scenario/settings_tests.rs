@@ -55,6 +55,23 @@ replications = 2
 seed = 7
 "#;
 
+/// Developers whose test traffic is a class without `users`.
+const DEV_TEST: &str = r#"
+[front_end]
+cores = 2
+[traffic.dev_testing]
+think = "exp(2s)"
+cpu = "exp(12ms)"
+[development]
+developers = 4
+test_users_per_developer = 1
+[simulation]
+duration = "10m"
+warmup = "1m"
+replications = 2
+seed = 7
+"#;
+
 /// Two zones behind their own balancers.
 const ZONES: &str = r#"
 [zones.public]
@@ -570,6 +587,34 @@ fn cases() -> Vec<Case> {
                 "development.developers=30",
             ],
             "development.controller_cores=1",
+        ),
+        case(
+            Development,
+            "max_parallel_compiles",
+            BASE,
+            &["development.developers=8"],
+            "development.max_parallel_compiles=1",
+        ),
+        case(
+            Development,
+            "upload_db_time",
+            BASE,
+            &[],
+            "development.upload_db_time=exp(5s)",
+        ),
+        case(
+            Development,
+            "deploy_db_time",
+            BASE,
+            &[],
+            "development.deploy_db_time=exp(5s)",
+        ),
+        case(
+            Development,
+            "test_users_per_developer",
+            DEV_TEST,
+            &[],
+            "development.test_users_per_developer=3",
         ),
         // External systems and the calls classes make to them.
         case(

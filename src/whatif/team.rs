@@ -15,6 +15,9 @@
 //! run, so the lead time only gets worse with a longer run).
 //! "Controller CPU" is the dedicated controller's own cores, or, co-located,
 //! the CPU of the front-end it compiles on (shared with web traffic).
+//! Each variant runs on the machines the sizing guide gives its team size
+//! and layout ([`GuideBoxes`]): the environment's `front_end.cores` and,
+//! dedicated, `controller_cores` are set per variant.
 
 use super::TeamRequest;
 use super::variants::{self, Setting, Variant};
@@ -179,6 +182,58 @@ fn without_controller_cores(base: &LoadedScenario, prefix: &str) -> Result<Optio
     Ok(Some(edited))
 }
 
+/// The machines the sizing guide gives a team of `developers` in each
+/// layout (design notes §3, "development server": 5+ developers, front-end
+/// and controller on one 2-core box; 8+, on one 4-core box; 16+, separate
+/// front-end (4 cores) and controller (4 cores); +0.25 core per extra
+/// developer).
+///
+/// Our reading: the row lists three boxes by team size, and its increment
+/// grows the last of them, the separate layout from 16 developers on. The
+/// guide never describes a shared box larger than 4 cores: from 16
+/// developers it separates the controller instead. So *co-located* is the
+/// guide's shared box for the team size, 2 cores below 8 developers and 4
+/// from 8 (kept at 4 beyond 16: what a team that does not separate keeps
+/// running on). *Dedicated* is a 4-core front-end and a controller of 4
+/// cores plus 0.25 core per developer beyond 16, rounded up to whole cores
+/// (each compile takes one core, so a controller has whole cores). The
+/// increment goes to the controller because compiles are the load that
+/// grows with the team: a developer's test traffic is about 1 ms of
+/// front-end CPU a second (0.1 request/s of 12 ms), a developer's compiles
+/// 0.175 core (docs/scenarios.md, `publishes_per_hour`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct GuideBoxes {
+    /// The environment's front-end cores (co-located: the shared box).
+    pub front_end: u32,
+    /// The dedicated controller's cores; `None` when co-located.
+    pub controller: Option<u32>,
+}
+
+impl GuideBoxes {
+    pub(crate) fn for_team(developers: u32, layout: Layout) -> GuideBoxes {
+        match layout {
+            Layout::CoLocated => GuideBoxes {
+                front_end: if developers < 8 { 2 } else { 4 },
+                controller: None,
+            },
+            Layout::Dedicated => GuideBoxes {
+                front_end: 4,
+                // 0.25 core per developer beyond 16, rounded up.
+                controller: Some(4 + developers.saturating_sub(16).div_ceil(4)),
+            },
+        }
+    }
+}
+
+/// The key of the development environment's front-end cores, from the
+/// key prefix of its development table.
+fn front_end_cores_key(dev_prefix: &str) -> String {
+    match dev_prefix.strip_suffix(".development") {
+        Some(env) => format!("{env}.front_end.cores"),
+        None => "front_end.cores".into(),
+    }
+}
+
 /// The variants of a team growth: every team size × layout, the
 /// co-located ones built from the text without `controller_cores`.
 fn grid(req: &TeamRequest, dev: &DevSection) -> Result<Vec<Variant>> {
@@ -190,7 +245,8 @@ fn grid(req: &TeamRequest, dev: &DevSection) -> Result<Vec<Variant>> {
     let mut grid = Vec::new();
     for &n in &req.developers {
         for layout in Layout::ALL {
-            let settings = [
+            let boxes = GuideBoxes::for_team(n, layout);
+            let mut settings = vec![
                 Setting {
                     flag: format!("--developers {n}"),
                     key: format!("{}.developers", dev.prefix),
@@ -201,7 +257,19 @@ fn grid(req: &TeamRequest, dev: &DevSection) -> Result<Vec<Variant>> {
                     key: format!("{}.controller", dev.prefix),
                     value: layout.key().into(),
                 },
+                Setting {
+                    flag: format!("team (front_end.cores = {})", boxes.front_end),
+                    key: front_end_cores_key(&dev.prefix),
+                    value: boxes.front_end.to_string(),
+                },
             ];
+            if let Some(cores) = boxes.controller {
+                settings.push(Setting {
+                    flag: format!("team (controller_cores = {cores})"),
+                    key: format!("{}.controller_cores", dev.prefix),
+                    value: cores.to_string(),
+                });
+            }
             let source = match layout {
                 Layout::CoLocated => co_source.as_ref(),
                 Layout::Dedicated => None,

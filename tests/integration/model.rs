@@ -412,10 +412,55 @@ fn development(controller: Controller) -> Model {
         upload: d("exp(5s)"),
         compile: d("lognormal(mean=60s, cv=0.5)"),
         deploy_per_front_end: d("exp(5s)"),
+        max_parallel_compiles: match controller {
+            Controller::Dedicated { cores } => cores,
+            Controller::CoLocated { .. } => 2,
+        },
         controller,
+        upload_db: d("const(0s)"),
+        deploy_db: d("const(0s)"),
     });
     m.duration = 3_600.0;
     m
+}
+
+/// Each compile takes one core, and at most `max_parallel_compiles` run
+/// at once: on a co-located 4-core box with far more compile work than it
+/// can do (16 developers, a publish a minute each, about 8 cores of
+/// compiles) and almost no web traffic, the box's CPU is busy 1/4 with
+/// one compile at a time, 2/4 with two, all of it with four.
+#[test]
+fn compiles_take_one_core_each_and_at_most_max_parallel_compiles() {
+    let util = |max: u32| {
+        let mut m = installation(
+            1,
+            4.0,
+            CpuDiscipline::ProcessorSharing,
+            vec![class("dev-tests", 0, 0.5, "exp(12ms)", "const(1)")],
+        );
+        m.environments[0].kind = EnvironmentKind::Development;
+        m.development.push(Development {
+            environment: 0,
+            developers: 16,
+            publishes_per_hour: 60.0,
+            upload: d("exp(5s)"),
+            compile: d("lognormal(mean=60s, cv=0.5)"),
+            deploy_per_front_end: d("exp(5s)"),
+            max_parallel_compiles: max,
+            controller: Controller::CoLocated { front_end: 0 },
+            upload_db: d("exp(500ms)"),
+            deploy_db: d("exp(1s)"),
+        });
+        m.duration = 3_600.0;
+        let rs = run(&m, 5, 8);
+        assert_eq!(rs[0].resources[0].name, "main.1.cpu");
+        estimate(&rs, |r| r.resources[0].utilization)
+    };
+    // The web traffic adds 0.5 x 12 ms = 0.15 % of the box.
+    let (one, two, four) = (util(1), util(2), util(4));
+    assert!(one.mean > 0.24 && one.mean < 0.255, "one: {one:?}");
+    assert!(two.mean > 0.49 && two.mean < 0.505, "two: {two:?}");
+    assert!(four.mean > 0.97, "four: {four:?}");
 }
 
 #[test]

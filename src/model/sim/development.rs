@@ -1,9 +1,11 @@
 //! Development: developers publishing applications.
 //!
-//! Why this file exists: a publish (upload, compile on the Deployment
-//! Controller, deploy to every front-end of the environment) competes with
-//! web traffic when the controller is co-located, and its lead time is what
-//! `o11sim team` reports.
+//! Why this file exists: a publish (upload and store the version in the
+//! environment's database, compile on the Deployment Controller, update
+//! metadata and schema in the database, deploy to every front-end of the
+//! environment) competes with web traffic when the controller is
+//! co-located, loads the database it may share with another environment,
+//! and its lead time is what `o11sim team` reports.
 
 use rand::RngExt;
 
@@ -50,16 +52,83 @@ impl Sim<'_> {
             .schedule_at(now + upload, Event::UploadDone { job });
     }
 
+    /// The upload is over: store the version in the environment's
+    /// database, then compile.
     pub(super) fn upload_done(&mut self, now: f64, job: JobRef) {
         let Some(&j) = self.job(job) else { return };
         let Kind::Publish { dev } = j.kind else {
             return;
         };
+        let work = self.m.development[dev as usize]
+            .upload_db
+            .sample(&mut self.job_rng[job.slot as usize]);
+        self.publish_db(now, job, dev, Phase::StoreVersion, work);
+    }
+
+    /// Puts `work` seconds of the publish's database work (storing the
+    /// version, or the deploy's metadata and schema update) on the CPU of
+    /// the environment's database, through the same station as the web
+    /// requests' calls. An instance that is not serving fails the publish.
+    fn publish_db(&mut self, now: f64, job: JobRef, dev: u16, phase: Phase, work: f64) {
+        let jm = &mut self.jobs[job.slot as usize];
+        jm.phase = phase;
+        jm.fe = u32::MAX;
+        if work <= 0.0 {
+            self.publish_db_done(now, job);
+            return;
+        }
+        let env = self.m.development[dev as usize].environment;
+        let db = self.m.environments[env].database;
+        if !self.dbs[db].up {
+            self.abort(now, job);
+            return;
+        }
+        let db16 = db as u16;
+        self.dbs[db]
+            .cpu
+            .arrive(&mut self.cal, now, job, work, |c| Event::DbDone {
+                db: db16,
+                c,
+            });
+    }
+
+    /// The publish's database work is done: after storing the version,
+    /// compile; after the metadata update, deploy.
+    pub(super) fn publish_db_done(&mut self, now: f64, job: JobRef) {
+        let Some(&j) = self.job(job) else { return };
+        let Kind::Publish { dev } = j.kind else {
+            return;
+        };
+        match j.phase {
+            Phase::StoreVersion => self.request_compile(now, job, dev),
+            Phase::UpdateMetadata => self.deploy(now, job, dev),
+            _ => {}
+        }
+    }
+
+    /// A compile starts when fewer than `max_parallel_compiles` run;
+    /// otherwise it waits, FCFS, for one to finish. The queue holds at
+    /// most one publish per developer and was sized for that at the start.
+    fn request_compile(&mut self, now: f64, job: JobRef, dev: u16) {
+        let d = dev as usize;
+        if self.compiling[d] < self.m.development[d].max_parallel_compiles {
+            self.start_compile(now, job, dev);
+        } else {
+            self.jobs[job.slot as usize].phase = Phase::CompileQueue;
+            self.compile_queue[d].push_back(job);
+        }
+    }
+
+    /// The compile takes one core: of the dedicated controller, or of the
+    /// front-end's CPU it shares with web traffic (processor sharing gives
+    /// a job at most one core).
+    fn start_compile(&mut self, now: f64, job: JobRef, dev: u16) {
         let d = &self.m.development[dev as usize];
-        let work = j.burst;
-        self.jobs[job.slot as usize].phase = Phase::Compile;
+        let work = self.jobs[job.slot as usize].burst;
         match d.controller {
             Controller::Dedicated { .. } => {
+                self.jobs[job.slot as usize].phase = Phase::Compile;
+                self.compiling[dev as usize] += 1;
                 let dc = self.dcs[dev as usize]
                     .as_mut()
                     .expect("dedicated controller has a resource");
@@ -67,15 +136,32 @@ impl Sim<'_> {
             }
             Controller::CoLocated { front_end } => {
                 if !self.fes[front_end].up {
-                    self.record(now, j.kind, |o| o.failed += 1, None);
+                    let kind = self.jobs[job.slot as usize].kind;
+                    self.record(now, kind, |o| o.failed += 1, None);
                     self.free_job(job);
                     return;
                 }
+                self.compiling[dev as usize] += 1;
                 let epoch = self.fes[front_end].epoch;
                 let jm = &mut self.jobs[job.slot as usize];
                 jm.fe = front_end as u32;
                 jm.fe_epoch = epoch;
                 self.submit_cpu(now, job, front_end, work);
+            }
+        }
+    }
+
+    /// A compile slot of section `dev` is free (a compile finished or
+    /// failed with its front-end): start the waiting ones.
+    pub(super) fn compile_slot_freed(&mut self, now: f64, dev: u16) {
+        let d = dev as usize;
+        self.compiling[d] -= 1;
+        while self.compiling[d] < self.m.development[d].max_parallel_compiles {
+            let Some(next) = self.compile_queue[d].pop_front() else {
+                break;
+            };
+            if self.job(next).is_some() {
+                self.start_compile(now, next, dev);
             }
         }
     }
@@ -91,7 +177,7 @@ impl Sim<'_> {
     }
 
     /// The publish's compilation finished (on a dedicated controller or on
-    /// a front-end's CPU): deploy.
+    /// a front-end's CPU): update the metadata and schema in the database.
     pub(super) fn compile_done(&mut self, now: f64, job: JobRef) {
         let Some(j) = self.job(job) else { return };
         let Kind::Publish { dev } = j.kind else {
@@ -100,7 +186,15 @@ impl Sim<'_> {
         if j.phase != Phase::Compile {
             return;
         }
-        // Deploy to every front-end of the environment, in parallel.
+        self.compile_slot_freed(now, dev);
+        let work = self.m.development[dev as usize]
+            .deploy_db
+            .sample(&mut self.job_rng[job.slot as usize]);
+        self.publish_db(now, job, dev, Phase::UpdateMetadata, work);
+    }
+
+    /// Deploy to every front-end of the environment, in parallel.
+    fn deploy(&mut self, now: f64, job: JobRef, dev: u16) {
         let env = self.m.development[dev as usize].environment;
         let targets = self.env_fes[env].len();
         let jm = &mut self.jobs[job.slot as usize];

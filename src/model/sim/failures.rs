@@ -202,6 +202,13 @@ impl Sim<'_> {
             self.jobs[slot].fe = u32::MAX;
             match j.kind {
                 Kind::Web { .. } => self.finish_web(now, job, Outcome::Failed),
+                Kind::Publish { dev } => {
+                    self.record(now, j.kind, |o| o.failed += 1, None);
+                    self.free_job(job);
+                    if j.phase == Phase::Compile {
+                        self.compile_slot_freed(now, dev);
+                    }
+                }
                 _ => {
                     self.record(now, j.kind, |o| o.failed += 1, None);
                     self.free_job(job);
@@ -346,7 +353,12 @@ impl Sim<'_> {
             }
         }
         for job in in_db {
-            if self.job(job).is_some_and(|j| j.phase == Phase::Db) {
+            if self.job(job).is_some_and(|j| {
+                matches!(
+                    j.phase,
+                    Phase::Db | Phase::StoreVersion | Phase::UpdateMetadata
+                )
+            }) {
                 self.abort(now, job);
             }
         }

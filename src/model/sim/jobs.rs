@@ -49,7 +49,13 @@ pub(super) enum Phase {
     /// A BPT activity waiting for a process thread of its zone.
     ProcessQueue,
     Upload,
+    /// A publish storing its version in the database.
+    StoreVersion,
+    /// A publish waiting for a compile slot (`max_parallel_compiles`).
+    CompileQueue,
     Compile,
+    /// A publish updating metadata and schema in the database.
+    UpdateMetadata,
     Deploy,
 }
 

@@ -133,7 +133,10 @@ impl Sim<'_> {
             .cpu
             .complete(&mut self.cal, now, c, |c| Event::DbDone { db: db16, c });
         if let Some(d) = done {
-            self.db_call_done(now, d.job);
+            match self.job(d.job).map(|j| j.kind) {
+                Some(Kind::Publish { .. }) => self.publish_db_done(now, d.job),
+                _ => self.db_call_done(now, d.job),
+            }
         }
     }
 }

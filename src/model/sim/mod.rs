@@ -52,6 +52,7 @@ pub use results::{
 use jobs::{Family, Job, JobRef};
 use machines::{DatabaseState, FrontEndState};
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::RngExt;
@@ -147,6 +148,11 @@ struct Sim<'m> {
     /// One substream per publish, by publish index, per development section.
     publishes: Vec<Family>,
     dcs: Vec<Option<Station<JobRef>>>,
+    /// Compiles running, per development section.
+    compiling: Vec<u32>,
+    /// Publishes waiting for a compile slot, per development section
+    /// (capacity: the team, so pushing never allocates).
+    compile_queue: Vec<VecDeque<JobRef>>,
     failure_rng: Stream,
     measuring: bool,
     timer_row: usize,
@@ -310,6 +316,12 @@ impl<'m> Sim<'m> {
                     Controller::Dedicated { cores } => Some(Station::fcfs(cores, None)),
                     Controller::CoLocated { .. } => None,
                 })
+                .collect(),
+            compiling: vec![0; m.development.len()],
+            compile_queue: m
+                .development
+                .iter()
+                .map(|d| VecDeque::with_capacity(d.developers as usize))
                 .collect(),
             failure_rng: seeds.stream("failures"),
             measuring: m.warmup <= 0.0,
