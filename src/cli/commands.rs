@@ -53,6 +53,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
     let mut outputs = Outputs {
         csv: a.csv.clone(),
         json: a.json.clone(),
+        plot: a.plot.clone(),
         ..page(&a.html)
     };
     outputs.check()?;

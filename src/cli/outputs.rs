@@ -78,6 +78,7 @@ impl Outputs {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--csv: {e}")))?;
             paths.push(p.clone());
             paths.push(output::resources_path(p));
+            paths.push(output::timeline_path(p));
             if self.differences {
                 paths.push(output::differences_path(p));
             }
@@ -141,8 +142,9 @@ impl Outputs {
 
     /// Every output file with its format, in the order written: the class
     /// CSV, the resources and differences CSVs beside it (not with
-    /// `--csv -`), the chart, the page, the JSON.
-    fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
+    /// `--csv -`), the timeline CSV when the result has a timeline, the
+    /// chart, the page, the JSON.
+    fn targets(&self, timeline: bool) -> Vec<(PathBuf, Box<dyn Export>)> {
         let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
             out.push((path.clone(), Box::new(Csv::Classes)));
@@ -150,6 +152,9 @@ impl Outputs {
                 out.push((output::resources_path(path), Box::new(Csv::Resources)));
                 if self.differences {
                     out.push((output::differences_path(path), Box::new(Csv::Differences)));
+                }
+                if timeline {
+                    out.push((output::timeline_path(path), Box::new(Csv::Timeline)));
                 }
             }
         }
@@ -183,7 +188,11 @@ impl Outputs {
     pub fn write(&self, result: &CommandResult) -> Result<Vec<PathBuf>> {
         let mut set = output::FileSet::default();
         let mut written = Vec::new();
-        for (path, format) in self.targets() {
+        let timeline = result
+            .variants()
+            .iter()
+            .any(|v| v.summary.timeline.is_some());
+        for (path, format) in self.targets(timeline) {
             set.stage(&path, &to_bytes(format.as_ref(), result)?)?;
             if !is_stdout(&path) {
                 written.push(path);

@@ -22,6 +22,7 @@ pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
     let sc = req.scenario.scenario();
     let model = &sc.model;
     check_budget([(model, sc.replications)], req.max_events)?;
+    super::timeline::check_timeline([model])?;
     progress.start(sc.replications as u64, "simulating");
     let stop = crate::interrupt::flag();
     let results = replicate_with_progress(

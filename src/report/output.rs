@@ -132,6 +132,12 @@ pub fn differences_path(path: &Path) -> PathBuf {
     beside(path, "differences")
 }
 
+/// `results.csv` → `results-timeline.csv`: the figures per window of
+/// simulated time beside the class CSV.
+pub fn timeline_path(path: &Path) -> PathBuf {
+    beside(path, "timeline")
+}
+
 /// `results.csv` → `results-SUFFIX.csv`.
 fn beside(path: &Path, suffix: &str) -> PathBuf {
     if path.as_os_str() == "-" {

@@ -329,6 +329,7 @@ impl<'l, 'a> Builder<'l, 'a> {
             development: self.development,
             failures,
             random_failures,
+            timeline: None,
         };
         model.check().map_err(|message| ScenarioError::Internal {
             name: self.loc.name().to_owned(),

@@ -92,6 +92,7 @@ fn installation(n: usize, cores: f64, cpu: CpuDiscipline, classes: Vec<TrafficCl
         development: vec![],
         failures: vec![],
         random_failures: vec![],
+        timeline: None,
     }
 }
 
