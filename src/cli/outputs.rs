@@ -10,7 +10,7 @@ use crate::report::csv::Csv;
 use crate::report::html::Html;
 use crate::report::json::Json;
 use crate::report::svg::{PlotFigure, Svg};
-use crate::report::{Export, output, to_bytes};
+use crate::report::{Export, output};
 
 /// The output files a command was asked for.
 #[derive(Clone, Debug, Default)]
@@ -193,7 +193,7 @@ impl Outputs {
             .iter()
             .any(|v| v.summary.timeline.is_some());
         for (path, format) in self.targets(timeline) {
-            set.stage(&path, &to_bytes(format.as_ref(), result)?)?;
+            set.stage_with(&path, |w| format.write(result, w))?;
             if !is_stdout(&path) {
                 written.push(path);
             }

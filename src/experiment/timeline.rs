@@ -84,15 +84,54 @@ impl From<&Timeline> for TimelineFigures {
     }
 }
 
+/// A window's figure over replications: an [`Estimate`] kept in 24 bytes
+/// (a long timeline holds millions of them): the replication count, the
+/// mean and the half-width of the Student-t 95 % CI.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WindowEstimate {
+    /// Replications the mean is over.
+    pub n: u32,
+    pub mean: f64,
+    /// NaN with fewer than two replications.
+    half_95: f64,
+}
+
+impl WindowEstimate {
+    fn of(e: &Estimate) -> WindowEstimate {
+        WindowEstimate {
+            n: e.n as u32,
+            mean: e.mean,
+            half_95: e.half_95.unwrap_or(f64::NAN),
+        }
+    }
+
+    /// Half-width of the 95 % CI; `None` with one replication.
+    pub fn half_95(&self) -> Option<f64> {
+        (!self.half_95.is_nan()).then_some(self.half_95)
+    }
+
+    /// As an [`Estimate`] (its standard deviation and 99 % half-width are
+    /// not kept: 0 and `None`), for exporters that format estimates.
+    pub fn estimate(&self) -> Estimate {
+        Estimate {
+            n: self.n as usize,
+            mean: self.mean,
+            sd: 0.0,
+            half_95: self.half_95(),
+            half_99: None,
+        }
+    }
+}
+
 /// One row in one window, over replications.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowClassSummary {
-    pub throughput: Estimate,
+    pub throughput: WindowEstimate,
     /// Over the replications that answered something in the window (`n`
     /// says how many); mean NaN when none did.
-    pub mean: Estimate,
-    pub p95: Estimate,
-    pub error_rate: Estimate,
+    pub mean: WindowEstimate,
+    pub p95: WindowEstimate,
+    pub error_rate: WindowEstimate,
 }
 
 /// One resource in one window, over replications.
@@ -100,8 +139,8 @@ pub struct WindowClassSummary {
 pub struct WindowResourceSummary {
     /// NaN where utilization is not defined (an external system without a
     /// concurrency limit).
-    pub utilization: Estimate,
-    pub mean_queue: Estimate,
+    pub utilization: WindowEstimate,
+    pub mean_queue: WindowEstimate,
 }
 
 /// A variant's timeline over its replications. Rows and resources are
@@ -192,11 +231,12 @@ impl TimelineSummary {
         let mut est = |t: &mut TQuantiles, get: &dyn Fn(&TimelineFigures) -> f64, nan_ok: bool| {
             buf.clear();
             buf.extend(figs.iter().map(|f| get(f)));
-            if nan_ok {
+            let e = if nan_ok {
                 defined(t, &mut buf)
             } else {
                 t.estimate(&buf)
-            }
+            };
+            WindowEstimate::of(&e)
         };
         let mut classes = Vec::with_capacity(first.classes.len());
         for i in 0..first.classes.len() {

@@ -1,6 +1,7 @@
 //! The class CSV, the resources CSV (design §7, a contract: columns are
-//! only ever added at the end, never renamed, removed or moved) and the
-//! paired differences. One row per variant and class (or resource, or
+//! only ever added at the end, never renamed, removed or moved), the
+//! paired differences and the timeline (figures per window of simulated
+//! time). One row per variant and class (or resource, or
 //! difference); each varied key is a column after `variant`. Times in
 //! milliseconds with 3 decimals, rates per second and fractions with 6;
 //! every figure has its 95 % CI, an empty cell where a CI needs two
@@ -13,6 +14,7 @@ use anyhow::Result;
 use super::{Export, measure_name, measure_unit};
 use crate::experiment::result::{Difference, Measure};
 use crate::experiment::summary::Figure;
+use crate::experiment::timeline::WindowEstimate;
 use crate::experiment::{CommandResult, VariantResult};
 use crate::stats::Estimate;
 
@@ -39,7 +41,8 @@ impl Export for Csv {
             Csv::Classes => classes(&variants)?,
             Csv::Resources => resources(&variants)?,
             Csv::Differences => differences(&variants, result.differences())?,
-            Csv::Timeline => timeline(&variants)?,
+            // Written as it goes: a long timeline is large.
+            Csv::Timeline => return timeline(&variants, out),
         };
         out.write_all(&bytes)?;
         Ok(())
@@ -294,15 +297,15 @@ pub const TIMELINE_COLUMNS: [&str; 24] = [
 /// per resource (the resource columns filled). Times are simulated
 /// seconds since the start of the run (the first window starts at the end
 /// of the warm-up).
-fn timeline(variants: &[&VariantResult]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["variant".to_string()];
     header.extend(key_names(variants));
     header.extend(TIMELINE_COLUMNS.map(String::from));
     w.write_record(&header)?;
     let (ms, plain) = (Unit::Ms, Unit::Plain);
-    let with_ci = |unit: Unit, e: &Estimate| {
-        let (lo, hi) = unit.ci(e);
+    let with_ci = |unit: Unit, e: &WindowEstimate| {
+        let (lo, hi) = unit.ci(&e.estimate());
         [unit.cell(e.mean), lo, hi]
     };
     for v in variants {
@@ -326,7 +329,7 @@ fn timeline(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             };
             for (i, c) in v.summary.classes.iter().enumerate().take(t.rows) {
                 let f = t.class(win, i);
-                let mut r = lead(&c.name, row_kind(c.kind), f.throughput.n);
+                let mut r = lead(&c.name, row_kind(c.kind), f.throughput.n as usize);
                 r.extend(with_ci(plain, &f.throughput));
                 r.extend(with_ci(ms, &f.mean));
                 r.extend(with_ci(ms, &f.p95));
@@ -336,7 +339,7 @@ fn timeline(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             }
             for (k, res) in v.summary.resources.iter().enumerate().take(t.resources) {
                 let f = t.resource(win, k);
-                let mut r = lead(&res.name, "resource", f.mean_queue.n);
+                let mut r = lead(&res.name, "resource", f.mean_queue.n as usize);
                 r.extend(std::iter::repeat_n(String::new(), 12));
                 r.extend(with_ci(plain, &f.utilization));
                 r.extend(with_ci(plain, &f.mean_queue));
@@ -344,7 +347,8 @@ fn timeline(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             }
         }
     }
-    Ok(w.into_inner()?)
+    w.flush()?;
+    Ok(())
 }
 
 /// The `row_kind` cell of a class row.

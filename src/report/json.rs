@@ -19,7 +19,7 @@ use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
 };
 use crate::experiment::summary::{ClassSummary, Figure, ResourceSummary, upper};
-use crate::experiment::timeline::TimelineSummary;
+use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
 use crate::experiment::{CommandResult, VariantResult};
 use crate::model::sim::ResourceKind;
 use crate::model::spec::Slo;
@@ -221,8 +221,8 @@ fn variant(v: &VariantResult) -> Value {
 
 /// A window's estimate, compactly: `[mean, ci_low, ci_high]` in the key's
 /// unit (`null` for what is not defined or needs two replications).
-fn triple(e: &Estimate, scale: f64) -> Value {
-    let (lo, hi) = match e.ci_95() {
+fn triple(e: &WindowEstimate, scale: f64) -> Value {
+    let (lo, hi) = match e.estimate().ci_95() {
         Some((lo, hi)) => (json!(lo * scale), json!(hi * scale)),
         None => (Value::Null, Value::Null),
     };

@@ -55,9 +55,19 @@ impl FileSet {
     /// Writes `bytes` to a temporary file beside `path` (`-`: keeps them
     /// for standard output).
     pub fn stage(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        self.stage_with(path, |w| Ok(w.write_all(bytes)?))
+    }
+
+    /// As [`FileSet::stage`], with the bytes written by `write` straight to
+    /// the temporary file (buffered), so a large file (a long timeline)
+    /// never has to be held in memory whole.
+    pub fn stage_with(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
         if path.as_os_str() == "-" {
-            self.stdout.extend_from_slice(bytes);
-            return Ok(());
+            return write(&mut self.stdout);
         }
         let dir = parent_dir(path);
         let name = path
@@ -70,9 +80,13 @@ impl FileSet {
             self.staged.len()
         ));
         let written = (|| -> Result<()> {
-            let mut f = std::fs::File::create(&tmp)
+            let f = std::fs::File::create(&tmp)
                 .with_context(|| format!("cannot create {}", tmp.display()))?;
-            f.write_all(bytes)
+            let mut buf = std::io::BufWriter::new(f);
+            write(&mut buf).with_context(|| format!("cannot write {}", tmp.display()))?;
+            let f = buf
+                .into_inner()
+                .map_err(|e| e.into_error())
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
             f.sync_all()
                 .with_context(|| format!("cannot write {}", tmp.display()))

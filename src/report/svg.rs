@@ -680,10 +680,10 @@ pub fn timeline_charts(r: &RunReport) -> Option<[Chart; 2]> {
                         let (a, b) = t.bounds(w);
                         let f = t.class(w, i);
                         let e = match figure {
-                            PlotFigure::P95 => &f.p95,
-                            _ => &f.error_rate,
+                            PlotFigure::P95 => f.p95,
+                            _ => f.error_rate,
                         };
-                        let (y, ci) = figure.scaled(e);
+                        let (y, ci) = figure.scaled(&e.estimate());
                         Point {
                             x: (a + b) / 2.0 / per,
                             y,

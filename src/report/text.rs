@@ -538,7 +538,7 @@ pub fn timeline(s: &Summary) -> String {
                 row.push(if f.p95.mean.is_nan() {
                     "-".into()
                 } else {
-                    with_ci(&f.p95, ms, "")
+                    with_ci(&f.p95.estimate(), ms, "")
                 });
                 row.push(pct(f.error_rate.mean));
             }

@@ -15,5 +15,6 @@ mod parsers;
 mod properties;
 mod samples;
 mod shard;
+mod timeline;
 mod validation;
 mod whatif;
