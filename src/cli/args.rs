@@ -12,7 +12,7 @@ use crate::dist::parse_duration;
 use crate::error::{Error, Result};
 use crate::experiment::RunRequest;
 use crate::report::svg::PlotFigure;
-use crate::scenario::{self, LoadedScenario, Override, RunOverrides};
+use crate::scenario::{self, LoadedScenario, Override, RunOverrides, TimelineRequest};
 use crate::whatif::variants::{parse_list, parse_vary};
 use crate::whatif::{self, CompareRequest, SizeRequest, SweepRequest, TeamRequest};
 
@@ -89,15 +89,29 @@ impl RunOptions {
             set,
             replications: self.replications,
             seed: self.seed,
+            timeline: TimelineRequest::Off,
         })
     }
 
     /// Loads `spec` (`default` when absent) with every override the
     /// options imply.
+    pub fn load(&self, spec: Option<&str>, default: &str) -> Result<LoadedScenario> {
+        self.load_with_timeline(spec, default, TimelineRequest::Off)
+    }
+
+    /// As [`RunOptions::load`], measuring a timeline as `timeline` asks.
     /// A value from `--duration` or `--warmup` that the scenario refuses
     /// is reported as that flag's, not as a `--set`.
-    pub fn load(&self, spec: Option<&str>, default: &str) -> Result<LoadedScenario> {
-        let overrides = self.overrides()?;
+    pub fn load_with_timeline(
+        &self,
+        spec: Option<&str>,
+        default: &str,
+        timeline: TimelineRequest,
+    ) -> Result<LoadedScenario> {
+        let overrides = RunOverrides {
+            timeline,
+            ..self.overrides()?
+        };
         LoadedScenario::load(spec.unwrap_or(default), overrides).map_err(|e| {
             let flags = [
                 ("--duration", "simulation.duration", &self.duration),
@@ -115,6 +129,30 @@ impl RunOptions {
             Error::from(e)
         })
     }
+}
+
+/// What `--timeline` asks (`None`: the flag is absent); `chart`: the
+/// command draws a timeline chart (`run --plot`).
+pub fn timeline_request(flag: Option<&str>, chart: bool) -> Result<TimelineRequest> {
+    let Some(text) = flag else {
+        return Ok(TimelineRequest::Auto { chart });
+    };
+    if text.trim() == "off" {
+        return Ok(TimelineRequest::Off);
+    }
+    let allowed = format!(
+        "give a window of simulated time longer than zero, such as 1m or 1h, that cuts the \
+         measured period into at most {} windows, or `off`",
+        crate::experiment::timeline::MAX_WINDOWS
+    );
+    let window = parse_duration(text)
+        .map_err(|e| Error::Usage(format!("--timeline {text:?}: {e}; {allowed}")))?;
+    if window <= 0.0 {
+        return Err(Error::Usage(format!(
+            "--timeline {text:?}: the window must be longer than zero; {allowed}"
+        )));
+    }
+    Ok(TimelineRequest::Window(window))
 }
 
 /// `o11sim run`.
@@ -137,14 +175,33 @@ pub struct RunArgs {
     /// tables, charts, scenario) to attach to a decision.
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
+    /// Measure every class and resource per window of simulated time,
+    /// e.g. 1m or 1h (`off`: none); default 1h for a scenario with an
+    /// hourly profile, else none. Written with --csv (FILE-timeline.csv)
+    /// and --json.
+    #[arg(long, value_name = "WINDOW")]
+    pub timeline: Option<String>,
+    /// Draw the timeline as SVG: each class's p95 and error rate against
+    /// simulated time, failures shaded, SLOs as lines (without --timeline,
+    /// round windows, at most 60).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 impl RunArgs {
     pub fn request(&self) -> Result<RunRequest> {
+        let timeline = timeline_request(self.timeline.as_deref(), self.plot.is_some())?;
+        if self.plot.is_some() && timeline == TimelineRequest::Off {
+            return Err(Error::Usage(
+                "--plot draws the timeline of a run: drop --timeline off, or give a window such as --timeline 1m".into(),
+            ));
+        }
         Ok(RunRequest {
-            scenario: self
-                .common
-                .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?,
+            scenario: self.common.load_with_timeline(
+                self.scenario.as_deref(),
+                scenario::DEFAULT_PRESET,
+                timeline,
+            )?,
             max_events: self.common.max_events,
         })
     }
@@ -187,6 +244,12 @@ pub struct CompareArgs {
     /// tables, charts, scenario) to attach to a decision.
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
+    /// Measure every class and resource per window of simulated time,
+    /// e.g. 1m or 1h (`off`: none); default 1h for a scenario with an
+    /// hourly profile, else none. Written with --csv (FILE-timeline.csv)
+    /// and --json.
+    #[arg(long, value_name = "WINDOW")]
+    pub timeline: Option<String>,
 }
 
 impl CompareArgs {
@@ -197,9 +260,11 @@ impl CompareArgs {
                 "compare needs what to compare: --front-ends LIST (such as 1,3) or --vary KEY=LIST (such as database.cores=4,8)".into(),
             ));
         }
-        let scenario = self
-            .common
-            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
+        let scenario = self.common.load_with_timeline(
+            self.scenario.as_deref(),
+            scenario::DEFAULT_PRESET,
+            timeline_request(self.timeline.as_deref(), false)?,
+        )?;
         let front_ends = match &self.front_ends {
             Some(list) => Some(
                 parse_list(list)
@@ -260,13 +325,32 @@ pub struct SweepArgs {
     /// Where `--shard` writes its part (default sweep-part-K-of-N.toml).
     #[arg(long, value_name = "FILE", requires = "shard")]
     pub part: Option<PathBuf>,
+    /// Measure every class and resource per window of simulated time,
+    /// e.g. 1m or 1h (`off`: none); default 1h for a scenario with an
+    /// hourly profile, else none. Written with --csv (FILE-timeline.csv)
+    /// and --json.
+    #[arg(long, value_name = "WINDOW")]
+    pub timeline: Option<String>,
 }
 
 impl SweepArgs {
     pub fn request(&self) -> Result<SweepRequest> {
-        let scenario = self
-            .common
-            .load(self.scenario.as_deref(), scenario::DEFAULT_PRESET)?;
+        // Part files carry no timeline: a shard measures none.
+        let timeline = if self.shard.is_some() {
+            if self.timeline.is_some() {
+                return Err(Error::Usage(
+                    "--timeline is not available with --shard (part files carry no timeline); run the sweep unsharded for a timeline".into(),
+                ));
+            }
+            TimelineRequest::Off
+        } else {
+            timeline_request(self.timeline.as_deref(), false)?
+        };
+        let scenario = self.common.load_with_timeline(
+            self.scenario.as_deref(),
+            scenario::DEFAULT_PRESET,
+            timeline,
+        )?;
         Ok(SweepRequest {
             scenario,
             vary: self

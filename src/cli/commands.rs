@@ -65,6 +65,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
         csv: a.csv.clone(),
         json: a.json.clone(),
         inputs: scenario_input(&a.scenario),
+        plot: a.plot.clone(),
         ..page(&a.html)
     };
     outputs.check()?;

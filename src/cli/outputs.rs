@@ -10,7 +10,7 @@ use crate::report::csv::Csv;
 use crate::report::html::Html;
 use crate::report::json::Json;
 use crate::report::svg::{PlotFigure, Svg};
-use crate::report::{Export, output, to_bytes};
+use crate::report::{Export, output};
 
 /// The output files a command was asked for.
 #[derive(Clone, Debug, Default)]
@@ -83,6 +83,7 @@ impl Outputs {
                 .map_err(|e| Error::Usage(format!("--csv: {e}")))?;
             paths.push(p.clone());
             paths.push(output::resources_path(p));
+            paths.push(output::timeline_path(p));
             if self.differences {
                 paths.push(output::differences_path(p));
             }
@@ -123,7 +124,7 @@ impl Outputs {
                 )));
             }
         }
-        let all: Vec<PathBuf> = self.targets().into_iter().map(|(p, _)| p).collect();
+        let all: Vec<PathBuf> = self.targets(true).into_iter().map(|(p, _)| p).collect();
         output::check_not_input(&all, &self.inputs)?;
         let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
             .into_iter()
@@ -156,8 +157,9 @@ impl Outputs {
 
     /// Every output file with its format, in the order written: the class
     /// CSV, the resources and differences CSVs beside it (not with
-    /// `--csv -`), the chart, the page, the JSON.
-    fn targets(&self) -> Vec<(PathBuf, Box<dyn Export>)> {
+    /// `--csv -`), the timeline CSV when the result has a timeline, the
+    /// chart, the page, the JSON.
+    fn targets(&self, timeline: bool) -> Vec<(PathBuf, Box<dyn Export>)> {
         let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
             out.push((path.clone(), Box::new(Csv::Classes)));
@@ -165,6 +167,9 @@ impl Outputs {
                 out.push((output::resources_path(path), Box::new(Csv::Resources)));
                 if self.differences {
                     out.push((output::differences_path(path), Box::new(Csv::Differences)));
+                }
+                if timeline {
+                    out.push((output::timeline_path(path), Box::new(Csv::Timeline)));
                 }
             }
         }
@@ -198,8 +203,12 @@ impl Outputs {
     pub fn write(&self, result: &CommandResult) -> Result<Vec<PathBuf>> {
         let mut set = output::FileSet::default();
         let mut written = Vec::new();
-        for (path, format) in self.targets() {
-            set.stage(&path, &to_bytes(format.as_ref(), result)?)?;
+        let timeline = result
+            .variants()
+            .iter()
+            .any(|v| v.summary.timeline.is_some());
+        for (path, format) in self.targets(timeline) {
+            set.stage_with(&path, |w| format.write(result, w))?;
             if !is_stdout(&path) {
                 written.push(path);
             }

@@ -154,6 +154,18 @@ impl<J> Fcfs<J> {
         self.busy_level.mean(now) + self.queue_level.mean(now)
     }
 
+    /// Since the last reset, up to `now`: the integral of the fraction of
+    /// servers busy and of the number waiting. Their differences between
+    /// two instants, over the interval's length, are the utilization and
+    /// mean queue of that interval (what a timeline window reports).
+    #[inline]
+    pub fn integrals(&self, now: f64) -> (f64, f64) {
+        (
+            self.busy_level.area(now) / self.servers as f64,
+            self.queue_level.area(now),
+        )
+    }
+
     /// Restarts the statistics at `now` (warm-up deletion), keeping the state.
     pub fn reset_stats(&mut self, now: f64) {
         self.busy_level.reset(now);
@@ -349,6 +361,18 @@ impl<J: Copy> ProcessorSharing<J> {
     /// Mean number of jobs beyond the cores (waiting for a full core).
     pub fn mean_queue(&self, now: f64) -> f64 {
         (self.jobs_level.mean(now) - self.busy_level.mean(now)).max(0.0)
+    }
+
+    /// Since the last reset, up to `now`: the integral of the fraction of
+    /// the cores busy and of the jobs beyond the cores (see
+    /// [`Fcfs::integrals`]).
+    #[inline]
+    pub fn integrals(&self, now: f64) -> (f64, f64) {
+        let busy = self.busy_level.area(now);
+        (
+            busy / self.cores,
+            (self.jobs_level.area(now) - busy).max(0.0),
+        )
     }
 
     /// Restarts the statistics at `now` (warm-up deletion), keeping the state.

@@ -271,6 +271,16 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
         }
     }
 
+    /// Integrals of utilization and queue since the last reset (see
+    /// [`Fcfs::integrals`]).
+    #[inline]
+    pub fn integrals(&self, now: f64) -> (f64, f64) {
+        match &self.discipline {
+            Discipline::Fcfs(r) => r.integrals(now),
+            Discipline::Ps { resource, .. } => resource.integrals(now),
+        }
+    }
+
     /// Mean number of jobs present since the last reset.
     pub fn mean_in_system(&self, now: f64) -> f64 {
         match &self.discipline {

@@ -12,6 +12,7 @@ pub mod replicate;
 pub mod result;
 pub mod run;
 pub mod summary;
+pub mod timeline;
 
 pub use progress::{Progress, Silent};
 pub use replicate::{check_budget, replicate, replicate_with_progress};

@@ -23,14 +23,15 @@ pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
     let sc = req.scenario.scenario();
     let model = &sc.model;
     check_budget([(model, sc.replications)], req.max_events)?;
+    super::timeline::check_timeline([model])?;
     progress.start(sc.replications as u64, "simulating");
     let stop = crate::interrupt::flag();
     let results = replicate_with_progress(
         sc.replications,
         sc.seed,
-        // Only the figures are kept: each replication's histograms go as
-        // soon as it is done, so memory does not grow with replications
-        // beyond a few hundred bytes each.
+        // Only the figures (and the timeline, when asked) are kept: each
+        // replication's histograms go as soon as it is done, so memory
+        // grows with replications by their figures alone.
         |s| simulate_until(model, s, stop).map(|r| ReplicationFigures::from(&r)),
         || progress.tick(),
     );

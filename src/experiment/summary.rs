@@ -6,6 +6,7 @@
 //! interval is taken over those per-replication values, so every figure's
 //! CI means the same thing: where the long-run value of that figure lies.
 
+use super::timeline::{TimelineFigures, TimelineSummary};
 use crate::model::sim::{ResourceKind, RunResult};
 use crate::model::spec::{Slo, TrafficClass};
 use crate::model::{Model, RowKind};
@@ -161,6 +162,9 @@ pub struct Summary {
     pub events: u64,
     /// Simulated requests (all classes) over all replications.
     pub requests: u64,
+    /// Per window of simulated time, with `--timeline` (or by default for
+    /// a scenario with a profile).
+    pub timeline: Option<TimelineSummary>,
 }
 
 /// One SQL Server instance over replications.
@@ -244,6 +248,10 @@ pub struct ReplicationFigures {
     /// Per instance; absent in part files written before it existed.
     #[serde(default)]
     pub databases: Vec<DatabaseFigures>,
+    /// Per window, with a timeline (`--timeline`); not carried by sweep
+    /// part files.
+    #[serde(skip)]
+    pub timeline: Option<TimelineFigures>,
 }
 
 impl From<&RunResult> for ReplicationFigures {
@@ -304,6 +312,7 @@ impl From<&RunResult> for ReplicationFigures {
                     failovers: d.failovers as f64,
                 })
                 .collect(),
+            timeline: r.timeline.as_ref().map(TimelineFigures::from),
         }
     }
 }
@@ -372,7 +381,15 @@ impl Summary {
     /// Summarizes `results` (in replication order) of `model`.
     pub fn new(model: &Model, results: &[RunResult]) -> Summary {
         let figures: Vec<ReplicationFigures> = results.iter().map(Into::into).collect();
-        Summary::from_figures(&model.classes, &figures)
+        Summary::from_figures(&model.classes, &figures).with_failures(model)
+    }
+
+    /// Gives the timeline (if any) the scheduled failures of `model`.
+    pub fn with_failures(mut self, model: &Model) -> Summary {
+        if let Some(t) = &mut self.timeline {
+            t.failures = super::timeline::failure_windows(model);
+        }
+        self
     }
 
     /// Summarizes replications' figures (in replication order). `traffic`
@@ -493,6 +510,7 @@ impl Summary {
                 .iter()
                 .flat_map(|r| r.classes.iter().map(|c| c.total_arrivals))
                 .sum(),
+            timeline: TimelineSummary::new(figures.iter().map(|r| r.timeline.as_ref())),
         }
     }
 }

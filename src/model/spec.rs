@@ -338,9 +338,32 @@ pub struct Model {
     pub processes: Vec<Process>,
     pub failures: Vec<ScheduledFailure>,
     pub random_failures: Vec<RandomFailure>,
+    /// Length of a timeline window (seconds): with `Some`, each replication
+    /// also measures every row and resource per window of the measured
+    /// period (`--timeline`). Not a scenario key: the command line sets it.
+    pub timeline: Option<f64>,
 }
 
 impl Model {
+    /// True when some traffic class follows an hourly profile.
+    pub fn has_profile(&self) -> bool {
+        self.classes.iter().any(|c| {
+            matches!(
+                c.arrivals,
+                Arrivals::Open {
+                    profile: Some(_),
+                    ..
+                }
+            )
+        })
+    }
+
+    /// Windows of a timeline of `window` seconds over the measured period:
+    /// `ceil(duration / window)` (the last one may be shorter).
+    pub fn timeline_windows(&self, window: f64) -> f64 {
+        (self.duration / window).ceil().max(1.0)
+    }
+
     /// Front-end indices of zone `z`.
     pub fn zone_front_ends(&self, z: usize) -> std::ops::Range<usize> {
         let start = self

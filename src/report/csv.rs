@@ -1,6 +1,7 @@
 //! The class CSV, the resources CSV (design §7, a contract: columns are
-//! only ever added at the end, never renamed, removed or moved) and the
-//! paired differences. One row per variant and class (or resource, or
+//! only ever added at the end, never renamed, removed or moved), the
+//! paired differences and the timeline (figures per window of simulated
+//! time). One row per variant and class (or resource, or
 //! difference); each varied key is a column after `variant`. Times in
 //! milliseconds with 3 decimals, rates per second and fractions with 6;
 //! every figure has its 95 % CI, an empty cell where a CI needs two
@@ -13,6 +14,7 @@ use anyhow::Result;
 use super::{Export, measure_name, measure_unit};
 use crate::experiment::result::{Difference, Measure};
 use crate::experiment::summary::Figure;
+use crate::experiment::timeline::WindowEstimate;
 use crate::experiment::{CommandResult, VariantResult};
 use crate::stats::Estimate;
 
@@ -27,6 +29,9 @@ pub enum Csv {
     /// the paired difference against the first variant
     /// (`FILE-differences.csv`).
     Differences,
+    /// One row per variant × window × class row or resource: the figures
+    /// of that window of simulated time (`FILE-timeline.csv`).
+    Timeline,
 }
 
 impl Export for Csv {
@@ -36,6 +41,8 @@ impl Export for Csv {
             Csv::Classes => classes(&variants)?,
             Csv::Resources => resources(&variants)?,
             Csv::Differences => differences(&variants, result.differences())?,
+            // Written as it goes: a long timeline is large.
+            Csv::Timeline => return timeline(&variants, out),
         };
         out.write_all(&bytes)?;
         Ok(())
@@ -255,4 +262,101 @@ fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<
         w.write_record(&row)?;
     }
     Ok(w.into_inner()?)
+}
+
+/// Columns of the timeline CSV after the variant and its varied keys.
+pub const TIMELINE_COLUMNS: [&str; 24] = [
+    "window",
+    "start_s",
+    "end_s",
+    "row",
+    "row_kind",
+    "replications",
+    "throughput_rps",
+    "throughput_ci_low_rps",
+    "throughput_ci_high_rps",
+    "mean_ms",
+    "mean_ci_low_ms",
+    "mean_ci_high_ms",
+    "p95_ms",
+    "p95_ci_low_ms",
+    "p95_ci_high_ms",
+    "error_rate",
+    "error_rate_ci_low",
+    "error_rate_ci_high",
+    "utilization",
+    "utilization_ci_low",
+    "utilization_ci_high",
+    "mean_queue",
+    "mean_queue_ci_low",
+    "mean_queue_ci_high",
+];
+
+/// The timeline CSV: per variant with a timeline, per window, one row per
+/// class row (traffic, timer, publish: the class columns filled) then one
+/// per resource (the resource columns filled). Times are simulated
+/// seconds since the start of the run (the first window starts at the end
+/// of the warm-up).
+fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["variant".to_string()];
+    header.extend(key_names(variants));
+    header.extend(TIMELINE_COLUMNS.map(String::from));
+    w.write_record(&header)?;
+    let (ms, plain) = (Unit::Ms, Unit::Plain);
+    let with_ci = |unit: Unit, e: &WindowEstimate| {
+        let (lo, hi) = unit.ci(&e.estimate());
+        [unit.cell(e.mean), lo, hi]
+    };
+    for v in variants {
+        let Some(t) = &v.summary.timeline else {
+            continue;
+        };
+        for win in 0..t.windows {
+            let (a, b) = t.bounds(win);
+            let lead = |row: &str, kind: &str, n: usize| {
+                let mut r = vec![v.name.clone()];
+                r.extend(v.keys.iter().map(|(_, val)| val.clone()));
+                r.extend([
+                    win.to_string(),
+                    format!("{a:.3}"),
+                    format!("{b:.3}"),
+                    row.to_owned(),
+                    kind.to_owned(),
+                    n.to_string(),
+                ]);
+                r
+            };
+            for (i, c) in v.summary.classes.iter().enumerate().take(t.rows) {
+                let f = t.class(win, i);
+                let mut r = lead(&c.name, row_kind(c.kind), f.throughput.n as usize);
+                r.extend(with_ci(plain, &f.throughput));
+                r.extend(with_ci(ms, &f.mean));
+                r.extend(with_ci(ms, &f.p95));
+                r.extend(with_ci(plain, &f.error_rate));
+                r.extend(std::iter::repeat_n(String::new(), 6));
+                w.write_record(&r)?;
+            }
+            for (k, res) in v.summary.resources.iter().enumerate().take(t.resources) {
+                let f = t.resource(win, k);
+                let mut r = lead(&res.name, "resource", f.mean_queue.n as usize);
+                r.extend(std::iter::repeat_n(String::new(), 12));
+                r.extend(with_ci(plain, &f.utilization));
+                r.extend(with_ci(plain, &f.mean_queue));
+                w.write_record(&r)?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The `row_kind` cell of a class row.
+fn row_kind(kind: crate::model::RowKind) -> &'static str {
+    match kind {
+        crate::model::RowKind::Traffic => "traffic",
+        crate::model::RowKind::Timer => "timer",
+        crate::model::RowKind::Publish => "publish",
+        crate::model::RowKind::Process => "process",
+    }
 }

@@ -74,7 +74,8 @@ pub fn escape(text: &str) -> String {
 
 /// The charts a result's page shows, in order: for `run`, `compare` and
 /// `sweep` the chosen figure and, unless that is utilization, the CPUs'
-/// utilization; for `size` one chart per zone sized; for `team` the chosen
+/// utilization (for a `run` with a timeline, then its p95 and error rate
+/// over time); for `size` one chart per zone sized; for `team` the chosen
 /// figure of the publishes and the controller's CPU.
 pub fn charts(result: &CommandResult, figure: PlotFigure) -> Vec<Chart> {
     let with_cpu = |f: &dyn Fn(PlotFigure) -> Chart| {
@@ -85,7 +86,11 @@ pub fn charts(result: &CommandResult, figure: PlotFigure) -> Vec<Chart> {
         v
     };
     match result {
-        CommandResult::Run(r) => with_cpu(&|f| svg::run_chart(r, f)),
+        CommandResult::Run(r) => {
+            let mut v = with_cpu(&|f| svg::run_chart(r, f));
+            v.extend(svg::timeline_charts(r).into_iter().flatten());
+            v
+        }
         CommandResult::Compare(c) | CommandResult::Sweep(c) => {
             with_cpu(&|f| svg::comparison_chart(c, f))
         }

@@ -19,6 +19,7 @@ use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
 };
 use crate::experiment::summary::{ClassSummary, Figure, ResourceSummary, upper};
+use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
 use crate::experiment::{CommandResult, VariantResult};
 use crate::model::sim::ResourceKind;
 use crate::model::spec::Slo;
@@ -201,7 +202,7 @@ fn variant(v: &VariantResult) -> Value {
         .map(|(k, val)| (k.clone(), json!(val)))
         .collect();
     let s = &v.summary;
-    json!({
+    let mut doc = json!({
         "name": v.name,
         "keys": keys,
         "replications": s.replications,
@@ -214,6 +215,69 @@ fn variant(v: &VariantResult) -> Value {
             "availability": estimate(&d.availability, 1.0),
             "failovers_per_replication": estimate(&d.failovers, 1.0),
         })).collect::<Vec<_>>(),
+    });
+    if let (Some(t), Value::Object(m)) = (&s.timeline, &mut doc) {
+        m.insert("timeline".into(), timeline(t, v));
+    }
+    doc
+}
+
+/// A window's estimate, compactly: `[mean, ci_low, ci_high]` in the key's
+/// unit (`null` for what is not defined or needs two replications).
+fn triple(e: &WindowEstimate, scale: f64) -> Value {
+    let (lo, hi) = match e.estimate().ci_95() {
+        Some((lo, hi)) => (json!(lo * scale), json!(hi * scale)),
+        None => (Value::Null, Value::Null),
+    };
+    json!([e.mean * scale, lo, hi])
+}
+
+/// The timeline of a variant: per row and per resource, one array per
+/// figure with one `[mean, ci_low, ci_high]` per window.
+fn timeline(t: &TimelineSummary, v: &VariantResult) -> Value {
+    let s = &v.summary;
+    let per_window = |get: &dyn Fn(usize) -> Value| (0..t.windows).map(get).collect::<Vec<_>>();
+    let classes: Vec<Value> = s
+        .classes
+        .iter()
+        .enumerate()
+        .take(t.rows)
+        .map(|(i, c)| {
+            json!({
+                "name": c.name,
+                "kind": c.kind,
+                "throughput_rps": per_window(&|w| triple(&t.class(w, i).throughput, 1.0)),
+                "mean_ms": per_window(&|w| triple(&t.class(w, i).mean, 1e3)),
+                "p95_ms": per_window(&|w| triple(&t.class(w, i).p95, 1e3)),
+                "error_rate": per_window(&|w| triple(&t.class(w, i).error_rate, 1.0)),
+            })
+        })
+        .collect();
+    let resources: Vec<Value> = s
+        .resources
+        .iter()
+        .enumerate()
+        .take(t.resources)
+        .map(|(k, r)| {
+            json!({
+                "name": r.name,
+                "utilization": per_window(&|w| triple(&t.resource(w, k).utilization, 1.0)),
+                "mean_queue": per_window(&|w| triple(&t.resource(w, k).mean_queue, 1.0)),
+            })
+        })
+        .collect();
+    json!({
+        "window_s": t.window,
+        "start_s": t.start,
+        "end_s": t.end,
+        "windows": t.windows,
+        "failures": t.failures.iter().map(|f| json!({
+            "target": f.target,
+            "start_s": f.start,
+            "end_s": f.end,
+        })).collect::<Vec<_>>(),
+        "classes": classes,
+        "resources": resources,
     })
 }
 

@@ -3,10 +3,11 @@
 //! the typed results in `experiment::result`; nothing here simulates.
 //!
 //! * `text.rs` — the terminal report (tables, verdicts);
-//! * `csv.rs` — the class CSV, the resources CSV (design §7) and the
-//!   paired differences;
+//! * `csv.rs` — the class CSV, the resources CSV (design §7), the
+//!   paired differences and the timeline;
 //! * `svg.rs` — the charts: of a comparison, sweep or team growth
-//!   (`--plot`), and those of the HTML page;
+//!   (`--plot`), a run's timeline (`run --plot`), and those of the HTML
+//!   page;
 //! * `html.rs` — the self-contained page a planner attaches to a decision
 //!   (`--html`): question, settings, verdicts, tables, charts, differences
 //!   and the scenario text;

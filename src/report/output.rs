@@ -176,22 +176,36 @@ impl FileSet {
     /// Writes `bytes` to a temporary file beside `path` (or keeps them for
     /// standard output or a special file).
     pub fn stage(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        self.stage_with(path, |w| Ok(w.write_all(bytes)?))
+    }
+
+    /// As [`FileSet::stage`], with the bytes written by `write` straight to
+    /// the temporary file (buffered), so a large file (a long timeline)
+    /// never has to be held in memory whole.
+    pub fn stage_with(
+        &mut self,
+        path: &Path,
+        write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+    ) -> Result<()> {
         let target = match resolve(path)? {
-            Target::Stdout => {
-                self.stdout.extend_from_slice(bytes);
-                return Ok(());
-            }
+            Target::Stdout => return Ok(write(&mut self.stdout)?),
             Target::Special(t) => {
-                self.direct.push((t, bytes.to_vec()));
+                let mut bytes = Vec::new();
+                write(&mut bytes)?;
+                self.direct.push((t, bytes));
                 return Ok(());
             }
             Target::Regular(t) => t,
         };
         let tmp = temp_beside(&target, &self.staged.len().to_string());
         let written = (|| -> anyhow::Result<()> {
-            let mut f = std::fs::File::create(&tmp)
+            let f = std::fs::File::create(&tmp)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            f.write_all(bytes)
+            let mut buf = std::io::BufWriter::new(f);
+            write(&mut buf).with_context(|| format!("cannot write {}", path.display()))?;
+            let f = buf
+                .into_inner()
+                .map_err(|e| e.into_error())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             f.sync_all()
                 .with_context(|| format!("cannot write {}", path.display()))
@@ -268,6 +282,12 @@ pub fn resources_path(path: &Path) -> PathBuf {
 /// beside the class CSV.
 pub fn differences_path(path: &Path) -> PathBuf {
     beside(path, "differences")
+}
+
+/// `results.csv` → `results-timeline.csv`: the figures per window of
+/// simulated time beside the class CSV.
+pub fn timeline_path(path: &Path) -> PathBuf {
+    beside(path, "timeline")
 }
 
 /// `results.csv` → `results-SUFFIX.csv`.

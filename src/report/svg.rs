@@ -62,7 +62,14 @@ impl Export for Svg {
         let chart = match result {
             CommandResult::Compare(c) | CommandResult::Sweep(c) => comparison_chart(c, self.figure),
             CommandResult::Team(t) => team_chart(t, self.figure),
-            CommandResult::Run(_) | CommandResult::Size(_) => {
+            CommandResult::Run(r) => {
+                let charts = timeline_charts(r).ok_or_else(|| {
+                    anyhow!("`run --plot` draws the timeline, and this run has none")
+                })?;
+                out.write_all(stacked(&charts)?.as_bytes())?;
+                return Ok(());
+            }
+            CommandResult::Size(_) => {
                 return Err(anyhow!("`{}` draws no chart", result.command()));
             }
         };
@@ -236,6 +243,17 @@ pub struct Chart {
     pub lines: bool,
     pub series: Vec<Series>,
     pub references: Vec<Reference>,
+    /// Spans of x shaded behind the data (failures on a timeline), each
+    /// with a label at its top.
+    pub shaded: Vec<Shade>,
+}
+
+/// A shaded span of the x axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shade {
+    pub from: f64,
+    pub to: f64,
+    pub label: String,
 }
 
 // ---- axes -----------------------------------------------------------------
@@ -576,6 +594,7 @@ pub fn comparison_chart(c: &Comparison, figure: PlotFigure) -> Chart {
         lines: axis.continuous,
         series,
         references,
+        shaded: Vec::new(),
     }
 }
 
@@ -628,7 +647,112 @@ pub fn run_chart(r: &RunReport, figure: PlotFigure) -> Chart {
                 .collect(),
         }],
         references,
+        shaded: Vec::new(),
     }
+}
+
+/// The timeline of a run (`run --plot`): each traffic class's p95, then
+/// its error rate, against simulated time (window midpoints, with 95 %
+/// CIs), the scheduled failures shaded and the p95 SLOs as lines; `None`
+/// without a timeline.
+pub fn timeline_charts(r: &RunReport) -> Option<[Chart; 2]> {
+    let s = &r.variant.summary;
+    let t = s.timeline.as_ref()?;
+    // Hours, or minutes for a run of two hours or less.
+    let (unit, per) = if t.end <= 7200.0 {
+        ("min", 60.0)
+    } else {
+        ("h", 3600.0)
+    };
+    let traffic: Vec<(usize, &ClassSummary)> = s
+        .classes
+        .iter()
+        .enumerate()
+        .take(t.rows)
+        .filter(|(_, c)| c.is_traffic)
+        .collect();
+    let series = |figure: PlotFigure| -> Vec<Series> {
+        traffic
+            .iter()
+            .map(|&(i, c)| Series {
+                name: c.name.clone(),
+                points: (0..t.windows)
+                    .map(|w| {
+                        let (a, b) = t.bounds(w);
+                        let f = t.class(w, i);
+                        let e = match figure {
+                            PlotFigure::P95 => f.p95,
+                            _ => f.error_rate,
+                        };
+                        let (y, ci) = figure.scaled(&e.estimate());
+                        Point {
+                            x: (a + b) / 2.0 / per,
+                            y,
+                            ci,
+                            saturated: false,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    };
+    let shaded: Vec<Shade> = t
+        .failures
+        .iter()
+        .filter(|f| f.end > t.start && f.start < t.end)
+        .map(|f| Shade {
+            from: f.start.max(t.start) / per,
+            to: f.end.min(t.end) / per,
+            label: format!("{} down", f.target),
+        })
+        .collect();
+    let references = slo_lines(PlotFigure::P95, traffic.iter().map(|&(_, c)| c))
+        .into_iter()
+        .map(|(class, limit)| Reference {
+            label: slo_label(&class, PlotFigure::P95, limit),
+            y: limit,
+            span: None,
+        })
+        .collect();
+    let window = format_duration(t.window);
+    let chart = |figure: PlotFigure, references: Vec<Reference>| Chart {
+        title: format!("{}: {} over time", r.settings.scenario, figure.title()),
+        subtitle: subtitle(&r.settings, &format!("{window} windows")),
+        x_label: format!("simulated time ({unit}; warm-up before the first window)"),
+        y_label: figure.axis_title(),
+        x_ticks: None,
+        lines: true,
+        series: series(figure),
+        references,
+        shaded: shaded.clone(),
+    };
+    Some([
+        chart(PlotFigure::P95, references),
+        chart(PlotFigure::ErrorRate, Vec::new()),
+    ])
+}
+
+/// Charts drawn one above the other in one SVG document.
+pub fn stacked(charts: &[Chart]) -> Result<String> {
+    let mut out = format!(
+        "<svg width=\"{WIDTH}\" height=\"{}\" viewBox=\"0 0 {WIDTH} {}\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+        HEIGHT as usize * charts.len(),
+        HEIGHT as usize * charts.len()
+    );
+    for (i, c) in charts.iter().enumerate() {
+        let one = svg(c)?;
+        // Each chart keeps its own document, placed by its y offset.
+        let body = one.trim_start_matches(|ch| ch != '<');
+        let body = body
+            .strip_prefix("<?xml")
+            .map_or(body, |rest| rest.split_once("?>").map_or(rest, |(_, b)| b))
+            .trim_start();
+        let placed = body.replacen("<svg ", &format!("<svg y=\"{}\" ", HEIGHT as usize * i), 1);
+        out.push_str(&placed);
+        out.push('\n');
+    }
+    out.push_str("</svg>\n");
+    Ok(out)
 }
 
 /// Publish lead time (p95 by default; `figure` picks p99, mean or the
@@ -706,6 +830,7 @@ pub fn team_chart(t: &TeamGrowth, figure: PlotFigure) -> Chart {
         lines: false,
         series,
         references,
+        shaded: Vec::new(),
     }
 }
 
@@ -777,6 +902,7 @@ pub fn sizing_charts(s: &Sizing) -> Vec<Chart> {
             lines: false,
             series,
             references,
+            shaded: Vec::new(),
         });
     }
     charts
@@ -823,6 +949,12 @@ pub const REFERENCE: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 /// The ring around a saturated variant's marker.
 pub const SATURATED: RGBColor = RGBColor(0xD0, 0x00, 0x00);
+
+/// Shading of a failure on a timeline.
+const SHADE: RGBColor = RGBColor(0xFB, 0xE3, 0xE3);
+
+/// Points per series above which a line chart draws no markers or bars.
+const DENSE_POINTS: usize = 120;
 
 /// The colour of series `i`: distinct for every series of a chart (past
 /// the first eight, from plotters' `Palette99`).
@@ -1138,6 +1270,26 @@ fn draw<'a, 'b: 'a>(
     } else {
         f64::NEG_INFINITY
     };
+    let (y0, y1) = (ctx.y_range().start, ctx.y_range().end);
+    for sh in &chart.shaded {
+        ctx.draw_series(std::iter::once(Rectangle::new(
+            [(sh.from, y0), (sh.to, y1)],
+            SHADE.filled(),
+        )))
+        .map_err(plot_error)?;
+        ctx.draw_series(std::iter::once(Text::new(
+            sh.label.clone(),
+            (sh.to, y1),
+            ("sans-serif", 12)
+                .into_font()
+                .color(&SATURATED)
+                .pos(Pos::new(HPos::Left, VPos::Top)),
+        )))
+        .map_err(plot_error)?;
+    }
+    // A long timeline is drawn as lines alone: markers and error bars
+    // would hide each other.
+    let dense = chart.lines && chart.series.iter().any(|s| s.points.len() > DENSE_POINTS);
     for (i, s) in chart.series.iter().enumerate() {
         let colour = series_colour(i);
         let dx = if chart.lines { 0.0 } else { dodge(i, n, gap) };
@@ -1164,6 +1316,9 @@ fn draw<'a, 'b: 'a>(
         } else {
             anno.label(s.name.as_str())
                 .legend(move |(x, y)| Circle::new((x + 7, y), 4, colour.filled()));
+        }
+        if dense {
+            continue;
         }
         // Error bars with caps.
         let bars: Vec<(f64, f64, f64)> = s
@@ -1319,6 +1474,7 @@ mod tests {
                 y: 10.0,
                 span: None,
             }],
+            shaded: Vec::new(),
         }
     }
 

@@ -479,9 +479,85 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
     if !db.is_empty() {
         let _ = writeln!(out, "{db}");
     }
+    let tl = timeline(s);
+    if !tl.is_empty() {
+        let _ = writeln!(out, "{tl}");
+    }
     out.push_str(&warmup_advice(s, st.warmup));
     out.push_str(&wrote_one_line(written));
     out
+}
+
+/// Windows a run's report lists one by one; longer timelines are only in
+/// the files.
+const TIMELINE_ROWS: usize = 48;
+
+/// The timeline of a run: per window, each traffic class's p95 and error
+/// rate, failures marked; a one-line pointer to the files when there are
+/// more than [`TIMELINE_ROWS`] windows. Empty without a timeline.
+pub fn timeline(s: &Summary) -> String {
+    let Some(t) = &s.timeline else {
+        return String::new();
+    };
+    let mut out = format!(
+        "Timeline: {} window(s) of {} from the end of the warm-up (simulated time; failures marked *)\n",
+        t.windows,
+        format_duration(t.window)
+    );
+    if t.windows > TIMELINE_ROWS {
+        out.push_str(
+            "  every window is in --csv (FILE-timeline.csv) and --json; run --plot draws it\n",
+        );
+        return out;
+    }
+    let traffic: Vec<(usize, &ClassSummary)> = s
+        .classes
+        .iter()
+        .enumerate()
+        .take(t.rows)
+        .filter(|(_, c)| c.is_traffic)
+        .collect();
+    let mut header: Vec<String> = vec!["window".into()];
+    for (_, c) in &traffic {
+        header.push(format!("{} p95 (ms)", c.name));
+        header.push(format!("{} errors", c.name));
+    }
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = (0..t.windows)
+        .map(|w| {
+            let (a, b) = t.bounds(w);
+            let failed = t.failures.iter().any(|f| f.start < b && f.end > a);
+            let mut row = vec![format!(
+                "{}-{}{}",
+                clock(a),
+                clock(b),
+                if failed { " *" } else { "" }
+            )];
+            for &(i, _) in &traffic {
+                let f = t.class(w, i);
+                row.push(if f.p95.mean.is_nan() {
+                    "-".into()
+                } else {
+                    with_ci(&f.p95.estimate(), ms, "")
+                });
+                row.push(pct(f.error_rate.mean));
+            }
+            row
+        })
+        .collect();
+    out.push_str(&align(&Columns::new(&header_refs), &rows));
+    out
+}
+
+/// Simulated seconds as `H:MM` (`H:MM:SS` when not whole minutes).
+fn clock(t: f64) -> String {
+    let secs = t.round() as u64;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if s == 0 {
+        format!("{h}:{m:02}")
+    } else {
+        format!("{h}:{m:02}:{s:02}")
+    }
 }
 
 // ---- compare ----------------------------------------------------------------
@@ -1075,6 +1151,7 @@ mod tests {
             resources: vec![],
             events: 1,
             databases: vec![],
+            timeline: None,
         };
         let traffic = [TrafficClass {
             name: "portal".into(),

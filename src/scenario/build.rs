@@ -386,6 +386,7 @@ impl<'l, 'a> Builder<'l, 'a> {
             processes: self.processes,
             failures,
             random_failures,
+            timeline: None,
         };
         model.check().map_err(|message| ScenarioError::Internal {
             name: self.loc.name().to_owned(),

@@ -15,6 +15,36 @@ pub struct RunOverrides {
     pub set: Vec<Override>,
     pub replications: Option<usize>,
     pub seed: Option<u64>,
+    /// Whether replications measure a timeline (`--timeline`).
+    pub timeline: TimelineRequest,
+}
+
+/// Whether a command measures figures per window of simulated time.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum TimelineRequest {
+    /// No timeline (`size`, `team`).
+    #[default]
+    Off,
+    /// `run`, `compare`, `sweep` without `--timeline`: one-hour windows
+    /// for a scenario with an hourly profile, none otherwise; with `chart`
+    /// (`run --plot`), round windows (at most 60) for any scenario.
+    Auto { chart: bool },
+    /// `--timeline WINDOW` (seconds).
+    Window(f64),
+}
+
+impl TimelineRequest {
+    /// The window for `model` (seconds), if any.
+    pub fn window(self, model: &crate::model::Model) -> Option<f64> {
+        use crate::experiment::timeline::{PROFILE_WINDOW, chart_window};
+        match self {
+            TimelineRequest::Off => None,
+            TimelineRequest::Window(w) => Some(w),
+            TimelineRequest::Auto { .. } if model.has_profile() => Some(PROFILE_WINDOW),
+            TimelineRequest::Auto { chart: true } => Some(chart_window(model.duration)),
+            TimelineRequest::Auto { chart: false } => None,
+        }
+    }
 }
 
 impl RunOverrides {
@@ -33,6 +63,7 @@ impl RunOverrides {
         if let Some(s) = self.seed {
             sc.seed = s;
         }
+        sc.model.timeline = self.timeline.window(&sc.model);
         Ok(sc)
     }
 }

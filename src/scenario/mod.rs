@@ -38,7 +38,7 @@ use toml::de::DeTable;
 use crate::model::Model;
 
 pub use error::{Diagnostic, Origin, ScenarioError};
-pub use loaded::{LoadedScenario, RunOverrides};
+pub use loaded::{LoadedScenario, RunOverrides, TimelineRequest};
 pub use overrides::Override;
 pub use presets::{DEFAULT_PRESET, Preset, find_preset, presets};
 

@@ -1244,6 +1244,7 @@ fn variants_are_built_from_the_text_read_once() {
         set: sets(&["front_ends=3"]),
         replications: Some(4),
         seed: Some(9),
+        ..RunOverrides::default()
     };
     let loaded = LoadedScenario::load(spec, overrides).unwrap();
     // The file is gone: variants come from the parsed source.

@@ -30,6 +30,13 @@ impl Estimate {
     /// (callers pass replications in index order, so results are identical
     /// whatever the thread count).
     pub fn from_values(values: &[f64]) -> Estimate {
+        Estimate::from_values_with(values, |df| (t_quantile(0.95, df), t_quantile(0.99, df)))
+    }
+
+    /// As [`Estimate::from_values`], taking the Student-t quantiles (95 %,
+    /// 99 %) for `df` degrees of freedom from `t` (a cache, when many
+    /// estimates share a replication count).
+    pub fn from_values_with(values: &[f64], t: impl FnOnce(usize) -> (f64, f64)) -> Estimate {
         let n = values.len();
         if n == 0 {
             return Estimate {
@@ -53,12 +60,13 @@ impl Estimate {
         let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
         let sd = var.sqrt();
         let se = sd / (n as f64).sqrt();
+        let (t95, t99) = t(n - 1);
         Estimate {
             n,
             mean,
             sd,
-            half_95: Some(t_quantile(0.95, n - 1) * se),
-            half_99: Some(t_quantile(0.99, n - 1) * se),
+            half_95: Some(t95 * se),
+            half_99: Some(t99 * se),
         }
     }
 
@@ -82,6 +90,25 @@ impl Estimate {
     }
 }
 
+/// Student-t quantiles by degrees of freedom, each computed once: for the
+/// many estimates of a timeline, which share a replication count.
+#[derive(Clone, Debug, Default)]
+pub struct TQuantiles {
+    by_df: Vec<Option<(f64, f64)>>,
+}
+
+impl TQuantiles {
+    /// The estimate of `values`, as [`Estimate::from_values`].
+    pub fn estimate(&mut self, values: &[f64]) -> Estimate {
+        Estimate::from_values_with(values, |df| {
+            if self.by_df.len() <= df {
+                self.by_df.resize(df + 1, None);
+            }
+            *self.by_df[df].get_or_insert_with(|| (t_quantile(0.95, df), t_quantile(0.99, df)))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +128,14 @@ mod tests {
         let h = 2.776445 * 2.5f64.sqrt() / 5f64.sqrt();
         assert!((e.half_95.unwrap() - h).abs() < 1e-5);
         assert!(e.covers_99(3.0) && !e.covers_99(10.0));
+    }
+
+    #[test]
+    fn cached_quantiles_give_the_same_estimate() {
+        let mut t = TQuantiles::default();
+        for v in [&[1.0, 2.0, 4.0][..], &[3.0, 5.0], &[1.0, 2.0, 9.0], &[7.0]] {
+            assert_eq!(t.estimate(v), Estimate::from_values(v));
+        }
     }
 
     #[test]

@@ -59,6 +59,14 @@ impl TimeWeighted {
         (self.area + self.level * (now - self.last)) / span
     }
 
+    /// The integral of the level from the last reset up to `now`: what
+    /// [`mean`](Self::mean) divides by the time span. Differences of it
+    /// between two instants give the level's average over that interval.
+    #[inline]
+    pub fn area(&self, now: f64) -> f64 {
+        self.area + self.level * (now - self.last)
+    }
+
     /// Highest level since the last reset.
     pub fn max(&self) -> f64 {
         self.max

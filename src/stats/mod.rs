@@ -11,9 +11,11 @@ pub mod latency;
 pub mod level;
 pub mod mser;
 pub mod tally;
+pub mod window_hist;
 
-pub use ci::Estimate;
+pub use ci::{Estimate, TQuantiles};
 pub use latency::LatencyHistogram;
 pub use level::TimeWeighted;
 pub use mser::Mser5;
 pub use tally::Tally;
+pub use window_hist::WindowHistogram;

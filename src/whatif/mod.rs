@@ -102,6 +102,7 @@ pub(crate) fn run_all(
     progress: &dyn Progress,
 ) -> Result<Ran> {
     variants::check_budget(variants, max_events)?;
+    crate::experiment::timeline::check_timeline(variants.iter().map(|v| &v.scenario.model))?;
     let jobs = Job::of_grid(variants);
     let total: usize = jobs.iter().map(|j| j.replications).sum();
     progress.start(total as u64, what);

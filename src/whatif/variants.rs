@@ -527,7 +527,7 @@ pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<Var
 
 fn reduce(model: &Model, replications: Vec<ReplicationFigures>) -> VariantRun {
     VariantRun {
-        summary: Summary::from_figures(&model.classes, &replications),
+        summary: Summary::from_figures(&model.classes, &replications).with_failures(model),
         replications,
     }
 }

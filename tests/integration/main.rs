@@ -17,5 +17,6 @@ mod reliability;
 mod samples;
 mod scheduler;
 mod shard;
+mod timeline;
 mod validation;
 mod whatif;

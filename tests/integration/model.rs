@@ -96,6 +96,7 @@ fn installation(n: usize, cores: f64, cpu: CpuDiscipline, classes: Vec<TrafficCl
         processes: vec![],
         failures: vec![],
         random_failures: vec![],
+        timeline: None,
     }
 }
 

@@ -768,6 +768,7 @@ fn size_bounds_its_whole_search_by_max_events() {
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("whole search"), "{}", out.stderr);
     assert!(!out.stderr.contains("(0.00e0 so far"), "{}", out.stderr);
+}
 
 /// Design 1 with example 1's defaults, machines sized from the guide: the
 /// guide's shared 4-core box is about 70 % busy with compiles at 16

@@ -42,12 +42,14 @@ mod requests;
 mod results;
 #[cfg(test)]
 mod tests;
+mod timeline;
 mod timers;
 
 pub use results::{
     ClassResult, DatabaseResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult,
     row_offsets,
 };
+pub use timeline::{Timeline, WindowCounts, WindowLevels, window_bounds};
 
 use jobs::{Family, Job, JobRef};
 use machines::{DatabaseState, FrontEndState};
@@ -159,6 +161,11 @@ struct Sim<'m> {
     publish_row: usize,
     process_row: usize,
     events: u64,
+    /// `--timeline`: figures per window of simulated time.
+    timeline: Option<timeline::Collector>,
+    /// When the open timeline window closes (infinity without a timeline,
+    /// and for the last window, which closes at the end of the run).
+    next_window: f64,
     /// Test builds: every per-job draw as the model uses it, so tests can
     /// check that variants give a job the same demands.
     #[cfg(test)]
@@ -266,7 +273,7 @@ impl<'m> Sim<'m> {
                     .collect()
             })
             .collect();
-        Sim {
+        let mut sim = Sim {
             m,
             cal: Calendar::with_capacity(4096),
             jobs: Vec::with_capacity(4096),
@@ -329,9 +336,23 @@ impl<'m> Sim<'m> {
             publish_row,
             process_row,
             events: 0,
+            timeline: None,
+            next_window: f64::INFINITY,
             #[cfg(test)]
             trace: Vec::new(),
+        };
+        if let Some(window) = m.timeline {
+            let c = timeline::Collector::new(
+                window,
+                m.warmup,
+                m.warmup + m.duration,
+                sim.rows.len(),
+                sim.resource_count(),
+            );
+            sim.next_window = c.next_boundary();
+            sim.timeline = Some(c);
         }
+        sim
     }
 
     // ---- main loop --------------------------------------------------------
@@ -400,6 +421,9 @@ impl<'m> Sim<'m> {
 
         while let Some((now, ev)) = self.cal.pop() {
             self.events += 1;
+            if now >= self.next_window {
+                self.close_windows(now);
+            }
             if self.events.is_multiple_of(STOP_CHECK_EVERY) && stop.load(Ordering::Relaxed) {
                 return false;
             }

@@ -6,6 +6,7 @@
 
 use super::Sim;
 use super::jobs::Kind;
+use super::timeline::Timeline;
 use crate::model::spec::Model;
 use crate::stats::mser::WarmupEstimate;
 use crate::stats::{LatencyHistogram, Mser5, Tally};
@@ -157,6 +158,8 @@ pub struct RunResult {
     pub events: u64,
     /// Requests (all kinds) alive at the end: bounded work in flight.
     pub peak_jobs: usize,
+    /// Per window of the measured period, with `Model::timeline`.
+    pub timeline: Option<Timeline>,
 }
 
 /// Index of the first timer row and of the first publish row in `classes`.
@@ -197,6 +200,9 @@ impl Sim<'_> {
                 r.response.record(l);
                 r.hist.record(l);
             }
+            if let Some(t) = &mut self.timeline {
+                t.record(row, outcome, latency);
+            }
         }
     }
 
@@ -210,6 +216,7 @@ impl Sim<'_> {
 
     pub(super) fn finish(mut self, end: f64) -> RunResult {
         let m = self.m;
+        let timeline = self.finish_timeline(end);
         for slot in 0..self.jobs.len() {
             let j = self.jobs[slot];
             if j.live && !j.client_gone {
@@ -314,6 +321,7 @@ impl Sim<'_> {
             measured_time: m.duration,
             events: self.events,
             peak_jobs: self.peak_jobs,
+            timeline,
         }
     }
 }

@@ -1,0 +1,459 @@
+//! Timelines (`--timeline`): the windows add up to the whole run, a
+//! failure shows in its own window and nowhere else, an hourly profile gets
+//! hourly windows by default that follow its shape, and the timeline CSV
+//! has its documented columns, the same bytes on any thread count and
+//! clear refusals of bad windows.
+
+use o11sim::engine::StreamSeeds;
+use o11sim::experiment::{RunRequest, Silent, replicate};
+use o11sim::model::sim::{RunResult, simulate};
+use o11sim::scenario::{LoadedScenario, RunOverrides, TimelineRequest, load_str};
+use o11sim::stats::ci::t_quantile;
+
+use crate::common::{o11sim, rejected, temp_dir};
+
+/// Three front-ends, two classes, a timer; `extra` is appended.
+fn scenario(extra: &str) -> String {
+    format!(
+        r#"
+front_ends = 3
+
+[simulation]
+duration = "10m"
+warmup = "1m"
+
+[traffic.web]
+rate = 150
+cpu = "exp(12ms)"
+db_calls = "const(2)"
+db_time = "exp(3ms)"
+
+[traffic.staff]
+rate = 10
+cpu = "exp(40ms)"
+db_calls = "const(1)"
+db_time = "exp(3ms)"
+
+[timers.batch]
+period = "2m"
+cpu = "exp(2s)"
+{extra}
+"#
+    )
+}
+
+fn runs(text: &str, window: f64, reps: usize, seed: u64) -> Vec<RunResult> {
+    let mut model = load_str("timeline.toml", text, &[]).unwrap().model;
+    model.timeline = Some(window);
+    replicate(reps, seed, |s: StreamSeeds| simulate(&model, s))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn windows_add_up_to_the_whole_run() {
+    // 10.5 minutes in 1-minute windows: ten whole ones and a half one.
+    let text = scenario("").replace("duration = \"10m\"", "duration = \"630s\"");
+    for r in runs(&text, 60.0, 2, 5) {
+        let t = r.timeline.as_ref().expect("a timeline was asked for");
+        assert_eq!((t.windows, t.start, t.end), (11, 60.0, 690.0));
+        assert_eq!(t.bounds(10), (660.0, 690.0));
+        for (row, c) in r.classes.iter().enumerate() {
+            let sum = |f: &dyn Fn(usize) -> u64| (0..t.windows).map(f).sum::<u64>();
+            assert_eq!(sum(&|w| t.class(w, row).ok), c.outcomes.ok, "{}", c.name);
+            assert_eq!(
+                sum(&|w| t.class(w, row).finished),
+                c.outcomes.finished(),
+                "{}",
+                c.name
+            );
+            assert_eq!(sum(&|w| t.class(w, row).answered), c.response.count());
+            let time: f64 = (0..t.windows).map(|w| t.class(w, row).response_sum).sum();
+            assert!(
+                (time - c.response.mean() * c.response.count() as f64).abs()
+                    <= 1e-6 * time.max(1.0),
+                "{}",
+                c.name
+            );
+        }
+        assert!(r.classes[0].outcomes.ok > 50_000);
+        // Time-weighted: the windows' levels, weighted by their lengths,
+        // are the whole run's.
+        for (k, res) in r.resources.iter().enumerate() {
+            let weighted = |f: &dyn Fn(usize) -> f64| {
+                (0..t.windows)
+                    .map(|w| {
+                        let (a, b) = t.bounds(w);
+                        f(w) * (b - a)
+                    })
+                    .sum::<f64>()
+                    / r.measured_time
+            };
+            let u = weighted(&|w| t.resource(w, k).utilization);
+            let q = weighted(&|w| t.resource(w, k).mean_queue);
+            assert!(
+                close(u, res.utilization),
+                "{}: {u} vs {}",
+                res.name,
+                res.utilization
+            );
+            assert!(
+                close(q, res.mean_queue),
+                "{}: {q} vs {}",
+                res.name,
+                res.mean_queue
+            );
+        }
+        assert!(r.resources[0].utilization > 0.1);
+    }
+}
+
+#[test]
+fn summaries_of_the_windows_agree_with_the_whole_run() {
+    let mut model = load_str("timeline.toml", &scenario(""), &[]).unwrap().model;
+    model.timeline = Some(60.0);
+    let results = replicate(4, 3, |s| simulate(&model, s));
+    let s = o11sim::experiment::Summary::new(&model, &results);
+    let t = s.timeline.as_ref().unwrap();
+    assert_eq!(t.windows, 10);
+    for (row, c) in s.classes.iter().enumerate() {
+        // Mean over replications commutes with the sum over windows.
+        let answered: f64 = (0..t.windows)
+            .map(|w| t.class(w, row).throughput.mean * 60.0)
+            .sum();
+        assert!(close(answered, c.throughput.mean * 600.0), "{}", c.name);
+    }
+    for (k, r) in s.resources.iter().enumerate() {
+        let u: f64 = (0..t.windows)
+            .map(|w| t.resource(w, k).utilization.mean)
+            .sum::<f64>()
+            / t.windows as f64;
+        assert!(close(u, r.utilization.mean), "{}", r.name);
+    }
+}
+
+#[test]
+fn a_front_end_failure_shows_in_its_window_and_not_in_the_others() {
+    // main.1 is down from 6m to 7m: window 5 of the measured period (which
+    // starts at the 1m warm-up).
+    let text = scenario(
+        r#"
+[[failures]]
+front_end = "main.1"
+at = "6m"
+duration = "1m"
+"#,
+    );
+    let reps = runs(&text, 60.0, 5, 11);
+    let failed_window = 5;
+    for r in &reps {
+        let t = r.timeline.as_ref().unwrap();
+        assert_eq!(t.bounds(failed_window), (360.0, 420.0));
+        let cpu1 = r
+            .resources
+            .iter()
+            .position(|x| x.name == "main.1.cpu")
+            .unwrap();
+        let cpu2 = r
+            .resources
+            .iter()
+            .position(|x| x.name == "main.2.cpu")
+            .unwrap();
+        for w in 0..t.windows {
+            let web = t.class(w, 0);
+            let u1 = t.resource(w, cpu1).utilization;
+            let u2 = t.resource(w, cpu2).utilization;
+            if w == failed_window {
+                // Requests sent to the dead front-end until the health
+                // checks notice fail; its CPU does nothing.
+                assert!(web.errors > 0, "window {w}: no failed request");
+                assert_eq!(u1, 0.0, "window {w}");
+                assert!(u2 > 0.2, "window {w}: {u2}");
+            } else {
+                assert_eq!(web.errors, 0, "window {w}");
+                assert!(u1 > 0.1, "window {w}: {u1}");
+            }
+        }
+        // The survivors carry main.1's share: main.2 is busier in the
+        // failed window than in any other, in every replication.
+        let u2 = |w: usize| t.resource(w, cpu2).utilization;
+        let others = (0..t.windows).filter(|&w| w != failed_window).map(u2);
+        assert!(
+            others.clone().all(|u| u < u2(failed_window)),
+            "{:?}",
+            (0..t.windows).map(u2).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_profile_gets_hourly_windows_by_default_that_follow_its_shape() {
+    let profile: Vec<f64> = (0..24)
+        .map(|h| {
+            if (9..18).contains(&h) {
+                1.0
+            } else {
+                0.2 + 0.02 * h as f64
+            }
+        })
+        .collect();
+    let text = format!(
+        r#"
+front_ends = 2
+
+[simulation]
+duration = "24h"
+warmup = "0s"
+replications = 6
+
+[traffic.web]
+rate = 4
+profile = {profile:?}
+cpu = "exp(20ms)"
+"#
+    );
+    let dir = temp_dir("profile");
+    let path = dir.join("profile.toml");
+    std::fs::write(&path, &text).unwrap();
+    let load = |timeline| {
+        LoadedScenario::load(
+            path.to_str().unwrap(),
+            RunOverrides {
+                timeline,
+                ..RunOverrides::default()
+            },
+        )
+        .unwrap()
+    };
+    // Asked by run, compare and sweep (Auto): hourly windows for a profile.
+    let loaded = load(TimelineRequest::Auto { chart: false });
+    assert_eq!(loaded.scenario().model.timeline, Some(3600.0));
+    // size and team measure none.
+    assert_eq!(load(TimelineRequest::Off).scenario().model.timeline, None);
+    let report = o11sim::experiment::run(
+        &RunRequest {
+            scenario: loaded,
+            max_events: 1e10,
+        },
+        &Silent,
+    )
+    .unwrap();
+    let t = report.variant.summary.timeline.as_ref().unwrap();
+    assert_eq!((t.windows, t.window), (24, 3600.0));
+    // The 99 % interval from the 95 % one kept per window.
+    let widen = t_quantile(0.99, 5) / t_quantile(0.95, 5);
+    for (h, &p) in profile.iter().enumerate() {
+        let e = &t.class(h, 0).throughput;
+        assert_eq!(e.n, 6);
+        let want = 4.0 * p;
+        let half = e.half_95().unwrap() * widen;
+        assert!(
+            (e.mean - want).abs() <= half,
+            "hour {h}: {} ± {half} vs {want}",
+            e.mean
+        );
+    }
+    // The day's shape: every business hour above every night hour.
+    let thr = |h: usize| t.class(h, 0).throughput.mean;
+    let day_min = (9..18).map(thr).fold(f64::INFINITY, f64::min);
+    let night_max = (0..9).chain(18..24).map(thr).fold(0.0, f64::max);
+    assert!(day_min > night_max, "{day_min} vs {night_max}");
+    // Without a profile there is no timeline unless asked.
+    let plain = load_str("plain.toml", &scenario(""), &[]).unwrap();
+    assert_eq!(
+        TimelineRequest::Auto { chart: false }.window(&plain.model),
+        None
+    );
+    assert_eq!(
+        TimelineRequest::Auto { chart: true }.window(&plain.model),
+        Some(10.0)
+    );
+}
+
+// ---- the command line ---------------------------------------------------------
+
+const TIMELINE_COLUMNS: [&str; 25] = [
+    "variant",
+    "window",
+    "start_s",
+    "end_s",
+    "row",
+    "row_kind",
+    "replications",
+    "throughput_rps",
+    "throughput_ci_low_rps",
+    "throughput_ci_high_rps",
+    "mean_ms",
+    "mean_ci_low_ms",
+    "mean_ci_high_ms",
+    "p95_ms",
+    "p95_ci_low_ms",
+    "p95_ci_high_ms",
+    "error_rate",
+    "error_rate_ci_low",
+    "error_rate_ci_high",
+    "utilization",
+    "utilization_ci_low",
+    "utilization_ci_high",
+    "mean_queue",
+    "mean_queue_ci_low",
+    "mean_queue_ci_high",
+];
+
+const QUICK: [&str; 6] = ["--replications", "2", "--duration", "3m", "--warmup", "30s"];
+
+#[test]
+fn the_timeline_csv_has_the_documented_columns_and_a_row_per_window_and_row() {
+    let dir = temp_dir("timeline-csv");
+    let csv = dir.join("r.csv");
+    let mut args = vec!["run", "--timeline", "1m", "--csv", csv.to_str().unwrap()];
+    args.extend(QUICK);
+    let out = o11sim(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Timeline: 3 window(s) of 1m"),
+        "{}",
+        out.stdout
+    );
+    let text = std::fs::read_to_string(dir.join("r-timeline.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, TIMELINE_COLUMNS);
+    // The docs list the same columns.
+    let docs = std::fs::read_to_string("docs/scenarios.md").unwrap();
+    for c in TIMELINE_COLUMNS {
+        assert!(
+            docs.contains(&format!("`{c}`")),
+            "docs/scenarios.md lacks {c}"
+        );
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let classes = std::fs::read_to_string(&csv).unwrap().lines().count() - 1;
+    let resources = std::fs::read_to_string(dir.join("r-resources.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
+    assert_eq!(rows.len(), 3 * (classes + resources));
+    assert_eq!(
+        rows[0].iter().skip(1).take(5).collect::<Vec<_>>(),
+        ["0", "30.000", "90.000", "portal", "traffic"]
+    );
+    let last = rows.last().unwrap();
+    assert_eq!((&last[1], &last[3], &last[5]), ("2", "210.000", "resource"));
+    assert!(!last[19].is_empty() && last[7].is_empty());
+}
+
+#[test]
+fn same_seed_same_timeline_bytes_whatever_the_thread_count() {
+    let dir = temp_dir("timeline-threads");
+    let mut files = Vec::new();
+    for threads in ["1", "2"] {
+        let csv = dir.join(format!("t{threads}.csv"));
+        let json = dir.join(format!("t{threads}.json"));
+        let mut args = vec![
+            "compare",
+            "--front-ends",
+            "2,3",
+            "--timeline",
+            "30s",
+            "--threads",
+            threads,
+            "--csv",
+            csv.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ];
+        args.extend(QUICK);
+        let out = o11sim(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        files.push((
+            std::fs::read(dir.join(format!("t{threads}-timeline.csv"))).unwrap(),
+            std::fs::read(&json).unwrap(),
+        ));
+    }
+    assert_eq!(files[0], files[1]);
+    let csv = String::from_utf8(files[0].0.clone()).unwrap();
+    assert!(csv.contains("front_ends=2,2,0,") && csv.contains("front_ends=3,3,5,"));
+    let doc: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
+    let t = &doc["variants"][1]["timeline"];
+    assert_eq!(t["windows"], 6);
+    assert_eq!(t["window_s"], 30.0);
+    let p95 = t["classes"][0]["p95_ms"].as_array().unwrap();
+    assert_eq!(p95.len(), 6);
+    assert_eq!(p95[0].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn no_timeline_unless_asked_or_profiled() {
+    let dir = temp_dir("timeline-none");
+    let csv = dir.join("r.csv");
+    let mut args = vec!["run", "--csv", csv.to_str().unwrap()];
+    args.extend(QUICK);
+    let out = o11sim(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!dir.join("r-timeline.csv").exists());
+    assert!(!out.stdout.contains("Timeline"));
+}
+
+#[test]
+fn run_plot_draws_the_timeline_with_the_failure_shaded() {
+    let dir = temp_dir("timeline-plot");
+    let svg = dir.join("t.svg");
+    let mut args = vec![
+        "run",
+        "--set",
+        r#"failures=[{front_end="main.1", at="1m", duration="30s"}]"#,
+        "--plot",
+        svg.to_str().unwrap(),
+    ];
+    args.extend(QUICK);
+    let out = o11sim(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for needle in [
+        "p95 response time over time",
+        "error rate over time",
+        "front-end main.1 down",
+        "SLO portal p95",
+        "5s windows",
+    ] {
+        assert!(text.contains(needle), "the chart lacks {needle:?}");
+    }
+    // The shading is drawn in both panels.
+    assert_eq!(text.matches("#FBE3E3").count(), 2, "{text}");
+}
+
+#[test]
+fn bad_timeline_windows_are_refused_saying_what_is_allowed() {
+    for (window, needles) in [
+        ("0s", &["--timeline", "longer than zero", "1m"][..]),
+        ("soon", &["--timeline", "1m or 1h"][..]),
+        ("-1m", &["--timeline"][..]),
+        // 3 minutes in 1 ms windows: 180,000 windows.
+        (
+            "1ms",
+            &["180000 windows", "at most 100000", "at least 1.8ms"][..],
+        ),
+    ] {
+        let flag = format!("--timeline={window}");
+        let mut args = vec!["run", flag.as_str()];
+        args.extend(QUICK);
+        rejected(&o11sim(&args), needles);
+    }
+    let out = o11sim(&[
+        "sweep",
+        "--vary",
+        "front_ends=2,3",
+        "--shard",
+        "1/2",
+        "--timeline",
+        "1m",
+    ]);
+    rejected(&out, &["--timeline", "--shard"]);
+    let mut args = vec!["run", "--timeline", "off", "--plot", "x.svg"];
+    args.extend(QUICK);
+    rejected(&o11sim(&args), &["--plot", "timeline"]);
+}
