@@ -48,7 +48,7 @@ pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
         variant: VariantResult {
             name: variant_name(&sc.name),
             keys: Vec::new(),
-            summary: Summary::from_figures(&model.classes, &results),
+            summary: Summary::from_figures(&model.classes, &results).with_failures(model),
         },
     })
 }
