@@ -16,4 +16,5 @@ mod properties;
 mod samples;
 mod shard;
 mod validation;
+mod verdicts;
 mod whatif;

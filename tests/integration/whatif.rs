@@ -208,7 +208,7 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
     );
     // The JSON holds the same figures and differences as the CSVs.
     let doc = read_json(&json);
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["o11sim_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["command"], "compare");
     let settings = &doc["settings"];
