@@ -1219,6 +1219,17 @@ fn gamma_fn(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn percentages_read_as_fractions() {
+        assert_eq!(parse_percent("0.1%"), Ok(0.001));
+        assert_eq!(parse_percent(" 5 % "), Ok(0.05));
+        assert_eq!(parse_percent("0%"), Ok(0.0));
+        for bad in ["0.1", "100%", "-1%", "x%", "%", "NaN%"] {
+            assert!(parse_percent(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
     use rand::SeedableRng;

@@ -666,6 +666,105 @@ impl Summary {
 mod tests {
     use super::*;
 
+    fn figures(answered: u64, cut: u64) -> ClassFigures {
+        ClassFigures {
+            name: "web".into(),
+            kind: RowKind::Traffic,
+            throughput: 1.0,
+            mean: 0.1,
+            p50: 0.1,
+            p95: 0.2,
+            p99: 0.3,
+            error_rate: 0.0,
+            rejected_rate: 0.0,
+            timed_out_rate: 0.0,
+            failed_rate: 0.0,
+            answered,
+            backlog: 0.0,
+            total_arrivals: answered,
+            mser_warmup: None,
+            mser_unsettled: false,
+            unanswered_rate: 0.0,
+            cut,
+            timeout: Some(10.0),
+        }
+    }
+
+    #[test]
+    fn a_percentile_is_censored_when_fewer_than_its_rank_came_in_time() {
+        // 1000 responses: p99 is rank 990, p95 rank 950.
+        assert!(
+            !figures(1000, 10).censored(0.99),
+            "990 in time: rank 990 measured"
+        );
+        assert!(
+            figures(1000, 11).censored(0.99),
+            "989 in time: rank 990 cut"
+        );
+        assert!(!figures(1000, 50).censored(0.95));
+        assert!(figures(1000, 51).censored(0.95));
+        assert!(!figures(1000, 0).censored(0.99));
+        assert!(!figures(0, 0).censored(0.5));
+        assert!(figures(3, 3).censored(0.5), "every response cut");
+        assert_eq!(figures(3, 3).completed(), 0);
+    }
+
+    #[test]
+    fn censored_in_any_replication_is_censored_over_replications() {
+        let traffic = [crate::model::spec::TrafficClass {
+            name: "web".into(),
+            zone: 0,
+            arrivals: crate::model::spec::Arrivals::Open {
+                rate: 1.0,
+                profile: None,
+            },
+            network: crate::dist::Dist::constant(0.0).unwrap(),
+            cpu: crate::dist::Dist::constant(0.01).unwrap(),
+            db_calls: crate::dist::Dist::constant(0.0).unwrap(),
+            db_time: crate::dist::Dist::constant(0.0).unwrap(),
+            integrations: Vec::new(),
+            timeout: 10.0,
+            slos: vec![Slo::P99(20.0), Slo::P95(1.0)],
+        }];
+        let rep = |cut| ReplicationFigures {
+            classes: vec![figures(1000, cut)],
+            resources: vec![],
+            events: 1,
+            databases: vec![],
+        };
+        let s = Summary::from_figures(&traffic, &[rep(0), rep(20), rep(5)]);
+        let c = &s.classes[0];
+        assert_eq!(
+            c.censored,
+            Censored {
+                p50: 0,
+                p95: 0,
+                p99: 1
+            }
+        );
+        // p99's limit is above the timeout, yet p99 is at least the timeout
+        // with its value hidden: not met.
+        assert_eq!(c.slos[0].verdict, SloVerdict::Censored);
+        assert_eq!(c.slos[1].verdict, SloVerdict::Met);
+        let none = Summary::from_figures(
+            &traffic,
+            &[
+                rep(0),
+                ReplicationFigures {
+                    classes: vec![figures(0, 0)],
+                    ..rep(0)
+                },
+            ],
+        );
+        assert_eq!(none.classes[0].none_completed, 1);
+        assert!(
+            none.classes[0]
+                .slos
+                .iter()
+                .all(|k| k.verdict == SloVerdict::NoneCompleted)
+        );
+    }
+
     #[test]
     fn upper_end_of_an_interval() {
         let e = Estimate::from_values(&[1.0, 2.0, 3.0]);

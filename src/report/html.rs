@@ -395,6 +395,14 @@ fn team_verdicts(t: &TeamGrowth) -> Vec<Verdict> {
         let shown = layout_name(*layout);
         let miss = t.first_miss[l].and_then(|n| t.point(n, *layout));
         out.push(match miss {
+            Some(p) if p.none_completed => Verdict {
+                class: "missed",
+                html: format!(
+                    "{}: publish p95 <strong>not met</strong> at <strong>{} developers</strong>: no publish completed",
+                    escape(shown),
+                    p.developers
+                ),
+            },
             Some(p) => Verdict {
                 class: "missed",
                 html: format!(
@@ -619,12 +627,17 @@ fn team_table(t: &TeamGrowth) -> Table {
                 continue;
             };
             let mut row: Vec<Cell> = vec![n.to_string().into(), layout_name(layout).into()];
-            row.push(secs(&p.publish_p50).into());
-            row.push(if p.saturated {
-                marked(format!("{} saturated", secs(&p.publish_p95)), "missed")
+            if p.none_completed {
+                row.push("—".into());
+                row.push(marked("no publish completed", "missed"));
             } else {
-                secs(&p.publish_p95).into()
-            });
+                row.push(secs(&p.publish_p50).into());
+                row.push(if p.saturated {
+                    marked(format!("{} saturated", secs(&p.publish_p95)), "missed")
+                } else {
+                    secs(&p.publish_p95).into()
+                });
+            }
             row.push(
                 p.controller_cpu
                     .as_ref()

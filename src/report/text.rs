@@ -1083,7 +1083,13 @@ fn team_table(t: &TeamGrowth) -> String {
                 .collect::<Vec<String>>()
         };
         let mut row = vec![n.to_string()];
-        row.extend(both(&|p| secs(&p.publish_p50)));
+        row.extend(both(&|p| {
+            if p.none_completed {
+                "—".into()
+            } else {
+                secs(&p.publish_p50)
+            }
+        }));
         row.extend(both(&|p| {
             let sat = if p.saturated { " [SATURATED]" } else { "" };
             let mark = if p.misses { " *" } else { "" };

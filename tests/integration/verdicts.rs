@@ -379,3 +379,29 @@ fn a_bad_error_objective_names_its_file_line_and_field() {
         assert!(e.contains(needle), "{value}: {e}");
     }
 }
+
+#[test]
+fn team_never_meets_the_target_when_no_publish_finished() {
+    // Ten seconds: no publish of example 1 can finish.
+    let out = o11sim(&[
+        "team",
+        "--developers",
+        "1,2",
+        "--replications",
+        "2",
+        "--duration",
+        "10s",
+        "--warmup",
+        "0s",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for layout in ["dedicated", "co-located"] {
+        let line = format!("{layout}: publish p95 not met at 1 developers: no publish completed");
+        assert!(out.stdout.contains(&line), "{}", out.stdout);
+    }
+    assert!(
+        !out.stdout.contains("meets the 5m target"),
+        "{}",
+        out.stdout
+    );
+}
