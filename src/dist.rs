@@ -169,6 +169,28 @@ pub fn parse_duration(text: &str) -> Result<f64, DistError> {
     Ok(secs)
 }
 
+/// Reads an error-rate limit written as a percentage (`"0.1%"`, `"5 %"`)
+/// and returns it as a fraction. Allowed: 0 % up to, not including,
+/// 100 % (an objective of 100 % errors could never be missed).
+pub fn parse_percent(text: &str) -> Result<f64, String> {
+    const ALLOWED: &str =
+        "allowed: a percentage from \"0%\" up to, not including, \"100%\", such as \"0.1%\"";
+    let t = text.trim();
+    let Some(number) = t.strip_suffix('%') else {
+        return Err(format!(
+            "expected a percentage with a % sign, got \"{t}\"; {ALLOWED}"
+        ));
+    };
+    let v: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{t}\" is not a percentage; {ALLOWED}"))?;
+    if !(v.is_finite() && (0.0..100.0).contains(&v)) {
+        return Err(format!("\"{t}\" is out of range; {ALLOWED}"));
+    }
+    Ok(v / 100.0)
+}
+
 /// Formats seconds with a readable unit, such that [`parse_duration`] gives
 /// back exactly `secs` (for finite, non-negative input).
 ///
@@ -1197,6 +1219,17 @@ fn gamma_fn(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn percentages_read_as_fractions() {
+        assert_eq!(parse_percent("0.1%"), Ok(0.001));
+        assert_eq!(parse_percent(" 5 % "), Ok(0.05));
+        assert_eq!(parse_percent("0%"), Ok(0.0));
+        for bad in ["0.1", "100%", "-1%", "x%", "%", "NaN%"] {
+            assert!(parse_percent(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
     use rand::SeedableRng;

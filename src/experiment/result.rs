@@ -14,7 +14,7 @@
 //! or the wall clock.
 
 use super::Summary;
-use super::summary::Figure;
+use super::summary::{Figure, SloVerdict};
 use crate::model::spec::Slo;
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
@@ -145,8 +145,11 @@ pub struct Check {
     /// Whether the row is saturated (its latency then describes only the
     /// requests that got through).
     pub saturated: bool,
-    /// The upper end of the estimate's 95 % CI is within the limit and the
-    /// row is not saturated.
+    /// Why the objective is met or not; `None` when the candidate has no
+    /// such row.
+    pub verdict: Option<SloVerdict>,
+    /// The verdict is [`SloVerdict::Met`]: the upper end of the estimate's
+    /// 95 % CI is within the limit and the figure is fit to judge.
     pub met: bool,
 }
 
@@ -237,6 +240,9 @@ pub struct TeamPoint {
     pub layout: Layout,
     /// The publishes' backlog grew through the run.
     pub saturated: bool,
+    /// In some replication no publish finished: nothing measured, so the
+    /// target is missed.
+    pub none_completed: bool,
     /// Publish lead time (seconds).
     pub publish_p50: Estimate,
     pub publish_p95: Estimate,
@@ -245,8 +251,8 @@ pub struct TeamPoint {
     pub controller_cpu: Option<Estimate>,
     /// p95 of each of [`TeamGrowth::dev_classes`] (seconds).
     pub dev_p95: Vec<Option<Estimate>>,
-    /// Publish p95's upper 95 % bound is above the target, or the
-    /// publishes are saturated.
+    /// Publish p95's upper 95 % bound is above the target, the publishes
+    /// are saturated, or no publish finished in some replication.
     pub misses: bool,
 }
 

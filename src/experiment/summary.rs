@@ -14,10 +14,39 @@ use crate::stats::Estimate;
 
 /// A class is reported as saturated when more than this fraction of the
 /// requests it received over the whole run were still in flight at the end
-/// (its backlog was growing) or were turned away with 503 (the IIS queue
-/// limit bounds the backlog, so an overloaded front-end sheds load instead),
-/// or when most of its requests timed out.
+/// (its backlog was growing), or when most of its requests timed out.
 pub const SATURATION_BACKLOG: f64 = 0.05;
+
+/// A traffic class is reported as *rejecting* when more than this fraction
+/// of its finished requests were turned away with 503 (a full IIS queue, or
+/// no front-end up). A loss system (`iis_queue = 0`) sheds load this way
+/// without any backlog: it is stable, not saturated, but its latencies
+/// describe only the requests that got in.
+pub const REJECTION_LIMIT: f64 = 0.05;
+
+/// In how many replications each percentile fell in the cut: at or above
+/// the class's client timeout, where responses are recorded as exactly the
+/// timeout. A percentile censored in any replication is reported as
+/// "at least the timeout", never as a measured number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Censored {
+    pub p50: usize,
+    pub p95: usize,
+    pub p99: usize,
+}
+
+impl Censored {
+    /// Replications in which `figure`'s percentile is censored (0 for
+    /// figures that are not percentiles).
+    pub fn of(&self, figure: Figure) -> usize {
+        match figure {
+            Figure::P50 => self.p50,
+            Figure::P95 => self.p95,
+            Figure::P99 => self.p99,
+            _ => 0,
+        }
+    }
+}
 
 /// Figures of one traffic class (or timer, or publishes) over replications.
 /// Times in seconds.
@@ -41,9 +70,24 @@ pub struct ClassSummary {
     pub rejected_rate: Estimate,
     pub timed_out_rate: Estimate,
     pub failed_rate: Estimate,
+    /// Fraction of the requests still unanswered at the end of the run
+    /// (in flight, their client still waiting) over those plus the finished
+    /// ones: requests in no other rate.
+    pub unanswered_rate: Estimate,
     /// Requests answered (ok or timed out) over all replications.
     pub answered: u64,
+    /// The backlog grew through the run, or most requests timed out.
     pub saturated: bool,
+    /// More than [`REJECTION_LIMIT`] of the finished requests were
+    /// rejected (traffic classes only).
+    pub rejecting: bool,
+    /// The client timeout that cuts this row's responses (traffic classes).
+    pub timeout: Option<f64>,
+    /// Percentiles that fell in the cut, per percentile.
+    pub censored: Censored,
+    /// Replications in which no request completed (none answered in
+    /// time): the latency figures of those replications measure nothing.
+    pub none_completed: usize,
     /// The median over replications of the MSER-5 warm-up suggestion
     /// (seconds); `None` when no replication had enough data.
     pub mser_warmup: Option<f64>,
@@ -132,13 +176,100 @@ impl Figure {
     }
 }
 
-/// An SLO and whether the upper end of its 95 % CI meets it.
+/// Why an SLO is met or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SloVerdict {
+    /// The upper end of the figure's 95 % CI is within the limit.
+    Met,
+    /// The upper end of the figure's 95 % CI is above the limit.
+    Missed,
+    /// In some replication no request of the class completed: there is
+    /// nothing to judge, so the SLO is not met.
+    NoneCompleted,
+    /// The class is saturated: its figures describe only the requests that
+    /// got through.
+    Saturated,
+    /// The class turned away more than [`REJECTION_LIMIT`] of its requests
+    /// and has no error objective to judge that by: its latencies describe
+    /// only the requests that got in.
+    Rejecting,
+    /// The percentile fell in the cut at the client timeout: it is at least
+    /// the timeout, its value unknown.
+    Censored,
+}
+
+impl SloVerdict {
+    /// Stable spelling (JSON, CSV).
+    pub fn key(self) -> &'static str {
+        match self {
+            SloVerdict::Met => "met",
+            SloVerdict::Missed => "missed",
+            SloVerdict::NoneCompleted => "no_request_completed",
+            SloVerdict::Saturated => "saturated",
+            SloVerdict::Rejecting => "rejecting",
+            SloVerdict::Censored => "censored",
+        }
+    }
+}
+
+/// An SLO and its verdict: met when the upper end of its 95 % CI is within
+/// the limit and nothing makes the figure unfit to judge.
 #[derive(Clone, Copy, Debug)]
 pub struct SloCheck {
     pub slo: Slo,
     /// The figure's estimate.
     pub value: Estimate,
+    pub verdict: SloVerdict,
     pub met: bool,
+}
+
+/// The estimate an SLO is judged on.
+pub fn slo_figure(c: &ClassSummary, slo: Slo) -> Estimate {
+    match slo {
+        Slo::P95(_) => c.p95,
+        Slo::P99(_) => c.p99,
+        Slo::Mean(_) => c.mean,
+        Slo::Errors(_) => c.error_rate,
+    }
+}
+
+/// Judges `slo` on class `c`. `errors_judged`: the class also has an
+/// error objective, which then judges its rejections (a rejecting class
+/// without one misses its latency objectives).
+///
+/// In order: no request completed in some replication, saturated,
+/// rejecting (latency objectives only, unless errors are judged), a
+/// censored percentile, then the upper end of the 95 % CI against the
+/// limit.
+pub fn judge(c: &ClassSummary, slo: Slo, errors_judged: bool) -> SloCheck {
+    let value = slo_figure(c, slo);
+    let limit = match slo {
+        Slo::P95(l) | Slo::P99(l) | Slo::Mean(l) | Slo::Errors(l) => l,
+    };
+    let censored = match slo {
+        Slo::P95(_) => c.censored.p95 > 0,
+        Slo::P99(_) => c.censored.p99 > 0,
+        _ => false,
+    };
+    let verdict = if c.none_completed > 0 || c.replications == 0 {
+        SloVerdict::NoneCompleted
+    } else if c.saturated {
+        SloVerdict::Saturated
+    } else if c.rejecting && slo.is_latency() && !errors_judged {
+        SloVerdict::Rejecting
+    } else if censored {
+        SloVerdict::Censored
+    } else if upper(&value) <= limit {
+        SloVerdict::Met
+    } else {
+        SloVerdict::Missed
+    };
+    SloCheck {
+        slo,
+        value,
+        verdict,
+        met: verdict == SloVerdict::Met,
+    }
 }
 
 /// Figures of one resource over replications.
@@ -218,6 +349,37 @@ pub struct ClassFigures {
     pub total_arrivals: u64,
     pub mser_warmup: Option<f64>,
     pub mser_unsettled: bool,
+    /// Requests still unanswered at the end (their client waiting) over
+    /// those plus the requests finished after the warm-up.
+    #[serde(default)]
+    pub unanswered_rate: f64,
+    /// Responses among `answered` cut at the client timeout (recorded as
+    /// exactly `timeout`).
+    #[serde(default)]
+    pub cut: u64,
+    /// The client timeout of a traffic class.
+    #[serde(default)]
+    pub timeout: Option<f64>,
+}
+
+impl ClassFigures {
+    /// Requests answered in time (not cut at the timeout).
+    pub fn completed(&self) -> u64 {
+        self.answered - self.cut.min(self.answered)
+    }
+
+    /// Whether the `q` percentile of the responses falls in the cut: the
+    /// `cut` largest of the `answered` values are the timeout, so the
+    /// nearest-rank percentile (rank ⌈q·n⌉) is one of them when fewer than
+    /// ⌈q·n⌉ responses came in time.
+    pub fn censored(&self, q: f64) -> bool {
+        let n = self.answered;
+        if self.cut == 0 || n == 0 {
+            return false;
+        }
+        let rank = ((q * n as f64).ceil() as u64).max(1);
+        self.completed() < rank
+    }
 }
 
 /// The figures of one resource in one replication.
@@ -269,6 +431,7 @@ impl From<&RunResult> for ReplicationFigures {
                         x as f64 / finished as f64
                     }
                 };
+                let waiting = finished + c.in_flight_at_end;
                 ClassFigures {
                     name: c.name.clone(),
                     kind: c.kind,
@@ -286,6 +449,13 @@ impl From<&RunResult> for ReplicationFigures {
                     total_arrivals: c.total_arrivals,
                     mser_warmup: c.warmup_estimate.map(|w| w.time),
                     mser_unsettled: c.warmup_estimate.is_some_and(|w| w.unreliable),
+                    unanswered_rate: if waiting == 0 {
+                        0.0
+                    } else {
+                        c.in_flight_at_end as f64 / waiting as f64
+                    },
+                    cut: c.cut,
+                    timeout: c.timeout,
                 }
             })
             .collect();
@@ -412,56 +582,43 @@ impl Summary {
         let mut classes = Vec::with_capacity(rows);
         for i in 0..rows {
             let e = |f: fn(&ClassFigures) -> f64| est_of(figures, move |r| f(&r.classes[i]));
-            let mean = e(|c| c.mean);
-            let p95 = e(|c| c.p95);
-            let p99 = e(|c| c.p99);
             let backlog =
                 figures.iter().map(|r| r.classes[i].backlog).sum::<f64>() / n.max(1) as f64;
             let timed_out_rate = e(|c| c.timed_out_rate);
             let rejected_rate = e(|c| c.rejected_rate);
-            let slos = traffic_slos
-                .get(i)
-                .map(|c| {
-                    c.iter()
-                        .map(|&slo| {
-                            let (value, limit) = match slo {
-                                Slo::P95(l) => (p95, l),
-                                Slo::P99(l) => (p99, l),
-                                Slo::Mean(l) => (mean, l),
-                            };
-                            SloCheck {
-                                slo,
-                                value,
-                                met: upper(&value) <= limit,
-                            }
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
             let is_traffic = i < traffic_classes;
             let first = &figures[0].classes[i];
+            let count =
+                |f: fn(&ClassFigures) -> bool| figures.iter().filter(|r| f(&r.classes[i])).count();
             classes.push(ClassSummary {
                 name: first.name.clone(),
                 kind: first.kind,
                 is_traffic,
                 replications: n,
                 throughput: e(|c| c.throughput),
-                mean,
+                mean: e(|c| c.mean),
                 p50: e(|c| c.p50),
-                p95,
-                p99,
+                p95: e(|c| c.p95),
+                p99: e(|c| c.p99),
                 error_rate: e(|c| c.error_rate),
                 rejected_rate,
                 timed_out_rate,
                 failed_rate: e(|c| c.failed_rate),
+                unanswered_rate: e(|c| c.unanswered_rate),
                 answered: figures.iter().map(|r| r.classes[i].answered).sum(),
                 // Timers run as single instances and developers as a closed
                 // population, so their backlog cannot grow: only traffic
                 // classes can saturate.
                 saturated: is_traffic
-                    && (backlog > SATURATION_BACKLOG
-                        || rejected_rate.mean > SATURATION_BACKLOG
-                        || timed_out_rate.mean > 0.5),
+                    && (backlog > SATURATION_BACKLOG || timed_out_rate.mean > 0.5),
+                rejecting: is_traffic && rejected_rate.mean > REJECTION_LIMIT,
+                timeout: first.timeout,
+                censored: Censored {
+                    p50: count(|c| c.censored(0.50)),
+                    p95: count(|c| c.censored(0.95)),
+                    p99: count(|c| c.censored(0.99)),
+                },
+                none_completed: count(|c| c.completed() == 0),
                 mser_warmup: median(
                     figures
                         .iter()
@@ -472,8 +629,16 @@ impl Summary {
                     .iter()
                     .filter(|r| r.classes[i].mser_unsettled)
                     .count(),
-                slos,
+                slos: Vec::new(),
             });
+            let c = classes.last_mut().expect("just pushed");
+            if let Some(objectives) = traffic_slos.get(i) {
+                let errors_judged = objectives.iter().any(|o| !o.is_latency());
+                c.slos = objectives
+                    .iter()
+                    .map(|&slo| judge(c, slo, errors_judged))
+                    .collect();
+            }
         }
         let resources = figures
             .first()
@@ -518,6 +683,105 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn figures(answered: u64, cut: u64) -> ClassFigures {
+        ClassFigures {
+            name: "web".into(),
+            kind: RowKind::Traffic,
+            throughput: 1.0,
+            mean: 0.1,
+            p50: 0.1,
+            p95: 0.2,
+            p99: 0.3,
+            error_rate: 0.0,
+            rejected_rate: 0.0,
+            timed_out_rate: 0.0,
+            failed_rate: 0.0,
+            answered,
+            backlog: 0.0,
+            total_arrivals: answered,
+            mser_warmup: None,
+            mser_unsettled: false,
+            unanswered_rate: 0.0,
+            cut,
+            timeout: Some(10.0),
+        }
+    }
+
+    #[test]
+    fn a_percentile_is_censored_when_fewer_than_its_rank_came_in_time() {
+        // 1000 responses: p99 is rank 990, p95 rank 950.
+        assert!(
+            !figures(1000, 10).censored(0.99),
+            "990 in time: rank 990 measured"
+        );
+        assert!(
+            figures(1000, 11).censored(0.99),
+            "989 in time: rank 990 cut"
+        );
+        assert!(!figures(1000, 50).censored(0.95));
+        assert!(figures(1000, 51).censored(0.95));
+        assert!(!figures(1000, 0).censored(0.99));
+        assert!(!figures(0, 0).censored(0.5));
+        assert!(figures(3, 3).censored(0.5), "every response cut");
+        assert_eq!(figures(3, 3).completed(), 0);
+    }
+
+    #[test]
+    fn censored_in_any_replication_is_censored_over_replications() {
+        let traffic = [crate::model::spec::TrafficClass {
+            name: "web".into(),
+            zone: 0,
+            arrivals: crate::model::spec::Arrivals::Open {
+                rate: 1.0,
+                profile: None,
+            },
+            network: crate::dist::Dist::constant(0.0).unwrap(),
+            cpu: crate::dist::Dist::constant(0.01).unwrap(),
+            db_calls: crate::dist::Dist::constant(0.0).unwrap(),
+            db_time: crate::dist::Dist::constant(0.0).unwrap(),
+            integrations: Vec::new(),
+            timeout: 10.0,
+            slos: vec![Slo::P99(20.0), Slo::P95(1.0)],
+        }];
+        let rep = |cut| ReplicationFigures {
+            classes: vec![figures(1000, cut)],
+            resources: vec![],
+            events: 1,
+            databases: vec![],
+        };
+        let s = Summary::from_figures(&traffic, &[rep(0), rep(20), rep(5)]);
+        let c = &s.classes[0];
+        assert_eq!(
+            c.censored,
+            Censored {
+                p50: 0,
+                p95: 0,
+                p99: 1
+            }
+        );
+        // p99's limit is above the timeout, yet p99 is at least the timeout
+        // with its value hidden: not met.
+        assert_eq!(c.slos[0].verdict, SloVerdict::Censored);
+        assert_eq!(c.slos[1].verdict, SloVerdict::Met);
+        let none = Summary::from_figures(
+            &traffic,
+            &[
+                rep(0),
+                ReplicationFigures {
+                    classes: vec![figures(0, 0)],
+                    ..rep(0)
+                },
+            ],
+        );
+        assert_eq!(none.classes[0].none_completed, 1);
+        assert!(
+            none.classes[0]
+                .slos
+                .iter()
+                .all(|k| k.verdict == SloVerdict::NoneCompleted)
+        );
+    }
 
     #[test]
     fn upper_end_of_an_interval() {

@@ -162,12 +162,23 @@ pub enum Arrivals {
     Closed { users: u32, think: Dist },
 }
 
-/// A service-level objective on a class's response time.
+/// A service-level objective on a class's response time (seconds) or on
+/// its error rate.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Slo {
     P95(f64),
     P99(f64),
     Mean(f64),
+    /// The largest fraction (0 to 1) of finished requests rejected, timed
+    /// out or failed: the class's error rate.
+    Errors(f64),
+}
+
+impl Slo {
+    /// Whether the objective is on a response time (not on errors).
+    pub fn is_latency(self) -> bool {
+        !matches!(self, Slo::Errors(_))
+    }
 }
 
 /// An external system (REST/SOAP service, ERP, CRM…) that requests call

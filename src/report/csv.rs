@@ -136,6 +136,15 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             "timed_out_rate_ci_high",
             "failed_rate_ci_low",
             "failed_rate_ci_high",
+            "rejecting",
+            "unanswered_rate",
+            "unanswered_rate_ci_low",
+            "unanswered_rate_ci_high",
+            "p50_censored",
+            "p95_censored",
+            "p99_censored",
+            "client_timeout_ms",
+            "replications_none_completed",
         ]
         .map(String::from),
     );
@@ -175,6 +184,18 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                 let (lo, hi) = unit.ci(e);
                 row.extend([lo, hi]);
             }
+            let (lo, hi) = plain.ci(&c.unanswered_rate);
+            row.extend([
+                c.rejecting.to_string(),
+                plain.cell(c.unanswered_rate.mean),
+                lo,
+                hi,
+                (c.censored.p50 > 0).to_string(),
+                (c.censored.p95 > 0).to_string(),
+                (c.censored.p99 > 0).to_string(),
+                c.timeout.map_or_else(String::new, |t| ms.cell(t)),
+                c.none_completed.to_string(),
+            ]);
             w.write_record(&row)?;
         }
     }

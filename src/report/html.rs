@@ -27,16 +27,17 @@ use anyhow::Result;
 use super::Export;
 use super::svg::{self, Chart, PlotFigure};
 use super::text::{
-    describe, difference_cell, figure_cell, figure_label, layout_name, ms, pct_ci, secs,
-    warmup_advice,
+    censored_cell, describe, difference_cell, figure_cell, figure_label, layout_name, pct, pct_ci,
+    secs, slo_amount, slo_outcome_parts, tags, warmup_advice,
 };
 use crate::dist::format_duration;
 use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing, TeamGrowth,
     VariantResult,
 };
-use crate::experiment::summary::{Figure, upper};
+use crate::experiment::summary::{Figure, SloVerdict, upper};
 use crate::experiment::{CommandResult, Summary};
+use crate::model::spec::Slo;
 
 /// The HTML page of a result.
 #[derive(Clone, Debug, Default)]
@@ -203,9 +204,9 @@ fn write_verdicts(out: &mut String, verdicts: &[Verdict]) {
     out.push_str("</ul>\n");
 }
 
-/// `≤ 800 ms` for an SLO limit in seconds.
-fn limit_ms(limit: f64) -> String {
-    format!("\u{2264} {} ms", ms(limit))
+/// `≤ 800 ms` for an SLO limit in seconds, `≤ 0.10%` for errors.
+fn limit_text(slo: Slo, limit: f64) -> String {
+    format!("\u{2264} {}", slo_amount(slo, limit))
 }
 
 // ---- verdicts ---------------------------------------------------------------
@@ -217,19 +218,35 @@ fn summary_verdicts(s: &Summary, prefix: &str) -> Vec<Verdict> {
     for c in &s.classes {
         for check in &c.slos {
             let (what, limit) = describe(check.slo);
-            let word = if check.met { "met" } else { "missed" };
+            let (word, rest) = slo_outcome_parts(c, check);
             out.push(Verdict {
                 class: if check.met { "met" } else { "missed" },
                 html: format!(
-                    "{}SLO {} {what} {}: <strong>{word}</strong> (estimate {} ms, upper 95% bound {} ms)",
+                    "{}SLO {} {what} {}: <strong>{}</strong>{}",
                     escape(prefix),
                     escape(&c.name),
-                    escape(&limit_ms(limit)),
-                    escape(&ms(check.value.mean)),
-                    escape(&ms(upper(&check.value)))
+                    escape(&limit_text(check.slo, limit)),
+                    escape(&word.to_lowercase()),
+                    escape(&rest)
                 ),
             });
         }
+    }
+    let rejecting: Vec<String> = s
+        .classes
+        .iter()
+        .filter(|c| c.rejecting)
+        .map(|c| format!("{}{}", c.name, tags(c).replace(" [SATURATED]", "")))
+        .collect();
+    if !rejecting.is_empty() {
+        out.push(Verdict {
+            class: "missed",
+            html: format!(
+                "{}<strong>rejecting</strong>: {} (more than 5% of requests turned away with 503; latencies describe only the requests that got in)",
+                escape(prefix),
+                escape(&rejecting.join(", "))
+            ),
+        });
     }
     let saturated: Vec<&str> = s
         .classes
@@ -243,7 +260,7 @@ fn summary_verdicts(s: &Summary, prefix: &str) -> Vec<Verdict> {
         out.push(Verdict {
             class: "missed",
             html: format!(
-                "{}<strong>saturated</strong>: {} (the backlog grew or requests were turned away through the run; latencies describe only the requests that got through)",
+                "{}<strong>saturated</strong>: {} (the backlog grew through the run, or most requests timed out; latencies describe only the requests that got through)",
                 escape(prefix),
                 escape(&saturated.join(", "))
             ),
@@ -366,12 +383,12 @@ fn sizing_verdicts(s: &Sizing) -> Vec<Verdict> {
         let (what, limit) = describe(o.slo);
         out.push(verdict(
             "",
-            &format!("objective: {} {what} {}", o.class, limit_ms(limit)),
+            &format!("objective: {} {what} {}", o.class, limit_text(o.slo, limit)),
         ));
     }
     out.push(verdict(
         "",
-        "a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the class is not saturated",
+        "a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the figure can be judged: some request completed in every replication, the class is not saturated, not rejecting more than 5% without an errors objective, and the percentile is not cut at the client timeout",
     ));
     out
 }
@@ -383,6 +400,14 @@ fn team_verdicts(t: &TeamGrowth) -> Vec<Verdict> {
         let shown = layout_name(*layout);
         let miss = t.first_miss[l].and_then(|n| t.point(n, *layout));
         out.push(match miss {
+            Some(p) if p.none_completed => Verdict {
+                class: "missed",
+                html: format!(
+                    "{}: publish p95 <strong>not met</strong> at <strong>{} developers</strong>: no publish completed",
+                    escape(shown),
+                    p.developers
+                ),
+            },
             Some(p) => Verdict {
                 class: "missed",
                 html: format!(
@@ -437,6 +462,8 @@ fn class_table(variants: &[&VariantResult]) -> Table {
     head.push("class".into());
     head.extend(Figure::ALL.iter().map(|f| figure_label(*f).to_owned()));
     head.push("saturated".into());
+    head.push("rejecting".into());
+    head.push("unanswered".into());
     let mut t = Table::new(head, if several { 2 } else { 1 });
     for v in variants {
         for c in &v.summary.classes {
@@ -445,16 +472,21 @@ fn class_table(variants: &[&VariantResult]) -> Table {
                 row.push(v.name.as_str().into());
             }
             row.push(c.name.as_str().into());
-            row.extend(
-                Figure::ALL
-                    .iter()
-                    .map(|f| Cell::from(figure_cell(*f, &f.estimate(c)))),
-            );
+            row.extend(Figure::ALL.iter().map(|f| match censored_cell(c, *f) {
+                Some(text) => marked(text, "missed"),
+                None => Cell::from(figure_cell(*f, &f.estimate(c))),
+            }));
             row.push(if c.saturated {
                 marked("saturated", "missed")
             } else {
                 "no".into()
             });
+            row.push(if c.rejecting {
+                marked(format!("rejecting {}", pct(c.rejected_rate.mean)), "missed")
+            } else {
+                "no".into()
+            });
+            row.push(pct_ci(&c.unanswered_rate).into());
             t.rows.push(row);
         }
     }
@@ -534,7 +566,8 @@ fn candidate_table(s: &Sizing) -> Table {
     ];
     head.extend(s.objectives.iter().map(|o| {
         let (what, limit) = describe(o.slo);
-        format!("{} {what} (ms, {})", o.class, limit_ms(limit))
+        let unit = if o.slo.is_latency() { "ms, " } else { "" };
+        format!("{} {what} ({unit}{})", o.class, limit_text(o.slo, limit))
     }));
     let mut t = Table::new(head, 1);
     for z in &s.zones {
@@ -555,9 +588,20 @@ fn candidate_table(s: &Sizing) -> Table {
                     Some(k) => match &k.estimate {
                         None => "no such row".into(),
                         Some(e) => {
-                            let sat = if k.saturated { " saturated" } else { "" };
+                            let why = match k.verdict {
+                                Some(SloVerdict::Met | SloVerdict::Missed) | None => "",
+                                Some(SloVerdict::Saturated) => " saturated",
+                                Some(SloVerdict::Rejecting) => " rejecting",
+                                Some(SloVerdict::Censored) => " cut at the timeout",
+                                Some(SloVerdict::NoneCompleted) => " no request completed",
+                            };
+                            let figure = if s.objectives[o].slo.is_latency() {
+                                Figure::P95
+                            } else {
+                                Figure::ErrorRate
+                            };
                             marked(
-                                format!("{}{sat}", figure_cell(Figure::P95, e)),
+                                format!("{}{why}", figure_cell(figure, e)),
                                 if k.met { "" } else { "missed" },
                             )
                         }
@@ -588,12 +632,17 @@ fn team_table(t: &TeamGrowth) -> Table {
                 continue;
             };
             let mut row: Vec<Cell> = vec![n.to_string().into(), layout_name(layout).into()];
-            row.push(secs(&p.publish_p50).into());
-            row.push(if p.saturated {
-                marked(format!("{} saturated", secs(&p.publish_p95)), "missed")
+            if p.none_completed {
+                row.push("—".into());
+                row.push(marked("no publish completed", "missed"));
             } else {
-                secs(&p.publish_p95).into()
-            });
+                row.push(secs(&p.publish_p50).into());
+                row.push(if p.saturated {
+                    marked(format!("{} saturated", secs(&p.publish_p95)), "missed")
+                } else {
+                    secs(&p.publish_p95).into()
+                });
+            }
             row.push(
                 p.controller_cpu
                     .as_ref()

@@ -27,7 +27,7 @@ use crate::stats::Estimate;
 
 /// The version of the document's shape: raised when a field is renamed,
 /// removed or changes meaning (adding a field does not raise it).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole result as one JSON document.
 #[derive(Clone, Copy, Debug, Default)]
@@ -127,7 +127,38 @@ fn slo_parts(slo: Slo) -> (&'static str, f64) {
         Slo::P95(l) => ("p95", l),
         Slo::P99(l) => ("p99", l),
         Slo::Mean(l) => ("mean", l),
+        Slo::Errors(l) => ("errors", l),
     }
+}
+
+/// An objective's limit, estimate and upper bound: in milliseconds under
+/// `limit_ms`, `estimate_ms`, `upper_ms` for a response time; as fractions
+/// under `limit`, `estimate`, `upper` for errors (the `_ms` keys then
+/// `null`).
+fn slo_figures(slo: Slo, e: Option<&Estimate>) -> Map<String, Value> {
+    let (figure, limit) = slo_parts(slo);
+    let mut m = Map::new();
+    m.insert("figure".into(), json!(figure));
+    let (scale, suffix) = if slo.is_latency() {
+        (1e3, "_ms")
+    } else {
+        (1.0, "")
+    };
+    if !slo.is_latency() {
+        for k in ["limit_ms", "estimate_ms", "upper_ms"] {
+            m.insert(k.into(), Value::Null);
+        }
+    }
+    m.insert(format!("limit{suffix}"), json!(limit * scale));
+    m.insert(
+        format!("estimate{suffix}"),
+        e.map_or(Value::Null, |e| estimate(e, scale)),
+    );
+    m.insert(
+        format!("upper{suffix}"),
+        e.map_or(Value::Null, |e| json!(upper(e) * scale)),
+    );
+    m
 }
 
 fn class(c: &ClassSummary) -> Value {
@@ -146,14 +177,10 @@ fn class(c: &ClassSummary) -> Value {
         .slos
         .iter()
         .map(|s| {
-            let (figure, limit) = slo_parts(s.slo);
-            json!({
-                "figure": figure,
-                "limit_ms": limit * 1e3,
-                "estimate_ms": estimate(&s.value, 1e3),
-                "upper_ms": upper(&s.value) * 1e3,
-                "met": s.met,
-            })
+            let mut m = slo_figures(s.slo, Some(&s.value));
+            m.insert("met".into(), json!(s.met));
+            m.insert("verdict".into(), json!(s.verdict.key()));
+            Value::Object(m)
         })
         .collect();
     json!({
@@ -174,6 +201,15 @@ fn class(c: &ClassSummary) -> Value {
         "mser_warmup_s": c.mser_warmup,
         "mser_unsettled": c.mser_unsettled,
         "slos": slos,
+        "rejecting": c.rejecting,
+        "unanswered_rate": estimate(&c.unanswered_rate, 1.0),
+        "client_timeout_ms": c.timeout.map(|t| t * 1e3),
+        "censored": {
+            "p50": c.censored.p50 > 0,
+            "p95": c.censored.p95 > 0,
+            "p99": c.censored.p99 > 0,
+        },
+        "replications_none_completed": c.none_completed,
     })
 }
 
@@ -207,6 +243,7 @@ fn variant(v: &VariantResult) -> Value {
         "keys": keys,
         "replications": s.replications,
         "saturated": s.classes.iter().any(|c| c.saturated),
+        "rejecting": s.classes.iter().any(|c| c.rejecting),
         "slos_met": s.classes.iter().flat_map(|c| &c.slos).all(|c| c.met),
         "classes": s.classes.iter().map(class).collect::<Vec<_>>(),
         "resources": s.resources.iter().map(resource).collect::<Vec<_>>(),
@@ -315,8 +352,12 @@ fn sizing(s: &Sizing) -> Value {
         .objectives
         .iter()
         .map(|o| {
-            let (figure, limit) = slo_parts(o.slo);
-            json!({ "class": o.class, "figure": figure, "limit_ms": limit * 1e3 })
+            let mut m = Map::new();
+            m.insert("class".into(), json!(o.class));
+            let mut f = slo_figures(o.slo, None);
+            f.retain(|k, _| k == "figure" || k.starts_with("limit"));
+            m.extend(f);
+            Value::Object(m)
         })
         .collect();
     // Candidates are numbered as they appear in `variants`.
@@ -334,17 +375,14 @@ fn sizing(s: &Sizing) -> Value {
                         .iter()
                         .map(|k| {
                             let o = &s.objectives[k.objective];
-                            let (figure, limit) = slo_parts(o.slo);
-                            json!({
-                                "objective": k.objective,
-                                "class": o.class,
-                                "figure": figure,
-                                "limit_ms": limit * 1e3,
-                                "estimate_ms": k.estimate.as_ref().map(|e| estimate(e, 1e3)),
-                                "upper_ms": k.estimate.as_ref().map(|e| upper(e) * 1e3),
-                                "saturated": k.saturated,
-                                "met": k.met,
-                            })
+                            let mut m = Map::new();
+                            m.insert("objective".into(), json!(k.objective));
+                            m.insert("class".into(), json!(o.class));
+                            m.extend(slo_figures(o.slo, k.estimate.as_ref()));
+                            m.insert("saturated".into(), json!(k.saturated));
+                            m.insert("met".into(), json!(k.met));
+                            m.insert("verdict".into(), json!(k.verdict.map(|v| v.key())));
+                            Value::Object(m)
                         })
                         .collect();
                     let value = json!({
@@ -407,6 +445,7 @@ fn point(t: &TeamGrowth, index: usize, p: &TeamPoint) -> Value {
         "variant_index": index,
         "saturated": p.saturated,
         "misses": p.misses,
+        "none_completed": p.none_completed,
         "publish_p50_s": estimate(&p.publish_p50, 1.0),
         "publish_p95_s": estimate(&p.publish_p95, 1.0),
         "publish_p95_upper_s": upper(&p.publish_p95),

@@ -165,6 +165,7 @@ impl PlotFigure {
             (PlotFigure::P95, Slo::P95(l))
             | (PlotFigure::P99, Slo::P99(l))
             | (PlotFigure::Mean, Slo::Mean(l)) => Some(l * 1e3),
+            (PlotFigure::ErrorRate, Slo::Errors(l)) => Some(l * 100.0),
             _ => None,
         }
     }
@@ -844,9 +845,12 @@ pub fn sizing_charts(s: &Sizing) -> Vec<Chart> {
         counts.sort_unstable();
         counts.dedup();
         let mut objectives: Vec<usize> = Vec::new();
+        // The chart's axis is a response time: error objectives are in the
+        // tables, not on it.
         for c in &z.candidates {
             for k in &c.checks {
-                if !objectives.contains(&k.objective) {
+                if s.objectives[k.objective].slo.is_latency() && !objectives.contains(&k.objective)
+                {
                     objectives.push(k.objective);
                 }
             }
@@ -908,12 +912,13 @@ pub fn sizing_charts(s: &Sizing) -> Vec<Chart> {
     charts
 }
 
-/// `p95` and the limit (seconds) of an SLO.
+/// `p95` and the limit (seconds, a fraction for errors) of an SLO.
 fn slo_parts(slo: Slo) -> (&'static str, f64) {
     match slo {
         Slo::P95(l) => ("p95", l),
         Slo::P99(l) => ("p99", l),
         Slo::Mean(l) => ("mean", l),
+        Slo::Errors(l) => ("errors", l),
     }
 }
 

@@ -17,7 +17,9 @@ use crate::experiment::result::{
     Answer, Candidate, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing,
     TeamGrowth,
 };
-use crate::experiment::summary::{ClassSummary, Figure, class_names, resource_names, upper};
+use crate::experiment::summary::{
+    ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names, upper,
+};
 use crate::experiment::{CommandResult, Summary};
 use crate::model::sim::ResourceKind;
 use crate::model::spec::Slo;
@@ -252,12 +254,119 @@ pub(crate) fn secs(e: &Estimate) -> String {
     with_ci(e, |x| format!("{x:.1}"), "")
 }
 
-/// `p95` and the limit of an SLO.
+/// `p95` and the limit of an SLO (seconds, or a fraction for `errors`).
 pub(crate) fn describe(slo: Slo) -> (&'static str, f64) {
     match slo {
         Slo::P95(l) => ("p95", l),
         Slo::P99(l) => ("p99", l),
         Slo::Mean(l) => ("mean", l),
+        Slo::Errors(l) => ("errors", l),
+    }
+}
+
+/// A value of an SLO's figure in its unit: `412 ms`, or `0.10%` for errors.
+pub(crate) fn slo_amount(slo: Slo, x: f64) -> String {
+    if slo.is_latency() {
+        format!("{} ms", ms(x))
+    } else {
+        pct(x)
+    }
+}
+
+/// A fraction as a short percentage for a verdict: `19 %`, `5.4 %`.
+fn short_pct(x: f64) -> String {
+    let v = x * 100.0;
+    if v >= 9.95 {
+        format!("{v:.0} %")
+    } else {
+        format!("{v:.1} %")
+    }
+}
+
+/// The verdict of a class as tags after its name: ` [SATURATED]`,
+/// ` [REJECTING 19 %]`, both, or nothing.
+pub(crate) fn tags(c: &ClassSummary) -> String {
+    let mut out = String::new();
+    if c.saturated {
+        out.push_str(" [SATURATED]");
+    }
+    if c.rejecting {
+        let _ = write!(out, " [REJECTING {}]", short_pct(c.rejected_rate.mean));
+    }
+    out
+}
+
+/// A percentile that fell in the cut at the client timeout, as a bound:
+/// `>= 10000 (timed out)` (milliseconds); `None` when it was measured.
+pub(crate) fn censored_cell(c: &ClassSummary, f: Figure) -> Option<String> {
+    let timeout = c.timeout?;
+    (c.censored.of(f) > 0).then(|| format!(">= {} (timed out)", ms(timeout)))
+}
+
+/// A class figure with its CI, or the bound of a censored percentile.
+pub(crate) fn class_figure_cell(c: &ClassSummary, f: Figure) -> String {
+    censored_cell(c, f).unwrap_or_else(|| figure_cell(f, &f.estimate(c)))
+}
+
+/// A class figure's mean alone (no CI), or the bound of a censored
+/// percentile.
+fn class_figure_mean(c: &ClassSummary, f: Figure) -> String {
+    censored_cell(c, f).unwrap_or_else(|| ms(f.estimate(c).mean))
+}
+
+/// What an SLO check says after `SLO CLASS: FIGURE <= LIMIT: `.
+pub(crate) fn slo_outcome(c: &ClassSummary, k: &SloCheck) -> String {
+    let (word, detail) = slo_outcome_parts(c, k);
+    format!("{word}{detail}")
+}
+
+/// An SLO check's verdict word (`met`, `MISSED`, `not met`) and what
+/// follows it (` (estimate …)` or `: why`).
+pub(crate) fn slo_outcome_parts(c: &ClassSummary, k: &SloCheck) -> (&'static str, String) {
+    let estimate = format!(
+        "estimate {}, upper 95% bound {}",
+        slo_amount(k.slo, k.value.mean),
+        slo_amount(k.slo, upper(&k.value))
+    );
+    match k.verdict {
+        SloVerdict::Met => ("met", format!(" ({estimate})")),
+        SloVerdict::Missed => ("MISSED", format!(" ({estimate})")),
+        SloVerdict::NoneCompleted => (
+            "not met",
+            format!(
+                ": no request completed (in {} of {} replication(s))",
+                c.none_completed, c.replications
+            ),
+        ),
+        SloVerdict::Saturated => (
+            "not met",
+            format!(
+                ": saturated, the figures describe only the requests that got through ({estimate})"
+            ),
+        ),
+        SloVerdict::Rejecting => (
+            "not met",
+            format!(
+                ": rejecting {} of requests, the latencies describe only those that got in; an errors objective would judge the rejections ({estimate})",
+                short_pct(c.rejected_rate.mean)
+            ),
+        ),
+        SloVerdict::Censored => {
+            let (what, _) = describe(k.slo);
+            let figure = match k.slo {
+                Slo::P99(_) => Figure::P99,
+                _ => Figure::P95,
+            };
+            (
+                "MISSED",
+                format!(
+                    ": {what} >= {} ms (timed out in {} of {} replication(s); the responses cut at the client timeout hide its value)",
+                    c.timeout.map_or_else(|| "?".into(), ms),
+                    c.censored.of(figure),
+                    c.replications
+                ),
+            )
+        }
     }
 }
 
@@ -303,20 +412,17 @@ fn headline(command: &str, st: &RunSettings, what: &str) -> String {
 // ---- run --------------------------------------------------------------------
 
 fn class_row(c: &ClassSummary) -> Vec<String> {
-    let mut name = c.name.clone();
-    if c.saturated {
-        name.push_str(" [SATURATED]");
-    }
     vec![
-        name,
+        format!("{}{}", c.name, tags(c)),
         format!("{:.2}", c.throughput.mean),
         ms(c.mean.mean),
-        ms(c.p50.mean),
-        with_ci(&c.p95, ms, ""),
-        ms(c.p99.mean),
+        class_figure_mean(c, Figure::P50),
+        censored_cell(c, Figure::P95).unwrap_or_else(|| with_ci(&c.p95, ms, "")),
+        class_figure_mean(c, Figure::P99),
         pct(c.rejected_rate.mean),
         pct(c.timed_out_rate.mean),
         pct(c.failed_rate.mean),
+        pct(c.unanswered_rate.mean),
     ]
 }
 
@@ -334,6 +440,7 @@ pub fn classes(s: &Summary) -> String {
             "rejected",
             "timed out",
             "failed",
+            "unanswered",
         ]),
         &rows,
     )
@@ -389,12 +496,10 @@ pub fn slos(s: &Summary) -> String {
             let (what, limit) = describe(check.slo);
             let _ = writeln!(
                 out,
-                "SLO {}: {what} <= {} ms: {} (estimate {} ms, upper 95% bound {} ms)",
+                "SLO {}: {what} <= {}: {}",
                 c.name,
-                ms(limit),
-                if check.met { "met" } else { "MISSED" },
-                ms(check.value.mean),
-                ms(upper(&check.value))
+                slo_amount(check.slo, limit),
+                slo_outcome(c, check)
             );
         }
     }
@@ -613,15 +718,15 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
 fn side_by_side(c: &Comparison, classes: &[String], width: usize) -> String {
     let mut header = vec!["class / figure".to_owned()];
     header.extend(c.variants.iter().map(|v| {
-        if v.summary
-            .classes
-            .iter()
-            .any(|c| c.saturated && !c.is_timer())
-        {
-            format!("{} [SATURATED]", v.name)
-        } else {
-            v.name.clone()
+        let mut name = v.name.clone();
+        let traffic = || v.summary.classes.iter().filter(|c| !c.is_timer());
+        if traffic().any(|c| c.saturated) {
+            name.push_str(" [SATURATED]");
         }
+        if traffic().any(|c| c.rejecting) {
+            name.push_str(" [REJECTING]");
+        }
+        name
     }));
     let mut rows = Vec::new();
     for class in classes {
@@ -635,7 +740,7 @@ fn side_by_side(c: &Comparison, classes: &[String], width: usize) -> String {
             row.extend(
                 found
                     .iter()
-                    .map(|c| c.map_or_else(|| "—".to_owned(), |c| figure_cell(*f, &f.estimate(c)))),
+                    .map(|c| c.map_or_else(|| "—".to_owned(), |c| class_figure_cell(c, *f))),
             );
             rows.push(row);
         }
@@ -643,6 +748,15 @@ fn side_by_side(c: &Comparison, classes: &[String], width: usize) -> String {
             let mut row = vec![label(class, width, false, "saturated")];
             row.extend(found.iter().map(|c| match c {
                 Some(c) if c.saturated => "SATURATED".to_owned(),
+                Some(_) => "no".to_owned(),
+                None => "—".to_owned(),
+            }));
+            rows.push(row);
+        }
+        if found.iter().flatten().any(|c| c.rejecting) {
+            let mut row = vec![label(class, width, false, "rejecting")];
+            row.extend(found.iter().map(|c| match c {
+                Some(c) if c.rejecting => format!("REJECTING {}", short_pct(c.rejected_rate.mean)),
                 Some(_) => "no".to_owned(),
                 None => "—".to_owned(),
             }));
@@ -775,16 +889,12 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
     for v in &c.variants {
         for cl in &v.summary.classes {
             let mut row = key_cells(v);
-            let mut name = cl.name.clone();
-            if cl.saturated {
-                name.push_str(" [SATURATED]");
-            }
             row.extend([
-                name,
+                format!("{}{}", cl.name, tags(cl)),
                 format!("{:.2}", cl.throughput.mean),
-                ms(cl.p50.mean),
-                figure_cell(Figure::P95, &cl.p95),
-                ms(cl.p99.mean),
+                class_figure_mean(cl, Figure::P50),
+                class_figure_cell(cl, Figure::P95),
+                class_figure_mean(cl, Figure::P99),
                 pct(cl.error_rate.mean),
             ]);
             rows.push(row);
@@ -841,20 +951,38 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
         .map(|k| {
             let o = &s.objectives[k.objective];
             let (what, limit) = describe(o.slo);
-            match &k.estimate {
-                None => format!("{} {what}: no such row", o.class),
-                Some(e) => {
+            let row = c.variant.summary.classes.iter().find(|r| r.name == o.class);
+            match (&k.estimate, row) {
+                (Some(e), Some(row)) => {
                     let upper = upper(e);
-                    format!(
-                        "{} {what} {} ms (upper {} ms) {} {} ms{}",
-                        o.class,
-                        ms(e.mean),
-                        ms(upper),
-                        if upper <= limit { "<=" } else { ">" },
-                        ms(limit),
-                        if k.saturated { " [SATURATED]" } else { "" }
-                    )
+                    let amount = |x| slo_amount(o.slo, x);
+                    let why = match k.verdict {
+                        Some(SloVerdict::Saturated) => " [SATURATED]".to_owned(),
+                        Some(SloVerdict::Rejecting) => {
+                            format!(" [REJECTING {}]", short_pct(row.rejected_rate.mean))
+                        }
+                        Some(SloVerdict::NoneCompleted) => " [NO REQUEST COMPLETED]".to_owned(),
+                        _ => String::new(),
+                    };
+                    if k.verdict == Some(SloVerdict::Censored) {
+                        format!(
+                            "{} {what} >= {} (timed out) vs {}",
+                            o.class,
+                            amount(row.timeout.unwrap_or(f64::NAN)),
+                            amount(limit)
+                        )
+                    } else {
+                        format!(
+                            "{} {what} {} (upper {}) {} {}{why}",
+                            o.class,
+                            amount(e.mean),
+                            amount(upper),
+                            if upper <= limit { "<=" } else { ">" },
+                            amount(limit),
+                        )
+                    }
                 }
+                _ => format!("{} {what}: no such row", o.class),
             }
         })
         .collect();
@@ -873,13 +1001,18 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
         .iter()
         .map(|o| {
             let (what, limit) = describe(o.slo);
-            format!("{} {what} <= {}", o.class, format_duration(limit))
+            let limit = if o.slo.is_latency() {
+                format_duration(limit)
+            } else {
+                pct(limit)
+            };
+            format!("{} {what} <= {limit}", o.class)
         })
         .collect::<Vec<_>>()
         .join(", ");
     let mut out = headline("size", &s.settings, &format!("SLOs {slo_text}"));
     out.push('\n');
-    out.push_str("a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the class is not saturated; search: doubling, then bisection\n");
+    out.push_str("a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the figure can be judged: some request completed in every replication, the class is not saturated, not rejecting more than 5% without an errors objective, and the percentile is not cut at the client timeout; search: doubling, then bisection\n");
     let down = if s.spare > 0 {
         let _ = writeln!(
             out,
@@ -980,12 +1113,16 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
         .map_or_else(|| "its front-end".to_owned(), |f| format!("front-end {f}"));
     let _ = writeln!(
         out,
-        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, or the publishes are saturated (the compile queue grows through the run).\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic.\nmachines, from the sizing guide: co-located = front-end and controller on one box of 2 cores below 8 developers, 4 cores from 8; dedicated = a 4-core front-end and a controller of 4 cores + 0.25 core per developer beyond 16 (rounded up)."
+        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, the publishes are saturated (the compile queue grows through the run), or no publish completed in some replication.\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic.\nmachines, from the sizing guide: co-located = front-end and controller on one box of 2 cores below 8 developers, 4 cores from 8; dedicated = a 4-core front-end and a controller of 4 cores + 0.25 core per developer beyond 16 (rounded up)."
     );
     for (l, layout) in Layout::ALL.iter().enumerate() {
         let shown = layout_name(*layout);
         let miss = t.first_miss[l].and_then(|n| t.point(n, *layout));
         let line = match miss {
+            Some(p) if p.none_completed => format!(
+                "{shown}: publish p95 not met at {} developers: no publish completed",
+                p.developers
+            ),
             Some(p) => format!(
                 "{shown}: publish p95 first misses the {target} target at {} developers ({:.0} s, upper 95% bound {:.0} s{})",
                 p.developers,
@@ -1022,11 +1159,21 @@ fn team_table(t: &TeamGrowth) -> String {
                 .collect::<Vec<String>>()
         };
         let mut row = vec![n.to_string()];
-        row.extend(both(&|p| secs(&p.publish_p50)));
+        row.extend(both(&|p| {
+            if p.none_completed {
+                "—".into()
+            } else {
+                secs(&p.publish_p50)
+            }
+        }));
         row.extend(both(&|p| {
             let sat = if p.saturated { " [SATURATED]" } else { "" };
             let mark = if p.misses { " *" } else { "" };
-            format!("{}{sat}{mark}", secs(&p.publish_p95))
+            if p.none_completed {
+                format!("none completed{mark}")
+            } else {
+                format!("{}{sat}{mark}", secs(&p.publish_p95))
+            }
         }));
         row.extend(both(&|p| {
             p.controller_cpu.as_ref().map_or_else(|| "—".into(), pct_ci)
@@ -1142,6 +1289,9 @@ mod tests {
             total_arrivals: 10,
             mser_warmup: Some(5.0),
             mser_unsettled: false,
+            unanswered_rate: 0.0,
+            cut: 0,
+            timeout: Some(10.0),
         };
         let rep = |unsettled: bool| ReplicationFigures {
             classes: vec![ClassFigures {

@@ -25,7 +25,7 @@ use super::path::FieldPath;
 use super::schema::{
     BalancerSpec, ControllerSpec, Count, CpuSpec, DatabaseSpec, DevelopmentSpec, DistText,
     Document, DurationText, EnvironmentSpec, FrontEndSpec, IntegrationSpec, KindSpec, Number,
-    OnFailoverSpec, PolicySpec, ProcessSpec, Raw, SloSpec, TimerSpec, TrafficSpec,
+    OnFailoverSpec, PercentText, PolicySpec, ProcessSpec, Raw, SloSpec, TimerSpec, TrafficSpec,
 };
 
 /// Defaults (seconds, cores, counts). See `docs/scenarios.md` for sources.
@@ -1096,7 +1096,24 @@ impl<'l, 'a> Builder<'l, 'a> {
         if let Some(d) = &s.mean {
             out.push(Slo::Mean(self.positive_duration(d, &path.key("mean"))?));
         }
+        if let Some(p) = &s.errors {
+            out.push(Slo::Errors(self.error_fraction(p, &path.key("errors"))?));
+        }
         Ok(out)
+    }
+
+    /// An error-rate objective: a percentage from 0 % up to (not
+    /// including) 100 %, as a fraction.
+    fn error_fraction(&self, p: &PercentText, path: &FieldPath) -> Result<f64, ScenarioError> {
+        match &p.0 {
+            Raw::Text(s) => crate::dist::parse_percent(s).map_err(|e| self.err(path, e)),
+            Raw::Number(n) => Err(self.err(
+                path,
+                format!(
+                    "an error rate is a percentage written as text with a % sign, such as \"{n}%\" or \"0.1%\"; allowed: \"0%\" up to, not including, \"100%\""
+                ),
+            )),
+        }
     }
 
     fn timer(

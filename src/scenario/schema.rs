@@ -260,7 +260,7 @@ pub(crate) struct TrafficSpec {
     pub slo: Option<SloSpec>,
 }
 
-/// `slo = { p95 = "800ms" }`.
+/// `slo = { p95 = "800ms", errors = "0.1%" }`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(
     deny_unknown_fields,
@@ -270,6 +270,9 @@ pub(crate) struct SloSpec {
     pub p95: Option<DurationText>,
     pub p99: Option<DurationText>,
     pub mean: Option<DurationText>,
+    /// Largest fraction of requests rejected, timed out or failed, as a
+    /// percentage such as `"0.1%"`.
+    pub errors: Option<PercentText>,
 }
 
 /// `[timers.NAME]`: a timer on the zone's front-ends.
@@ -352,6 +355,11 @@ pub(crate) enum Raw {
 /// A duration such as `"30s"`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct DurationText(pub Raw);
+
+/// A percentage such as `"0.1%"` (text, or a bare number refused with a
+/// hint).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PercentText(pub Raw);
 
 /// A distribution such as `"exp(40ms)"` (or a bare number for a unitless
 /// constant).
@@ -480,6 +488,16 @@ impl<'de> Deserialize<'de> for DurationText {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(RawVisitor {
             expecting: "a duration as text, such as \"500ms\", \"30s\", \"5m\" or \"1h\"",
+            wrap: Self,
+            marker: PhantomData,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for PercentText {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor {
+            expecting: "a percentage as text, such as \"0.1%\"",
             wrap: Self,
             marker: PhantomData,
         })
@@ -687,7 +705,7 @@ mod tests {
 
     #[test]
     fn field_lists_come_from_serde() {
-        assert_eq!(Kind::Slo.fields(), &["p95", "p99", "mean"]);
+        assert_eq!(Kind::Slo.fields(), &["p95", "p99", "mean", "errors"]);
         assert!(Kind::Traffic.fields().contains(&"cpu"));
         assert!(Kind::Root.fields().contains(&"environments"));
         // Every environment key is also a top-level key (single-environment

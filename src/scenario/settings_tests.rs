@@ -472,6 +472,15 @@ fn cases() -> Vec<Case> {
             &["traffic.web.slo.mean=1s"],
             "traffic.web.slo.mean=1ms",
         ),
+        // Under a client timeout that cuts some requests, a loose error
+        // objective is met and a tight one missed.
+        case(
+            Slo,
+            "errors",
+            BASE,
+            &["traffic.web.timeout=40ms", "traffic.web.slo.errors=50%"],
+            "traffic.web.slo.errors=0.1%",
+        ),
         // Timers.
         case(Timer, "zone", ZONES, &[], "timers.batch.zone=internal"),
         case(Timer, "period", BASE, &[], "timers.batch.period=30s"),

@@ -6,9 +6,12 @@
 //! answer:
 //!
 //! * a count *meets* the SLOs when, for every SLO, the upper end of the
-//!   95 % CI of its figure is within the limit and its class is not
-//!   saturated (a saturated class's latency describes only the requests
-//!   that got through);
+//!   95 % CI of its figure is within the limit and the figure is fit to be
+//!   judged, as `run` judges a scenario's SLOs
+//!   (`experiment::summary::judge`): some request of the class completed in
+//!   every replication, the class is not saturated, not rejecting more
+//!   than 5 % without an error objective of its own, and a percentile
+//!   objective did not fall in the cut at the client timeout;
 //! * the search doubles the count (1, 2, 4, …) until one meets the SLOs,
 //!   then bisects between the last count that missed and the first that
 //!   met. The SLO figures fall as front-ends are added, so the answer N
@@ -33,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::experiment::result::{
     Answer, Candidate, Check, Objective, Sizing, VariantResult, ZoneSizing,
 };
-use crate::experiment::summary::{publish_row, timer_row, upper};
+use crate::experiment::summary::{judge, publish_row, timer_row};
 use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Slo;
@@ -48,9 +51,10 @@ pub struct SloArg {
     pub slo: Slo,
 }
 
-/// Reads `[CLASS:]FIGURE<=DURATION` (FIGURE: p95, p99, mean).
+/// Reads `[CLASS:]FIGURE<=DURATION` (FIGURE: p95, p99, mean) or
+/// `[CLASS:]errors<=PERCENT`.
 pub fn parse_slo(text: &str) -> Result<SloArg, String> {
-    const FORM: &str = "expected [CLASS:]FIGURE<=DURATION with FIGURE one of p95, p99, mean and a duration such as 800ms or 2s, e.g. portal:p95<=800ms";
+    const FORM: &str = "expected [CLASS:]FIGURE<=DURATION with FIGURE one of p95, p99, mean and a duration such as 800ms or 2s, e.g. portal:p95<=800ms, or [CLASS:]errors<=PERCENT, e.g. portal:errors<=0.1%";
     let t = text.trim();
     let (class, rest) = match t.rsplit_once(':') {
         Some((c, r)) => {
@@ -66,6 +70,13 @@ pub fn parse_slo(text: &str) -> Result<SloArg, String> {
         .split_once("<=")
         .or_else(|| rest.split_once('≤'))
         .ok_or_else(|| format!("no `<=` in {rest:?}; {FORM}"))?;
+    if figure.trim().eq_ignore_ascii_case("errors") {
+        let limit = crate::dist::parse_percent(limit).map_err(|e| format!("{e}; {FORM}"))?;
+        return Ok(SloArg {
+            class,
+            slo: Slo::Errors(limit),
+        });
+    }
     let limit = parse_duration(limit.trim()).map_err(|e| format!("{e}; {FORM}"))?;
     if !(limit > 0.0 && limit.is_finite()) {
         return Err(format!("the limit must be a positive duration; {FORM}"));
@@ -166,26 +177,26 @@ fn objectives(model: &Model, args: &[(String, SloArg)]) -> Result<Vec<Bound>> {
     Ok(out)
 }
 
-/// Objective `index` judged on a candidate's summary.
-fn check(s: &Summary, index: usize, o: &Objective) -> Check {
+/// Objective `index` judged on a candidate's summary, as `run` judges a
+/// scenario's SLOs ([`judge`]); `errors_judged`: some objective of the
+/// same class is on errors, which then judges its rejections.
+fn check(s: &Summary, index: usize, o: &Objective, errors_judged: bool) -> Check {
     let Some(c) = s.classes.iter().find(|c| c.name == o.class) else {
         return Check {
             objective: index,
             estimate: None,
             saturated: false,
+            verdict: None,
             met: false,
         };
     };
-    let (e, limit) = match o.slo {
-        Slo::P95(l) => (c.p95, l),
-        Slo::P99(l) => (c.p99, l),
-        Slo::Mean(l) => (c.mean, l),
-    };
+    let k = judge(c, o.slo, errors_judged);
     Check {
         objective: index,
-        estimate: Some(e),
+        estimate: Some(k.value),
         saturated: c.saturated,
-        met: upper(&e) <= limit && !c.saturated,
+        verdict: Some(k.verdict),
+        met: k.met,
     }
 }
 
@@ -318,7 +329,13 @@ fn candidate(
         .unwrap_or_else(|| Summary::new(&v.scenario.model, &[]));
     let checks: Vec<Check> = mine
         .iter()
-        .map(|&i| check(&summary, i, &bound[i].objective))
+        .map(|&i| {
+            let o = &bound[i].objective;
+            let errors_judged = bound
+                .iter()
+                .any(|b| b.objective.class == o.class && !b.objective.slo.is_latency());
+            check(&summary, i, o, errors_judged)
+        })
         .collect();
     Ok(Candidate {
         front_ends,
@@ -380,6 +397,14 @@ mod tests {
         assert_eq!(parse_slo("p99<=2s").unwrap().slo, Slo::P99(2.0));
         assert_eq!(parse_slo(" mean <= 100ms ").unwrap().slo, Slo::Mean(0.1));
         assert_eq!(
+            parse_slo("portal:errors<=0.1%").unwrap(),
+            SloArg {
+                class: Some("portal".into()),
+                slo: Slo::Errors(0.001)
+            }
+        );
+        assert_eq!(parse_slo("errors <= 5 %").unwrap().slo, Slo::Errors(0.05));
+        assert_eq!(
             parse_slo("timer.sync_erp:p95<=5m")
                 .unwrap()
                 .class
@@ -393,6 +418,10 @@ mod tests {
             "p95<=fast",
             ":p95<=1s",
             "p95<=0s",
+            "errors<=0.1",
+            "errors<=100%",
+            "errors<=-1%",
+            "errors<=1ms",
         ] {
             assert!(parse_slo(bad).is_err(), "{bad}");
         }

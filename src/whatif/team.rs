@@ -12,7 +12,8 @@
 //! Rules, printed with the answer: a layout *misses* the target at a team
 //! size when the upper end of the 95 % CI of publish p95 is above it, or
 //! when its publishes are saturated (the compile queue grows through the
-//! run, so the lead time only gets worse with a longer run).
+//! run, so the lead time only gets worse with a longer run), or when no
+//! publish finished in some replication (nothing measured is never "met").
 //! "Controller CPU" is the dedicated controller's own cores, or, co-located,
 //! the CPU of the front-end it compiles on (shared with web traffic).
 //! Each variant runs on the machines the sizing guide gives its team size
@@ -314,6 +315,9 @@ fn point(
         None => None,
     };
     let saturated = publish.is_some_and(|c| c.saturated);
+    // No publish finished in some replication (or no publishes row at all):
+    // the lead-time figures measure nothing, so the target is not met.
+    let none_completed = publish.is_none_or(|c| c.none_completed > 0 || c.replications == 0);
     let publish_p95 = publish.map_or(empty, |c| c.p95);
     TeamPoint {
         developers,
@@ -331,7 +335,8 @@ fn point(
             .iter()
             .map(|n| s.classes.iter().find(|c| &c.name == n).map(|c| c.p95))
             .collect(),
-        misses: saturated || upper(&publish_p95) > target,
+        none_completed,
+        misses: saturated || none_completed || upper(&publish_p95) > target,
     }
 }
 

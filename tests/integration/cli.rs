@@ -188,7 +188,7 @@ fn json_holds_the_run_figures_verdicts_and_settings() {
     );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["command"], "run");
     assert_eq!(doc["settings"]["replications"], 2);
     assert_eq!(doc["varied"], serde_json::json!([]));

@@ -412,14 +412,18 @@ fn team_page_says_where_each_layout_first_misses() {
             "target",
         ],
     );
-    // Each layout's verdict is one of the two sentences.
+    // Each layout's verdict is one of the three sentences (in a run this
+    // short, 4 developers may finish no publish in some replication: not
+    // met, never "meets").
     for layout in ["dedicated", "co-located"] {
         let at = dom
             .find(&format!("{layout}: publish p95"))
             .unwrap_or_else(|| panic!("no verdict for {layout}"));
         let sentence = &dom[at..(at + 200).min(dom.len())];
         assert!(
-            sentence.contains("first misses") || sentence.contains("meets"),
+            sentence.contains("first misses")
+                || sentence.contains("meets")
+                || sentence.contains("<strong>not met</strong> at <strong>4 developers</strong>: no publish completed"),
             "{sentence}"
         );
     }

@@ -19,4 +19,5 @@ mod scheduler;
 mod shard;
 mod timeline;
 mod validation;
+mod verdicts;
 mod whatif;

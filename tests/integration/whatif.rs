@@ -81,7 +81,7 @@ fn series_colours(svg: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
+fn compare_front_ends_flags_rejection_and_prints_paired_differences() {
     let dir = crate::common::temp_dir("compare");
     let csv = dir.join("fe.csv");
     let svg = dir.join("fe.svg");
@@ -99,15 +99,18 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
         s(&json),
     ]);
     succeeded(&out);
-    // One front-end cannot carry the production load: flagged, and the
-    // bounded IIS queue keeps the run short.
+    // One front-end cannot carry the production load: its full IIS queue
+    // turns requests away (flagged rejecting; the bounded queue keeps the
+    // backlog from growing, so not saturated, and the run short).
     assert!(
-        out.stdout.contains("front_ends=1 [SATURATED]"),
+        out.stdout.contains("front_ends=1 [REJECTING]"),
         "{}",
         out.stdout
     );
+    assert!(!out.stdout.contains("SATURATED"), "{}", out.stdout);
+    assert!(out.stdout.contains("REJECTING 19 %"), "{}", out.stdout);
     assert!(
-        !out.stdout.contains("front_ends=3 [SATURATED]"),
+        !out.stdout.contains("front_ends=3 [REJECTING]"),
         "{}",
         out.stdout
     );
@@ -136,8 +139,10 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
             .unwrap()
             .clone()
     };
-    assert_eq!(portal("1")[sat], "true");
-    assert_eq!(portal("3")[sat], "false");
+    let rejecting = col(&header, "rejecting");
+    assert_eq!(portal("1")[sat], "false");
+    assert_eq!(portal("1")[rejecting], "true");
+    assert_eq!(portal("3")[rejecting], "false");
     let (rheader, rrows) = read_csv(&dir.join("fe-resources.csv"));
     assert!(rheader.contains(&"front_ends".to_owned()));
     assert!(
@@ -208,7 +213,7 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
     );
     // The JSON holds the same figures and differences as the CSVs.
     let doc = read_json(&json);
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["o11sim_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["command"], "compare");
     let settings = &doc["settings"];
@@ -226,8 +231,9 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
     assert_eq!(variants.len(), 2);
     assert_eq!(variants[0]["name"], "front_ends=1");
     assert_eq!(variants[0]["keys"]["front_ends"], "1");
-    assert_eq!(variants[0]["saturated"], true);
-    assert_eq!(variants[1]["saturated"], false);
+    assert_eq!(variants[0]["saturated"], false);
+    assert_eq!(variants[0]["rejecting"], true);
+    assert_eq!(variants[1]["rejecting"], false);
     for r in &rows {
         let v = variants
             .iter()
@@ -245,6 +251,7 @@ fn compare_front_ends_flags_saturation_and_prints_paired_differences() {
             assert!((csv - json).abs() < 1e-3, "{column}: {csv} vs {json}");
         }
         assert_eq!(c["saturated"].as_bool().unwrap(), r[sat] == "true");
+        assert_eq!(c["rejecting"].as_bool().unwrap(), r[rejecting] == "true");
     }
     let diffs = doc["differences"].as_array().unwrap();
     assert_eq!(diffs.len(), drows.len());

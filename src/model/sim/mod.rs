@@ -244,7 +244,11 @@ impl<'m> Sim<'m> {
         let mut rows: Vec<ClassResult> = m
             .classes
             .iter()
-            .map(|c| ClassResult::new(c.name.clone(), RowKind::Traffic))
+            .map(|c| {
+                let mut r = ClassResult::new(c.name.clone(), RowKind::Traffic);
+                r.timeout = Some(c.timeout);
+                r
+            })
             .collect();
         rows.extend(
             m.timers

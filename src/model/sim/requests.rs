@@ -352,7 +352,7 @@ impl Sim<'_> {
         let start = j.start;
         let think = j.after;
         let Kind::Web { class } = kind else { return };
-        self.record(now, kind, |o| o.timed_out += 1, Some(now - start));
+        self.record_cut(now, kind, now - start);
         self.user_thinks(now, job, class, think);
         // The server keeps working; the job is freed when its answer comes
         // back (or when it fails).
@@ -388,7 +388,7 @@ impl Sim<'_> {
             Outcome::Answered if elapsed <= timeout => {
                 self.record(now, j.kind, |o| o.ok += 1, Some(elapsed))
             }
-            Outcome::Answered => self.record(now, j.kind, |o| o.timed_out += 1, Some(timeout)),
+            Outcome::Answered => self.record_cut(now, j.kind, timeout),
             Outcome::Rejected => self.record(now, j.kind, |o| o.rejected += 1, None),
             Outcome::ServerTimeout => self.record(now, j.kind, |o| o.timed_out += 1, None),
             Outcome::Failed => self.record(now, j.kind, |o| o.failed += 1, None),

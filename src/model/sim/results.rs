@@ -64,7 +64,14 @@ pub struct ClassResult {
     /// Whole-run counts for the conservation law.
     pub total_arrivals: u64,
     pub total_outcomes: Outcomes,
+    /// Requests still in flight at the end whose client is still waiting.
     pub in_flight_at_end: u64,
+    /// Responses recorded after the warm-up as exactly the client timeout
+    /// (the client gave up): the top of `response` and `hist` is cut there.
+    pub cut: u64,
+    /// The client timeout of a traffic class; `None` for timers and
+    /// publishes.
+    pub timeout: Option<f64>,
     pub warmup_estimate: Option<WarmupEstimate>,
     mser: Mser5,
 }
@@ -81,6 +88,8 @@ impl ClassResult {
             total_arrivals: 0,
             total_outcomes: Outcomes::default(),
             in_flight_at_end: 0,
+            cut: 0,
+            timeout: None,
             warmup_estimate: None,
             mser: Mser5::new(),
         }
@@ -203,6 +212,16 @@ impl Sim<'_> {
             if let Some(t) = &mut self.timeline {
                 t.record(row, outcome, latency);
             }
+        }
+    }
+
+    /// Records a response cut at the client timeout: timed out, its
+    /// latency exactly `timeout`.
+    pub(super) fn record_cut(&mut self, now: f64, kind: Kind, timeout: f64) {
+        self.record(now, kind, |o| o.timed_out += 1, Some(timeout));
+        if self.measuring {
+            let row = self.row_of(kind);
+            self.rows[row].cut += 1;
         }
     }
 
