@@ -749,6 +749,7 @@ mod tests {
             resources: vec![],
             events: 1,
             databases: vec![],
+            timeline: None,
         };
         let s = Summary::from_figures(&traffic, &[rep(0), rep(20), rep(5)]);
         let c = &s.classes[0];
