@@ -404,14 +404,15 @@ pub fn cpu_rows(resources: &[ResourceSummary]) -> Vec<(String, Estimate)> {
                 }
             }
             ResourceKind::DatabaseCpu => {
-                let stem = r.name.strip_suffix(".cpu").unwrap_or(&r.name);
+                // `db.NAME.cpu`.
+                let stem = r.name.strip_prefix("db.").unwrap_or(&r.name);
+                let stem = stem.strip_suffix(".cpu").unwrap_or(stem);
                 format!("{stem} database CPU")
             }
             ResourceKind::DeploymentController => {
-                let stem = r
-                    .name
-                    .strip_suffix(".deployment_controller")
-                    .unwrap_or(&r.name);
+                // `dc.ENV.cpu`.
+                let stem = r.name.strip_prefix("dc.").unwrap_or(&r.name);
+                let stem = stem.strip_suffix(".cpu").unwrap_or(stem);
                 format!("{stem} Deployment Controller")
             }
             ResourceKind::IisWorkers

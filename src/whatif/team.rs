@@ -304,10 +304,9 @@ fn point(
     let empty = Estimate::from_values(&[]);
     let controller = model.development.iter().find(|d| d.environment == env);
     let resource = match controller.map(|d| &d.controller) {
-        Some(Controller::Dedicated { .. }) => Some(format!(
-            "{}.deployment_controller",
-            model.environments[env].name
-        )),
+        Some(Controller::Dedicated { .. }) => {
+            Some(format!("dc.{}.cpu", model.environments[env].name))
+        }
         Some(Controller::CoLocated { front_end }) => model
             .front_ends
             .get(*front_end)

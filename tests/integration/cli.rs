@@ -69,11 +69,7 @@ fn development_preset_reports_publish_lead_time() {
         "{}",
         out.stdout
     );
-    assert!(
-        out.stdout.contains("deployment_controller"),
-        "{}",
-        out.stdout
-    );
+    assert!(out.stdout.contains("dc.dev.cpu"), "{}", out.stdout);
 }
 
 #[test]

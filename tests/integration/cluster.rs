@@ -250,7 +250,7 @@ warmup = "2m"
 fn db_utilization(r: &RunResult) -> f64 {
     r.resources
         .iter()
-        .find(|x| x.name == "production.cpu")
+        .find(|x| x.name == "db.production.cpu")
         .unwrap()
         .utilization
 }

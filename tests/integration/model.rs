@@ -388,7 +388,7 @@ fn a_public_spike_reaches_internal_users_only_through_the_shared_database() {
     let internal_cpu = |rs: &[RunResult]| estimate(rs, |r| r.resources[6].utilization);
     let db = |rs: &[RunResult]| estimate(rs, |r| r.resources[9].utilization);
     assert_eq!(quiet[0].resources[6].name, "internal.1.cpu");
-    assert_eq!(quiet[0].resources[9].name, "sql.cpu");
+    assert_eq!(quiet[0].resources[9].name, "db.sql.cpu");
     let (a, b) = (internal_cpu(&quiet), internal_cpu(&spike));
     assert!(
         (a.mean - b.mean).abs() < 0.01 * a.mean,

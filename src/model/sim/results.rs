@@ -288,7 +288,7 @@ impl Sim<'_> {
         }
         for (i, d) in self.dbs.iter().enumerate() {
             resources.push(ResourceResult {
-                name: format!("{}.cpu", m.databases[i].name),
+                name: format!("db.{}.cpu", m.databases[i].name),
                 kind: ResourceKind::DatabaseCpu,
                 utilization: d.cpu.utilization(end),
                 mean_queue: d.cpu.mean_queue(end),
@@ -309,7 +309,7 @@ impl Sim<'_> {
             if let Some(dc) = dc {
                 let env = &m.environments[m.development[i].environment].name;
                 resources.push(ResourceResult {
-                    name: format!("{env}.deployment_controller"),
+                    name: format!("dc.{env}.cpu"),
                     kind: ResourceKind::DeploymentController,
                     utilization: dc.utilization(end),
                     mean_queue: dc.mean_queue(end),
