@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::dist::parse_duration;
 use crate::error::{Error, Result};
-use crate::experiment::RunRequest;
+use crate::experiment::{Budget, RunRequest};
 use crate::report::svg::PlotFigure;
 use crate::scenario::{self, LoadedScenario, Override, RunOverrides, TimelineRequest};
 use crate::whatif::variants::{parse_list, parse_vary};
@@ -48,12 +48,75 @@ pub struct RunOptions {
     /// running, and by `size` before each candidate, over its whole search.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
     pub max_events: f64,
+    /// Refuse work whose peak memory is estimated above this, e.g. 4GB or
+    /// 512MB (default: half of the machine's memory).
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 /// Default of `--max-events`.
 pub const DEFAULT_MAX_EVENTS: f64 = 1e10;
 
+/// `--max-memory` in bytes: `4GB`, `512MB`, `2GiB`, or a number of bytes.
+/// kB, MB, GB and TB are powers of 1000; KiB, MiB, GiB and TiB of 1024.
+pub fn parse_memory(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number.trim().parse().map_err(|_| {
+        format!("--max-memory {text:?}: expected a size such as 4GB, 512MB or 2GiB")
+    })?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "--max-memory {text:?}: unknown unit {other:?}; use B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)"
+            ));
+        }
+    };
+    let bytes = n * scale;
+    if !(bytes.is_finite() && bytes > 0.0) {
+        return Err(format!(
+            "--max-memory {text:?}: must be a size larger than zero"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Half of the machine's memory (`MemTotal` in /proc/meminfo), or 4 GB
+/// where that cannot be read: room for the rest of the machine.
+pub fn default_max_memory() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kb * 1024.0 / 2.0)
+        })
+        .unwrap_or(4e9)
+}
+
 impl RunOptions {
+    /// The run-time guard's limits.
+    pub fn budget(&self) -> Result<Budget> {
+        let max_memory = match &self.max_memory {
+            Some(text) => parse_memory(text).map_err(Error::Usage)?,
+            None => default_max_memory(),
+        };
+        Ok(Budget {
+            max_events: self.max_events,
+            max_memory,
+        })
+    }
+
     /// The overrides the options imply: every `--set`, then `--duration`
     /// and `--warmup`, then the replication count and seed.
     pub fn overrides(&self) -> Result<RunOverrides> {
@@ -85,6 +148,7 @@ impl RunOptions {
                 self.max_events
             )));
         }
+        self.budget()?;
         Ok(RunOverrides {
             set,
             replications: self.replications,
@@ -202,7 +266,7 @@ impl RunArgs {
                 scenario::DEFAULT_PRESET,
                 timeline,
             )?,
-            max_events: self.common.max_events,
+            budget: self.common.budget()?,
         })
     }
 }
@@ -280,7 +344,7 @@ impl CompareArgs {
                 .iter()
                 .map(|v| parse_vary(v))
                 .collect::<Result<_>>()?,
-            max_events: self.common.max_events,
+            budget: self.common.budget()?,
         })
     }
 }
@@ -358,7 +422,7 @@ impl SweepArgs {
                 .iter()
                 .map(|v| parse_vary(v))
                 .collect::<Result<_>>()?,
-            max_events: self.common.max_events,
+            budget: self.common.budget()?,
         })
     }
 }
@@ -427,7 +491,7 @@ impl SizeArgs {
             slos,
             spare: self.spare,
             max_front_ends: self.max_front_ends,
-            max_events: self.common.max_events,
+            budget: self.common.budget()?,
         })
     }
 }
@@ -500,7 +564,7 @@ impl TeamArgs {
             developers,
             publish_target: target,
             environment: self.environment.clone(),
-            max_events: self.common.max_events,
+            budget: self.common.budget()?,
         })
     }
 }
@@ -515,4 +579,21 @@ pub struct MergeArgs {
     /// CSVs beside it).
     #[arg(long, value_name = "FILE", required = true)]
     pub csv: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes_read_both_kinds_of_units() {
+        assert_eq!(parse_memory("4GB"), Ok(4e9));
+        assert_eq!(parse_memory("512 MB"), Ok(512e6));
+        assert_eq!(parse_memory("2GiB"), Ok(2.0 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_memory("1000"), Ok(1000.0));
+        assert!(parse_memory("0GB").is_err());
+        assert!(parse_memory("GB").is_err());
+        assert!(parse_memory("-1GB").is_err());
+        assert!(parse_memory("4XB").unwrap_err().contains("unknown unit"));
+    }
 }

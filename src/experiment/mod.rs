@@ -15,7 +15,7 @@ pub mod summary;
 pub mod timeline;
 
 pub use progress::{Progress, Silent};
-pub use replicate::{check_budget, replicate, replicate_with_progress};
+pub use replicate::{Budget, check_budget, replicate, replicate_with_progress};
 pub use result::{CommandResult, RunReport, RunSettings, VariantResult};
 pub use run::{RunRequest, run};
 pub use summary::Summary;

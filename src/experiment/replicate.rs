@@ -34,18 +34,61 @@ where
         .collect()
 }
 
-/// Refuses, before anything runs, work estimated above `max_events`
-/// simulated events in all. `runs` lists each variant's model and
+/// The run-time guard's limits: `--max-events` and `--max-memory`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    /// Refuse work estimated above this many simulated events in all.
+    pub max_events: f64,
+    /// Refuse work whose peak memory is estimated above this (bytes).
+    pub max_memory: f64,
+}
+
+impl Budget {
+    /// Limits that refuse nothing (tests, internal runs).
+    pub const UNLIMITED: Budget = Budget {
+        max_events: f64::INFINITY,
+        max_memory: f64::INFINITY,
+    };
+}
+
+/// Memory kept per finished replication beyond its simulation: its figures
+/// (a few hundred bytes per row and resource; the estimate is generous).
+const FIGURES_BYTES_PER_ROW: f64 = 512.0;
+
+/// Refuses, before anything runs, work estimated above `budget`: more
+/// simulated events in all than `max_events`, or a peak memory above
+/// `max_memory` (one replication in flight per worker thread, plus every
+/// finished replication's figures). `runs` lists each variant's model and
 /// replication count.
 pub fn check_budget<'m>(
     runs: impl IntoIterator<Item = (&'m crate::model::Model, usize)>,
-    max_events: f64,
+    budget: Budget,
 ) -> Result<()> {
+    let max_events = budget.max_events;
     let mut events = 0.0;
     let mut simulations = 0;
+    let mut largest: f64 = 0.0;
+    let mut kept = 0.0;
     for (model, replications) in runs {
         events += model.estimated_events() * replications as f64;
         simulations += replications;
+        largest = largest.max(model.estimated_memory());
+        let rows = model.classes.len() + model.timers.len() + model.development.len() + 16;
+        kept += replications as f64 * rows as f64 * FIGURES_BYTES_PER_ROW;
+    }
+    let workers = rayon::current_num_threads().min(simulations.max(1));
+    let memory = workers as f64 * largest + kept;
+    if memory > budget.max_memory {
+        return Err(Error::Usage(format!(
+            "this would need about {} of memory ({workers} replication(s) in flight at {} each, \
+             plus {} of figures kept for {simulations} replication(s)), above --max-memory {}; \
+             fewer developers, classes, timers or timeline windows, fewer --threads or --replications \
+             make it smaller, or raise --max-memory",
+            bytes(memory),
+            bytes(largest),
+            bytes(kept),
+            bytes(budget.max_memory)
+        )));
     }
     if events > max_events {
         return Err(Error::Usage(format!(
@@ -55,6 +98,17 @@ pub fn check_budget<'m>(
         )));
     }
     Ok(())
+}
+
+/// `bytes` for a message: `1.5 GB`, `12 MB`.
+pub fn bytes(b: f64) -> String {
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.0} MB", b / 1e6)
+    } else {
+        format!("{:.0} kB", b / 1e3)
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use crate::scenario::LoadedScenario;
 #[derive(Debug)]
 pub struct RunRequest {
     pub scenario: LoadedScenario,
-    /// Refuse work estimated above this many simulated events.
-    pub max_events: f64,
+    /// Refuse work estimated above these limits.
+    pub budget: super::Budget,
 }
 
 /// Runs the scenario's replications on the current rayon pool and
@@ -22,7 +22,7 @@ pub struct RunRequest {
 pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
     let sc = req.scenario.scenario();
     let model = &sc.model;
-    check_budget([(model, sc.replications)], req.max_events)?;
+    check_budget([(model, sc.replications)], req.budget)?;
     super::timeline::check_timeline([model])?;
     progress.start(sc.replications as u64, "simulating");
     let stop = crate::interrupt::flag();

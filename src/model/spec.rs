@@ -424,6 +424,34 @@ impl Model {
         events
     }
 
+    /// About how many bytes one replication of this model holds at its
+    /// peak, for `--max-memory`: a fixed part (calendar, job slots), each
+    /// row's histograms and warm-up series, each developer's publish
+    /// state, each front-end's stations, and the timeline's windows. The
+    /// constants were measured (peak resident memory against the number of
+    /// rows, developers and windows) and rounded up.
+    pub fn estimated_memory(&self) -> f64 {
+        const BASE: f64 = 4e6;
+        const PER_ROW: f64 = 300e3;
+        const PER_DEVELOPER: f64 = 200.0;
+        const PER_FRONT_END: f64 = 4e3;
+        const PER_WINDOW_CELL: f64 = 160.0;
+        let rows = (self.classes.len()
+            + self.timers.len()
+            + self.processes.len()
+            + self.development.len()) as f64;
+        let developers: f64 = self.development.iter().map(|d| d.developers as f64).sum();
+        let windows = self.timeline.map_or(0.0, |w| self.timeline_windows(w));
+        let resources = (self.front_ends.len() * 4
+            + self.databases.len()
+            + self.external.len()
+            + self.development.len()) as f64;
+        BASE + rows * PER_ROW
+            + developers * PER_DEVELOPER
+            + self.front_ends.len() as f64 * PER_FRONT_END
+            + windows * (rows + resources) * PER_WINDOW_CELL
+    }
+
     /// Checks the invariants the simulation relies on. The loader reports
     /// user mistakes with file positions before this; a failure here is a
     /// bug in whoever built the model, described in plain words.

@@ -18,6 +18,6 @@ pub fn compare(req: &CompareRequest, progress: &dyn Progress) -> Result<Comparis
     let base = &req.scenario;
     let dims = super::dimensions(base, req.front_ends.as_deref(), &req.vary);
     let grid = variants::grid(base, &dims)?;
-    let ran = super::run_all(&grid, req.max_events, "comparing", progress)?;
+    let ran = super::run_all(&grid, req.budget, "comparing", progress)?;
     Ok(super::comparison(super::settings(base), &dims, grid, ran))
 }

@@ -35,7 +35,7 @@ pub use team::team;
 use crate::error::{Error, Result};
 use crate::experiment::result::{Comparison, RunSettings, VariantResult, Varied};
 use crate::experiment::summary::ReplicationFigures;
-use crate::experiment::{Progress, Summary};
+use crate::experiment::{Budget, Progress, Summary};
 use crate::scenario::LoadedScenario;
 use variants::{Dimension, Job, Variant};
 
@@ -47,8 +47,8 @@ pub struct CompareRequest {
     pub front_ends: Option<Vec<String>>,
     /// Other settings to vary (`--vary`); the variants are the full grid.
     pub vary: Vec<Varied>,
-    /// Refuse work estimated above this many simulated events.
-    pub max_events: f64,
+    /// Refuse work estimated above these limits.
+    pub budget: Budget,
 }
 
 /// What `o11sim sweep` is asked.
@@ -57,7 +57,7 @@ pub struct SweepRequest {
     pub scenario: LoadedScenario,
     /// The settings to vary; the variants are the full grid.
     pub vary: Vec<Varied>,
-    pub max_events: f64,
+    pub budget: Budget,
 }
 
 /// What `o11sim size` is asked.
@@ -70,7 +70,7 @@ pub struct SizeRequest {
     pub spare: usize,
     /// Largest count to try per zone.
     pub max_front_ends: usize,
-    pub max_events: f64,
+    pub budget: Budget,
 }
 
 /// What `o11sim team` is asked.
@@ -83,7 +83,7 @@ pub struct TeamRequest {
     pub publish_target: f64,
     /// The environment whose developers publish (`--environment`).
     pub environment: Option<String>,
-    pub max_events: f64,
+    pub budget: Budget,
 }
 
 /// A grid's outcome, in grid order.
@@ -97,11 +97,11 @@ pub(crate) struct Ran {
 /// reporting progress as stage `what`.
 pub(crate) fn run_all(
     variants: &[Variant],
-    max_events: f64,
+    budget: Budget,
     what: &str,
     progress: &dyn Progress,
 ) -> Result<Ran> {
-    variants::check_budget(variants, max_events)?;
+    variants::check_budget(variants, budget)?;
     crate::experiment::timeline::check_timeline(variants.iter().map(|v| &v.scenario.model))?;
     let jobs = Job::of_grid(variants);
     let total: usize = jobs.iter().map(|j| j.replications).sum();

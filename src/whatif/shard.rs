@@ -106,7 +106,7 @@ pub fn run_part(req: &SweepRequest, shard: Shard, progress: &dyn Progress) -> Re
     let base = &req.scenario;
     let (dims, grid) = super::sweep::grid(req)?;
     let keys: Vec<String> = dims.iter().map(|d| d.key.clone()).collect();
-    variants::check_budget(&grid, req.max_events)?;
+    variants::check_budget(&grid, req.budget)?;
     let jobs = Job::of_grid(&grid);
     let total: usize = jobs.iter().map(|j| j.replications).sum();
     let mine = (0..total).filter(|&p| shard.takes(p)).count();

@@ -37,7 +37,7 @@ use crate::experiment::result::{
     Answer, Candidate, Check, Objective, Sizing, VariantResult, ZoneSizing,
 };
 use crate::experiment::summary::{judge, publish_row, timer_row};
-use crate::experiment::{Progress, Summary};
+use crate::experiment::{Budget, Progress, Summary};
 use crate::model::Model;
 use crate::model::spec::Slo;
 
@@ -306,20 +306,25 @@ fn candidate(
     };
     let events = v.scenario.model.estimated_events() * v.scenario.replications as f64;
     let total = spent.get() + events;
-    if total > req.max_events {
+    if total > req.budget.max_events {
         return Err(Error::Usage(format!(
             "this search would simulate about {total:.2e} events in all ({:.2e} so far, {events:.2e} for {} = {running}), \
              above --max-events {:.2e}, which bounds the whole search (at roughly 10 million events per second per core); \
              shorten --duration, lower --replications or --max-front-ends, or raise --max-events",
             spent.get(),
             g.label,
-            req.max_events
+            req.budget.max_events
         )));
     }
     spent.set(total);
+    // Events are counted over the whole search above; memory is a
+    // candidate's own.
     let mut ran = super::run_all(
         std::slice::from_ref(&v),
-        f64::INFINITY,
+        Budget {
+            max_events: f64::INFINITY,
+            ..req.budget
+        },
         &format!("{} = {running}", g.label),
         progress,
     )?;

@@ -25,7 +25,7 @@ pub(crate) fn grid(req: &SweepRequest) -> Result<(Vec<Dimension>, Vec<Variant>)>
 /// Runs `o11sim sweep`: every variant × replication in one pool.
 pub fn sweep(req: &SweepRequest, progress: &dyn Progress) -> Result<Comparison> {
     let (dims, grid) = grid(req)?;
-    let ran = super::run_all(&grid, req.max_events, "sweeping", progress)?;
+    let ran = super::run_all(&grid, req.budget, "sweeping", progress)?;
     Ok(super::comparison(
         super::settings(&req.scenario),
         &dims,

@@ -359,7 +359,7 @@ pub fn team(req: &TeamRequest, progress: &dyn Progress) -> Result<TeamGrowth> {
         .filter(|c| model.zones[c.zone].environment == env)
         .map(|c| c.name.clone())
         .collect();
-    let ran = super::run_all(&grid, req.max_events, "team sizes", progress)?;
+    let ran = super::run_all(&grid, req.budget, "team sizes", progress)?;
     let points: Vec<TeamPoint> = req
         .developers
         .iter()

@@ -29,6 +29,7 @@ use rayon::prelude::*;
 
 use crate::engine::StreamSeeds;
 use crate::error::{Error, Result};
+use crate::experiment::Budget;
 use crate::experiment::Summary;
 use crate::experiment::result::{Difference, Measure, Varied};
 pub use crate::experiment::summary::Figure;
@@ -53,12 +54,12 @@ pub(crate) struct Setting {
 
 /// Refuses, before anything runs, `variants` whose estimated events exceed
 /// `max_events`.
-pub(crate) fn check_budget(variants: &[Variant], max_events: f64) -> Result<()> {
+pub(crate) fn check_budget(variants: &[Variant], budget: Budget) -> Result<()> {
     crate::experiment::check_budget(
         variants
             .iter()
             .map(|v| (&v.scenario.model, v.scenario.replications)),
-        max_events,
+        budget,
     )
 }
 

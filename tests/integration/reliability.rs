@@ -357,3 +357,36 @@ fn run_memory_does_not_grow_with_replications() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn memory_past_the_guard_is_refused_before_running() {
+    // A hundred million developers: about 20 GB per replication in flight.
+    let out = o11sim(&[
+        "run",
+        "example1",
+        "--set",
+        "environments.dev.development.developers=100000000",
+        "--max-memory",
+        "8GB",
+    ]);
+    rejected(
+        &out,
+        &["of memory", "above --max-memory 8.0 GB", "developers"],
+    );
+    // 20,000 traffic classes: each holds its own histograms.
+    let dir = temp_dir("many-classes");
+    let mut text = String::from("front_ends = 2\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "[traffic.c{i}]\nrate = 0.01\ncpu = \"exp(10ms)\"\n"
+        ));
+    }
+    let file = dir.join("many.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = o11sim(&["run", file.to_str().unwrap(), "--max-memory", "2GB"]);
+    rejected(&out, &["of memory", "above --max-memory 2.0 GB"]);
+    // A bad size says what is allowed.
+    let out = o11sim(&["run", "--max-memory", "4XB"]);
+    rejected(&out, &["--max-memory", "kB, MB, GB"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

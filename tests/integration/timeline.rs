@@ -235,7 +235,7 @@ cpu = "exp(20ms)"
     let report = o11sim::experiment::run(
         &RunRequest {
             scenario: loaded,
-            max_events: 1e10,
+            budget: o11sim::experiment::Budget::UNLIMITED,
         },
         &Silent,
     )
