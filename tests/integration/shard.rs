@@ -290,3 +290,120 @@ fn the_batch_examples_work_as_array_tasks() {
         );
     }
 }
+
+/// Stops the one-node Slurm's daemons (by the PIDs that
+/// docs/batch/slurm-one-node.sh recorded) when the test ends, passed or not.
+struct SlurmDaemons {
+    script: PathBuf,
+}
+
+impl Drop for SlurmDaemons {
+    fn drop(&mut self) {
+        match std::process::Command::new("bash")
+            .arg(&self.script)
+            .arg("stop")
+            .output()
+        {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => eprintln!(
+                "slurm-one-node.sh stop failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => eprintln!("slurm-one-node.sh stop: {e}"),
+        }
+    }
+}
+
+fn slurm_one_node(script: &Path, subcommand: &str) {
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg(subcommand)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docs/batch/slurm-one-node.sh {subcommand} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// docs/batch/slurm-sweep.sbatch, submitted with `sbatch --wait` to a real
+/// one-node Slurm (installed and started by docs/batch/slurm-one-node.sh),
+/// writes parts that merge into the unsharded sweep's CSV files.
+#[test]
+fn the_slurm_job_array_runs_on_a_one_node_slurm() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = repo.join("docs/batch/slurm-one-node.sh");
+    slurm_one_node(&script, "install");
+    let _daemons = SlurmDaemons {
+        script: script.clone(),
+    };
+    slurm_one_node(&script, "start");
+
+    let dir = temp("slurm");
+    sweep(&dir, &["--csv", "full.csv"]);
+    let bin = assert_cmd::cargo::cargo_bin!("o11sim");
+    // The documented sbatch script, with a 3-task array and small
+    // requests so the tasks fit a small node; run-shard.sh takes the
+    // binary, the part directory and the sweep from the environment, which
+    // sbatch passes to every task.
+    let out = std::process::Command::new("timeout")
+        .arg("300")
+        .arg("sbatch")
+        .args(["--wait", "--array=0-2", "--cpus-per-task=1", "--mem=100M"])
+        .args(["--time=5", "--job-name=o11sim-test"])
+        .arg(format!("--output={}/slurm-%a.log", dir.display()))
+        .arg("docs/batch/slurm-sweep.sbatch")
+        .current_dir(repo)
+        .env("O11SIM", bin)
+        .env("PARTS", dir.join("parts"))
+        .env("SWEEP", format!("sweep prod {}", GRID.join(" ")))
+        .env_remove("THREADS")
+        .output()
+        .unwrap();
+    let logs: String = (0..3)
+        .map(|i| {
+            let log = std::fs::read_to_string(dir.join(format!("slurm-{i}.log")));
+            format!("slurm-{i}.log: {}\n", log.unwrap_or_else(|e| e.to_string()))
+        })
+        .collect();
+    assert!(
+        out.status.success(),
+        "sbatch --wait failed: {}{}\n{logs}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every task ran under Slurm: each wrote its own log through sbatch.
+    for i in 1..=3 {
+        assert!(
+            logs.contains(&format!("shard {i}/3:")),
+            "shard {i}/3 missing from the task logs:\n{logs}"
+        );
+    }
+    let (code, stderr) = o11sim(
+        &dir,
+        &[
+            "merge",
+            "parts/part-1-of-3.toml",
+            "parts/part-2-of-3.toml",
+            "parts/part-3-of-3.toml",
+            "--csv",
+            "merged.csv",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for (merged, full) in [
+        ("merged.csv", "full.csv"),
+        ("merged-resources.csv", "full-resources.csv"),
+        ("merged-differences.csv", "full-differences.csv"),
+    ] {
+        assert_eq!(
+            std::fs::read(dir.join(merged)).unwrap(),
+            std::fs::read(dir.join(full)).unwrap(),
+            "{merged} differs from {full}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
