@@ -390,3 +390,67 @@ fn memory_past_the_guard_is_refused_before_running() {
     rejected(&out, &["--max-memory", "kB, MB, GB"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_full_disk_leaves_the_older_set_whole_and_no_temporary_file() {
+    // A 16 KiB tmpfs, half of it taken by the older set: the new set does not fit.
+    let dir = temp_dir("full-disk");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+        .arg(&dir)
+        .output();
+    match mounted {
+        Ok(o) if o.status.success() => {}
+        other => {
+            println!(
+                "skipped: cannot mount a small tmpfs here (needs root): {:?}",
+                other.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            );
+            return;
+        }
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&dir);
+    std::fs::write(dir.join("out.csv"), "old classes\n").unwrap();
+    std::fs::write(dir.join("out-resources.csv"), "old resources\n").unwrap();
+    let csv = dir.join("out.csv");
+    let html = dir.join("out.html");
+    let out = o11sim(&[
+        "compare",
+        "--front-ends",
+        "1,2",
+        "--replications",
+        "2",
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("No space left"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "old classes\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out-resources.csv")).unwrap(),
+        "old resources\n"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["out-resources.csv", "out.csv"],
+        "no new file and no temporary file"
+    );
+}
