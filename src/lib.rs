@@ -8,10 +8,12 @@
 //! (scenario files → `Model`) → `experiment` (replications on rayon,
 //! summaries, the typed results) → `whatif` (compare, sweep, size, team) →
 //! `report` (text, CSV, SVG, JSON exporters of the results) → `cli`.
-//! `error` is the one error type every layer returns.
+//! `error` is the one error type every layer returns. `calibrate` turns an
+//! installation's logs and counters into a scenario.
 
 pub mod analytic;
 pub mod bench;
+pub mod calibrate;
 pub mod cli;
 pub mod dist;
 pub mod engine;
