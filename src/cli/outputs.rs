@@ -84,6 +84,7 @@ impl Outputs {
             paths.push(p.clone());
             paths.push(output::resources_path(p));
             paths.push(output::timeline_path(p));
+            paths.push(output::failures_path(p));
             if self.differences {
                 paths.push(output::differences_path(p));
             }
@@ -124,7 +125,11 @@ impl Outputs {
                 )));
             }
         }
-        let all: Vec<PathBuf> = self.targets(true).into_iter().map(|(p, _)| p).collect();
+        let all: Vec<PathBuf> = self
+            .targets(true, true)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
         output::check_not_input(&all, &self.inputs)?;
         let to_stdout = [&self.csv, &self.plot, &self.json, &self.html]
             .into_iter()
@@ -158,8 +163,9 @@ impl Outputs {
     /// Every output file with its format, in the order written: the class
     /// CSV, the resources and differences CSVs beside it (not with
     /// `--csv -`), the timeline CSV when the result has a timeline, the
-    /// chart, the page, the JSON.
-    fn targets(&self, timeline: bool) -> Vec<(PathBuf, Box<dyn Export>)> {
+    /// failures CSV when it has scheduled failures, the chart, the page,
+    /// the JSON.
+    fn targets(&self, timeline: bool, failures: bool) -> Vec<(PathBuf, Box<dyn Export>)> {
         let mut out: Vec<(PathBuf, Box<dyn Export>)> = Vec::new();
         if let Some(path) = &self.csv {
             out.push((path.clone(), Box::new(Csv::Classes)));
@@ -170,6 +176,9 @@ impl Outputs {
                 }
                 if timeline {
                     out.push((output::timeline_path(path), Box::new(Csv::Timeline)));
+                }
+                if failures {
+                    out.push((output::failures_path(path), Box::new(Csv::Failures)));
                 }
             }
         }
@@ -207,7 +216,11 @@ impl Outputs {
             .variants()
             .iter()
             .any(|v| v.summary.timeline.is_some());
-        for (path, format) in self.targets(timeline) {
+        let failures = result
+            .variants()
+            .iter()
+            .any(|v| !v.summary.failure_costs.is_empty());
+        for (path, format) in self.targets(timeline, failures) {
             set.stage_with(&path, |w| format.write(result, w))?;
             if !is_stdout(&path) {
                 written.push(path);

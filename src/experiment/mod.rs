@@ -7,6 +7,7 @@
 //! over replications runs over that ordered vector, so the bytes out are the
 //! same with one thread or many.
 
+pub mod failure_cost;
 pub mod progress;
 pub mod replicate;
 pub mod result;

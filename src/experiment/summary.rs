@@ -6,6 +6,7 @@
 //! interval is taken over those per-replication values, so every figure's
 //! CI means the same thing: where the long-run value of that figure lies.
 
+use super::failure_cost::{FailureCostFigures, FailureCostSummary};
 use super::timeline::{TimelineFigures, TimelineSummary};
 use crate::model::sim::{ResourceKind, RunResult};
 use crate::model::spec::{Slo, TrafficClass};
@@ -296,6 +297,9 @@ pub struct Summary {
     /// Per window of simulated time, with `--timeline` (or by default for
     /// a scenario with a profile).
     pub timeline: Option<TimelineSummary>,
+    /// What each scheduled failure costs, in scenario order (empty without
+    /// scheduled failures; see `experiment::failure_cost`).
+    pub failure_costs: Vec<FailureCostSummary>,
 }
 
 /// One SQL Server instance over replications.
@@ -414,6 +418,10 @@ pub struct ReplicationFigures {
     /// part files.
     #[serde(skip)]
     pub timeline: Option<TimelineFigures>,
+    /// Per scheduled failure measured × traffic class; not carried by
+    /// sweep part files.
+    #[serde(skip)]
+    pub failures: Vec<FailureCostFigures>,
 }
 
 impl From<&RunResult> for ReplicationFigures {
@@ -483,6 +491,11 @@ impl From<&RunResult> for ReplicationFigures {
                 })
                 .collect(),
             timeline: r.timeline.as_ref().map(TimelineFigures::from),
+            failures: r
+                .failure_costs
+                .iter()
+                .map(|c| FailureCostFigures::of(c, &r.classes[c.class].name))
+                .collect(),
         }
     }
 }
@@ -554,11 +567,14 @@ impl Summary {
         Summary::from_figures(&model.classes, &figures).with_failures(model)
     }
 
-    /// Gives the timeline (if any) the scheduled failures of `model`.
+    /// Gives the timeline (if any) the scheduled failures of `model`, and
+    /// names the failures whose costs were measured.
     pub fn with_failures(mut self, model: &Model) -> Summary {
         if let Some(t) = &mut self.timeline {
             t.failures = super::timeline::failure_windows(model);
         }
+        let measured = std::mem::take(&mut self.failure_costs);
+        self.failure_costs = super::failure_cost::name(model, measured);
         self
     }
 
@@ -676,6 +692,12 @@ impl Summary {
                 .flat_map(|r| r.classes.iter().map(|c| c.total_arrivals))
                 .sum(),
             timeline: TimelineSummary::new(figures.iter().map(|r| r.timeline.as_ref())),
+            failure_costs: super::failure_cost::summarize(
+                &figures
+                    .iter()
+                    .map(|r| r.failures.as_slice())
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 }
@@ -750,6 +772,7 @@ mod tests {
             events: 1,
             databases: vec![],
             timeline: None,
+            failures: vec![],
         };
         let s = Summary::from_figures(&traffic, &[rep(0), rep(20), rep(5)]);
         let c = &s.classes[0];

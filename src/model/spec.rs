@@ -450,6 +450,7 @@ impl Model {
             + developers * PER_DEVELOPER
             + self.front_ends.len() as f64 * PER_FRONT_END
             + windows * (rows + resources) * PER_WINDOW_CELL
+            + super::sim::failure_cost_memory(self)
     }
 
     /// Checks the invariants the simulation relies on. The loader reports

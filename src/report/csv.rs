@@ -32,6 +32,9 @@ pub enum Csv {
     /// One row per variant × window × class row or resource: the figures
     /// of that window of simulated time (`FILE-timeline.csv`).
     Timeline,
+    /// One row per variant × scheduled failure × traffic class: what the
+    /// failure cost (`FILE-failures.csv`).
+    Failures,
 }
 
 impl Export for Csv {
@@ -43,6 +46,7 @@ impl Export for Csv {
             Csv::Differences => differences(&variants, result.differences())?,
             // Written as it goes: a long timeline is large.
             Csv::Timeline => return timeline(&variants, out),
+            Csv::Failures => failures(&variants)?,
         };
         out.write_all(&bytes)?;
         Ok(())
@@ -380,4 +384,109 @@ fn row_kind(kind: crate::model::RowKind) -> &'static str {
         crate::model::RowKind::Publish => "publish",
         crate::model::RowKind::Process => "process",
     }
+}
+
+/// Columns of the failures CSV after the variant and its varied keys.
+pub const FAILURE_COLUMNS: [&str; 36] = [
+    "failure",
+    "target",
+    "start_s",
+    "end_s",
+    "before_start_s",
+    "after_end_s",
+    "class",
+    "replications",
+    "errors",
+    "errors_ci_low",
+    "errors_ci_high",
+    "failed",
+    "failed_ci_low",
+    "failed_ci_high",
+    "timed_out",
+    "timed_out_ci_low",
+    "timed_out_ci_high",
+    "rejected",
+    "rejected_ci_low",
+    "rejected_ci_high",
+    "p95_before_ms",
+    "p95_before_ci_low_ms",
+    "p95_before_ci_high_ms",
+    "p95_during_ms",
+    "p95_during_ci_low_ms",
+    "p95_during_ci_high_ms",
+    "p95_after_ms",
+    "p95_after_ci_low_ms",
+    "p95_after_ci_high_ms",
+    "recovery_s",
+    "recovery_ci_low_s",
+    "recovery_ci_high_s",
+    "recovery_replications",
+    "recovery_censored",
+    "measured",
+    "recovery_margin",
+];
+
+/// The failures CSV: per variant, per scheduled failure, one row per
+/// traffic class (one row with the class empty for a failure that was not
+/// measured). Times are simulated seconds since the start of the run.
+fn failures(variants: &[&VariantResult]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["variant".to_string()];
+    header.extend(key_names(variants));
+    header.extend(FAILURE_COLUMNS.map(String::from));
+    w.write_record(&header)?;
+    let (ms, plain) = (Unit::Ms, Unit::Plain);
+    let with_ci = |unit: Unit, e: &Estimate| {
+        let (lo, hi) = unit.ci(e);
+        [unit.cell(e.mean), lo, hi]
+    };
+    let margin = format!("{:.6}", crate::model::sim::RECOVERY_MARGIN);
+    for v in variants {
+        for f in &v.summary.failure_costs {
+            let lead = |class: &str, n: usize| {
+                let mut r = vec![v.name.clone()];
+                r.extend(v.keys.iter().map(|(_, val)| val.clone()));
+                let (b0, a1) = f.periods.map_or((String::new(), String::new()), |p| {
+                    (format!("{:.3}", p.before.0), format!("{:.3}", p.after.1))
+                });
+                r.extend([
+                    (f.failure + 1).to_string(),
+                    f.target.clone(),
+                    format!("{:.3}", f.start),
+                    format!("{:.3}", f.end),
+                    b0,
+                    a1,
+                    class.to_owned(),
+                    n.to_string(),
+                ]);
+                r
+            };
+            if f.classes.is_empty() {
+                let mut r = lead("", 0);
+                r.extend(std::iter::repeat_n(String::new(), 26));
+                r.extend(["false".to_owned(), margin.clone()]);
+                w.write_record(&r)?;
+                continue;
+            }
+            for c in &f.classes {
+                let mut r = lead(&c.class, c.errors.n);
+                r.extend(with_ci(plain, &c.errors));
+                r.extend(with_ci(plain, &c.failed));
+                r.extend(with_ci(plain, &c.timed_out));
+                r.extend(with_ci(plain, &c.rejected));
+                r.extend(with_ci(ms, &c.p95_before));
+                r.extend(with_ci(ms, &c.p95_during));
+                r.extend(with_ci(ms, &c.p95_after));
+                r.extend(with_ci(plain, &c.recovery));
+                r.extend([
+                    c.recovery.n.to_string(),
+                    c.recovery_censored.to_string(),
+                    "true".to_owned(),
+                    margin.clone(),
+                ]);
+                w.write_record(&r)?;
+            }
+        }
+    }
+    Ok(w.into_inner()?)
 }

@@ -256,7 +256,51 @@ fn variant(v: &VariantResult) -> Value {
     if let (Some(t), Value::Object(m)) = (&s.timeline, &mut doc) {
         m.insert("timeline".into(), timeline(t, v));
     }
+    if let (false, Value::Object(m)) = (s.failure_costs.is_empty(), &mut doc) {
+        m.insert("failures".into(), failures(&s.failure_costs));
+    }
     doc
+}
+
+/// What each scheduled failure cost (docs/json.md, `failures`).
+fn failures(costs: &[crate::experiment::failure_cost::FailureCostSummary]) -> Value {
+    costs
+        .iter()
+        .map(|f| {
+            let classes: Vec<Value> = f
+                .classes
+                .iter()
+                .map(|c| {
+                    json!({
+                        "name": c.class,
+                        "errors": estimate(&c.errors, 1.0),
+                        "failed": estimate(&c.failed, 1.0),
+                        "timed_out": estimate(&c.timed_out, 1.0),
+                        "rejected": estimate(&c.rejected, 1.0),
+                        "p95_before_ms": estimate(&c.p95_before, 1e3),
+                        "p95_during_ms": estimate(&c.p95_during, 1e3),
+                        "p95_after_ms": estimate(&c.p95_after, 1e3),
+                        "p95_replications": [c.p95_before.n, c.p95_during.n, c.p95_after.n],
+                        "recovery_s": estimate(&c.recovery, 1.0),
+                        "recovery_replications": c.recovery.n,
+                        "recovery_censored": c.recovery_censored,
+                    })
+                })
+                .collect();
+            json!({
+                "failure": f.failure + 1,
+                "target": f.target,
+                "start_s": f.start,
+                "end_s": f.end,
+                "measured": f.periods.is_some(),
+                "before_s": f.periods.map(|p| [p.before.0, p.before.1]),
+                "during_s": f.periods.map(|p| [p.during.0, p.during.1]),
+                "after_s": f.periods.map(|p| [p.after.0, p.after.1]),
+                "recovery_margin": crate::model::sim::RECOVERY_MARGIN,
+                "classes": classes,
+            })
+        })
+        .collect()
 }
 
 /// A window's estimate, compactly: `[mean, ci_low, ci_high]` in the key's

@@ -290,6 +290,12 @@ pub fn timeline_path(path: &Path) -> PathBuf {
     beside(path, "timeline")
 }
 
+/// `results.csv` → `results-failures.csv` (what each scheduled failure
+/// costs).
+pub fn failures_path(path: &Path) -> PathBuf {
+    beside(path, "failures")
+}
+
 /// `results.csv` → `results-SUFFIX.csv`.
 fn beside(path: &Path, suffix: &str) -> PathBuf {
     if path.as_os_str() == "-" {

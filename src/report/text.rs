@@ -488,6 +488,122 @@ pub fn databases(s: &Summary) -> String {
     )
 }
 
+/// What each scheduled failure costs, one table per failure: per
+/// (variant and) traffic class the errors it caused, the p95 before,
+/// during and after it, and the recovery time. `variants` are (name,
+/// summary); a name of `None` leaves the variant column out (`run`).
+/// Empty without scheduled failures.
+pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
+    let Some(count) = variants.iter().map(|(_, s)| s.failure_costs.len()).max() else {
+        return String::new();
+    };
+    if count == 0 {
+        return String::new();
+    }
+    let named = variants.iter().any(|(n, _)| n.is_some());
+    let mut out = String::from(
+        "What each scheduled failure costs, per replication (95 % CI):\n  errors caused: ending \
+         during it or as long after it, minus the rate before it; recovery: from the target's \
+         return until p95 is within 10 % of p95 before\n",
+    );
+    let count_cell = |e: &Estimate| with_ci(e, |x| format!("{x:.0}"), "");
+    let p95_cell = |e: &Estimate| {
+        if e.mean.is_nan() {
+            "—".to_owned()
+        } else {
+            with_ci(e, ms, "")
+        }
+    };
+    for i in 0..count {
+        let Some(first) = variants.iter().find_map(|(_, s)| s.failure_costs.get(i)) else {
+            continue;
+        };
+        let _ = write!(
+            out,
+            "failure {}: {} down {}-{}",
+            i + 1,
+            first.target,
+            clock(first.start),
+            clock(first.end)
+        );
+        match first.periods {
+            Some(p) => {
+                let _ = writeln!(
+                    out,
+                    " (before from {}, after until {})",
+                    clock(p.before.0),
+                    clock(p.after.1)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    ": not measured (it starts before the end of the warm-up or after the run)"
+                );
+                continue;
+            }
+        }
+        let mut rows = Vec::new();
+        for (name, s) in variants {
+            let Some(f) = s.failure_costs.get(i) else {
+                continue;
+            };
+            for c in &f.classes {
+                let mut row = Vec::new();
+                if named {
+                    row.push(name.unwrap_or_default().to_owned());
+                }
+                row.extend([
+                    c.class.clone(),
+                    count_cell(&c.errors),
+                    count_cell(&c.failed),
+                    count_cell(&c.timed_out),
+                    count_cell(&c.rejected),
+                    p95_cell(&c.p95_before),
+                    p95_cell(&c.p95_during),
+                    p95_cell(&c.p95_after),
+                    recovery_cell(c),
+                ]);
+                rows.push(row);
+            }
+        }
+        let mut header = vec![
+            "class",
+            "errors caused",
+            "failed",
+            "timed out",
+            "rejected",
+            "p95 before (ms)",
+            "p95 during (ms)",
+            "p95 after (ms)",
+            "recovery (s)",
+        ];
+        let left: &[usize] = if named { &[0, 1] } else { &[0] };
+        if named {
+            header.insert(0, "variant");
+        }
+        out.push_str(&align(&Columns::new(&header).left(left), &rows));
+    }
+    out
+}
+
+/// A recovery time: `12.5 ± 1.1`; `≥ 600.0 (3/10 not recovered)` when
+/// some replication did not recover before the end of the run; `—`
+/// without a level before the failure.
+fn recovery_cell(c: &crate::experiment::failure_cost::FailureClassCost) -> String {
+    let e = &c.recovery;
+    if e.mean.is_nan() {
+        "—".to_owned()
+    } else if c.recovery_censored > 0 {
+        format!(
+            "≥ {:.1} ({}/{} not recovered)",
+            e.mean, c.recovery_censored, e.n
+        )
+    } else {
+        secs(e)
+    }
+}
+
 /// SLO verdicts, one line each; empty when no class has an SLO.
 pub fn slos(s: &Summary) -> String {
     let mut out = String::new();
@@ -583,6 +699,10 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
     let db = databases(s);
     if !db.is_empty() {
         let _ = writeln!(out, "{db}");
+    }
+    let costs = failure_costs(&[(None, s)]);
+    if !costs.is_empty() {
+        let _ = writeln!(out, "{costs}");
     }
     let tl = timeline(s);
     if !tl.is_empty() {
@@ -703,6 +823,15 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
         if !db.is_empty() {
             let _ = write!(out, "\n{}:\n{db}", v.name);
         }
+    }
+    let named: Vec<_> = c
+        .variants
+        .iter()
+        .map(|v| (Some(v.name.as_str()), &v.summary))
+        .collect();
+    let costs = failure_costs(&named);
+    if !costs.is_empty() {
+        let _ = write!(out, "\n{costs}");
     }
     if c.variants.len() >= 2 {
         out.push_str(&differences(c, &classes, &resources, width));
@@ -1302,6 +1431,7 @@ mod tests {
             events: 1,
             databases: vec![],
             timeline: None,
+            failures: vec![],
         };
         let traffic = [TrafficClass {
             name: "portal".into(),

@@ -9,6 +9,7 @@ mod cli;
 mod cluster;
 mod common;
 mod extreme;
+mod failure_cost;
 mod html;
 mod model;
 mod parsers;

@@ -33,6 +33,7 @@
 mod balancer;
 mod development;
 mod external;
+mod failure_cost;
 mod failures;
 mod jobs;
 mod machines;
@@ -45,6 +46,10 @@ mod tests;
 mod timeline;
 mod timers;
 
+pub use failure_cost::{
+    FailureCost, FailurePeriods, PeriodCounts, RECOVERY_MARGIN, RECOVERY_RESPONSES, RECOVERY_STEP,
+    Recovery, estimated_memory as failure_cost_memory,
+};
 pub use results::{
     ClassResult, DatabaseResult, Outcomes, ResourceKind, ResourceResult, RowKind, RunResult,
     row_offsets,
@@ -166,6 +171,8 @@ struct Sim<'m> {
     /// When the open timeline window closes (infinity without a timeline,
     /// and for the last window, which closes at the end of the run).
     next_window: f64,
+    /// What each scheduled failure costs (`None` without a measurable one).
+    failure_costs: Option<failure_cost::Collector>,
     /// Test builds: every per-job draw as the model uses it, so tests can
     /// check that variants give a job the same demands.
     #[cfg(test)]
@@ -342,6 +349,7 @@ impl<'m> Sim<'m> {
             events: 0,
             timeline: None,
             next_window: f64::INFINITY,
+            failure_costs: failure_cost::Collector::new(m),
             #[cfg(test)]
             trace: Vec::new(),
         };

@@ -5,6 +5,7 @@
 //! its state into those figures.
 
 use super::Sim;
+use super::failure_cost::FailureCost;
 use super::jobs::Kind;
 use super::timeline::Timeline;
 use crate::model::spec::Model;
@@ -169,6 +170,9 @@ pub struct RunResult {
     pub peak_jobs: usize,
     /// Per window of the measured period, with `Model::timeline`.
     pub timeline: Option<Timeline>,
+    /// Per scheduled failure measured (see `FailurePeriods::of`) × traffic
+    /// class, failure-major; empty without scheduled failures.
+    pub failure_costs: Vec<FailureCost>,
 }
 
 /// Index of the first timer row and of the first publish row in `classes`.
@@ -212,6 +216,9 @@ impl Sim<'_> {
             if let Some(t) = &mut self.timeline {
                 t.record(row, outcome, latency);
             }
+            if let Some(c) = &mut self.failure_costs {
+                c.record(now, row, outcome, latency);
+            }
         }
     }
 
@@ -236,6 +243,10 @@ impl Sim<'_> {
     pub(super) fn finish(mut self, end: f64) -> RunResult {
         let m = self.m;
         let timeline = self.finish_timeline(end);
+        let failure_costs = self
+            .failure_costs
+            .take()
+            .map_or_else(Vec::new, |c| c.finish(end));
         for slot in 0..self.jobs.len() {
             let j = self.jobs[slot];
             if j.live && !j.client_gone {
@@ -341,6 +352,7 @@ impl Sim<'_> {
             events: self.events,
             peak_jobs: self.peak_jobs,
             timeline,
+            failure_costs,
         }
     }
 }

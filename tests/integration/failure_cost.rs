@@ -1,0 +1,303 @@
+//! What a scheduled failure costs: the errors it caused against an exact
+//! count, one database node against two (the cost is what a second node
+//! buys), a more loaded system taking longer to recover, and the
+//! failures CSV and JSON written the same way for the same seed.
+
+use o11sim::engine::StreamSeeds;
+use o11sim::experiment::failure_cost::{FailureCostFigures, summarize};
+use o11sim::experiment::replicate;
+use o11sim::model::Model;
+use o11sim::model::sim::{RunResult, simulate};
+use o11sim::scenario::{Override, load_str};
+use o11sim::stats::Estimate;
+
+use super::common::{o11sim, temp_dir};
+
+fn model(text: &str, settings: &[&str]) -> Model {
+    let overrides: Vec<Override> = settings.iter().map(|s| s.parse().unwrap()).collect();
+    load_str("failure.toml", text, &overrides).unwrap().model
+}
+
+fn run(model: &Model, reps: usize, seed: u64) -> Vec<RunResult> {
+    replicate(reps, seed, |s: StreamSeeds| simulate(model, s))
+}
+
+/// Each replication's figures of failure 0, class 0.
+fn figures(results: &[RunResult]) -> Vec<FailureCostFigures> {
+    results
+        .iter()
+        .map(|r| {
+            let c = &r.failure_costs[0];
+            assert_eq!((c.failure, c.class), (0, 0));
+            FailureCostFigures::of(c, &r.classes[0].name)
+        })
+        .collect()
+}
+
+fn covers(e: &Estimate, x: f64) -> bool {
+    let (lo, hi) = e.ci_99().unwrap();
+    lo <= x && x <= hi
+}
+
+/// One front-end at 50 req/s, far from saturation; health checks every
+/// 5 s, two failed checks mark it down.
+const ONE_FRONT_END: &str = r#"
+front_ends = 1
+[load_balancer]
+health_interval = "5s"
+health_failures = 2
+[traffic.portal]
+rate = 50
+cpu = "exp(10ms)"
+db_calls = "const(1)"
+db_time = "exp(2ms)"
+[simulation]
+duration = "10m"
+warmup = "1m"
+[[failures]]
+front_end = "main.1"
+at = "5m"
+duration = "60s"
+"#;
+
+#[test]
+fn losing_the_only_front_end_costs_the_requests_of_the_outage_and_the_health_checks() {
+    let rs = run(&model(ONE_FRONT_END, &[]), 30, 11);
+    let s = summarize(
+        &figures(&rs)
+            .iter()
+            .map(std::slice::from_ref)
+            .collect::<Vec<_>>(),
+    );
+    let c = &s[0].classes[0];
+    // Requests reaching the balancer in [s, s + 10 s) go to the dead
+    // front-end and fail; from then until one health check after it is
+    // back (e + 5 s) the balancer has no front-end and answers 503. Nothing
+    // failed before, so nothing is subtracted: λ × (60 + 5) s, plus the
+    // fraction of a request in flight at s.
+    let (rate, detect, down) = (50.0, 10.0, 65.0);
+    assert!(covers(&c.errors, rate * down), "errors {:?}", c.errors);
+    assert!(covers(&c.failed, rate * detect), "failed {:?}", c.failed);
+    assert!(
+        covers(&c.rejected, rate * (down - detect)),
+        "rejected {:?}",
+        c.rejected
+    );
+    assert_eq!(c.timed_out.mean, 0.0);
+    // Nothing is answered while the only front-end is down but the few
+    // responses already on their way back at s (5 ms of network).
+    for r in &rs {
+        assert!(r.failure_costs[0].during.answered <= 3, "{r:?}");
+    }
+    assert!(c.p95_during.n < 30, "{:?}", c.p95_during);
+    // After it, the level is that of before, and recovery is immediate.
+    assert_eq!(c.p95_before.n, 30);
+    assert!(
+        (c.p95_after.mean / c.p95_before.mean - 1.0).abs() < 0.1,
+        "{c:?}"
+    );
+    assert_eq!(c.recovery_censored, 0);
+    assert!(c.recovery.mean < 5.0, "{:?}", c.recovery);
+
+    // Twice the detection time: the split moves, the total stays.
+    let slow = run(
+        &model(ONE_FRONT_END, &["load_balancer.health_failures=4"]),
+        30,
+        11,
+    );
+    let s = summarize(
+        &figures(&slow)
+            .iter()
+            .map(std::slice::from_ref)
+            .collect::<Vec<_>>(),
+    );
+    let c2 = &s[0].classes[0];
+    assert!(covers(&c2.failed, rate * 20.0), "{:?}", c2.failed);
+    assert!(covers(&c2.errors, rate * down), "{:?}", c2.errors);
+}
+
+/// Two front-ends of 2 cores at 20 ms of CPU per request: 100 req/s
+/// each. Losing one for a minute leaves the other at `rate` / 100.
+const TWO_FRONT_ENDS: &str = r#"
+front_ends = 2
+[front_end]
+cores = 2
+[load_balancer]
+health_interval = "5s"
+health_failures = 1
+[traffic.portal]
+rate = 90
+cpu = "exp(20ms)"
+db_calls = "const(0)"
+[simulation]
+duration = "15m"
+warmup = "2m"
+[[failures]]
+front_end = "main.2"
+at = "8m"
+duration = "60s"
+"#;
+
+#[test]
+fn a_more_loaded_system_takes_longer_to_recover() {
+    // At 90 req/s the survivor runs at 90 % during the failure: slow but
+    // stable, and fast again soon after the health check sees the other
+    // back. At 110 req/s it is overloaded: about 10 req/s pile up for the
+    // minute, and the backlog drains only after the failure.
+    let light = figures(&run(&model(TWO_FRONT_ENDS, &[]), 10, 5));
+    let heavy = figures(&run(
+        &model(TWO_FRONT_ENDS, &["traffic.portal.rate=110"]),
+        10,
+        5,
+    ));
+    for f in light.iter().chain(&heavy) {
+        assert!(!f.recovery_censored, "{f:?}");
+        assert!(f.p95_during > 2.0 * f.p95_before, "{f:?}");
+    }
+    let d: Vec<f64> = heavy
+        .iter()
+        .zip(&light)
+        .map(|(h, l)| h.recovery - l.recovery)
+        .collect();
+    let longer = Estimate::from_values(&d);
+    let (lo, _) = longer.ci_99().unwrap();
+    assert!(lo > 5.0, "recovery longer by {longer:?}");
+    // The overload costs latency after the failure too.
+    let after: Vec<f64> = heavy
+        .iter()
+        .zip(&light)
+        .map(|(h, l)| h.p95_after / h.p95_before - l.p95_after / l.p95_before)
+        .collect();
+    assert!(Estimate::from_values(&after).ci_99().unwrap().0 > 0.0);
+}
+
+#[test]
+fn a_failure_that_outlasts_the_run_is_not_recovered_and_says_so() {
+    // The front-end is lost at 14 minutes for an hour of a 15-minute run.
+    let m = model(
+        TWO_FRONT_ENDS,
+        &["failures[0].at=14m", "failures[0].duration=1h"],
+    );
+    for f in figures(&run(&m, 3, 5)) {
+        assert!(f.recovery_censored, "{f:?}");
+        assert_eq!(f.recovery, 0.0, "a lower bound, never a measured 0");
+        assert!(f.p95_after.is_nan());
+    }
+    // A failure during the warm-up has no level before it: not measured.
+    let early = model(TWO_FRONT_ENDS, &["failures[0].at=1m"]);
+    assert!(run(&early, 1, 5)[0].failure_costs.is_empty());
+}
+
+/// Two front-ends, 200 req/s with one database call each; the primary's
+/// node fails at 5 minutes for 2 minutes. With 2 nodes the instance
+/// serves nothing for the 30 s failover, with 1 for the whole 2 minutes.
+const CLUSTER: &str = r#"
+front_ends = 2
+[database]
+nodes = 2
+failover_duration = "30s"
+[traffic.portal]
+rate = 200
+cpu = "exp(10ms)"
+db_calls = "const(1)"
+db_time = "exp(2ms)"
+[simulation]
+duration = "10m"
+warmup = "1m"
+[[failures]]
+database = "primary"
+at = "5m"
+duration = "2m"
+"#;
+
+/// `compare --vary database.nodes=1,2` with every output, in `dir`.
+fn compare_nodes(dir: &std::path::Path) -> super::common::Out {
+    let file = dir.join("cluster.toml");
+    std::fs::write(&file, CLUSTER).unwrap();
+    let out = o11sim(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--vary",
+        "database.nodes=1,2",
+        "--replications",
+        "6",
+        "--seed",
+        "3",
+        "--csv",
+        dir.join("nodes.csv").to_str().unwrap(),
+        "--json",
+        dir.join("nodes.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out
+}
+
+#[test]
+fn a_second_database_node_cuts_what_the_failure_costs_and_the_files_say_so() {
+    let dir = temp_dir("failure-cost");
+    let out = compare_nodes(&dir);
+    assert!(
+        out.stdout.contains("What each scheduled failure costs"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("failure 1: database production (primary) down 0:05-0:07")
+    );
+    let path = dir.join("nodes-failures.csv");
+    assert!(
+        out.stdout.contains(path.to_str().unwrap()),
+        "{}",
+        out.stdout
+    );
+    let mut rows = csv::Reader::from_path(&path).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "one class × two variants");
+    let num = |r: &csv::StringRecord, c: &str| r[col(c)].parse::<f64>().unwrap();
+    let (one, two) = (&rows[0], &rows[1]);
+    assert_eq!(&one[col("database.nodes")], "1");
+    assert_eq!(&two[col("database.nodes")], "2");
+    // 200 req/s fail while the instance serves nothing: 120 s with one
+    // node, 30 s with two (within 5 %).
+    for (r, seconds) in [(one, 120.0), (two, 30.0)] {
+        let expected = 200.0 * seconds;
+        assert!(
+            (num(r, "errors") / expected - 1.0).abs() < 0.05,
+            "{} errors, expected about {expected}",
+            num(r, "errors")
+        );
+        assert_eq!(&r[col("measured")], "true");
+        assert_eq!(num(r, "start_s"), 300.0);
+        assert_eq!(num(r, "end_s"), 420.0);
+    }
+    assert!(num(two, "errors_ci_high") < num(one, "errors_ci_low"));
+    // The same in the JSON.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("nodes.json")).unwrap()).unwrap();
+    let errors = |v: usize| {
+        doc["variants"][v]["failures"][0]["classes"][0]["errors"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((errors(0) - num(one, "errors")).abs() < 1e-3);
+    assert!((errors(1) - num(two, "errors")).abs() < 1e-3);
+
+    // Same seed, same bytes.
+    let again = temp_dir("failure-cost-again");
+    compare_nodes(&again);
+    assert_eq!(
+        std::fs::read(dir.join("nodes-failures.csv")).unwrap(),
+        std::fs::read(again.join("nodes-failures.csv")).unwrap(),
+    );
+    // The JSON names the scenario file, which is in another directory.
+    let json = std::fs::read_to_string(again.join("nodes.json"))
+        .unwrap()
+        .replace(again.to_str().unwrap(), dir.to_str().unwrap());
+    assert_eq!(
+        json,
+        std::fs::read_to_string(dir.join("nodes.json")).unwrap()
+    );
+}
