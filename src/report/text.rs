@@ -507,9 +507,13 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
          return until p95 is within 10 % of p95 before\n",
     );
     let count_cell = |e: &Estimate| with_ci(e, |x| format!("{x:.0}"), "");
-    let p95_cell = |e: &Estimate| {
+    // A period in which some replication answered nothing says in how
+    // many its p95 was measured.
+    let p95_cell = |e: &Estimate, of: usize| {
         if e.mean.is_nan() {
             "—".to_owned()
+        } else if e.n < of {
+            format!("{} ({}/{of})", with_ci(e, ms, ""), e.n)
         } else {
             with_ci(e, ms, "")
         }
@@ -559,9 +563,9 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
                     count_cell(&c.failed),
                     count_cell(&c.timed_out),
                     count_cell(&c.rejected),
-                    p95_cell(&c.p95_before),
-                    p95_cell(&c.p95_during),
-                    p95_cell(&c.p95_after),
+                    p95_cell(&c.p95_before, c.errors.n),
+                    p95_cell(&c.p95_during, c.errors.n),
+                    p95_cell(&c.p95_after, c.errors.n),
                     recovery_cell(c),
                 ]);
                 rows.push(row);
