@@ -254,6 +254,13 @@ fn a_second_database_node_cuts_what_the_failure_costs_and_the_files_say_so() {
     let mut rows = csv::Reader::from_path(&path).unwrap();
     let header = rows.headers().unwrap().clone();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let docs = std::fs::read_to_string("docs/scenarios.md").unwrap();
+    for c in header.iter().skip(2) {
+        assert!(
+            docs.contains(&format!("`{c}`")),
+            "docs/scenarios.md lacks {c}"
+        );
+    }
     let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2, "one class × two variants");
     let num = |r: &csv::StringRecord, c: &str| r[col(c)].parse::<f64>().unwrap();
