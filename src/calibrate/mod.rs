@@ -7,6 +7,12 @@
 //! [`Observed`]; the fit reads only `Observed`; the writer turns the fit and the
 //! base scenario into a scenario file; the check simulates it and compares.
 
+pub mod classes;
+pub mod iis;
+pub mod input;
+pub mod jmeter;
 pub mod observed;
+pub mod perfmon;
 
+pub use input::{InputSpec, observe};
 pub use observed::{ClassObserved, CpuSeries, Machine, Observed, Population, Skipped, SourceFile};
