@@ -7,6 +7,9 @@
 //! [`Observed`]; the fit reads only `Observed`; the writer turns the fit and the
 //! base scenario into a scenario file; the check simulates it and compares.
 
+pub mod check;
+pub mod fit;
 pub mod observed;
+pub mod write;
 
 pub use observed::{ClassObserved, CpuSeries, Machine, Observed, Population, Skipped, SourceFile};
