@@ -10,6 +10,7 @@
 pub mod check;
 pub mod fit;
 pub mod observed;
+pub mod synth;
 pub mod write;
 
 pub use observed::{ClassObserved, CpuSeries, Machine, Observed, Population, Skipped, SourceFile};

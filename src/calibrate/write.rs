@@ -469,24 +469,8 @@ fn hhmm(secs_of_day: i64) -> String {
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` (UTC).
 pub fn utc(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let sod = t.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        sod / 3600,
-        (sod % 3600) / 60
-    )
+    let (y, m, d, h, mi, _) = super::synth::civil(t);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}")
 }
 
 #[cfg(test)]
