@@ -8,9 +8,15 @@
 //! base scenario into a scenario file; the check simulates it and compares.
 
 pub mod check;
+pub mod classes;
 pub mod fit;
+pub mod iis;
+pub mod input;
+pub mod jmeter;
 pub mod observed;
+pub mod perfmon;
 pub mod synth;
 pub mod write;
 
+pub use input::{InputSpec, observe};
 pub use observed::{ClassObserved, CpuSeries, Machine, Observed, Population, Skipped, SourceFile};

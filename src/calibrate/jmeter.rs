@@ -1,0 +1,209 @@
+//! JMeter CSV result files (`.jtl` with a header row) → completed requests
+//! and the closed population of the load test.
+//!
+//! Why this file exists: a load test is the other source of a workload. Each
+//! sample label becomes a class (characters other than letters, digits, `_`
+//! and `-` become `_`). Columns are found by name in the header: `timeStamp`
+//! (ms since 1970, the sample's start), `elapsed` (ms) and `label` are
+//! required; `responseCode`, `success`, `threadName` and `responseMessage`
+//! are used when present. The status is `responseCode` when it is an HTTP
+//! status, else 200 when `success` is `true` and 500 when not (a
+//! `Non HTTP response code`). Transaction-controller samples
+//! (`responseMessage` "Number of samples in transaction ...") repeat their
+//! children's time and are left out. A sample ends at `timeStamp +
+//! elapsed`. Samples carry no front-end: they are spread over the
+//! front-ends in turn, as the default round-robin balancer does.
+//!
+//! The closed population. Within one thread (`threadName`) of one file,
+//! samples run one after another; the gap between the end of one sample and
+//! the start of the thread's next (negative gaps count as 0) is the think
+//! time before that next sample. Each sample thus owns a stretch of its
+//! thread's time: its think time before it plus its elapsed time. For a
+//! class, `think` is the mean of its samples' think times (a thread's first
+//! sample has none) and `users` is the time its samples own divided by the
+//! length of the test (each file from its first start to its last end,
+//! summed over files): by Little's law that many users, each cycling
+//! through `think` and the class's response time, issue the class's
+//! observed throughput. Over all classes `users` adds up to the mean number
+//! of active threads (ramp-up and ramp-down included).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::classes::push_name;
+use super::input::{Accumulator, digits, open, source};
+use super::observed::{Observed, Population};
+use crate::error::{Error, Result};
+
+/// Per class: think time summed and counted, thread time owned (ms).
+#[derive(Clone, Copy, Default)]
+struct Owned {
+    think_sum: f64,
+    think_n: u64,
+    time: f64,
+}
+
+/// Reads every `--jmeter` file; sets each class's population.
+pub fn read_jtls(paths: &[PathBuf], acc: &mut Accumulator, obs: &mut Observed) -> Result<()> {
+    let mut owned: Vec<Owned> = Vec::new();
+    let mut span_ms = 0.0;
+    let mut turn = 0usize;
+    for path in paths {
+        span_ms += read_file(path, acc, obs, &mut owned, &mut turn)?;
+    }
+    if span_ms > 0.0 {
+        for (class, o) in owned.iter().enumerate() {
+            if o.time > 0.0 {
+                acc.set_population(
+                    class,
+                    Population {
+                        users: o.time / span_ms,
+                        think: if o.think_n > 0 {
+                            o.think_sum / o.think_n as f64 / 1000.0
+                        } else {
+                            0.0
+                        },
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads one file; returns its span in ms.
+fn read_file(
+    path: &Path,
+    acc: &mut Accumulator,
+    obs: &mut Observed,
+    owned: &mut Vec<Owned>,
+    turn: &mut usize,
+) -> Result<f64> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(open(path)?);
+    let mut record = csv::ByteRecord::new();
+    let csv_err = |e: csv::Error| Error::Usage(format!("{}: {e}", path.display()));
+    if !reader.read_byte_record(&mut record).map_err(csv_err)? {
+        return Err(Error::Usage(format!(
+            "{}: empty file: not a JMeter CSV result file",
+            path.display()
+        )));
+    }
+    let col = |name: &str| {
+        record
+            .iter()
+            .position(|c| c.trim_ascii() == name.as_bytes())
+    };
+    let (Some(ts_col), Some(el_col), Some(label_col)) =
+        (col("timeStamp"), col("elapsed"), col("label"))
+    else {
+        return Err(Error::Usage(format!(
+            "{}:1: not a JMeter CSV result file with a header: the header needs timeStamp, elapsed and label (set jmeter.save.saveservice.print_field_names=true)",
+            path.display()
+        )));
+    };
+    let (code_col, ok_col, thread_col, msg_col) = (
+        col("responseCode"),
+        col("success"),
+        col("threadName"),
+        col("responseMessage"),
+    );
+    let mut threads: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut name = Vec::with_capacity(64);
+    let (mut used, mut skipped) = (0u64, 0u64);
+    let (mut first, mut last) = (u64::MAX, 0u64);
+    let fes = acc.front_ends();
+    while reader.read_byte_record(&mut record).map_err(csv_err)? {
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
+        if get(msg_col).starts_with(b"Number of samples in transaction") {
+            continue;
+        }
+        let Some(start) = digits(get(Some(ts_col))) else {
+            obs.skipped.record(
+                path,
+                line,
+                "timeStamp is not milliseconds since 1970 (jmeter.save.saveservice.timestamp_format=ms)",
+            );
+            skipped += 1;
+            continue;
+        };
+        let Some(elapsed) = digits(get(Some(el_col))) else {
+            obs.skipped
+                .record(path, line, "elapsed is not a number of milliseconds");
+            skipped += 1;
+            continue;
+        };
+        let label = get(Some(label_col));
+        if label.is_empty() {
+            obs.skipped.record(path, line, "the label is empty");
+            skipped += 1;
+            continue;
+        }
+        let status = match digits(get(code_col)) {
+            Some(s) if (100..=999).contains(&s) => s as u16,
+            _ if get(ok_col).eq_ignore_ascii_case(b"true") => 200,
+            _ => 500,
+        };
+        name.clear();
+        push_name(label, false, &mut name);
+        let class = acc.class_id(&name);
+        if owned.len() <= class {
+            owned.resize(class + 1, Owned::default());
+        }
+        let end = start + elapsed;
+        let o = &mut owned[class];
+        o.time += elapsed as f64;
+        if thread_col.is_some() {
+            let thread = get(thread_col);
+            match threads.get_mut(thread) {
+                Some(prev_end) => {
+                    let gap = start.saturating_sub(*prev_end) as f64;
+                    o.think_sum += gap;
+                    o.think_n += 1;
+                    o.time += gap;
+                    *prev_end = (*prev_end).max(end);
+                }
+                None => {
+                    threads.insert(thread.to_vec(), end);
+                }
+            }
+        }
+        acc.add(
+            class,
+            *turn % fes,
+            end as f64 / 1000.0,
+            status,
+            Some(elapsed as f64 / 1000.0),
+        );
+        *turn += 1;
+        used += 1;
+        first = first.min(start);
+        last = last.max(end);
+    }
+    if used == 0 {
+        let why = obs
+            .skipped
+            .first
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(p, l, w)| format!(" (first: {}:{l}: {w})", p.display()))
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "{}: no usable JMeter sample{why}",
+            path.display()
+        )));
+    }
+    acc.cover(first as f64 / 1000.0, last as f64 / 1000.0);
+    obs.sources.push(source(
+        path,
+        "jmeter",
+        used,
+        skipped,
+        first as f64 / 1000.0,
+        last as f64 / 1000.0,
+    ));
+    Ok((last - first) as f64)
+}
