@@ -28,8 +28,9 @@ use crate::model::Model;
 use super::observed::{Machine, Observed};
 
 /// A column whose variance-inflation factor exceeds this cannot be told
-/// apart from the others (its R² against them is above 1 − 1/30 ≈ 0.967).
-const VIF_LIMIT: f64 = 30.0;
+/// apart from the others (its R² against them is above 0.9): the usual
+/// rule of thumb for serious collinearity.
+const VIF_LIMIT: f64 = 10.0;
 
 /// One fit of the utilization law on one kind of server.
 #[derive(Clone, Debug, PartialEq)]
@@ -421,9 +422,15 @@ fn collinearity(cols: &[Vec<f64>], names: &[&str]) -> Vec<String> {
         let (x, y) = (centered[a].as_ref().unwrap(), centered[b].as_ref().unwrap());
         x.iter().zip(y).map(|(p, q)| p * q).sum()
     };
+    // A small ridge keeps exactly collinear columns invertible (their VIF
+    // comes out huge) so the others still get their own factor.
     let r: Vec<Vec<f64>> = live
         .iter()
-        .map(|&a| live.iter().map(|&b| corr(a, b)).collect())
+        .map(|&a| {
+            live.iter()
+                .map(|&b| corr(a, b) + if a == b { 1e-8 } else { 0.0 })
+                .collect()
+        })
         .collect();
     let inv = inverse(&r);
     for (j, &k) in live.iter().enumerate() {

@@ -72,7 +72,12 @@ pub fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
 
 /// Simulates one replication of `model` (its `[simulation]` window, warm-up
 /// included) and writes its logs and counters under `dir`.
-pub fn synthesize(model: &Model, seeds: StreamSeeds, dir: &Path, spec: &SynthSpec) -> Result<Synthesized> {
+pub fn synthesize(
+    model: &Model,
+    seeds: StreamSeeds,
+    dir: &Path,
+    spec: &SynthSpec,
+) -> Result<Synthesized> {
     let io = |p: &Path, e: std::io::Error| Error::Other(anyhow::anyhow!("{}: {e}", p.display()));
     if spec.front_end_hosts.len() != model.front_ends.len()
         || spec.database_hosts.len() != model.databases.len()
@@ -152,7 +157,9 @@ pub fn synthesize(model: &Model, seeds: StreamSeeds, dir: &Path, spec: &SynthSpe
     let mut w = BufWriter::new(File::create(&counters).map_err(|e| io(&counters, e))?);
     let mut head = String::from("\"(PDH-CSV 4.0) (Coordinated Universal Time)(0)\"");
     for (host, _) in &columns {
-        head.push_str(&format!(",\"\\\\{host}\\Processor(_Total)\\% Processor Time\""));
+        head.push_str(&format!(
+            ",\"\\\\{host}\\Processor(_Total)\\% Processor Time\""
+        ));
     }
     write!(w, "{head}\r\n").map_err(|e| io(&counters, e))?;
     for win in 0..tl.windows {
@@ -160,10 +167,18 @@ pub fn synthesize(model: &Model, seeds: StreamSeeds, dir: &Path, spec: &SynthSpe
         let (y, mo, d, h, mi, s) = civil(spec.epoch + end.round() as i64);
         let mut row = format!("\"{mo:02}/{d:02}/{y:04} {h:02}:{mi:02}:{s:02}.000\"");
         for (_, k) in &columns {
-            row.push_str(&format!(",\"{:.6}\"", 100.0 * tl.resource(win, *k).utilization));
+            row.push_str(&format!(
+                ",\"{:.6}\"",
+                100.0 * tl.resource(win, *k).utilization
+            ));
         }
         write!(w, "{row}\r\n").map_err(|e| io(&counters, e))?;
     }
     w.flush().map_err(|e| io(&counters, e))?;
-    Ok(Synthesized { logs, counters, lines, result })
+    Ok(Synthesized {
+        logs,
+        counters,
+        lines,
+        result,
+    })
 }

@@ -219,21 +219,39 @@ pub fn scenario_text(
             )
             .unwrap();
         }
-        writeln!(
-            out,
-            "rate = {}  # peak hour {}-{} UTC, from the IIS logs",
-            num(c.rate),
-            hhmm(c.peak_hour as i64 * 3600),
-            hhmm((c.peak_hour as i64 + 1) * 3600)
-        )
-        .unwrap();
-        let profile: Vec<String> = c.profile.iter().map(|p| num4(*p)).collect();
-        writeln!(
-            out,
-            "# each hour's observed rate over the peak's; hours the data does not cover are 0"
-        )
-        .unwrap();
-        writeln!(out, "profile = [{}]", profile.join(", ")).unwrap();
+        if let Some(p) = obs.classes[k].population {
+            // A load test: its threads are a closed population.
+            writeln!(
+                out,
+                "# the load test's threads: {:.2} users on average issued this class, thinking {} on average before it",
+                p.users,
+                ms(p.think)
+            )
+            .unwrap();
+            writeln!(out, "users = {}", (p.users.round() as u64).max(1)).unwrap();
+            let think = if p.think > 0.0 {
+                format!("exp({})", dur(p.think))
+            } else {
+                "0s".into()
+            };
+            writeln!(out, "think = \"{think}\"").unwrap();
+        } else {
+            writeln!(
+                out,
+                "rate = {}  # peak hour {}-{} UTC, from the request logs",
+                num(c.rate),
+                hhmm(c.peak_hour as i64 * 3600),
+                hhmm((c.peak_hour as i64 + 1) * 3600)
+            )
+            .unwrap();
+            let profile: Vec<String> = c.profile.iter().map(|p| num4(*p)).collect();
+            writeln!(
+                out,
+                "# each hour's observed rate over the peak's; hours the data does not cover are 0"
+            )
+            .unwrap();
+            writeln!(out, "profile = [{}]", profile.join(", ")).unwrap();
+        }
         match cal
             .front_end
             .as_ref()

@@ -51,7 +51,6 @@ pub use results::{
 };
 pub use timeline::{Timeline, WindowCounts, WindowLevels, window_bounds};
 
-
 use jobs::{Family, Job, JobRef};
 use machines::{DatabaseState, FrontEndState};
 
