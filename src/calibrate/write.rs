@@ -445,10 +445,10 @@ fn lognormal(d: f64) -> String {
     }
 }
 
-/// Seconds as a duration the scenario accepts, to the tenth of a microsecond.
+/// Seconds as a duration the scenario accepts, in milliseconds to the
+/// tenth of a microsecond.
 pub fn dur(s: f64) -> String {
-    let us = (s * 1e7).round() / 10.0;
-    format!("{}us", trim(format!("{us:.1}")))
+    format!("{}ms", trim(format!("{:.4}", s * 1e3)))
 }
 
 fn ms(s: f64) -> String {
@@ -504,8 +504,9 @@ mod tests {
 
     #[test]
     fn durations_and_names() {
-        assert_eq!(dur(0.0112), "11200us");
-        assert_eq!(dur(0.000_012_34), "12.3us");
+        assert_eq!(dur(0.0112), "11.2ms");
+        assert_eq!(dur(0.000_012_34), "0.0123ms");
+        assert_eq!(dur(2.5), "2500ms");
         assert_eq!(unique_name("Portal.v2", &[]), "Portal_v2");
         assert_eq!(unique_name("publish", &[]), "publish_class");
         assert_eq!(unique_name("a", &["a".into()]), "a_2");
