@@ -11,6 +11,12 @@ use o11sim::whatif::size::parse_slo;
 use o11sim::whatif::variants::{Shard, parse_list};
 use proptest::prelude::*;
 
+use crate::common::temp_dir;
+use o11sim::calibrate::{InputSpec, Machine, Observed, observe};
+use o11sim::error::Error;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -84,4 +90,513 @@ proptest! {
             prop_assert_eq!(o.value.trim(), value.trim());
         }
     }
+}
+
+// ---- `calibrate` inputs: samples written from the documented formats ----
+
+fn fes() -> Vec<String> {
+    vec!["main.1".into(), "main.2".into()]
+}
+
+fn write(path: &Path, text: &str) -> PathBuf {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    path.to_path_buf()
+}
+
+fn write_gz(path: &Path, text: &str) -> PathBuf {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    path.to_path_buf()
+}
+
+fn class<'a>(obs: &'a Observed, name: &str) -> &'a o11sim::calibrate::ClassObserved {
+    obs.classes
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no class {name} in {:?}",
+                obs.classes.iter().map(|c| &c.name).collect::<Vec<_>>()
+            )
+        })
+}
+
+fn usage(r: o11sim::error::Result<Observed>) -> String {
+    match r {
+        Err(e @ Error::Usage(_)) => {
+            assert_eq!(e.exit_status(), 2);
+            e.to_string()
+        }
+        Err(e) => panic!("not a usage error: {e}"),
+        Ok(_) => panic!("accepted"),
+    }
+}
+
+/// Microsoft's default W3C field list, then a mid-file `#Fields:` with
+/// another order and `s-computername`; comments, a bad line, a bad status.
+const IIS_FE1: &str = "#Software: Microsoft Internet Information Services 10.0
+#Version: 1.0
+#Date: 2026-11-27 10:00:00
+#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken
+2026-11-27 10:00:05 10.0.0.4 POST /Orders/screenservices/Orders/MainFlow/List/DataActionGetOrders - 443 - 10.0.1.9 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) https://shop.example.com/Orders/List 200 0 0 120
+2026-11-27 10:00:30 10.0.0.4 GET /Orders/scripts/OutSystems.js v=3 443 - 10.0.1.9 Mozilla/5.0 - 200 0 0 15
+2026-11-27 10:01:10 10.0.0.4 GET /Billing/Invoice.aspx id=7 443 jdoe 10.0.1.9 Mozilla/5.0 - 500 0 0 2000
+this line is broken
+2026-11-27 10:01:20 10.0.0.4 GET /Billing/Invoice.aspx - 443 - 10.0.1.9 Mozilla/5.0 - abc 0 0 30
+#Software: Microsoft Internet Information Services 10.0
+#Fields: time date cs-uri-stem sc-status time-taken s-computername
+10:02:00 2026-11-27 /CRM_API/rest/Customers/Get 503 10 FE2
+10:59:59 2026-11-27 /Orders/moduleservices/moduleversioninfo 200 - FE1
+";
+
+/// Writes FE1's log as a file and FE2's as a directory holding a `.gz`.
+fn iis_sample(dir: &Path) -> (PathBuf, PathBuf) {
+    let a = write(&dir.join("FE1/u_ex261127.log"), IIS_FE1);
+    write_gz(
+        &dir.join("FE2/u_ex261127.log.gz"),
+        "#Fields: date time cs-uri-stem sc-status time-taken\r\n2026-11-27 11:00:00 /Orders/Home 200 50\r\n",
+    );
+    (a, dir.join("FE2"))
+}
+
+#[test]
+fn iis_logs_any_field_order_gz_and_bad_lines() {
+    let dir = temp_dir("cal-iis");
+    let (a, b) = iis_sample(&dir);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a.clone(), b];
+    // Swapped on purpose: the mapping is by name, not by order.
+    spec.servers = vec![
+        ("FE1".into(), "main.2".into()),
+        ("fe2".into(), "main.1".into()),
+    ];
+    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let names: Vec<&str> = obs.classes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["orders", "static", "billing", "crm_api"]);
+    let day = 20_784 * 86_400; // 2026-11-27
+    assert_eq!(obs.origin, day + 10 * 3600);
+    assert_eq!(obs.intervals, 61);
+    assert_eq!(obs.interval, 60.0);
+    let orders = class(&obs, "orders");
+    assert_eq!(
+        orders.completions[1][0], 1,
+        "10:00:05 on main.2 (FE1's file)"
+    );
+    assert_eq!(
+        orders.completions[1][59], 1,
+        "10:59:59 on main.2 (s-computername FE1)"
+    );
+    assert_eq!(
+        orders.completions[0][60], 1,
+        "11:00:00 on main.1 (FE2's directory, gz)"
+    );
+    assert_eq!(orders.total(), 3);
+    assert_eq!((orders.by_hour[10], orders.by_hour[11]), (2, 1));
+    assert_eq!(
+        orders.response.count(),
+        2,
+        "time-taken '-' is no response time"
+    );
+    assert!((orders.response_sum - 0.17).abs() < 1e-9);
+    let billing = class(&obs, "billing");
+    assert_eq!(billing.statuses.get(&500), Some(&1));
+    assert_eq!(billing.response.count(), 0, "a 5xx is not a response time");
+    let crm = class(&obs, "crm_api");
+    assert_eq!(crm.statuses.get(&503), Some(&1));
+    assert_eq!(crm.completions[0][2], 1, "s-computername FE2 is main.1");
+    assert_eq!(class(&obs, "static").total(), 1);
+    // Two malformed lines, reported by file and line.
+    assert_eq!(obs.skipped.count, 2);
+    let lines: Vec<(u64, &str)> = obs
+        .skipped
+        .first
+        .iter()
+        .map(|(p, l, w)| {
+            assert_eq!(p, &a);
+            (*l, w.as_str())
+        })
+        .collect();
+    assert_eq!(lines[0].0, 8);
+    assert!(
+        lines[0].1.contains("fields where #Fields: declares 15"),
+        "{}",
+        lines[0].1
+    );
+    assert_eq!(lines[1].0, 9);
+    assert!(lines[1].1.contains("sc-status"), "{}", lines[1].1);
+    // Hours covered: FE1's file 10:00-10:59, FE2's minute 11:00.
+    assert_eq!(obs.hour_coverage[10], 3600.0);
+    assert_eq!(obs.hour_coverage[11], 60.0);
+    assert_eq!(obs.hour_coverage.iter().sum::<f64>(), 3660.0);
+    assert_eq!(obs.sources.len(), 2);
+    assert_eq!(
+        (
+            obs.sources[0].kind,
+            obs.sources[0].used,
+            obs.sources[0].skipped
+        ),
+        ("iis", 5, 2)
+    );
+
+    // --drop-static leaves the static class out; the rest is unchanged.
+    spec.drop_static = true;
+    let dropped = observe(&spec, &fes(), &[]).unwrap();
+    assert!(dropped.classes.iter().all(|c| c.name != "static"));
+    assert_eq!(class(&dropped, "orders").total(), 3);
+}
+
+#[test]
+fn iis_logs_map_by_order_without_server_names() {
+    let dir = temp_dir("cal-order");
+    let line = "#Fields: date time cs-uri-stem sc-status\n2026-11-27 10:00:05 /A/x 200\n";
+    let a = write(&dir.join("a/x.log"), line);
+    let b = write(&dir.join("b/y.log"), line);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a.clone(), b.clone()];
+    let obs = observe(&spec, &fes(), &[]).unwrap();
+    assert_eq!(class(&obs, "a").completions[0][0], 1);
+    assert_eq!(class(&obs, "a").completions[1][0], 1);
+    spec.iis.push(a);
+    let msg = usage(observe(&spec, &fes(), &[]));
+    assert!(
+        msg.contains("--server") && msg.contains("main.1, main.2"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn iis_log_with_no_usable_line_is_an_error() {
+    let dir = temp_dir("cal-empty");
+    let bad = write(
+        &dir.join("u_ex1.log"),
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Fields: date time cs-uri-stem sc-status\n\n2026-11-27 10:00:05 /A/x\n",
+    );
+    let mut spec = InputSpec::new();
+    spec.iis = vec![bad.clone()];
+    let msg = usage(observe(&spec, &fes(), &[]));
+    assert!(
+        msg.contains("no usable IIS log line") && msg.contains("u_ex1.log:5:"),
+        "{msg}"
+    );
+    // Directives only.
+    write(
+        &bad,
+        "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time cs-uri-stem sc-status\n",
+    );
+    let msg = usage(observe(&spec, &fes(), &[]));
+    assert!(msg.contains("no request line"), "{msg}");
+    // A #Fields: without the needed fields names file and line.
+    write(
+        &bad,
+        "#Version: 1.0\n#Fields: date time cs-method time-taken\n2026-11-27 10:00:05 GET 5\n",
+    );
+    let msg = usage(observe(&spec, &fes(), &[]));
+    assert!(
+        msg.contains("u_ex1.log:2:") && msg.contains("cs-uri-stem"),
+        "{msg}"
+    );
+    // Lines before any #Fields: are skipped, not guessed.
+    write(&bad, "2026-11-27 10:00:05 /A/x 200\n");
+    let msg = usage(observe(&spec, &fes(), &[]));
+    assert!(msg.contains("before any #Fields:"), "{msg}");
+}
+
+#[test]
+fn class_rules_file_overrides_the_default() {
+    let dir = temp_dir("cal-rules");
+    let (a, b) = iis_sample(&dir);
+    let rules = write(
+        &dir.join("rules.toml"),
+        "[[class]]\nname = \"invoices\"\nglob = [\"/billing/*.aspx\"]\n\n[[class]]\nname = \"never\"\nglob = [\"/nothing/**\"]\n\n[[class]]\nname = \"services\"\nregex = ['/(screen|module)services/']\n",
+    );
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a, b];
+    spec.classes = Some(rules);
+    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let names: Vec<&str> = obs.classes.iter().map(|c| c.name.as_str()).collect();
+    // Rules-file classes first in file order (one never matched: left out), then the default rule's.
+    assert_eq!(
+        names,
+        ["invoices", "services", "static", "crm_api", "orders"]
+    );
+    assert_eq!(class(&obs, "services").total(), 2);
+    assert_eq!(class(&obs, "orders").total(), 1);
+    spec.classes = Some(write(
+        &dir.join("bad.toml"),
+        "[[class]]\nname = \"x y\"\nglob = [\"/a\"]\n",
+    ));
+    let msg = usage(observe(&spec, &fes(), &[]));
+    assert!(msg.contains("bad.toml") && msg.contains("x y"), "{msg}");
+}
+
+const PERFMON: &str = r#""(PDH-CSV 4.0) (Pacific Standard Time)(480)","\\FE1\Processor(_Total)\% Processor Time","\\FE1\Memory\Available MBytes","\\SQL01\Processor(_Total)\% Processor Time"
+"11/27/2026 02:00:00.000","35.5","2048","10"
+"11/27/2026 02:00:15.000"," ","2048",""
+"11/27/2026 02:00:30.000","40","2048","12.5"
+"garbage","1","2","3"
+"#;
+
+#[test]
+fn performance_counters_with_bias_and_empty_samples() {
+    let dir = temp_dir("cal-perfmon");
+    let (a, b) = iis_sample(&dir);
+    let csv = write(&dir.join("counters.csv"), PERFMON);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a, b];
+    spec.perfmon = vec![csv.clone()];
+    spec.servers = vec![("FE1".into(), "main.2".into())];
+    let dbs = vec!["db".to_string()];
+    let obs = observe(&spec, &fes(), &dbs).unwrap();
+    let ten = (20_784 * 86_400 + 10 * 3600) as f64; // 02:00 PST + 480 min = 10:00 UTC
+    let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
+    assert_eq!(fe1.machine, Machine::FrontEnd(1));
+    assert_eq!(fe1.samples, vec![(ten, 35.5), (ten + 30.0, 40.0)]);
+    // The one unmapped server is the one database.
+    let sql = obs.cpu.iter().find(|s| s.host == "SQL01").unwrap();
+    assert_eq!(sql.machine, Machine::Database("db".into()));
+    assert_eq!(sql.samples, vec![(ten, 10.0), (ten + 30.0, 12.5)]);
+    assert_eq!(obs.skipped.count, 3, "two IIS lines and the garbage row");
+    assert!(
+        obs.skipped
+            .first
+            .iter()
+            .any(|(p, l, _)| p == &csv && *l == 5)
+    );
+    let src = obs.sources.iter().find(|s| s.kind == "perfmon").unwrap();
+    assert_eq!((src.used, src.first, src.last), (2, ten, ten + 30.0));
+
+    // FE1 also maps by the name its IIS log was known by (its directory).
+    spec.servers.clear();
+    let obs = observe(&spec, &fes(), &dbs).unwrap();
+    let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
+    assert_eq!(
+        fe1.machine,
+        Machine::FrontEnd(0),
+        "FE1's log was the first, main.1"
+    );
+
+    // With two databases the heuristic does not guess.
+    let msg = usage(observe(&spec, &fes(), &["db1".into(), "db2".into()]));
+    assert!(msg.contains("SQL01") && msg.contains("--server"), "{msg}");
+    spec.servers = vec![("SQL01".into(), "db2".into())];
+    let obs = observe(&spec, &fes(), &["db1".into(), "db2".into()]).unwrap();
+    assert_eq!(
+        obs.cpu.iter().find(|s| s.host == "SQL01").unwrap().machine,
+        Machine::Database("db2".into())
+    );
+
+    // Not a PDH-CSV file; no CPU counter.
+    spec.servers.clear();
+    spec.perfmon = vec![write(&dir.join("x.csv"), "\"time\",\"cpu\"\n")];
+    assert!(usage(observe(&spec, &fes(), &dbs)).contains("PDH-CSV"));
+    spec.perfmon = vec![write(
+        &dir.join("y.csv"),
+        "\"(PDH-CSV 4.0) (UTC)(0)\",\"\\\\FE1\\Memory\\Available MBytes\"\n",
+    )];
+    assert!(usage(observe(&spec, &fes(), &dbs)).contains("% Processor Time"));
+}
+
+const JTL: &str = r#"timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect
+1795780800000,200,Home Page,200,OK,Users 1-1,text,true,,1000,100,2,2,https://shop.example.com/Home,150,0,20
+1795780800100,300,Login,200,OK,Users 1-2,text,true,,1000,100,2,2,https://shop.example.com/Login,150,0,20
+1795780801200,100,Login,200,OK,Users 1-1,text,true,,1000,100,2,2,https://shop.example.com/Login,150,0,20
+1795780801300,300,Checkout,200,"Number of samples in transaction : 2, number of failing samples : 0",Users 1-1,,true,,0,0,2,2,null,0,0,0
+1795780801400,400,Home Page,Non HTTP response code: java.net.SocketTimeoutException,Non HTTP response message: Read timed out,Users 1-2,text,false,Read timed out,0,0,2,2,https://shop.example.com/Home,0,0,0
+2026/11/27 12:00:02,100,Login,200,OK,Users 1-1,text,true,,1000,100,2,2,https://shop.example.com/Login,150,0,20
+"#;
+
+#[test]
+fn jmeter_results_give_classes_and_a_closed_population() {
+    let dir = temp_dir("cal-jmeter");
+    let jtl = write(&dir.join("results.jtl"), JTL);
+    let mut spec = InputSpec::new();
+    spec.jmeter = vec![jtl.clone()];
+    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let names: Vec<&str> = obs.classes.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Home_Page", "Login"],
+        "the transaction controller's sample is left out"
+    );
+    let home = class(&obs, "Home_Page");
+    assert_eq!(home.statuses.get(&200), Some(&1));
+    assert_eq!(home.statuses.get(&500), Some(&1), "a Non HTTP failure");
+    assert_eq!(home.response.count(), 1);
+    // Round robin over the front-ends in file order: samples 1, 3 on main.1; 2, 4 on main.2.
+    assert_eq!(home.completions[0].iter().sum::<u32>(), 1);
+    assert_eq!(home.completions[1].iter().sum::<u32>(), 1);
+    // Thread 1-1: Home 0-200, Login 1200-1300 (think 1000 ms); thread 1-2:
+    // Login 100-400, Home 1400-1800 (think 1000 ms). Test: 0-1800 ms.
+    // Home owns 200 + (1000 + 400) ms, Login 300 + (1000 + 100) ms.
+    let p = home.population.unwrap();
+    assert!(
+        (p.think - 1.0).abs() < 1e-12 && (p.users - 1600.0 / 1800.0).abs() < 1e-12,
+        "{p:?}"
+    );
+    let p = class(&obs, "Login").population.unwrap();
+    assert!(
+        (p.think - 1.0).abs() < 1e-12 && (p.users - 1400.0 / 1800.0).abs() < 1e-12,
+        "{p:?}"
+    );
+    assert_eq!(obs.skipped.count, 1);
+    assert_eq!(obs.skipped.first[0].1, 7);
+    assert!(obs.skipped.first[0].2.contains("timeStamp"));
+    assert_eq!(obs.origin, 1_795_780_800);
+
+    // Not with --iis; not without a header.
+    let (a, _) = iis_sample(&dir);
+    spec.iis = vec![a];
+    assert!(usage(observe(&spec, &fes(), &[])).contains("not both"));
+    spec.iis.clear();
+    spec.jmeter = vec![write(
+        &dir.join("nohead.jtl"),
+        "1795780800000,200,Home,200\n",
+    )];
+    assert!(usage(observe(&spec, &fes(), &[])).contains("timeStamp, elapsed and label"));
+}
+
+#[test]
+fn calibrate_input_arguments_are_checked() {
+    let dir = temp_dir("cal-args");
+    let (a, _) = iis_sample(&dir);
+    let mut spec = InputSpec::new();
+    assert!(usage(observe(&spec, &fes(), &[])).contains("--iis"));
+    spec.iis = vec![a];
+    spec.interval = 0.5;
+    assert!(usage(observe(&spec, &fes(), &[])).contains("--interval"));
+    spec.interval = 60.0;
+    spec.servers = vec![("FE1".into(), "main.9".into())];
+    let msg = usage(observe(&spec, &fes(), &["db".into()]));
+    assert!(
+        msg.contains("main.9") && msg.contains("main.1, main.2") && msg.contains("db"),
+        "{msg}"
+    );
+    spec.servers = vec![("FE1".into(), "db".into())];
+    assert!(usage(observe(&spec, &fes(), &["db".into()])).contains("front-end"));
+    spec.servers.clear();
+    spec.iis = vec![dir.join("missing.log")];
+    assert!(usage(observe(&spec, &fes(), &[])).contains("missing.log"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the lines, the IIS reader answers (observations or a usage
+    /// error) and never panics.
+    #[test]
+    fn iis_lines_never_panic(lines in proptest::collection::vec("[ -~]{0,60}", 0..8)) {
+        let dir = temp_dir("cal-prop");
+        let mut text = String::from("#Fields: date time cs-uri-stem sc-status time-taken\n2026-11-27 10:00:05 /A/x 200 5\n");
+        for l in &lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        let mut spec = InputSpec::new();
+        spec.iis = vec![write(&dir.join("p.log"), &text)];
+        match observe(&spec, &fes(), &[]) {
+            Ok(obs) => prop_assert!(obs.classes.iter().map(|c| c.total()).sum::<u64>() >= 1),
+            Err(e) => prop_assert!(matches!(e, Error::Usage(_)), "{}", e),
+        }
+    }
+}
+
+/// Speed and memory of the IIS reader on a generated 1 GB log (one core):
+/// `cargo test --test integration iis_gigabyte -- --ignored --nocapture`.
+/// Prints MB/s of `observe` and the process's peak resident memory.
+/// Writes the log under the temporary directory and deletes it after.
+#[test]
+#[ignore = "writes and reads a 1 GB file; run by hand to measure"]
+fn iis_gigabyte_log_throughput_and_memory() {
+    use std::time::Instant;
+    let size: u64 = std::env::var("O11SIM_IIS_BYTES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1 << 30);
+    let dir = temp_dir("cal-gigabyte");
+    let path = dir.join("u_ex261127.log");
+    let started = Instant::now();
+    {
+        let mut w =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).unwrap());
+        writeln!(w, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2026-11-27 00:00:00").unwrap();
+        writeln!(w, "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken").unwrap();
+        let modules = [
+            "Orders",
+            "Billing",
+            "CRM_API",
+            "HR",
+            "Portal",
+            "Reports",
+            "Inventory",
+            "Auth",
+        ];
+        let kinds = [
+            "/screenservices/{m}/MainFlow/List/DataActionGetItems",
+            "/moduleservices/moduleversioninfo",
+            "/rest/Items/Get",
+            "/Service.asmx",
+            "/Home.aspx",
+            "/scripts/OutSystems.js",
+            "/img/logo.png",
+        ];
+        let statuses = [200, 200, 200, 200, 304, 200, 200, 404, 200, 503, 200, 500];
+        let mut written = 0u64;
+        let mut k = 0u64;
+        let mut line = String::with_capacity(512);
+        while written < size {
+            use std::fmt::Write as _;
+            let secs = (k / 50) % 86_400; // 50 requests a second, wrapping over one day
+            let m = modules[(k % 7 + k / 13) as usize % modules.len()];
+            let kind = kinds[(k % 11) as usize % kinds.len()].replace("{m}", m);
+            line.clear();
+            write!(
+                line,
+                "2026-11-27 {:02}:{:02}:{:02} 10.0.0.4 POST /{m}{kind} id={k} 443 - 10.0.{}.{} Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/120.0 https://shop.example.com/{m}/Home {} 0 0 {}\n",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60,
+                k % 200,
+                k % 250,
+                statuses[(k % 12) as usize],
+                20 + k % 977
+            )
+            .unwrap();
+            w.write_all(line.as_bytes()).unwrap();
+            written += line.len() as u64;
+            k += 1;
+        }
+        w.flush().unwrap();
+        eprintln!(
+            "generated {k} lines, {written} bytes in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let bytes = std::fs::metadata(&path).unwrap().len() as f64;
+    let mut spec = InputSpec::new();
+    spec.iis = vec![path.clone()];
+    let started = Instant::now();
+    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let lines: u64 = obs.classes.iter().map(|c| c.total()).sum();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("VmHWM: unknown");
+    eprintln!(
+        "observe: {:.0} MB in {secs:.2} s = {:.0} MB/s, {lines} requests in {} classes, {} intervals; peak resident memory {peak}",
+        bytes / 1e6,
+        bytes / 1e6 / secs,
+        obs.classes.len(),
+        obs.intervals
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(obs.skipped.count, 0);
+    assert!(lines > 0);
 }
