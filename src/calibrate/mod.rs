@@ -145,7 +145,7 @@ pub fn summary_text(c: &Calibrated) -> String {
     {
         writeln!(
             out,
-            "fit on {}: {} intervals, R² {:.3}, background {:.3} busy cores per machine",
+            "fit on {}: {} machine-intervals, R² {:.3}, background {:.3} busy cores per machine",
             fit.server, fit.rows, fit.r2, fit.background
         )
         .unwrap();

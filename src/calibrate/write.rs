@@ -415,7 +415,7 @@ fn unique_name(name: &str, taken: &[String]) -> String {
 
 fn fit_summary(fit: &Fit) -> String {
     format!(
-        "CPU fit on {} ({}): {} intervals, R² {:.3}, background {:.3} busy cores per machine, mean utilization {:.1} %",
+        "CPU fit on {} ({}): {} machine-intervals, R² {:.3}, background {:.3} busy cores per machine, mean utilization {:.1} %",
         fit.server,
         fit.hosts.join(", "),
         fit.rows,
@@ -427,7 +427,7 @@ fn fit_summary(fit: &Fit) -> String {
 
 fn demand_note(fit: &Fit, k: usize, d: f64) -> String {
     format!(
-        "{} (SE {}), NNLS on the utilization law over {} intervals of {} ({}), R² {:.3}",
+        "{} (SE {}), NNLS on the utilization law over {} machine-intervals of {} ({}), R² {:.3}",
         ms(d),
         ms(fit.se[k]),
         fit.rows,

@@ -639,6 +639,14 @@ pub struct CalibrateArgs {
     /// Replications of the calibration check (default: the base's, else 10).
     #[arg(long, value_name = "N")]
     pub replications: Option<usize>,
+    /// Refuse a calibration check estimated above this many simulated
+    /// events (checked before it runs; nothing is written then).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: f64,
+    /// Refuse a calibration check whose peak memory is estimated above
+    /// this, e.g. 4GB (default: half of the machine's memory).
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 impl CalibrateArgs {
@@ -672,8 +680,11 @@ impl CalibrateArgs {
             out_name: self.out.display().to_string(),
             replications: self.replications,
             budget: Budget {
-                max_events: DEFAULT_MAX_EVENTS,
-                max_memory: default_max_memory(),
+                max_events: self.max_events,
+                max_memory: match &self.max_memory {
+                    Some(text) => parse_memory(text).map_err(Error::Usage)?,
+                    None => default_max_memory(),
+                },
             },
         })
     }
