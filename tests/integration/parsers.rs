@@ -510,6 +510,8 @@ proptest! {
 /// `cargo test --test integration iis_gigabyte -- --ignored --nocapture`.
 /// Prints MB/s of `observe` and the process's peak resident memory.
 /// Writes the log under the temporary directory and deletes it after.
+/// `O11SIM_IIS_BYTES` sets the (uncompressed) size; `O11SIM_IIS_GZ=1`
+/// writes it gzip-compressed (MB/s then counts uncompressed bytes).
 #[test]
 #[ignore = "writes and reads a 1 GB file; run by hand to measure"]
 fn iis_gigabyte_log_throughput_and_memory() {
@@ -555,9 +557,9 @@ fn iis_gigabyte_log_throughput_and_memory() {
             let m = modules[(k % 7 + k / 13) as usize % modules.len()];
             let kind = kinds[(k % 11) as usize % kinds.len()].replace("{m}", m);
             line.clear();
-            write!(
+            writeln!(
                 line,
-                "2026-11-27 {:02}:{:02}:{:02} 10.0.0.4 POST /{m}{kind} id={k} 443 - 10.0.{}.{} Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/120.0 https://shop.example.com/{m}/Home {} 0 0 {}\n",
+                "2026-11-27 {:02}:{:02}:{:02} 10.0.0.4 POST /{m}{kind} id={k} 443 - 10.0.{}.{} Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/120.0 https://shop.example.com/{m}/Home {} 0 0 {}",
                 secs / 3600,
                 secs / 60 % 60,
                 secs % 60,
