@@ -317,3 +317,80 @@ fn cli_calibrates_the_sample_data() {
     assert!(!out2.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Response time the CPU and database do not explain (here an ERP call of
+/// 80 ms on average per back-office request) comes back as an integration
+/// wait, and the check then reproduces the back office's mean and p95.
+#[test]
+fn unexplained_response_time_becomes_an_integration_wait() {
+    let dir = scratch("residual");
+    let text = TRUTH.replace(
+        "db_time = \"exp(5ms)\"",
+        "db_time = \"exp(5ms)\"\nintegrations = [{ system = \"erp\", time = \"exp(80ms)\" }]\n\n[external.erp]",
+    );
+    let truth = scenario::load_str("truth.toml", &text, &[]).unwrap();
+    let model = &truth.model;
+    let spec = SynthSpec {
+        epoch: EPOCH,
+        sample: 60.0,
+        front_end_hosts: vec!["FE1".into(), "FE2".into(), "FE3".into()],
+        database_hosts: vec!["SQL1".into()],
+        urls: vec!["/Portal/Home.aspx".into(), "/BackOffice/Orders.aspx".into()],
+    };
+    synthesize(model, StreamSeeds::new(9, 0), &dir, &spec).unwrap();
+    let input = InputSpec {
+        iis: ["FE1", "FE2", "FE3"].iter().map(|h| dir.join(h)).collect(),
+        perfmon: vec![dir.join("counters.csv")],
+        servers: vec![("SQL1".into(), "production".into())],
+        interval: 60.0,
+        ..InputSpec::default()
+    };
+    let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
+    let obs = observe(&input, &fes, &["production".into()]).unwrap();
+    let cal = fit::calibrate(&obs, model);
+    let back = cal.classes.iter().find(|c| c.name == "backoffice").unwrap();
+    let portal = cal.classes.iter().find(|c| c.name == "portal").unwrap();
+    eprintln!(
+        "residual: backoffice {:.1} ms (true 80), portal {:.1} ms (true 0)",
+        back.residual * 1e3,
+        portal.residual * 1e3
+    );
+    assert!(rel(back.residual, 0.080) < 0.10, "{back:?}");
+    assert!(portal.residual.abs() < 0.005, "{portal:?}");
+    // The base without the ERP: the residual stands for it.
+    let base = Source::parse("truth.toml", TRUTH).unwrap();
+    let base_model = base.build(&[]).unwrap().model;
+    let written = write::scenario_text(&base, &base_model, &obs, &cal).unwrap();
+    assert!(
+        written.text.contains("system = \"residual\""),
+        "{}",
+        written.text
+    );
+    assert_eq!(
+        written.text.matches("system = \"residual\"").count(),
+        1,
+        "{}",
+        written.text
+    );
+    assert!(
+        written.text.contains("[external.residual]"),
+        "{}",
+        written.text
+    );
+    let chk = check::check(
+        "calibrated.toml",
+        &written,
+        &obs,
+        &cal,
+        Some(2),
+        Budget::UNLIMITED,
+        &Silent,
+    )
+    .unwrap();
+    eprintln!("{}", check::text(&chk));
+    for c in &chk.classes {
+        assert!(c.mean.relative_error().abs() < 0.05, "{c:?}");
+        assert!(c.p95.relative_error().abs() < 0.10, "{c:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
