@@ -42,7 +42,8 @@ pub struct ClassObserved {
     /// `static`, a rules-file name, or a JMeter label.
     pub name: String,
     /// `completions[f][i]`: requests of this class that ended in interval `i`
-    /// on front-end `f`, whatever their status.
+    /// on front-end `f`, whatever their status. JMeter samples name no
+    /// front-end: they are spread over the front-ends in turn (round robin).
     pub completions: Vec<Vec<u32>>,
     /// Requests per hour of day (UTC, by end time), all front-ends together.
     pub by_hour: [u64; 24],
