@@ -597,3 +597,112 @@ mod tests {
         assert!(parse_memory("4XB").unwrap_err().contains("unknown unit"));
     }
 }
+
+/// `o11sim calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// The base scenario (file or preset): its environments, zones,
+    /// front-ends, cores and databases are kept, its traffic replaced.
+    pub base: String,
+    /// IIS W3C extended logs, one file or directory per front-end (in the
+    /// base's front-end order unless --server maps them); `.gz` accepted.
+    #[arg(long, value_name = "LOG", num_args = 1..)]
+    pub iis: Vec<PathBuf>,
+    /// Performance counter logs (`typeperf -f CSV`, Performance Monitor CSV)
+    /// with `\\SERVER\Processor(_Total)\% Processor Time`.
+    #[arg(long, value_name = "CSV", num_args = 1..)]
+    pub perfmon: Vec<PathBuf>,
+    /// JMeter CSV results (`.jtl`), instead of IIS logs.
+    #[arg(long, value_name = "JTL", num_args = 1..)]
+    pub jmeter: Vec<PathBuf>,
+    /// Which machine of the base a host is, e.g. FE1=main.1 or
+    /// SQL1=production (a database instance's name); repeatable.
+    #[arg(long = "server", value_name = "NAME=TARGET")]
+    pub servers: Vec<String>,
+    /// Rules file: class name → URL globs or regexes (overrides the
+    /// one-class-per-module default).
+    #[arg(long, value_name = "RULES.toml")]
+    pub classes: Option<PathBuf>,
+    /// Leave static resources (.js, .css, images, fonts) out instead of a
+    /// `static` class.
+    #[arg(long)]
+    pub drop_static: bool,
+    /// Width of the intervals the CPU fit works on, e.g. 60s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub interval: String,
+    /// Where to write the calibrated scenario.
+    #[arg(long, value_name = "FILE.toml")]
+    pub out: PathBuf,
+    /// Write the calibration check (simulated against observed) as CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub report: Option<PathBuf>,
+    /// Replications of the calibration check (default: the base's, else 10).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<usize>,
+    /// Refuse a calibration check estimated above this many simulated
+    /// events (checked before it runs; nothing is written then).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: f64,
+    /// Refuse a calibration check whose peak memory is estimated above
+    /// this, e.g. 4GB (default: half of the machine's memory).
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
+}
+
+impl CalibrateArgs {
+    /// The request, with the base read and parsed.
+    pub fn request(&self) -> Result<crate::calibrate::CalibrateRequest> {
+        let interval =
+            parse_duration(&self.interval).map_err(|e| Error::Usage(format!("--interval: {e}")))?;
+        let mut servers = Vec::new();
+        for s in &self.servers {
+            let Some((name, target)) = s.split_once('=') else {
+                return Err(Error::Usage(format!(
+                    "--server {s:?}: expected NAME=TARGET, e.g. FE1=main.1"
+                )));
+            };
+            servers.push((name.trim().to_owned(), target.trim().to_owned()));
+        }
+        if self.replications == Some(0) {
+            return Err(Error::Usage("--replications: at least 1".into()));
+        }
+        Ok(crate::calibrate::CalibrateRequest {
+            base: scenario::Source::read(&self.base)?,
+            input: crate::calibrate::input::InputSpec {
+                iis: self.iis.clone(),
+                perfmon: self.perfmon.clone(),
+                jmeter: self.jmeter.clone(),
+                servers,
+                classes: self.classes.clone(),
+                drop_static: self.drop_static,
+                interval,
+            },
+            out_name: self.out.display().to_string(),
+            replications: self.replications,
+            budget: Budget {
+                max_events: self.max_events,
+                max_memory: match &self.max_memory {
+                    Some(text) => parse_memory(text).map_err(Error::Usage)?,
+                    None => default_max_memory(),
+                },
+            },
+        })
+    }
+
+    /// Every file the command reads, so no output overwrites one.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = self
+            .iis
+            .iter()
+            .chain(&self.perfmon)
+            .chain(&self.jmeter)
+            .cloned()
+            .collect();
+        v.extend(self.classes.iter().cloned());
+        let base = PathBuf::from(&self.base);
+        if base.is_file() {
+            v.push(base);
+        }
+        v
+    }
+}

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::args::{CompareArgs, MergeArgs, RunArgs, SizeArgs, SweepArgs, TeamArgs};
+use super::args::{CalibrateArgs, CompareArgs, MergeArgs, RunArgs, SizeArgs, SweepArgs, TeamArgs};
 use super::outputs::{Outputs, typed_command_line};
 use super::progress::{Bar, speed};
 use crate::error::{Error, Result};
@@ -207,4 +207,34 @@ pub fn team(a: &TeamArgs) -> Result<()> {
     let result = CommandResult::Team(whatif::team(&req, &Bar::default())?);
     report_speed(&result, started);
     finish(&result, &outputs)
+}
+
+/// `o11sim calibrate`: read the data, fit, write the scenario and the check
+/// as one set, print the estimates and the check.
+pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
+    let mut targets = vec![a.out.clone()];
+    targets.extend(a.report.iter().cloned());
+    for t in &targets {
+        if t.as_os_str() != "-" {
+            output::check_writable(t)?;
+        }
+    }
+    output::check_not_input(&targets, &a.inputs())?;
+    let req = a.request()?;
+    let done = crate::calibrate::run(&req, &Bar::default())?;
+    let mut files = output::FileSet::default();
+    files.stage(&a.out, done.written.text.as_bytes())?;
+    if let Some(r) = &a.report {
+        files.stage(r, crate::calibrate::check::csv(&done.check).as_bytes())?;
+    }
+    files.commit()?;
+    let mut text = crate::calibrate::summary_text(&done);
+    text.push('\n');
+    text.push_str(&crate::calibrate::check::text(&done.check));
+    text.push_str(&format!("\nwrote {}", a.out.display()));
+    if let Some(r) = &a.report {
+        text.push_str(&format!(" and {}", r.display()));
+    }
+    text.push('\n');
+    super::to_stdout(&text)
 }

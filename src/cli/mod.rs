@@ -27,7 +27,8 @@ mod outputs;
 mod progress;
 
 pub use args::{
-    CompareArgs, DEFAULT_MAX_EVENTS, MergeArgs, RunArgs, RunOptions, SizeArgs, SweepArgs, TeamArgs,
+    CalibrateArgs, CompareArgs, DEFAULT_MAX_EVENTS, MergeArgs, RunArgs, RunOptions, SizeArgs,
+    SweepArgs, TeamArgs,
 };
 
 /// Capacity planning for self-managed OutSystems 11 installations, by
@@ -65,6 +66,11 @@ pub enum Command {
     /// Publish lead time against team size, Deployment Controller dedicated
     /// and co-located, e.g. `team --developers 8,16,32`.
     Team(TeamArgs),
+    /// Turn an installation's own data (IIS logs, performance counters,
+    /// JMeter results) into a scenario on BASE's topology, and check it by
+    /// simulation, e.g. `calibrate prod --iis FE1/ FE2/ FE3/ --perfmon
+    /// counters.csv --out mine.toml`.
+    Calibrate(Box<CalibrateArgs>),
     /// List the built-in scenarios.
     Presets,
     /// Write a built-in scenario to a file to edit.
@@ -188,6 +194,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Merge(a) => commands::merge(&a),
         Command::Size(a) => commands::size(&a),
         Command::Team(a) => commands::team(&a),
+        Command::Calibrate(a) => commands::calibrate(&a),
         Command::Presets => list_presets(),
         Command::Init {
             preset,

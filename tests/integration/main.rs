@@ -4,6 +4,7 @@
 //! meaningful (exact values must fall inside 99 % confidence intervals over
 //! 30 independent replications) yet quick in the optimized test profile.
 
+mod calibrate;
 mod charts;
 mod cli;
 mod cluster;

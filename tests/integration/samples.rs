@@ -104,6 +104,14 @@ fn readme_commands_work_as_written_on_a_fresh_clone() {
     assert!(ran.len() >= 8, "README commands found: {commands:?}");
     let scratch = temp_dir("readme");
     std::fs::create_dir_all(scratch.join("results")).unwrap();
+    // The sample data `calibrate`'s example reads, as a clone has it.
+    let sample = repo.join("examples/calibrate");
+    let copy = scratch.join("examples/calibrate");
+    for entry in walk(&sample) {
+        let to = copy.join(entry.strip_prefix(&sample).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &to).unwrap();
+    }
     for cmd in ran {
         let script = format!(
             "o11sim() {{ case \"$1\" in presets|init) \"$BIN\" \"$@\";; *) \"$BIN\" \"$@\" --max-events 1;; esac; }}\n{cmd}\n"
@@ -125,4 +133,18 @@ fn readme_commands_work_as_written_on_a_fresh_clone() {
             assert!(out.status.success(), "{cmd}:\n{stderr}");
         }
     }
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -173,6 +173,9 @@ struct Sim<'m> {
     next_window: f64,
     /// What each scheduled failure costs (`None` without a measurable one).
     failure_costs: Option<failure_cost::Collector>,
+    /// `simulate_traced`: told of every web request as it finishes. Off
+    /// (`None`), it costs one branch per finished request and nothing else.
+    sink: Option<&'m mut dyn FnMut(&RequestRecord)>,
     /// Test builds: every per-job draw as the model uses it, so tests can
     /// check that variants give a job the same demands.
     #[cfg(test)]
@@ -192,6 +195,47 @@ pub fn simulate(model: &Model, seeds: StreamSeeds) -> RunResult {
 /// effect within milliseconds.
 pub fn simulate_until(model: &Model, seeds: StreamSeeds, stop: &AtomicBool) -> Option<RunResult> {
     Sim::new(model, seeds).run(stop)
+}
+
+/// One web request as it finished, for [`simulate_traced`]: what an access
+/// log line of the front-end would say.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RequestRecord {
+    /// Index into `Model::classes`.
+    pub class: usize,
+    /// Index into `Model::front_ends` of the front-end that handled it;
+    /// `None` when it was turned away before reaching one (no front-end up,
+    /// or a full IIS queue).
+    pub front_end: Option<usize>,
+    /// When it finished (simulated seconds since the start of the run,
+    /// warm-up included).
+    pub end: f64,
+    /// Its response time as the client saw it (network both ways included),
+    /// seconds.
+    pub response: f64,
+    /// The HTTP status an access log would show: 200 answered, 503
+    /// rejected, 500 failed or aborted at the IIS request timeout.
+    pub status: u16,
+}
+
+/// As [`simulate`], calling `sink` once for every web request that finishes
+/// (warm-up included, in order of finishing). A request whose client gave
+/// up is reported when the server finishes it, as a log would show it.
+///
+/// Why it exists: `calibrate`'s round-trip tests write the access logs a
+/// known installation would produce. The hook is a field checked once per
+/// finished request; [`simulate`] leaves it `None`, so runs without it pay
+/// one predictable branch per request.
+pub fn simulate_traced(
+    model: &Model,
+    seeds: StreamSeeds,
+    sink: &mut dyn FnMut(&RequestRecord),
+) -> RunResult {
+    let never = AtomicBool::new(false);
+    let mut sim = Sim::new(model, seeds);
+    sim.sink = Some(sink);
+    sim.run(&never)
+        .expect("a run that is never stopped completes")
 }
 
 /// Events between two looks at the stop flag.
@@ -350,6 +394,7 @@ impl<'m> Sim<'m> {
             timeline: None,
             next_window: f64::INFINITY,
             failure_costs: failure_cost::Collector::new(m),
+            sink: None,
             #[cfg(test)]
             trace: Vec::new(),
         };

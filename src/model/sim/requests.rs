@@ -371,6 +371,19 @@ impl Sim<'_> {
     pub(super) fn finish_web(&mut self, now: f64, job: JobRef, outcome: Outcome) {
         let j = self.jobs[job.slot as usize];
         let Kind::Web { class } = j.kind else { return };
+        if let Some(sink) = self.sink.as_mut() {
+            sink(&super::RequestRecord {
+                class: class as usize,
+                front_end: (j.fe != u32::MAX).then_some(j.fe as usize),
+                end: now,
+                response: now - j.start,
+                status: match outcome {
+                    Outcome::Answered => 200,
+                    Outcome::Rejected => 503,
+                    Outcome::ServerTimeout | Outcome::Failed => 500,
+                },
+            });
+        }
         if j.client_gone {
             // Already counted as timed out when the client gave up.
             self.free_job(job);
