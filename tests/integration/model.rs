@@ -787,11 +787,19 @@ fn mser_gives_no_long_warmup_to_a_steady_mg1_queue() {
     );
     model.duration = 86_400.0;
     model.warmup = 0.0;
-    let (advice, each) = mser(&model, 10, 3);
+    let (advice, each) = mser(&model, 10, 1);
     let advice = advice.expect("some replication settles");
     assert!(
         advice <= 600.0,
         "advice {advice} s; per replication {each:?}"
+    );
+    // Nor does any one replication: without the noise check in
+    // `Mser5::estimate`, one replication of this queue (`o11sim run`, seed
+    // 1, IIS defaults) advised 10,811 s, cutting after a burst of long
+    // service times 3 h in.
+    assert!(
+        each.iter().flatten().all(|&w| w <= 900.0),
+        "per replication {each:?}"
     );
 }
 
