@@ -89,8 +89,9 @@ pub struct ClassSummary {
     /// Replications in which no request completed (none answered in
     /// time): the latency figures of those replications measure nothing.
     pub none_completed: usize,
-    /// The median over replications of the MSER-5 warm-up suggestion
-    /// (seconds); `None` when no replication had enough data.
+    /// The median of the MSER-5 warm-up suggestion (seconds) over the
+    /// replications the rule judges settled; `None` when none settled or
+    /// had enough data.
     pub mser_warmup: Option<f64>,
     /// Replications in which MSER-5 found no settled state.
     pub mser_unsettled: usize,
@@ -300,6 +301,9 @@ pub struct Summary {
     /// What each scheduled failure costs, in scenario order (empty without
     /// scheduled failures; see `experiment::failure_cost`).
     pub failure_costs: Vec<FailureCostSummary>,
+    /// Why the scenario is not stationary (a profile, failures), when it
+    /// is not: then no warm-up rule applies (MSER-5 gives no advice).
+    pub non_stationary: Option<&'static str>,
 }
 
 /// One SQL Server instance over replications.
@@ -567,14 +571,34 @@ impl Summary {
         Summary::from_figures(&model.classes, &figures).with_failures(model)
     }
 
-    /// Gives the timeline (if any) the scheduled failures of `model`, and
-    /// names the failures whose costs were measured.
+    /// Gives the summary what only `model` knows: the timeline's (if any)
+    /// scheduled failures, clock and, for a profiled scenario, peak
+    /// windows; whether the scenario is stationary; and names the failures
+    /// whose costs were measured.
     pub fn with_failures(mut self, model: &Model) -> Summary {
+        let profiled = model.has_profile() || model.processes.iter().any(|p| p.profile.is_some());
         if let Some(t) = &mut self.timeline {
             t.failures = super::timeline::failure_windows(model);
+            t.clock = model.start;
+            if profiled {
+                t.find_peaks(
+                    self.classes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| c.is_traffic)
+                        .map(|(i, _)| i),
+                );
+            }
         }
         let measured = std::mem::take(&mut self.failure_costs);
         self.failure_costs = super::failure_cost::name(model, measured);
+        self.non_stationary = if profiled {
+            Some("the arrival rate follows an hourly profile")
+        } else if !model.failures.is_empty() || !model.random_failures.is_empty() {
+            Some("the scenario has failures")
+        } else {
+            None
+        };
         self
     }
 
@@ -635,9 +659,14 @@ impl Summary {
                     p99: count(|c| c.censored(0.99)),
                 },
                 none_completed: count(|c| c.completed() == 0),
+                // Only the replications the rule judges settled (their
+                // truncation point inside the first half of the series)
+                // speak for the warm-up: an unsettled one's point is the
+                // end of the searched half, not an estimate.
                 mser_warmup: median(
                     figures
                         .iter()
+                        .filter(|r| !r.classes[i].mser_unsettled)
                         .filter_map(|r| r.classes[i].mser_warmup)
                         .collect(),
                 ),
@@ -698,6 +727,7 @@ impl Summary {
                     .map(|r| r.failures.as_slice())
                     .collect::<Vec<_>>(),
             ),
+            non_stationary: None,
         }
     }
 }

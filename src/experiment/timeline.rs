@@ -163,6 +163,23 @@ pub struct TimelineSummary {
     pub levels: Vec<WindowResourceSummary>,
     /// The scenario's scheduled failures (what a chart shades).
     pub failures: Vec<FailureWindow>,
+    /// Time of day at simulated time 0 (`simulation.start`), seconds since
+    /// midnight.
+    pub clock: f64,
+    /// For a scenario with a profile, each traffic class's peak window:
+    /// the one with the highest p95 (see [`TimelineSummary::find_peaks`]).
+    pub peaks: Vec<Peak>,
+}
+
+/// A traffic class's peak window: the window of the timeline whose p95
+/// (mean over replications) is the highest; with the default one-hour
+/// windows of a profiled scenario, its peak hour.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Peak {
+    /// The class's row in the summary.
+    pub row: usize,
+    /// The window's index.
+    pub window: usize,
 }
 
 /// A scheduled failure: what failed, and when (simulated seconds since the
@@ -264,7 +281,36 @@ impl TimelineSummary {
             classes,
             levels,
             failures: Vec::new(),
+            clock: 0.0,
+            peaks: Vec::new(),
         })
+    }
+
+    /// Sets `peaks`: for each of `rows` (the traffic classes), the window
+    /// with the highest mean p95 over replications, the earliest on a tie;
+    /// none for a class that answered nothing in any window.
+    pub fn find_peaks(&mut self, rows: impl IntoIterator<Item = usize>) {
+        self.peaks = rows
+            .into_iter()
+            .filter(|&row| row < self.rows)
+            .filter_map(|row| {
+                (0..self.windows)
+                    .filter(|&w| !self.class(w, row).p95.mean.is_nan())
+                    .fold(None::<usize>, |best, w| match best {
+                        Some(b) if self.class(b, row).p95.mean >= self.class(w, row).p95.mean => {
+                            Some(b)
+                        }
+                        _ => Some(w),
+                    })
+                    .map(|window| Peak { row, window })
+            })
+            .collect();
+    }
+
+    /// Time of day (seconds since midnight, in `[0, 86400)`) at simulated
+    /// time `t`.
+    pub fn time_of_day(&self, t: f64) -> f64 {
+        (self.clock + t).rem_euclid(86_400.0)
     }
 
     /// Start and end of window `w` (simulated seconds since the start).

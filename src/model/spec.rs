@@ -336,6 +336,10 @@ pub struct Model {
     pub duration: f64,
     /// Simulated time discarded at the start.
     pub warmup: f64,
+    /// Time of day at simulated time 0 (the start of the warm-up), in
+    /// seconds since midnight, `[0, 86400)`: hour h of an hourly profile is
+    /// clock hour h, the simulated time `t` being clock `start + t`.
+    pub start: f64,
     pub databases: Vec<Database>,
     pub external: Vec<ExternalSystem>,
     pub environments: Vec<Environment>,
@@ -465,6 +469,12 @@ impl Model {
             }
         };
         pos(self.duration, "duration")?;
+        if !(self.start.is_finite() && (0.0..86_400.0).contains(&self.start)) {
+            return Err(format!(
+                "start must be a time of day in [0, 86400) seconds, got {}",
+                self.start
+            ));
+        }
         if !(self.warmup.is_finite() && self.warmup >= 0.0) {
             return Err(format!(
                 "warmup must be zero or positive, got {}",

@@ -11,6 +11,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
+use super::text::time_of_day;
 use super::{Export, measure_name, measure_unit};
 use crate::experiment::result::{Difference, Measure};
 use crate::experiment::summary::Figure;
@@ -290,7 +291,7 @@ fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<
 }
 
 /// Columns of the timeline CSV after the variant and its varied keys.
-pub const TIMELINE_COLUMNS: [&str; 24] = [
+pub const TIMELINE_COLUMNS: [&str; 26] = [
     "window",
     "start_s",
     "end_s",
@@ -315,6 +316,8 @@ pub const TIMELINE_COLUMNS: [&str; 24] = [
     "mean_queue",
     "mean_queue_ci_low",
     "mean_queue_ci_high",
+    "clock",
+    "peak",
 ];
 
 /// The timeline CSV: per variant with a timeline, per window, one row per
@@ -352,6 +355,7 @@ fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
                 ]);
                 r
             };
+            let clock = time_of_day(t.time_of_day(a));
             for (i, c) in v.summary.classes.iter().enumerate().take(t.rows) {
                 let f = t.class(win, i);
                 let mut r = lead(&c.name, row_kind(c.kind), f.throughput.n as usize);
@@ -360,6 +364,9 @@ fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
                 r.extend(with_ci(ms, &f.p95));
                 r.extend(with_ci(plain, &f.error_rate));
                 r.extend(std::iter::repeat_n(String::new(), 6));
+                r.push(clock.clone());
+                let peak = t.peaks.iter().any(|p| p.row == i && p.window == win);
+                r.push(if peak { "1" } else { "" }.to_owned());
                 w.write_record(&r)?;
             }
             for (k, res) in v.summary.resources.iter().enumerate().take(t.resources) {
@@ -368,6 +375,8 @@ fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
                 r.extend(std::iter::repeat_n(String::new(), 12));
                 r.extend(with_ci(plain, &f.utilization));
                 r.extend(with_ci(plain, &f.mean_queue));
+                r.push(clock.clone());
+                r.push(String::new());
                 w.write_record(&r)?;
             }
         }

@@ -14,6 +14,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value, json};
 
+use super::text::time_of_day;
 use super::{Export, measure_name, measure_unit};
 use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
@@ -347,10 +348,34 @@ fn timeline(t: &TimelineSummary, v: &VariantResult) -> Value {
             })
         })
         .collect();
+    let peaks: Vec<Value> = t
+        .peaks
+        .iter()
+        .map(|p| {
+            let (a, b) = t.bounds(p.window);
+            let f = t.class(p.window, p.row);
+            json!({
+                "class": s.classes[p.row].name,
+                "window": p.window,
+                "start_s": a,
+                "end_s": b,
+                "time_of_day": format!(
+                    "{}-{}",
+                    time_of_day(t.time_of_day(a)),
+                    time_of_day(t.time_of_day(b))
+                ),
+                "p95_ms": triple(&f.p95, 1e3),
+                "throughput_rps": triple(&f.throughput, 1.0),
+                "error_rate": triple(&f.error_rate, 1.0),
+            })
+        })
+        .collect();
     json!({
         "window_s": t.window,
         "start_s": t.start,
         "end_s": t.end,
+        "clock_s": t.clock,
+        "peaks": peaks,
         "windows": t.windows,
         "failures": t.failures.iter().map(|f| json!({
             "target": f.target,

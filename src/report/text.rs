@@ -643,9 +643,17 @@ pub fn publishes(s: &Summary) -> String {
     out
 }
 
-/// MSER-5 warm-up advice when a traffic class's suggestion exceeds the
-/// warm-up used (timers and publishes are too sparse for the rule).
+/// MSER-5 warm-up advice when a traffic class's suggestion (over the
+/// replications the rule judges settled) exceeds the warm-up used (timers
+/// and publishes are too sparse for the rule). None, and one line saying
+/// why, for a scenario that is not stationary: no warm-up makes a daily
+/// profile or a failure settle.
 pub fn warmup_advice(s: &Summary, warmup: f64) -> String {
+    if let Some(why) = s.non_stationary {
+        return format!(
+            "note: no MSER-5 warm-up advice: {why}, so the run has no steady state for a warm-up rule to find\n"
+        );
+    }
     let worst = s
         .classes
         .iter()
@@ -672,11 +680,19 @@ pub fn warmup_advice(s: &Summary, warmup: f64) -> String {
         .iter()
         .filter(|c| c.is_traffic && 2 * c.mser_unsettled > c.replications)
     {
-        let _ = writeln!(
-            out,
-            "note: MSER-5 found no settled state for {} in {} of {} replication(s): the run may be too short, or the class overloaded",
-            c.name, c.mser_unsettled, c.replications
-        );
+        if c.mser_unsettled == c.replications {
+            let _ = writeln!(
+                out,
+                "note: MSER-5 found no settled state for {} in any of {} replication(s), so it gives no warm-up advice: the run may be too short, or the class overloaded",
+                c.name, c.replications
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "note: MSER-5 found no settled state for {} in {} of {} replication(s): the run may be too short, or the class overloaded",
+                c.name, c.mser_unsettled, c.replications
+            );
+        }
     }
     out
 }
@@ -712,6 +728,10 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
     if !tl.is_empty() {
         let _ = writeln!(out, "{tl}");
     }
+    let peaks = peak_hours(s);
+    if !peaks.is_empty() {
+        let _ = writeln!(out, "{peaks}");
+    }
     out.push_str(&warmup_advice(s, st.warmup));
     out.push_str(&wrote_one_line(written));
     out
@@ -746,7 +766,12 @@ pub fn timeline(s: &Summary) -> String {
         .take(t.rows)
         .filter(|(_, c)| c.is_traffic)
         .collect();
+    // With `simulation.start`, the time of day beside the simulated time.
+    let day = t.clock != 0.0;
     let mut header: Vec<String> = vec!["window".into()];
+    if day {
+        header.push("time of day".into());
+    }
     for (_, c) in &traffic {
         header.push(format!("{} p95 (ms)", c.name));
         header.push(format!("{} errors", c.name));
@@ -762,6 +787,13 @@ pub fn timeline(s: &Summary) -> String {
                 clock(b),
                 if failed { " *" } else { "" }
             )];
+            if day {
+                row.push(format!(
+                    "{}-{}",
+                    time_of_day(t.time_of_day(a)),
+                    time_of_day(t.time_of_day(b))
+                ));
+            }
             for &(i, _) in &traffic {
                 let f = t.class(w, i);
                 row.push(if f.p95.mean.is_nan() {
@@ -776,6 +808,72 @@ pub fn timeline(s: &Summary) -> String {
         .collect();
     out.push_str(&align(&Columns::new(&header_refs), &rows));
     out
+}
+
+/// Each traffic class's peak window of a profiled scenario (the one with
+/// the highest p95: its peak hour with the default one-hour windows), its
+/// time of day and figures with CIs. Empty without peaks.
+pub fn peak_hours(s: &Summary) -> String {
+    let Some(t) = &s.timeline else {
+        return String::new();
+    };
+    if t.peaks.is_empty() {
+        return String::new();
+    }
+    let what = if t.window == 3600.0 {
+        "Peak hour".to_owned()
+    } else {
+        format!("Peak window ({})", format_duration(t.window))
+    };
+    let mut out = format!(
+        "{what} of each class: the window with the highest p95 (time of day; whole-run figures above)\n"
+    );
+    let header = [
+        "class",
+        "window",
+        "time of day",
+        "p95 (ms)",
+        "throughput (req/s)",
+        "errors",
+    ];
+    let rows: Vec<Vec<String>> = t
+        .peaks
+        .iter()
+        .map(|p| {
+            let f = t.class(p.window, p.row);
+            let (a, b) = t.bounds(p.window);
+            vec![
+                s.classes[p.row].name.clone(),
+                format!("{}-{}", clock(a), clock(b)),
+                format!(
+                    "{}-{}",
+                    time_of_day(t.time_of_day(a)),
+                    time_of_day(t.time_of_day(b))
+                ),
+                with_ci(&f.p95.estimate(), ms, ""),
+                with_ci(&f.throughput.estimate(), |x| format!("{x:.2}"), ""),
+                with_ci(
+                    &f.error_rate.estimate(),
+                    |x| format!("{:.2}", x * 100.0),
+                    "%",
+                ),
+            ]
+        })
+        .collect();
+    out.push_str(&align(&Columns::new(&header), &rows));
+    out
+}
+
+/// A time of day (seconds since midnight) as `HH:MM` (`HH:MM:SS` when not
+/// whole minutes).
+pub(crate) fn time_of_day(t: f64) -> String {
+    let secs = (t.round() as u64) % 86_400;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if s == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
 }
 
 /// Simulated seconds as `H:MM` (`H:MM:SS` when not whole minutes).
@@ -1462,6 +1560,38 @@ mod tests {
             warmup_advice(&unsettled, 10.0).contains("no settled state for portal in 2 of 3"),
             "{}",
             warmup_advice(&unsettled, 10.0)
+        );
+        // An unsettled replication's truncation point (the end of the
+        // searched half) is not an estimate: it never raises the advice.
+        let far = |unsettled: bool, w: f64| ReplicationFigures {
+            classes: vec![ClassFigures {
+                mser_unsettled: unsettled,
+                mser_warmup: Some(w),
+                ..class.clone()
+            }],
+            ..rep(unsettled)
+        };
+        let mixed = Summary::from_figures(
+            &traffic,
+            &[far(true, 40_000.0), far(true, 40_000.0), far(false, 5.0)],
+        );
+        assert!(
+            warmup_advice(&mixed, 1.0).contains("about 5 s for portal"),
+            "{}",
+            warmup_advice(&mixed, 1.0)
+        );
+        let none = Summary::from_figures(&traffic, &[far(true, 40_000.0), far(true, 40_000.0)]);
+        let said = warmup_advice(&none, 1.0);
+        assert!(!said.contains("suggests"), "{said}");
+        assert!(said.contains("in any of 2 replication(s)"), "{said}");
+        // A scenario that is not stationary gets one line saying why, and
+        // no advice.
+        let mut profiled = Summary::from_figures(&traffic, &[rep(false), rep(false)]);
+        profiled.non_stationary = Some("the arrival rate follows an hourly profile");
+        let said = warmup_advice(&profiled, 1.0);
+        assert_eq!(said.lines().count(), 1, "{said}");
+        assert!(
+            said.contains("no MSER-5 warm-up advice: the arrival rate follows an hourly profile")
         );
     }
 }

@@ -23,9 +23,10 @@ use crate::model::{
 use super::error::{At, Locator, ScenarioError, suggest};
 use super::path::FieldPath;
 use super::schema::{
-    BalancerSpec, ControllerSpec, Count, CpuSpec, DatabaseSpec, DevelopmentSpec, DistText,
-    Document, DurationText, EnvironmentSpec, FrontEndSpec, IntegrationSpec, KindSpec, Number,
-    OnFailoverSpec, PercentText, PolicySpec, ProcessSpec, Raw, SloSpec, TimerSpec, TrafficSpec,
+    BalancerSpec, ClockText, ControllerSpec, Count, CpuSpec, DatabaseSpec, DevelopmentSpec,
+    DistText, Document, DurationText, EnvironmentSpec, FrontEndSpec, IntegrationSpec, KindSpec,
+    Number, OnFailoverSpec, PercentText, PolicySpec, ProcessSpec, Raw, SloSpec, TimerSpec,
+    TrafficSpec,
 };
 
 /// Defaults (seconds, cores, counts). See `docs/scenarios.md` for sources.
@@ -277,6 +278,10 @@ impl<'l, 'a> Builder<'l, 'a> {
             })?,
             None => defaults::SEED,
         };
+        let start = match &sim.start {
+            Some(c) => self.clock(c, &sim_path.key("start"))?,
+            None => 0.0,
+        };
 
         let envs = self.environments_in(&mut doc)?;
         if let Some(map) = doc.databases.take() {
@@ -375,6 +380,7 @@ impl<'l, 'a> Builder<'l, 'a> {
         let model = Model {
             duration,
             warmup,
+            start,
             databases: self.databases,
             external: self.external,
             environments: self.environments,
@@ -1426,6 +1432,37 @@ impl<'l, 'a> Builder<'l, 'a> {
                 path,
                 "expected a duration as text, such as \"500ms\", \"30s\", \"5m\" or \"1h\"",
             )),
+        }
+    }
+
+    /// `simulation.start`: a time of day, `"HH:MM"` or `"HH:MM:SS"`, as
+    /// seconds since midnight.
+    fn clock(&self, c: &ClockText, path: &FieldPath) -> Result<f64, ScenarioError> {
+        const ALLOWED: &str = "expected a time of day as text, \"HH:MM\" or \"HH:MM:SS\" from \"00:00\" to \"23:59:59\", such as \"08:00\"";
+        let text = match &c.0 {
+            Raw::Text(s) => s.trim(),
+            Raw::Number(n) => {
+                return Err(self.err(path, format!("{ALLOWED}; got the number {n}")));
+            }
+        };
+        let parts: Vec<&str> = text.split(':').collect();
+        let field = |s: &str, max: u32| -> Option<u32> {
+            if s.len() != 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok().filter(|&v| v <= max)
+        };
+        let parsed = match parts.as_slice() {
+            [h, m] => field(h, 23).zip(field(m, 59)).map(|(h, m)| (h, m, 0)),
+            [h, m, s] => field(h, 23)
+                .zip(field(m, 59))
+                .zip(field(s, 59))
+                .map(|((h, m), s)| (h, m, s)),
+            _ => None,
+        };
+        match parsed {
+            Some((h, m, s)) => Ok(f64::from(h * 3600 + m * 60 + s)),
+            None => Err(self.err(path, format!("{ALLOWED}; got \"{text}\""))),
         }
     }
 

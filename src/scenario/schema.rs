@@ -93,6 +93,8 @@ pub(crate) struct SimulationSpec {
     pub warmup: Option<DurationText>,
     pub replications: Option<Count>,
     pub seed: Option<Count>,
+    /// Time of day at the start of the warm-up, `"HH:MM"` or `"HH:MM:SS"`.
+    pub start: Option<ClockText>,
 }
 
 /// One OutSystems environment.
@@ -356,6 +358,11 @@ pub(crate) enum Raw {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct DurationText(pub Raw);
 
+/// A time of day such as `"08:00"`: text, or a TOML local time (`08:00:00`
+/// unquoted), or a bare number refused with a hint.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ClockText(pub Raw);
+
 /// A percentage such as `"0.1%"` (text, or a bare number refused with a
 /// hint).
 #[derive(Clone, Debug, PartialEq)]
@@ -491,6 +498,41 @@ impl<'de> Deserialize<'de> for DurationText {
             wrap: Self,
             marker: PhantomData,
         })
+    }
+}
+
+/// Text, a number, or a TOML date-time (which `toml` hands over as a map of
+/// one private key to its text).
+struct ClockVisitor;
+
+impl<'de> Visitor<'de> for ClockVisitor {
+    type Value = ClockText;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a time of day as text, such as \"08:00\" or \"08:00:00\"")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ClockText, E> {
+        Ok(ClockText(Raw::Text(v.to_owned())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ClockText, E> {
+        Ok(ClockText(Raw::Number(v as f64)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ClockText, E> {
+        Ok(ClockText(Raw::Number(v as f64)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ClockText, E> {
+        Ok(ClockText(Raw::Number(v)))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<ClockText, A::Error> {
+        let Some((_, text)) = map.next_entry::<String, String>()? else {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+        };
+        Ok(ClockText(Raw::Text(text)))
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockText {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ClockVisitor)
     }
 }
 

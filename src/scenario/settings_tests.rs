@@ -244,6 +244,17 @@ fn cases() -> Vec<Case> {
             "simulation.replications=3",
         ),
         case(Simulation, "seed", BASE, &[], "simulation.seed=8"),
+        // The clock at the start of the warm-up matters under a profile:
+        // 08:00 runs at the busy hour's rate, 00:00 at the night's.
+        case(
+            Simulation,
+            "start",
+            BASE,
+            &[
+                "traffic.web.profile=[0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,1,1,1,1,1,1,1,1,1,1,0.2,0.2,0.2,0.2,0.2,0.2]",
+            ],
+            "simulation.start=08:00",
+        ),
         // Environment keys (top level in the one-environment shape).
         case(Root, "kind", BASE, &[], "kind=development"),
         case(Root, "front_ends", BASE, &[], "front_ends=3"),

@@ -528,6 +528,45 @@ fn rate_and_users_together() {
 }
 
 #[test]
+fn simulation_start_is_a_time_of_day() {
+    assert_eq!(ok(MIN).model.start, 0.0);
+    let at = |v: &str| ok(&format!("[simulation]\nstart = {v}\n{MIN}")).model.start;
+    assert_eq!(at("\"08:00\""), 8.0 * 3600.0);
+    assert_eq!(at("\"23:59:59\""), 86_399.0);
+    assert_eq!(at("\"00:30\""), 1800.0);
+    // A TOML local time, unquoted.
+    assert_eq!(at("08:15:00"), 8.0 * 3600.0 + 900.0);
+    for bad in [
+        "\"24:00\"",
+        "\"8:00\"",
+        "\"08:60\"",
+        "\"08:00:61\"",
+        "\"8am\"",
+        "\"\"",
+        "\"08:00:00:00\"",
+        "8",
+    ] {
+        let e = err(&format!("[simulation]\nstart = {bad}\n{MIN}"));
+        has(
+            &e,
+            &["t.toml:2:9: simulation.start:", "\"HH:MM\" or \"HH:MM:SS\""],
+        );
+    }
+    let e = err_set(MIN, &["simulation.start=25:00"]);
+    has(
+        &e,
+        &["simulation.start", "\"HH:MM\" or \"HH:MM:SS\"", "25:00"],
+    );
+    assert_eq!(
+        load_str("t.toml", MIN, &sets(&["simulation.start=17:45"]))
+            .unwrap()
+            .model
+            .start,
+        17.0 * 3600.0 + 45.0 * 60.0
+    );
+}
+
+#[test]
 fn profile_rules() {
     let mut hours = vec!["1"; 24];
     let s = ok(&format!("{MIN}profile = [{}]\n", hours.join(", ")));

@@ -9,6 +9,9 @@
 
 const BASE_BATCH: u64 = 5;
 const MAX_BATCHES: usize = 2048;
+/// Standard errors within which a truncation's deleted batches are taken
+/// for noise (see [`Mser5::estimate`]).
+const NOISE: f64 = 3.0;
 
 #[derive(Clone, Copy, Debug)]
 struct Batch {
@@ -121,6 +124,37 @@ impl Mser5 {
                 best_d = d;
             }
         }
+        let unreliable = best_d == half;
+        // On a long stationary run with bursts (heavy-tailed service) the
+        // statistic's minimum can fall hours in, where a burst was cut
+        // off: deleting it lowers the variance more than it costs in
+        // batches. A warm-up worth the name leaves data whose mean differs
+        // from the rest's beyond their noise; a truncation whose deleted
+        // batches' mean is within `NOISE` standard errors (Welch, over the
+        // batch means) of the kept ones' is noise, and the replication
+        // needs none.
+        if best_d > 0 && !unreliable {
+            let k = (n - best_d) as f64;
+            let (kept_sum, kept_sq) = means[best_d..]
+                .iter()
+                .fold((0.0, 0.0), |(a, b), &x| (a + x, b + x * x));
+            let (del_sum, del_sq) = means[..best_d]
+                .iter()
+                .fold((0.0, 0.0), |(a, b), &x| (a + x, b + x * x));
+            let d = best_d as f64;
+            let var = |sum: f64, sq: f64, m: f64| ((sq - sum * sum / m) / (m - 1.0)).max(0.0);
+            let var_kept = var(kept_sum, kept_sq, k);
+            let var_del = if best_d > 1 {
+                var(del_sum, del_sq, d)
+            } else {
+                var_kept
+            };
+            let gap = (del_sum / d - kept_sum / k).abs();
+            let se = (var_del / d + var_kept / k).sqrt();
+            if gap <= NOISE * se {
+                best_d = 0;
+            }
+        }
         Some(WarmupEstimate {
             time: if best_d == 0 {
                 0.0
@@ -128,7 +162,7 @@ impl Mser5 {
                 self.batches[best_d - 1].end_time
             },
             observations: best_d as u64 * self.batch_size,
-            unreliable: best_d == half,
+            unreliable,
         })
     }
 }
@@ -177,6 +211,26 @@ mod tests {
         let w = m.estimate().unwrap();
         assert!(w.unreliable, "{w:?}");
         assert!(w.observations <= 2_500, "{w:?}");
+    }
+
+    #[test]
+    fn a_burst_far_into_a_stationary_series_is_not_a_warm_up() {
+        let mut m = Mser5::new();
+        // A steady series with one noisy stretch a third of the way in:
+        // cutting up to it lowers the variance, but the mean before it is
+        // the mean after it.
+        for i in 0..20_000u64 {
+            let base = 10.0 + ((i * 7919) % 101) as f64 * 0.01;
+            let burst = if (6_000..6_500).contains(&i) {
+                if i % 2 == 0 { 8.0 } else { -8.0 }
+            } else {
+                0.0
+            };
+            m.record(i as f64, base + burst);
+        }
+        let w = m.estimate().unwrap();
+        assert_eq!(w.observations, 0, "{w:?}");
+        assert!(!w.unreliable);
     }
 
     #[test]

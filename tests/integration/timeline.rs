@@ -274,7 +274,7 @@ cpu = "exp(20ms)"
 
 // ---- the command line ---------------------------------------------------------
 
-const TIMELINE_COLUMNS: [&str; 25] = [
+const TIMELINE_COLUMNS: [&str; 27] = [
     "variant",
     "window",
     "start_s",
@@ -300,6 +300,8 @@ const TIMELINE_COLUMNS: [&str; 25] = [
     "mean_queue",
     "mean_queue_ci_low",
     "mean_queue_ci_high",
+    "clock",
+    "peak",
 ];
 
 const QUICK: [&str; 6] = ["--replications", "2", "--duration", "3m", "--warmup", "30s"];
@@ -456,4 +458,171 @@ fn bad_timeline_windows_are_refused_saying_what_is_allowed() {
     let mut args = vec!["run", "--timeline", "off", "--plot", "x.svg"];
     args.extend(QUICK);
     rejected(&o11sim(&args), &["--plot", "timeline"]);
+}
+
+// ---- the time of day: `simulation.start`, peak hours ---------------------------
+
+/// One front-end with one FCFS core, a class whose profile has a single
+/// busy hour (08:00-09:00 at 35 req/s, ρ = 0.7; 2 req/s otherwise) and no
+/// database or network time (M/M/1), four hours from `start` without
+/// warm-up.
+fn busy_hour(start: &str) -> String {
+    let profile: Vec<f64> = (0..24)
+        .map(|h| if h == 8 { 1.0 } else { 2.0 / 35.0 })
+        .collect();
+    format!(
+        r#"
+front_ends = 1
+
+[front_end]
+cores = 1
+cpu = "fcfs"
+
+[simulation]
+duration = "4h"
+warmup = "0s"
+replications = 8
+start = "{start}"
+
+[traffic.web]
+rate = 35
+profile = {profile:?}
+cpu = "exp(20ms)"
+network = "const(0s)"
+db_calls = "const(0)"
+"#
+    )
+}
+
+fn run_text(name: &str, text: &str) -> o11sim::experiment::RunReport {
+    let dir = temp_dir(name);
+    let path = dir.join("day.toml");
+    std::fs::write(&path, text).unwrap();
+    let loaded = LoadedScenario::load(
+        path.to_str().unwrap(),
+        RunOverrides {
+            timeline: TimelineRequest::Auto { chart: false },
+            ..RunOverrides::default()
+        },
+    )
+    .unwrap();
+    o11sim::experiment::run(
+        &RunRequest {
+            scenario: loaded,
+            budget: o11sim::experiment::Budget::UNLIMITED,
+        },
+        &Silent,
+    )
+    .unwrap()
+}
+
+#[test]
+fn start_puts_the_profile_on_the_clock() {
+    let widen = t_quantile(0.99, 7) / t_quantile(0.95, 7);
+    for (start, first_hour) in [("08:00", 8), ("00:00", 0), ("06:00", 6)] {
+        let report = run_text(&format!("start-{first_hour}"), &busy_hour(start));
+        let t = report.variant.summary.timeline.as_ref().unwrap();
+        assert_eq!(
+            (t.windows, t.window, t.clock),
+            (4, 3600.0, first_hour as f64 * 3600.0)
+        );
+        for w in 0..4 {
+            let hour = first_hour + w;
+            let want = if hour == 8 { 35.0 } else { 2.0 };
+            let e = &t.class(w, 0).throughput;
+            let half = e.half_95().unwrap() * widen;
+            assert!(
+                (e.mean - want).abs() <= half,
+                "start {start}, window {w} (clock hour {hour}): {} ± {half} vs {want}",
+                e.mean
+            );
+            assert_eq!(t.time_of_day(t.bounds(w).0), hour as f64 * 3600.0);
+        }
+    }
+}
+
+#[test]
+fn the_peak_hour_is_the_busy_hour_with_its_figures() {
+    // From 06:00 the busy hour is the third window.
+    let report = run_text("peak", &busy_hour("06:00"));
+    let s = &report.variant.summary;
+    let t = s.timeline.as_ref().unwrap();
+    assert_eq!(t.peaks.len(), 1);
+    let peak = t.peaks[0];
+    assert_eq!((peak.row, peak.window), (0, 2));
+    // M/M/1 at ρ = 0.7 in the busy hour: p95 of the response time is
+    // ln(20) × 20 ms / 0.3 ≈ 200 ms, against ≈ 62 ms at 2 req/s; the
+    // busy hour's p95 stands above the whole run's.
+    let p95 = t.class(2, 0).p95.mean;
+    assert!((0.15..0.26).contains(&p95), "{p95}");
+    assert!(
+        p95 > s.classes[0].p95.mean,
+        "{p95} vs {:?}",
+        s.classes[0].p95
+    );
+    let text = o11sim::report::text::peak_hours(s);
+    assert!(text.starts_with("Peak hour"), "{text}");
+    assert!(text.contains("08:00-09:00"), "{text}");
+    // A flat scenario has no peak hours.
+    let flat = run_text("flat", &scenario(""));
+    assert!(flat.variant.summary.timeline.is_none());
+}
+
+#[test]
+fn the_peak_hour_and_time_of_day_reach_the_report_and_files() {
+    let dir = temp_dir("peak-cli");
+    let path = dir.join("day.toml");
+    std::fs::write(
+        &path,
+        busy_hour("06:00").replace("replications = 8", "replications = 3"),
+    )
+    .unwrap();
+    let csv = dir.join("out.csv");
+    let json = dir.join("out.json");
+    let out = o11sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Peak hour of each class"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("08:00-09:00"), "{}", out.stdout);
+    // No warm-up advice for a profile: one line says why.
+    assert!(
+        out.stdout
+            .contains("no MSER-5 warm-up advice: the arrival rate follows an hourly profile"),
+        "{}",
+        out.stdout
+    );
+    let text = std::fs::read_to_string(dir.join("out-timeline.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (clock, peak, row) = (col("clock"), col("peak"), col("row"));
+    let peaks: Vec<(String, String)> = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| &r[peak] == "1")
+        .map(|r| (r[row].to_owned(), r[clock].to_owned()))
+        .collect();
+    assert_eq!(peaks, [("web".to_owned(), "08:00".to_owned())]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let t = &doc["variants"][0]["timeline"];
+    assert_eq!(t["clock_s"], 6.0 * 3600.0);
+    assert_eq!(t["peaks"][0]["class"], "web");
+    assert_eq!(t["peaks"][0]["time_of_day"], "08:00-09:00");
+    // A bad start: exit 2, the file, line and field named.
+    std::fs::write(&path, busy_hour("8 o'clock")).unwrap();
+    let out = o11sim(&["run", path.to_str().unwrap()]);
+    rejected(&out, &["day.toml:12:9", "simulation.start", "\"HH:MM\""]);
+    let out = o11sim(&["run", "--set", "simulation.start=24:00"]);
+    rejected(&out, &["simulation.start", "\"HH:MM\""]);
 }

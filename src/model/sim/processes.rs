@@ -37,6 +37,7 @@ impl Sim<'_> {
             p.rate,
             p.profile.as_ref(),
             max,
+            self.m.start,
             end,
         );
         if let Some(t) = next {

@@ -26,6 +26,7 @@ impl Sim<'_> {
             *rate,
             profile.as_ref(),
             cs.profile_max,
+            self.m.start,
             end,
         );
         if let Some(t) = next {
@@ -412,15 +413,18 @@ impl Sim<'_> {
 }
 
 /// The next arrival after `now` of a Poisson stream at `rate` per second,
-/// multiplied in hour h of the day by `profile[h]` (thinning, Lewis &
-/// Shedler, against the profile's peak `profile_max`); `None` when the
-/// profile is zero everywhere or the next arrival falls after `end`.
+/// multiplied in clock hour h of the day by `profile[h]` (thinning, Lewis &
+/// Shedler, against the profile's peak `profile_max`); simulated time `t`
+/// is clock time `start + t` (`start` in seconds since midnight). `None`
+/// when the profile is zero everywhere or the next arrival falls after
+/// `end`.
 pub(super) fn next_arrival(
     rng: &mut Stream,
     now: f64,
     rate: f64,
     profile: Option<&[f64; 24]>,
     profile_max: f64,
+    start: f64,
     end: f64,
 ) -> Option<f64> {
     let Some(p) = profile else {
@@ -435,7 +439,7 @@ pub(super) fn next_arrival(
     loop {
         let u: f64 = rng.random();
         t -= (1.0 - u).ln() / peak;
-        let hour = ((t / 3600.0) as usize) % 24;
+        let hour = (((start + t) / 3600.0) as usize) % 24;
         let accept: f64 = rng.random();
         if accept * profile_max < p[hour] {
             return Some(t);
