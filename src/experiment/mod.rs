@@ -7,6 +7,7 @@
 //! over replications runs over that ordered vector, so the bytes out are the
 //! same with one thread or many.
 
+pub mod precision;
 pub mod progress;
 pub mod replicate;
 pub mod result;
@@ -14,6 +15,7 @@ pub mod run;
 pub mod summary;
 pub mod timeline;
 
+pub use precision::{Precision, run_batches};
 pub use progress::{Progress, Silent};
 pub use replicate::{Budget, check_budget, replicate, replicate_with_progress};
 pub use result::{CommandResult, RunReport, RunSettings, VariantResult};

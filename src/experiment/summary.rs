@@ -296,6 +296,8 @@ pub struct Summary {
     /// Per window of simulated time, with `--timeline` (or by default for
     /// a scenario with a profile).
     pub timeline: Option<TimelineSummary>,
+    /// How `--precision` ended for this variant (`None` without it).
+    pub precision: Option<super::precision::PrecisionOutcome>,
 }
 
 /// One SQL Server instance over replications.
@@ -676,6 +678,7 @@ impl Summary {
                 .flat_map(|r| r.classes.iter().map(|c| c.total_arrivals))
                 .sum(),
             timeline: TimelineSummary::new(figures.iter().map(|r| r.timeline.as_ref())),
+            precision: None,
         }
     }
 }

@@ -50,7 +50,7 @@ struct Demands {
 
 fn demands(model: &Model, seeds: StreamSeeds) -> Demands {
     let mut sim = Sim::new(model, seeds);
-    assert!(sim.advance(&AtomicBool::new(false)));
+    assert!(sim.advance(&AtomicBool::new(false), &mut |_| {}));
     let mut of_job = HashMap::new();
     let mut d = Demands {
         by_request: HashMap::new(),
@@ -165,7 +165,7 @@ fn request_k_of_a_class_draws_the_same_demands_in_every_variant() {
 /// per kind (database times, activity work).
 fn process_demands(model: &Model, seeds: StreamSeeds) -> HashMap<(u16, u64), [Vec<f64>; 2]> {
     let mut sim = Sim::new(model, seeds);
-    assert!(sim.advance(&AtomicBool::new(false)));
+    assert!(sim.advance(&AtomicBool::new(false), &mut |_| {}));
     let mut of_job = HashMap::new();
     let mut out: HashMap<(u16, u64), [Vec<f64>; 2]> = HashMap::new();
     for t in &sim.trace {
