@@ -75,7 +75,7 @@ impl Precision {
         })?;
         if !(p > 0.0 && p < 100.0) {
             return Err(format!(
-                "--precision {text:?}: must be more than 0% and less than 100%, such as 2%"
+                "--precision {text:?}: expected a percentage between 0 and 100 (both excluded), such as 2%"
             ));
         }
         if max < 2 {

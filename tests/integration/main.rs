@@ -12,6 +12,7 @@ mod extreme;
 mod html;
 mod model;
 mod parsers;
+mod precision;
 mod properties;
 mod reliability;
 mod samples;

@@ -243,3 +243,23 @@ db_time = "exp(5ms)"
     // The premise: fewer threads, so instances progress differently.
     assert!(differ_in_length > 0, "the variants must differ");
 }
+
+#[test]
+fn progress_is_reported_in_simulated_time_before_the_replication_ends() {
+    // One replication of 3 minutes: the reports come while it runs, each
+    // further on than the last, none at or past its end; the result is
+    // the same as without reports.
+    let model = variant(3);
+    let mut fractions = Vec::new();
+    let stop = AtomicBool::new(false);
+    let seeds = StreamSeeds::new(4, 0);
+    let r = super::simulate_reporting(&model, seeds, &stop, &mut |f| fractions.push(f))
+        .expect("not stopped");
+    assert!(fractions.len() >= 10, "{} reports", fractions.len());
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert!(fractions[0] > 0.0 && fractions[0] < 0.5, "{fractions:?}");
+    assert!(*fractions.last().unwrap() < 1.0);
+    assert!(*fractions.last().unwrap() > 0.5);
+    let plain = super::simulate(&model, seeds);
+    assert_eq!(format!("{r:?}"), format!("{plain:?}"));
+}
