@@ -446,7 +446,7 @@ mod tests {
         // Twice the target: four times the replications predicted, at
         // most double.
         assert_eq!(next_total(2, 0.04, 0.02, 200), 4);
-        assert_eq!(next_total(10, 0.03, 0.02, 200), 23.min(20));
+        assert_eq!(next_total(10, 0.03, 0.02, 200), 20);
         // Just over: at least one more.
         assert_eq!(next_total(10, 0.0201, 0.02, 200), 11);
         assert_eq!(next_total(10, 0.025, 0.02, 200), 16);
