@@ -397,6 +397,17 @@ fn wrote_lines(written: &[PathBuf]) -> String {
         .collect()
 }
 
+/// Appends `part` (if any) after one blank line.
+fn push_paragraph(out: &mut String, part: &str) {
+    if part.is_empty() {
+        return;
+    }
+    while !out.is_empty() && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    out.push_str(part);
+}
+
 /// How many replications ran: `10 replication(s)`, or under
 /// `--precision` the rule.
 fn replications(st: &RunSettings) -> String {
@@ -654,7 +665,7 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
         let _ = writeln!(out, "{tl}");
     }
     out.push_str(&warmup_advice(s, st.warmup));
-    out.push_str(&precision_lines(st, [&r.variant]));
+    push_paragraph(&mut out, &precision_lines(st, [&r.variant]));
     out.push_str(&wrote_one_line(written));
     out
 }
@@ -773,7 +784,7 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     if c.variants.len() >= 2 {
         out.push_str(&differences(c, &classes, &resources, width));
     }
-    out.push_str(&precision_lines(&c.settings, &c.variants));
+    push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
     out.push_str(&wrote_lines(written));
     out
 }
@@ -999,7 +1010,7 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
         "\n{}",
         align(&Columns::new(&header).left(&left), &rows)
     );
-    out.push_str(&precision_lines(&c.settings, &c.variants));
+    push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
     out.push_str(&wrote_lines(written));
     out
 }
@@ -1126,12 +1137,15 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
             Answer::NotFound => {}
         }
     }
-    out.push_str(&precision_lines(
-        &s.settings,
-        s.zones
-            .iter()
-            .flat_map(|z| z.candidates.iter().map(|c| &c.variant)),
-    ));
+    push_paragraph(
+        &mut out,
+        &precision_lines(
+            &s.settings,
+            s.zones
+                .iter()
+                .flat_map(|z| z.candidates.iter().map(|c| &c.variant)),
+        ),
+    );
     out.push_str(&wrote_lines(written));
     out.push('\n');
     for z in &s.zones {
@@ -1211,7 +1225,7 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
         };
         let _ = writeln!(out, "{line}");
     }
-    out.push_str(&precision_lines(&t.settings, &t.variants));
+    push_paragraph(&mut out, &precision_lines(&t.settings, &t.variants));
     out.push_str(&wrote_lines(written));
     out
 }
