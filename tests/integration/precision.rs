@@ -303,7 +303,7 @@ fn size_ends_a_clearly_missing_candidate_after_its_first_batch() {
 fn bad_precision_arguments_exit_2() {
     for p in ["0%", "100%", "2", "-1%", "x%"] {
         rejected(
-            &run(&["--precision", p]),
+            &run(&[&format!("--precision={p}")]),
             &["--precision", "between 0 and 100"],
         );
     }
