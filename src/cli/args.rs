@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::dist::parse_duration;
 use crate::error::{Error, Result};
-use crate::experiment::{Budget, RunRequest};
+use crate::experiment::{Budget, Precision, RunRequest};
 use crate::report::svg::PlotFigure;
 use crate::scenario::{self, LoadedScenario, Override, RunOverrides, TimelineRequest};
 use crate::whatif::variants::{parse_list, parse_vary};
@@ -33,6 +33,15 @@ pub struct RunOptions {
     /// Seed of the random streams (default: the scenario's, else 1).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Run replications in batches until every traffic class's p95 and
+    /// every SLO figure has a 95 % CI half-width within P % of its
+    /// estimate, e.g. 2% (per variant; --replications is then the first
+    /// batch, default 2).
+    #[arg(long, value_name = "P%")]
+    pub precision: Option<String>,
+    /// With --precision: stop there, precise or not.
+    #[arg(long, value_name = "N")]
+    pub max_replications: Option<usize>,
     /// Measured simulated time per replication, e.g. 30m, 1h.
     #[arg(long, value_name = "DURATION")]
     pub duration: Option<String>,
@@ -153,8 +162,33 @@ impl RunOptions {
             set,
             replications: self.replications,
             seed: self.seed,
+            precision: self.precision()?,
             timeline: TimelineRequest::Off,
         })
+    }
+
+    /// `--precision` with `--max-replications`, checked.
+    pub fn precision(&self) -> Result<Option<Precision>> {
+        let Some(text) = &self.precision else {
+            if let Some(n) = self.max_replications {
+                return Err(Error::Usage(format!(
+                    "--max-replications {n} goes with --precision (such as --precision 2%); without it, --replications sets the count"
+                )));
+            }
+            return Ok(None);
+        };
+        let max = self
+            .max_replications
+            .unwrap_or(crate::experiment::precision::DEFAULT_MAX_REPLICATIONS);
+        let p = Precision::parse(text, max).map_err(Error::Usage)?;
+        if let Some(first) = self.replications
+            && first > max
+        {
+            return Err(Error::Usage(format!(
+                "--replications {first} (the first batch under --precision) is above --max-replications {max}; lower it or raise --max-replications"
+            )));
+        }
+        Ok(Some(p))
     }
 
     /// Loads `spec` (`default` when absent) with every override the
@@ -401,6 +435,11 @@ impl SweepArgs {
     pub fn request(&self) -> Result<SweepRequest> {
         // Part files carry no timeline: a shard measures none.
         let timeline = if self.shard.is_some() {
+            if self.common.precision.is_some() {
+                return Err(Error::Usage(
+                    "--precision is not available with --shard (each shard runs a fixed share of the replications); give --replications, or run the sweep unsharded".into(),
+                ));
+            }
             if self.timeline.is_some() {
                 return Err(Error::Usage(
                     "--timeline is not available with --shard (part files carry no timeline); run the sweep unsharded for a timeline".into(),

@@ -8,6 +8,7 @@
 //! same with one thread or many.
 
 pub mod failure_cost;
+pub mod precision;
 pub mod progress;
 pub mod replicate;
 pub mod result;
@@ -15,6 +16,7 @@ pub mod run;
 pub mod summary;
 pub mod timeline;
 
+pub use precision::{Precision, run_batches};
 pub use progress::{Progress, Silent};
 pub use replicate::{Budget, check_budget, replicate, replicate_with_progress};
 pub use result::{CommandResult, RunReport, RunSettings, VariantResult};

@@ -25,8 +25,11 @@ pub struct RunSettings {
     /// The scenario file as given, or the preset's name.
     pub scenario: String,
     pub seed: u64,
-    /// Replications per variant.
+    /// Replications per variant (with `precision`, the first batch; each
+    /// variant's count is in its summary).
     pub replications: usize,
+    /// `--precision`: the target and the maximum.
+    pub precision: Option<super::Precision>,
     /// Measured simulated time per replication (seconds).
     pub duration: f64,
     /// Simulated time discarded before measuring (seconds).
@@ -48,6 +51,7 @@ impl RunSettings {
             scenario: sc.name.clone(),
             seed: sc.seed,
             replications: sc.replications,
+            precision: sc.precision,
             duration: sc.model.duration,
             warmup: sc.model.warmup,
             fingerprint: sc.fingerprint(),

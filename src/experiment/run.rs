@@ -2,11 +2,10 @@
 
 use std::path::Path;
 
+use super::precision::{BatchJob, Batches, Watch, run_batches};
 use super::result::{RunReport, RunSettings, VariantResult};
-use super::summary::ReplicationFigures;
-use super::{Progress, Summary, check_budget, replicate_with_progress};
+use super::{Progress, check_budget};
 use crate::error::{Error, Result};
-use crate::model::sim::simulate_until;
 use crate::scenario::LoadedScenario;
 
 /// What `o11sim run` is asked.
@@ -22,33 +21,39 @@ pub struct RunRequest {
 pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
     let sc = req.scenario.scenario();
     let model = &sc.model;
-    check_budget([(model, sc.replications)], req.budget)?;
+    // Under `--precision` the guard counts the most that may run.
+    let most = sc
+        .precision
+        .map_or(sc.replications, |p| p.max.max(sc.replications));
+    check_budget([(model, most)], req.budget)?;
     super::timeline::check_timeline([model])?;
     progress.start(sc.replications as u64, "simulating");
-    let stop = crate::interrupt::flag();
-    let results = replicate_with_progress(
-        sc.replications,
-        sc.seed,
-        // Only the figures (and the timeline, when asked) are kept: each
-        // replication's histograms go as soon as it is done, so memory
-        // grows with replications by their figures alone.
-        |s| simulate_until(model, s, stop).map(|r| ReplicationFigures::from(&r)),
-        || progress.tick(),
-    );
+    // Only the figures (and the timeline, when asked) are kept: each
+    // replication's histograms go as soon as it is done, so memory grows
+    // with replications by their figures alone.
+    let job = BatchJob {
+        model,
+        seed: sc.seed,
+        first: sc.replications,
+        watch: Watch::of(model),
+    };
+    let Batches {
+        variants,
+        finished,
+        planned,
+    } = run_batches(std::slice::from_ref(&job), sc.precision, progress);
     progress.finish();
-    let finished = results.iter().filter(|r| r.is_some()).count();
-    if finished < results.len() {
+    let Some(Some(ran)) = variants.into_iter().next() else {
         return Err(Error::Interrupted {
-            finished: format!("{finished} of {} replications", results.len()),
+            finished: format!("{finished} of {planned} replications"),
         });
-    }
-    let results: Vec<_> = results.into_iter().flatten().collect();
+    };
     Ok(RunReport {
         settings: RunSettings::of(sc),
         variant: VariantResult {
             name: variant_name(&sc.name),
             keys: Vec::new(),
-            summary: Summary::from_figures(&model.classes, &results).with_failures(model),
+            summary: ran.summary,
         },
     })
 }

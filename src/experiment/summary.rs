@@ -304,6 +304,8 @@ pub struct Summary {
     /// Why the scenario is not stationary (a profile, failures), when it
     /// is not: then no warm-up rule applies (MSER-5 gives no advice).
     pub non_stationary: Option<&'static str>,
+    /// How `--precision` ended for this variant (`None` without it).
+    pub precision: Option<super::precision::PrecisionOutcome>,
 }
 
 /// One SQL Server instance over replications.
@@ -728,6 +730,7 @@ impl Summary {
                     .collect::<Vec<_>>(),
             ),
             non_stationary: None,
+            precision: None,
         }
     }
 }

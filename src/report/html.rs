@@ -846,9 +846,15 @@ impl Html {
         row("seed", st.seed.to_string());
         row(
             "replications",
-            match result {
-                CommandResult::Run(_) => st.replications.to_string(),
-                _ => format!("{} per variant", st.replications),
+            match (result, st.precision) {
+                (_, Some(p)) => format!(
+                    "until every class's p95 and SLO figure is within ±{}% (95% CI), per variant: first batch {}, at most {}",
+                    p.target * 100.0,
+                    st.replications,
+                    p.max
+                ),
+                (CommandResult::Run(_), None) => st.replications.to_string(),
+                (_, None) => format!("{} per variant", st.replications),
             },
         );
         row("duration", format_duration(st.duration));

@@ -105,7 +105,7 @@ fn estimate(e: &Estimate, scale: f64) -> Value {
 }
 
 fn settings(s: &RunSettings) -> Value {
-    json!({
+    let mut doc = json!({
         "scenario": s.scenario,
         "fingerprint": s.fingerprint,
         "seed": s.seed,
@@ -113,7 +113,19 @@ fn settings(s: &RunSettings) -> Value {
         "duration_s": s.duration,
         "warmup_s": s.warmup,
         "environments": s.environments.iter().map(|(name, kind)| json!({ "name": name, "kind": kind })).collect::<Vec<_>>(),
-    })
+    });
+    // Only with `--precision`.
+    if let (Some(p), Value::Object(m)) = (s.precision, &mut doc) {
+        m.insert(
+            "precision".into(),
+            json!({
+                "target": p.target,
+                "first_batch": s.replications,
+                "max_replications": p.max,
+            }),
+        );
+    }
+    doc
 }
 
 fn varied(c: &Comparison) -> Vec<Value> {
@@ -259,6 +271,22 @@ fn variant(v: &VariantResult) -> Value {
     }
     if let (false, Value::Object(m)) = (s.failure_costs.is_empty(), &mut doc) {
         m.insert("failures".into(), failures(&s.failure_costs));
+    }
+    // Only with `--precision`.
+    if let (Some(o), Value::Object(m)) = (&s.precision, &mut doc) {
+        m.insert(
+            "precision".into(),
+            json!({
+                "replications": o.replications,
+                "reached": o.reached,
+                "clearly_missed": o.clearly_missed,
+                "widest": o.widest.as_ref().map(|w| json!({
+                    "row": w.row,
+                    "figure": crate::experiment::precision::figure_name(w.figure),
+                    "relative_half_width": w.relative.is_finite().then_some(w.relative),
+                })),
+            }),
+        );
     }
     doc
 }

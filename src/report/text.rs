@@ -397,12 +397,88 @@ fn wrote_lines(written: &[PathBuf]) -> String {
         .collect()
 }
 
+/// Appends `part` (if any) after one blank line.
+fn push_paragraph(out: &mut String, part: &str) {
+    if part.is_empty() {
+        return;
+    }
+    while !out.is_empty() && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    out.push_str(part);
+}
+
+/// How many replications ran: `10 replication(s)`, or under
+/// `--precision` the rule.
+fn replications(st: &RunSettings) -> String {
+    match st.precision {
+        None => format!("{} replication(s)", st.replications),
+        Some(p) => format!(
+            "replications in batches until every class's p95 and SLO figure is within ±{} (95% CI; first batch {}, at most {})",
+            precision_pct(p.target),
+            st.replications,
+            p.max
+        ),
+    }
+}
+
+/// `2%`, `0.5%`.
+fn precision_pct(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    let text = format!("{p:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
+}
+
+/// Under `--precision`, one line per variant: the replications it needed
+/// and whether the target was reached (why not, when not).
+fn precision_lines<'v>(
+    st: &RunSettings,
+    variants: impl IntoIterator<Item = &'v crate::experiment::VariantResult>,
+) -> String {
+    let Some(p) = st.precision else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let target = precision_pct(p.target);
+    let _ = writeln!(
+        out,
+        "\nprecision ±{target} (replications each variant needed):"
+    );
+    for v in variants {
+        let Some(o) = &v.summary.precision else {
+            continue;
+        };
+        let widest = o.widest.as_ref().map_or(String::new(), |w| {
+            let name = crate::experiment::precision::figure_name(w.figure);
+            if w.relative.is_finite() {
+                format!("; widest {} {name} ±{:.2}%", w.row, w.relative * 100.0)
+            } else {
+                format!("; widest {} {name} (no interval)", w.row)
+            }
+        });
+        let how = match (&o.clearly_missed, o.reached) {
+            (_, true) => format!("reached{widest}"),
+            (Some(what), false) => format!(
+                "stopped early: it clearly misses {what}, more replications would not change that{widest}"
+            ),
+            (None, false) => format!("NOT reached at --max-replications {}{widest}", p.max),
+        };
+        let _ = writeln!(
+            out,
+            "  {}: {} replication(s), {how}",
+            v.name, o.replications
+        );
+    }
+    out
+}
+
 /// The first line of a what-if command's report.
 fn headline(command: &str, st: &RunSettings, what: &str) -> String {
     format!(
-        "o11sim {command} {}: {what}; {} replication(s) of {} after a {} warm-up, seed {}, common random numbers",
+        "o11sim {command} {}: {what}; {} of {} after a {} warm-up, seed {}, common random numbers",
         st.scenario,
-        st.replications,
+        replications(st),
         format_duration(st.duration),
         format_duration(st.warmup),
         st.seed
@@ -702,9 +778,9 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
     let st = &r.settings;
     let s = &r.variant.summary;
     let mut out = format!(
-        "o11sim run {}: {} replication(s) of {} after a {} warm-up, seed {}\n",
+        "o11sim run {}: {} of {} after a {} warm-up, seed {}\n",
         st.scenario,
-        st.replications,
+        replications(st),
         format_duration(st.duration),
         format_duration(st.warmup),
         st.seed
@@ -733,6 +809,7 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
         let _ = writeln!(out, "{peaks}");
     }
     out.push_str(&warmup_advice(s, st.warmup));
+    push_paragraph(&mut out, &precision_lines(st, [&r.variant]));
     out.push_str(&wrote_one_line(written));
     out
 }
@@ -938,6 +1015,7 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     if c.variants.len() >= 2 {
         out.push_str(&differences(c, &classes, &resources, width));
     }
+    push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
     out.push_str(&wrote_lines(written));
     out
 }
@@ -1163,6 +1241,7 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
         "\n{}",
         align(&Columns::new(&header).left(&left), &rows)
     );
+    push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
     out.push_str(&wrote_lines(written));
     out
 }
@@ -1289,6 +1368,15 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
             Answer::NotFound => {}
         }
     }
+    push_paragraph(
+        &mut out,
+        &precision_lines(
+            &s.settings,
+            s.zones
+                .iter()
+                .flat_map(|z| z.candidates.iter().map(|c| &c.variant)),
+        ),
+    );
     out.push_str(&wrote_lines(written));
     out.push('\n');
     for z in &s.zones {
@@ -1368,6 +1456,7 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
         };
         let _ = writeln!(out, "{line}");
     }
+    push_paragraph(&mut out, &precision_lines(&t.settings, &t.variants));
     out.push_str(&wrote_lines(written));
     out
 }

@@ -15,6 +15,9 @@ pub struct RunOverrides {
     pub set: Vec<Override>,
     pub replications: Option<usize>,
     pub seed: Option<u64>,
+    /// `--precision` (with `--max-replications`): replications in batches,
+    /// the first one `replications` when given.
+    pub precision: Option<crate::experiment::Precision>,
     /// Whether replications measure a timeline (`--timeline`).
     pub timeline: TimelineRequest,
 }
@@ -62,6 +65,12 @@ impl RunOverrides {
         }
         if let Some(s) = self.seed {
             sc.seed = s;
+        }
+        if let Some(p) = self.precision {
+            sc.precision = Some(p);
+            if self.replications.is_none() {
+                sc.replications = crate::experiment::precision::FIRST_BATCH;
+            }
         }
         sc.model.timeline = self.timeline.window(&sc.model);
         Ok(sc)

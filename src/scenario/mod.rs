@@ -54,6 +54,8 @@ pub struct Scenario {
     pub name: String,
     pub replications: usize,
     pub seed: u64,
+    /// `--precision`: `replications` is then the first batch.
+    pub precision: Option<crate::experiment::Precision>,
     /// The scenario text after overrides (the original text when there are
     /// none), for fingerprinting results.
     pub source_text: String,
@@ -202,6 +204,7 @@ impl Source {
             name: name.to_owned(),
             replications: built.replications,
             seed: built.seed,
+            precision: None,
             source_text,
         })
     }

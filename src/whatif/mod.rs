@@ -33,11 +33,12 @@ pub use sweep::sweep;
 pub use team::team;
 
 use crate::error::{Error, Result};
+use crate::experiment::precision::{BatchJob, Watch, run_batches};
 use crate::experiment::result::{Comparison, RunSettings, VariantResult, Varied};
 use crate::experiment::summary::ReplicationFigures;
 use crate::experiment::{Budget, Progress, Summary};
 use crate::scenario::LoadedScenario;
-use variants::{Dimension, Job, Variant};
+use variants::{Dimension, Variant};
 
 /// What `o11sim compare` is asked.
 #[derive(Debug)]
@@ -93,20 +94,54 @@ pub(crate) struct Ran {
     pub replications: Vec<Vec<ReplicationFigures>>,
 }
 
-/// Runs `variants` (all replications of all of them in one rayon pool),
-/// reporting progress as stage `what`.
+/// Runs `variants` (all replications of all of them in one rayon pool; with
+/// `--precision`, in rounds of batches until each is precise), reporting
+/// progress as stage `what`.
 pub(crate) fn run_all(
     variants: &[Variant],
     budget: Budget,
     what: &str,
     progress: &dyn Progress,
 ) -> Result<Ran> {
-    variants::check_budget(variants, budget)?;
+    run_grid(variants, budget, what, progress, |v| {
+        Watch::of(&v.scenario.model)
+    })
+}
+
+/// As [`run_all`], `watch` saying what `--precision` watches in each
+/// variant.
+pub(crate) fn run_grid(
+    variants: &[Variant],
+    budget: Budget,
+    what: &str,
+    progress: &dyn Progress,
+    watch: impl Fn(&Variant) -> Watch,
+) -> Result<Ran> {
+    // Under `--precision` the guard counts the most that may run.
+    crate::experiment::check_budget(
+        variants.iter().map(|v| {
+            let sc = &v.scenario;
+            let most = sc
+                .precision
+                .map_or(sc.replications, |p| p.max.max(sc.replications));
+            (&sc.model, most)
+        }),
+        budget,
+    )?;
     crate::experiment::timeline::check_timeline(variants.iter().map(|v| &v.scenario.model))?;
-    let jobs = Job::of_grid(variants);
-    let total: usize = jobs.iter().map(|j| j.replications).sum();
+    let jobs: Vec<BatchJob<'_>> = variants
+        .iter()
+        .map(|v| BatchJob {
+            model: &v.scenario.model,
+            seed: v.scenario.seed,
+            first: v.scenario.replications,
+            watch: watch(v),
+        })
+        .collect();
+    let precision = variants.first().and_then(|v| v.scenario.precision);
+    let total: usize = jobs.iter().map(|j| j.first).sum();
     progress.start(total as u64, what);
-    let outcomes = variants::run_variants(&jobs, || progress.tick());
+    let outcomes = run_batches(&jobs, precision, progress).variants;
     progress.finish();
     if outcomes.iter().any(Option::is_none) {
         let done: Vec<&str> = variants

@@ -398,6 +398,8 @@ pub fn merge(parts: Vec<(String, PartFile)>) -> Result<Comparison> {
             scenario: first.scenario.clone(),
             seed: first.seed,
             replications: first.variants.first().map_or(0, |v| v.replications),
+            // A sharded sweep runs fixed counts (`--precision` is refused).
+            precision: None,
             duration: first.duration,
             warmup: first.warmup,
             fingerprint: first.scenario_fingerprint.clone(),

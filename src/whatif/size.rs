@@ -33,6 +33,7 @@ use super::SizeRequest;
 use super::variants::{self, FrontEndGroup, Setting, Variant};
 use crate::dist::parse_duration;
 use crate::error::{Error, Result};
+use crate::experiment::precision::Watch;
 use crate::experiment::result::{
     Answer, Candidate, Check, Objective, Sizing, VariantResult, ZoneSizing,
 };
@@ -317,9 +318,30 @@ fn candidate(
         )));
     }
     spent.set(total);
-    // Events are counted over the whole search above; memory is a
-    // candidate's own.
-    let mut ran = super::run_all(
+    // Events are counted over the whole search above (with `--precision`,
+    // the first batch before and the rest after it ran); memory is a
+    // candidate's own. `--precision` watches the objectives and ends a
+    // candidate's batches once it clearly misses one.
+    let errors_judged = |o: &Objective| {
+        bound
+            .iter()
+            .any(|b| b.objective.class == o.class && !b.objective.slo.is_latency())
+    };
+    let watch = Watch {
+        objectives: mine
+            .iter()
+            .map(|&i| {
+                let o = &bound[i].objective;
+                (o.class.clone(), o.slo, errors_judged(o))
+            })
+            .collect(),
+        ..Watch::with_slos(
+            &v.scenario.model,
+            mine.iter()
+                .map(|&i| (bound[i].objective.class.clone(), bound[i].objective.slo)),
+        )
+    };
+    let mut ran = super::run_grid(
         std::slice::from_ref(&v),
         Budget {
             max_events: f64::INFINITY,
@@ -327,7 +349,11 @@ fn candidate(
         },
         &format!("{} = {running}", g.label),
         progress,
+        |_| watch.clone(),
     )?;
+    let extra = ran.replications.first().map_or(0, Vec::len);
+    let extra = extra.saturating_sub(v.scenario.replications);
+    spent.set(spent.get() + v.scenario.model.estimated_events() * extra as f64);
     let summary = ran
         .summaries
         .pop()

@@ -359,7 +359,17 @@ pub fn team(req: &TeamRequest, progress: &dyn Progress) -> Result<TeamGrowth> {
         .filter(|c| model.zones[c.zone].environment == env)
         .map(|c| c.name.clone())
         .collect();
-    let ran = super::run_all(&grid, req.budget, "team sizes", progress)?;
+    // `--precision` also watches the publishes' p95, the figure the target
+    // is on.
+    let publishes = publish_row(model, env);
+    let ran = super::run_grid(&grid, req.budget, "team sizes", progress, |v| {
+        let m = &v.scenario.model;
+        let mut watch = crate::experiment::precision::Watch::of(m);
+        watch
+            .figures
+            .push((publishes.clone(), crate::experiment::summary::Figure::P95));
+        watch
+    })?;
     let points: Vec<TeamPoint> = req
         .developers
         .iter()

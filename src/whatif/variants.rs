@@ -23,17 +23,16 @@
 //!   grow with the histograms of a large grid).
 
 use std::collections::BTreeSet;
-use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
 use crate::engine::StreamSeeds;
 use crate::error::{Error, Result};
-use crate::experiment::Budget;
-use crate::experiment::Summary;
+use crate::experiment::precision::{BatchJob, Watch, run_batches};
 use crate::experiment::result::{Difference, Measure, Varied};
 pub use crate::experiment::summary::Figure;
 use crate::experiment::summary::{ReplicationFigures, class_names, resource_names};
+use crate::experiment::{Budget, Progress, Summary};
 use crate::model::Model;
 use crate::model::sim::simulate_until;
 use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError, Source};
@@ -454,83 +453,36 @@ pub struct VariantRun {
     pub replications: Vec<ReplicationFigures>,
 }
 
-/// Replications of one variant gathered as they finish.
-struct Slot {
-    results: Vec<Option<ReplicationFigures>>,
-    remaining: usize,
-    done: Option<VariantRun>,
-}
-
 /// Runs every (variant, replication) pair in one parallel iterator on the
 /// current rayon pool, replication k of every variant with
-/// `StreamSeeds::new(seed, k)`. `tick` is called after each replication.
+/// `StreamSeeds::new(seed, k)`, reporting to `progress` as replications
+/// advance.
 ///
-/// A variant is summarized as soon as its last replication finishes, from
-/// its results in replication order (so the bytes out do not depend on the
-/// thread count), and its full results are dropped then: memory grows with
-/// the variants in progress, not with the size of the grid.
+/// Each variant is summarized from its results in replication order (so
+/// the bytes out do not depend on the thread count); only a few numbers
+/// per replication are kept, never the histograms.
 ///
 /// A variant that did not finish (Ctrl-C) is `None`.
-pub fn run_variants<T: Fn() + Sync>(jobs: &[Job<'_>], tick: T) -> Vec<Option<VariantRun>> {
-    let slots: Vec<Mutex<Slot>> = jobs
+pub fn run_variants(jobs: &[Job<'_>], progress: &dyn Progress) -> Vec<Option<VariantRun>> {
+    let jobs: Vec<BatchJob<'_>> = jobs
         .iter()
-        .map(|j| {
-            Mutex::new(Slot {
-                results: (0..j.replications).map(|_| None).collect(),
-                remaining: j.replications,
-                done: None,
+        .map(|j| BatchJob {
+            model: j.model,
+            seed: j.seed,
+            first: j.replications,
+            watch: Watch::default(),
+        })
+        .collect();
+    run_batches(&jobs, None, progress)
+        .variants
+        .into_iter()
+        .map(|b| {
+            b.map(|b| VariantRun {
+                summary: b.summary,
+                replications: b.replications,
             })
         })
-        .collect();
-    let pairs: Vec<(usize, usize)> = jobs
-        .iter()
-        .enumerate()
-        .flat_map(|(v, j)| (0..j.replications).map(move |k| (v, k)))
-        .collect();
-    let stop = crate::interrupt::flag();
-    pairs.into_par_iter().with_max_len(1).for_each(|(v, k)| {
-        let j = &jobs[v];
-        // After Ctrl-C, the remaining replications do not start and the
-        // running ones stop within a few thousand events.
-        if stop.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
-        }
-        let Some(r) = simulate_until(j.model, StreamSeeds::new(j.seed, k as u64), stop) else {
-            return;
-        };
-        tick();
-        // Only the figures are kept: the histograms go as soon as the
-        // replication is done.
-        let figures = ReplicationFigures::from(&r);
-        drop(r);
-        let mut slot = slots[v].lock().unwrap_or_else(PoisonError::into_inner);
-        slot.results[k] = Some(figures);
-        slot.remaining -= 1;
-        if slot.remaining == 0 {
-            let results: Vec<_> = slot.results.drain(..).flatten().collect();
-            slot.done = Some(reduce(j.model, results));
-        }
-    });
-    slots
-        .into_iter()
-        .zip(jobs)
-        .map(|(slot, j)| {
-            let slot = slot.into_inner().unwrap_or_else(PoisonError::into_inner);
-            match slot.done {
-                Some(done) => Some(done),
-                // A variant with no replication at all has nothing to wait for.
-                None if j.replications == 0 => Some(reduce(j.model, Vec::new())),
-                None => None,
-            }
-        })
         .collect()
-}
-
-fn reduce(model: &Model, replications: Vec<ReplicationFigures>) -> VariantRun {
-    VariantRun {
-        summary: Summary::from_figures(&model.classes, &replications).with_failures(model),
-        replications,
-    }
 }
 
 /// Which share of a grid's (variant, replication) pairs one machine runs:

@@ -14,6 +14,7 @@ mod failure_cost;
 mod html;
 mod model;
 mod parsers;
+mod precision;
 mod properties;
 mod reliability;
 mod samples;

@@ -92,7 +92,7 @@ fn timers_kept_on_one_front_end_free_the_others() {
             seed: 3,
         },
     ];
-    let runs: Vec<_> = run_variants(&jobs, || {})
+    let runs: Vec<_> = run_variants(&jobs, &o11sim::experiment::Silent)
         .into_iter()
         .map(|r| r.expect("not interrupted").replications)
         .collect();

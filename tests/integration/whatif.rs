@@ -700,8 +700,14 @@ fn common_random_numbers_narrow_the_difference_ci() {
         let v: Vec<_> = v.into_iter().map(|r| r.expect("not interrupted")).collect();
         v.try_into().unwrap()
     };
-    let crn = finished(run_variants(&[job(&two, 1), job(&three, 1)], || {}));
-    let independent = finished(run_variants(&[job(&two, 1), job(&three, 2)], || {}));
+    let crn = finished(run_variants(
+        &[job(&two, 1), job(&three, 1)],
+        &o11sim::experiment::Silent,
+    ));
+    let independent = finished(run_variants(
+        &[job(&two, 1), job(&three, 2)],
+        &o11sim::experiment::Silent,
+    ));
     // run_variants is replicate() per variant, in one pool.
     let direct = replicate(reps, 1, |s| simulate(&three, s));
     let direct: Vec<ReplicationFigures> = direct.iter().map(ReplicationFigures::from).collect();
@@ -880,7 +886,7 @@ fn dev_and_qa_sharing_one_sql_server_raise_qa_p95_at_32_developers() {
         replications: 10,
         seed: 1,
     };
-    let runs: Vec<_> = run_variants(&[job(&own), job(&shared)], || {})
+    let runs: Vec<_> = run_variants(&[job(&own), job(&shared)], &o11sim::experiment::Silent)
         .into_iter()
         .map(|r| r.expect("not interrupted").replications)
         .collect();

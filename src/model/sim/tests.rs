@@ -50,7 +50,7 @@ struct Demands {
 
 fn demands(model: &Model, seeds: StreamSeeds) -> Demands {
     let mut sim = Sim::new(model, seeds);
-    assert!(sim.advance(&AtomicBool::new(false)));
+    assert!(sim.advance(&AtomicBool::new(false), &mut |_| {}));
     let mut of_job = HashMap::new();
     let mut d = Demands {
         by_request: HashMap::new(),
@@ -165,7 +165,7 @@ fn request_k_of_a_class_draws_the_same_demands_in_every_variant() {
 /// per kind (database times, activity work).
 fn process_demands(model: &Model, seeds: StreamSeeds) -> HashMap<(u16, u64), [Vec<f64>; 2]> {
     let mut sim = Sim::new(model, seeds);
-    assert!(sim.advance(&AtomicBool::new(false)));
+    assert!(sim.advance(&AtomicBool::new(false), &mut |_| {}));
     let mut of_job = HashMap::new();
     let mut out: HashMap<(u16, u64), [Vec<f64>; 2]> = HashMap::new();
     for t in &sim.trace {
@@ -242,4 +242,24 @@ db_time = "exp(5ms)"
     );
     // The premise: fewer threads, so instances progress differently.
     assert!(differ_in_length > 0, "the variants must differ");
+}
+
+#[test]
+fn progress_is_reported_in_simulated_time_before_the_replication_ends() {
+    // One replication of 3 minutes: the reports come while it runs, each
+    // further on than the last, none at or past its end; the result is
+    // the same as without reports.
+    let model = variant(3);
+    let mut fractions = Vec::new();
+    let stop = AtomicBool::new(false);
+    let seeds = StreamSeeds::new(4, 0);
+    let r = super::simulate_reporting(&model, seeds, &stop, &mut |f| fractions.push(f))
+        .expect("not stopped");
+    assert!(fractions.len() >= 10, "{} reports", fractions.len());
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert!(fractions[0] > 0.0 && fractions[0] < 0.5, "{fractions:?}");
+    assert!(*fractions.last().unwrap() < 1.0);
+    assert!(*fractions.last().unwrap() > 0.5);
+    let plain = super::simulate(&model, seeds);
+    assert_eq!(format!("{r:?}"), format!("{plain:?}"));
 }
