@@ -18,7 +18,7 @@ use super::{Export, measure_name, measure_unit};
 use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
 };
-use crate::experiment::summary::{ClassSummary, Figure, ResourceSummary, upper};
+use crate::experiment::summary::{Bottleneck, ClassSummary, Figure, ResourceSummary, upper};
 use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
 use crate::experiment::{CommandResult, VariantResult};
 use crate::model::sim::ResourceKind;
@@ -210,6 +210,35 @@ fn class(c: &ClassSummary) -> Value {
             "p99": c.censored.p99 > 0,
         },
         "replications_none_completed": c.none_completed,
+        "stations": c.stations.iter().map(|s| json!({
+            "key": s.key,
+            "kind": s.kind,
+            "time_ms": estimate(&s.time, 1e3),
+            "wait_ms": estimate(&s.wait, 1e3),
+        })).collect::<Vec<_>>(),
+        "bottleneck": c.bottleneck.as_ref().map(bottleneck),
+    })
+}
+
+fn bottleneck(b: &Bottleneck) -> Value {
+    let named = |r: &Option<(String, Estimate)>| {
+        r.as_ref().map(|(name, u)| {
+            json!({
+                "name": name,
+                "utilization": estimate(u, 1.0),
+            })
+        })
+    };
+    json!({
+        "station": b.station,
+        "kind": b.kind,
+        "share": b.share,
+        "waiting_share": b.waiting_share,
+        "resource": named(&b.resource),
+        "busiest": named(&b.busiest),
+        "advice": b.advice.key(),
+        "advice_waiting_share": b.limit_waiting_share,
+        "limit": b.limit,
     })
 }
 

@@ -18,10 +18,11 @@ use crate::experiment::result::{
     TeamGrowth,
 };
 use crate::experiment::summary::{
-    ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names, upper,
+    Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names,
+    upper,
 };
 use crate::experiment::{CommandResult, Summary};
-use crate::model::sim::ResourceKind;
+use crate::model::sim::{ResourceKind, StationKind};
 use crate::model::spec::Slo;
 use crate::stats::Estimate;
 
@@ -580,6 +581,10 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
         }
     }
     let _ = writeln!(out, "{}", resources(s));
+    let b = bottlenecks(s, "");
+    if !b.is_empty() {
+        let _ = writeln!(out, "{BOTTLENECK_HEADING}\n{b}");
+    }
     let db = databases(s);
     if !db.is_empty() {
         let _ = writeln!(out, "{db}");
@@ -591,6 +596,103 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
     out.push_str(&warmup_advice(s, st.warmup));
     out.push_str(&wrote_one_line(written));
     out
+}
+
+/// The heading above the bottleneck lines, with the rule they follow.
+const BOTTLENECK_HEADING: &str = "Bottlenecks: per class, the station holding the largest share of the response time of the requests answered in time (waiting plus service, then the part spent waiting), the resource serving it, the busiest resource on the class's path when that is another; the advice follows where the requests wait longest (front-ends, database or an external system)";
+
+/// The readable name of a station from its key.
+fn station_name(kind: StationKind, key: &str) -> String {
+    let inner = |prefix: &str, suffix: &str| {
+        key.strip_prefix(prefix)
+            .and_then(|k| k.strip_suffix(suffix))
+            .unwrap_or(key)
+            .to_owned()
+    };
+    match kind {
+        StationKind::Network => "network".into(),
+        StationKind::IisQueue => "IIS queue".into(),
+        StationKind::FrontEndCpu => "front-end CPU".into(),
+        StationKind::ConnectionPool => "connection pool".into(),
+        StationKind::DatabaseCpu => format!("{} database", inner("db.", ".cpu")),
+        StationKind::DatabaseFailover => format!("{} database failover", inner("db.", ".failover")),
+        StationKind::External => format!("external {}", inner("external.", "")),
+    }
+}
+
+/// One class's bottleneck line, e.g. `portal: bottleneck production
+/// database (62 % of the response time, 48 % waiting; 91 % CPU); more
+/// front-ends will not help, the database is the limit`.
+pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
+    let load = match &b.resource {
+        Some((_, u)) => {
+            let what = match b.kind {
+                StationKind::FrontEndCpu | StationKind::DatabaseCpu => "CPU",
+                _ => "busy",
+            };
+            format!("; {} {what}", short_pct(u.mean))
+        }
+        None => String::new(),
+    };
+    let busiest = match (&b.busiest, &b.resource) {
+        (Some((name, u)), Some((own, _))) if name != own => {
+            format!("; busiest on its path {name} {}", short_pct(u.mean))
+        }
+        (Some((name, u)), None) => format!("; busiest on its path {name} {}", short_pct(u.mean)),
+        _ => String::new(),
+    };
+    let waited = short_pct(b.limit_waiting_share);
+    let advice = match b.advice {
+        Advice::MoreFrontEndsHelp => {
+            format!(
+                "more front-ends would help ({waited} of the response time waits at the front-ends)"
+            )
+        }
+        Advice::DatabaseLimit => format!(
+            "more front-ends will not help, the database is the limit ({waited} of the response time waits for it)"
+        ),
+        Advice::ExternalLimit => format!(
+            "more front-ends will not help, {} is the limit ({waited} of the response time waits for it)",
+            station_name(
+                StationKind::External,
+                b.limit.as_deref().unwrap_or_default()
+            )
+        ),
+        Advice::NoWaiting => {
+            "no resource makes its requests wait: more capacity will not shorten them".to_owned()
+        }
+    };
+    format!(
+        "{class}: bottleneck {} ({} of the response time, {} waiting{load}){busiest}; {advice}",
+        station_name(b.kind, &b.station),
+        short_pct(b.share),
+        short_pct(b.waiting_share),
+    )
+}
+
+/// The bottleneck line of every traffic class of a summary, each indented
+/// and prefixed with `prefix`; empty when no class has one.
+pub fn bottlenecks(s: &Summary, prefix: &str) -> String {
+    let mut out = String::new();
+    for c in s.classes.iter().filter(|c| c.is_traffic) {
+        if let Some(b) = &c.bottleneck {
+            let _ = writeln!(out, "  {prefix}{}", bottleneck_line(&c.name, b));
+        }
+    }
+    out
+}
+
+/// The bottleneck lines of every variant of a comparison or sweep.
+fn variant_bottlenecks(c: &Comparison) -> String {
+    let mut lines = String::new();
+    for v in &c.variants {
+        lines.push_str(&bottlenecks(&v.summary, &format!("{}: ", v.name)));
+    }
+    if lines.is_empty() {
+        lines
+    } else {
+        format!("\n{BOTTLENECK_HEADING}\n{lines}")
+    }
 }
 
 /// Windows a run's report lists one by one; longer timelines are only in
@@ -704,6 +806,7 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
             let _ = write!(out, "\n{}:\n{db}", v.name);
         }
     }
+    out.push_str(&variant_bottlenecks(c));
     if c.variants.len() >= 2 {
         out.push_str(&differences(c, &classes, &resources, width));
     }
@@ -932,6 +1035,7 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
         "\n{}",
         align(&Columns::new(&header).left(&left), &rows)
     );
+    out.push_str(&variant_bottlenecks(c));
     out.push_str(&wrote_lines(written));
     out
 }
@@ -1292,6 +1396,8 @@ mod tests {
             unanswered_rate: 0.0,
             cut: 0,
             timeout: Some(10.0),
+            stations: Vec::new(),
+            path: Vec::new(),
         };
         let rep = |unsettled: bool| ReplicationFigures {
             classes: vec![ClassFigures {
