@@ -101,6 +101,28 @@ pub struct ClassSummary {
     /// response time and the most utilized resource on the path; `None`
     /// for other rows and when no request was answered in time.
     pub bottleneck: Option<Bottleneck>,
+    /// Traffic classes: the resource rows on the path (empty for other
+    /// rows).
+    pub path: Vec<String>,
+}
+
+/// The most utilized of the resources named in `path` (NaN utilizations,
+/// external systems without a limit, left out).
+pub fn busiest_on_path(
+    path: &[String],
+    resources: &[ResourceSummary],
+) -> Option<(String, Estimate)> {
+    resources
+        .iter()
+        .filter(|r| path.contains(&r.name) && r.utilization.mean.is_finite())
+        .reduce(|a, b| {
+            if b.utilization.mean > a.utilization.mean {
+                b
+            } else {
+                a
+            }
+        })
+        .map(|r| (r.name.clone(), r.utilization))
 }
 
 /// One station of a traffic class's path over replications: mean seconds
@@ -120,10 +142,16 @@ pub struct StationSummary {
 
 /// What more front-ends would do for a class. Added capacity removes
 /// waiting, never service, so the advice follows the part of the path
-/// where the class's requests wait longest: the front-ends (IIS queue, CPU
-/// beyond the requests' own demand, connection pool, summed), the database
-/// (CPU beyond demand, failovers), or one external system. No threshold:
-/// the largest waiting time decides, and the report gives its share.
+/// where the class's requests wait longest: the front-ends (CPU beyond the
+/// requests' own demand), the database (CPU beyond demand, failovers), or
+/// one external system. Waiting for an IIS worker or a pooled connection
+/// is caused by what holds the workers and connections, so it is shared
+/// out in proportion to the requests' time downstream: their waiting at
+/// the database or an external system goes to those, everything else
+/// (their front-end CPU waiting and their own service, which more
+/// front-ends' workers and connections would run side by side) to the
+/// front-ends. No threshold: the largest waiting time decides, and the
+/// report gives its share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Advice {
     /// Requests wait longest at the front-ends, whose load more front-ends
@@ -173,11 +201,17 @@ pub struct Bottleneck {
     pub advice: Advice,
     /// The share of the response time spent waiting where the advice
     /// points (the front-ends, the database, or the external system
-    /// `limit`); 0 with [`Advice::NoWaiting`].
+    /// `limit`), with its part of the IIS and pool waits; 0 with
+    /// [`Advice::NoWaiting`].
     pub limit_waiting_share: f64,
     /// With [`Advice::ExternalLimit`], the system's station key
-    /// (`external.NAME`).
+    /// (`external.NAME`); with [`Advice::DatabaseLimit`], the database's
+    /// (`db.NAME.cpu`).
     pub limit: Option<String>,
+    /// The resource where the advice points and its utilization: the
+    /// busiest front-end resource (CPU, IIS workers, pool) on the path, the
+    /// database CPU, the external system.
+    pub limit_resource: Option<(String, Estimate)>,
 }
 
 /// The bottleneck of a class from its stations, its path and the
@@ -223,48 +257,101 @@ fn bottleneck(
         StationKind::DatabaseCpu | StationKind::External => named(),
         StationKind::Network | StationKind::DatabaseFailover => None,
     };
-    let busiest = on_path()
-        .reduce(|a, b| {
-            if b.utilization.mean > a.utilization.mean {
-                b
-            } else {
-                a
-            }
-        })
-        .map(|r| (r.name.clone(), r.utilization));
+    let busiest = busiest_on_path(path, resources);
     // Waiting per part of the path: front-ends, database, each external
-    // system (in station order, so ties go to the first).
+    // system (in station order, so ties go to the first); the IIS and pool
+    // waits shared out by the time downstream (see `Advice`).
     let wait = |s: &StationSummary| s.wait.mean.max(0.0);
-    let front: f64 = stations
+    let service = |s: &StationSummary| (s.time.mean - s.wait.mean).max(0.0);
+    let blocked: f64 = stations
         .iter()
-        .filter(|s| s.kind.on_front_end())
+        .filter(|s| matches!(s.kind, StationKind::IisQueue | StationKind::ConnectionPool))
         .map(wait)
         .sum();
-    let database: f64 = stations
+    let is_db = |s: &StationSummary| {
+        matches!(
+            s.kind,
+            StationKind::DatabaseCpu | StationKind::DatabaseFailover
+        )
+    };
+    let front_own: f64 = stations
         .iter()
-        .filter(|s| {
-            matches!(
-                s.kind,
-                StationKind::DatabaseCpu | StationKind::DatabaseFailover
-            )
-        })
+        .filter(|s| s.kind == StationKind::FrontEndCpu)
         .map(wait)
-        .sum();
-    let mut parts = vec![
-        (Advice::MoreFrontEndsHelp, front, None),
-        (Advice::DatabaseLimit, database, None),
-    ];
-    parts.extend(
-        stations
+        .sum::<f64>()
+        + stations
             .iter()
-            .filter(|s| s.kind == StationKind::External)
-            .map(|s| (Advice::ExternalLimit, wait(s), Some(s.key.clone()))),
-    );
+            .filter(|s| s.kind != StationKind::Network)
+            .map(service)
+            .sum::<f64>();
+    let database_own: f64 = stations.iter().filter(|s| is_db(s)).map(wait).sum();
+    let externals: Vec<(&StationSummary, f64)> = stations
+        .iter()
+        .filter(|s| s.kind == StationKind::External)
+        .map(|s| (s, wait(s)))
+        .collect();
+    let weights = front_own + database_own + externals.iter().map(|e| e.1).sum::<f64>();
+    let share_of_blocked = |w: f64| {
+        if weights > 0.0 {
+            blocked * w / weights
+        } else {
+            0.0
+        }
+    };
+    let front_wait: f64 = stations
+        .iter()
+        .filter(|s| s.kind == StationKind::FrontEndCpu)
+        .map(wait)
+        .sum::<f64>()
+        + share_of_blocked(front_own);
+    let database_key = stations.iter().find(|s| is_db(s)).map(|s| {
+        s.key
+            .strip_suffix(".failover")
+            .map_or_else(|| s.key.clone(), |k| format!("{k}.cpu"))
+    });
+    let mut parts = vec![
+        (Advice::MoreFrontEndsHelp, front_wait, None),
+        (
+            Advice::DatabaseLimit,
+            database_own + share_of_blocked(database_own),
+            database_key,
+        ),
+    ];
+    parts.extend(externals.iter().map(|(s, w)| {
+        (
+            Advice::ExternalLimit,
+            w + share_of_blocked(*w),
+            Some(s.key.clone()),
+        )
+    }));
     let (advice, waited, limit) = parts
         .into_iter()
         .reduce(|a, b| if b.1 > a.1 { b } else { a })
         .filter(|p| p.1 > 0.0)
         .unwrap_or((Advice::NoWaiting, 0.0, None));
+    let limit_resource = match advice {
+        Advice::MoreFrontEndsHelp => on_path()
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    ResourceKind::FrontEndCpu
+                        | ResourceKind::IisWorkers
+                        | ResourceKind::ConnectionPool
+                )
+            })
+            .reduce(|a, b| {
+                if b.utilization.mean > a.utilization.mean {
+                    b
+                } else {
+                    a
+                }
+            })
+            .map(|r| (r.name.clone(), r.utilization)),
+        Advice::DatabaseLimit | Advice::ExternalLimit => on_path()
+            .find(|r| Some(&r.name) == limit.as_ref())
+            .map(|r| (r.name.clone(), r.utilization)),
+        Advice::NoWaiting => None,
+    };
     Some(Bottleneck {
         station: top.key.clone(),
         kind: top.kind,
@@ -275,6 +362,7 @@ fn bottleneck(
         advice,
         limit_waiting_share: waited / total,
         limit,
+        limit_resource,
     })
 }
 
@@ -858,6 +946,7 @@ impl Summary {
                     })
                     .collect(),
                 bottleneck: None,
+                path: first.path.clone(),
             });
             let c = classes.last_mut().expect("just pushed");
             if let Some(objectives) = traffic_slos.get(i) {
@@ -881,9 +970,9 @@ impl Summary {
                     .collect()
             })
             .unwrap_or_default();
-        for (i, c) in classes.iter_mut().enumerate() {
+        for c in classes.iter_mut() {
             if c.none_completed == 0 {
-                c.bottleneck = bottleneck(&c.stations, &figures[0].classes[i].path, &resources);
+                c.bottleneck = bottleneck(&c.stations, &c.path, &resources);
             }
         }
         let databases = figures

@@ -414,12 +414,24 @@ fn sizing(s: &Sizing) -> Value {
                             Value::Object(m)
                         })
                         .collect();
+                    let utilization: Vec<Value> = c
+                        .utilization
+                        .iter()
+                        .map(|u| {
+                            json!({
+                                "resource": u.resource,
+                                "utilization": estimate(&u.utilization, 1.0),
+                                "met": u.met,
+                            })
+                        })
+                        .collect();
                     let value = json!({
                         "front_ends": c.front_ends,
                         "running": c.running,
                         "variant_index": index,
                         "meets": c.meets,
                         "checks": checks,
+                        "utilization_checks": utilization,
                     });
                     index += 1;
                     value
@@ -435,11 +447,21 @@ fn sizing(s: &Sizing) -> Value {
                     json!({ "status": "no_objective", "front_ends": front_ends })
                 }
             };
+            let limit = z.limit.as_ref().map(|l| {
+                json!({
+                    "class": l.class,
+                    "resource": l.resource,
+                    "utilization_at_max": estimate(&l.at_max, 1.0),
+                    "utilization_at_min": estimate(&l.at_min, 1.0),
+                })
+            });
             json!({
                 "label": z.label,
                 "zone": z.zone,
                 "answer": answer,
                 "candidates": candidates,
+                "key": z.key,
+                "limit": limit,
             })
         })
         .collect();
@@ -449,6 +471,8 @@ fn sizing(s: &Sizing) -> Value {
         "answered": s.answered(),
         "objectives": objectives,
         "zones": zones,
+        "max_utilization": s.max_utilization,
+        "key": s.key,
     })
 }
 

@@ -599,7 +599,7 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
 }
 
 /// The heading above the bottleneck lines, with the rule they follow.
-const BOTTLENECK_HEADING: &str = "Bottlenecks: per class, the station holding the largest share of the response time of the requests answered in time (waiting plus service, then the part spent waiting), the resource serving it, the busiest resource on the class's path when that is another; the advice follows where the requests wait longest (front-ends, database or an external system)";
+const BOTTLENECK_HEADING: &str = "Bottlenecks (requests answered in time): where they wait longest - the front-ends, the database or an external system, waiting for an IIS worker or a connection shared out by what holds them - and what more front-ends would do; then the station holding the largest share of the response time (waiting plus service) and the busiest resource on the path";
 
 /// The readable name of a station from its key.
 fn station_name(kind: StationKind, key: &str) -> String {
@@ -621,53 +621,49 @@ fn station_name(kind: StationKind, key: &str) -> String {
 }
 
 /// One class's bottleneck line, e.g. `portal: bottleneck production
-/// database (62 % of the response time, 48 % waiting; 91 % CPU); more
-/// front-ends will not help, the database is the limit`.
+/// database (91 % CPU; 62 % of the response time waits for it); more
+/// front-ends will not help, the database is the limit; largest share IIS
+/// queue 70 %`.
 pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
-    let load = match &b.resource {
-        Some((_, u)) => {
-            let what = match b.kind {
-                StationKind::FrontEndCpu | StationKind::DatabaseCpu => "CPU",
-                _ => "busy",
-            };
-            format!("; {} {what}", short_pct(u.mean))
-        }
+    let waited = short_pct(b.limit_waiting_share);
+    let busy = |kind: &str, r: &Option<(String, Estimate)>| match r {
+        Some((_, u)) if kind == "cpu" => format!("{} CPU; ", short_pct(u.mean)),
+        Some((name, u)) => format!("{name} {}; ", short_pct(u.mean)),
         None => String::new(),
     };
-    let busiest = match (&b.busiest, &b.resource) {
-        (Some((name, u)), Some((own, _))) if name != own => {
-            format!("; busiest on its path {name} {}", short_pct(u.mean))
-        }
-        (Some((name, u)), None) => format!("; busiest on its path {name} {}", short_pct(u.mean)),
-        _ => String::new(),
-    };
-    let waited = short_pct(b.limit_waiting_share);
-    let advice = match b.advice {
-        Advice::MoreFrontEndsHelp => {
-            format!(
-                "more front-ends would help ({waited} of the response time waits at the front-ends)"
-            )
-        }
+    let head = match b.advice {
+        Advice::MoreFrontEndsHelp => format!(
+            "bottleneck the front-ends ({}{waited} of the response time waits there); more front-ends would help",
+            busy("row", &b.limit_resource)
+        ),
         Advice::DatabaseLimit => format!(
-            "more front-ends will not help, the database is the limit ({waited} of the response time waits for it)"
+            "bottleneck {} ({}{waited} of the response time waits for it); more front-ends will not help, the database is the limit",
+            station_name(StationKind::DatabaseCpu, b.limit.as_deref().unwrap_or_default()),
+            busy("cpu", &b.limit_resource)
         ),
-        Advice::ExternalLimit => format!(
-            "more front-ends will not help, {} is the limit ({waited} of the response time waits for it)",
-            station_name(
-                StationKind::External,
-                b.limit.as_deref().unwrap_or_default()
+        Advice::ExternalLimit => {
+            let name = station_name(StationKind::External, b.limit.as_deref().unwrap_or_default());
+            format!(
+                "bottleneck {name} ({}{waited} of the response time waits for it); more front-ends will not help, {name} is the limit",
+                busy("busy", &b.limit_resource).replace(&format!("{} ", b.limit.as_deref().unwrap_or_default()), "")
             )
-        ),
+        }
         Advice::NoWaiting => {
-            "no resource makes its requests wait: more capacity will not shorten them".to_owned()
+            "no bottleneck: no resource makes its requests wait, more capacity will not shorten them".to_owned()
         }
     };
-    format!(
-        "{class}: bottleneck {} ({} of the response time, {} waiting{load}){busiest}; {advice}",
+    let largest = format!(
+        "; largest share {} {} ({} waiting)",
         station_name(b.kind, &b.station),
         short_pct(b.share),
-        short_pct(b.waiting_share),
-    )
+        short_pct(b.waiting_share)
+    );
+    let busiest = match (&b.busiest, &b.limit_resource) {
+        (Some((name, _)), Some((own, _))) if name == own => String::new(),
+        (Some((name, u)), _) => format!("; busiest on its path {name} {}", short_pct(u.mean)),
+        _ => String::new(),
+    };
+    format!("{class}: {head}{largest}{busiest}")
 }
 
 /// The bottleneck line of every traffic class of a summary, each indented
@@ -1090,6 +1086,19 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
             }
         })
         .collect();
+    let mut checks = checks;
+    if let Some(limit) = s.max_utilization {
+        checks.extend(c.utilization.iter().map(|u| {
+            format!(
+                "{} {} (upper {}) {} {}",
+                u.resource,
+                pct(u.utilization.mean),
+                pct(upper(&u.utilization)),
+                if u.met { "<=" } else { ">" },
+                short_pct(limit)
+            )
+        }));
+    }
     format!(
         "  {label} = {shown}: {}  {}\n",
         if c.meets { "meets" } else { "misses" },
@@ -1117,6 +1126,14 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     let mut out = headline("size", &s.settings, &format!("SLOs {slo_text}"));
     out.push('\n');
     out.push_str("a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the figure can be judged: some request completed in every replication, the class is not saturated, not rejecting more than 5% without an errors objective, and the percentile is not cut at the client timeout; search: doubling, then bisection\n");
+    if let Some(limit) = s.max_utilization {
+        let _ = writeln!(
+            out,
+            "--max-utilization {}: a count also needs every sized resource (the front-ends' CPU for a front-end count; for --key, the resources the field multiplies) at most {} utilized at the upper end of its 95% CI",
+            short_pct(limit),
+            short_pct(limit)
+        );
+    }
     let down = if s.spare > 0 {
         let _ = writeln!(
             out,
@@ -1164,16 +1181,35 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     }
     out.push_str(&wrote_lines(written));
     out.push('\n');
+    let what = if s.max_utilization.is_some() {
+        "every SLO and --max-utilization"
+    } else {
+        "every SLO"
+    };
     for z in &s.zones {
         match z.answer {
             Answer::Found { front_ends, .. } | Answer::NoObjective { front_ends } => {
-                let _ = writeln!(out, "{} = {front_ends}", z.label);
+                let _ = writeln!(out, "{} = {front_ends}", z.key);
             }
             Answer::NotFound => {
+                let why = match &z.limit {
+                    Some(l) => {
+                        let first = z.candidates.iter().map(|c| c.front_ends).min().unwrap_or(1);
+                        format!(
+                            ": at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first})",
+                            s.max_front_ends,
+                            l.class,
+                            l.resource,
+                            short_pct(l.at_max.mean),
+                            short_pct(l.at_min.mean),
+                        )
+                    }
+                    None => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "no count of {} up to --max-front-ends {} meets every SLO{down}",
-                    z.label, s.max_front_ends
+                    "no value of {} up to --max-front-ends {} meets {what}{down}{why}",
+                    z.key, s.max_front_ends
                 );
             }
         }
