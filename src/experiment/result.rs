@@ -219,6 +219,9 @@ pub struct ZoneSizing {
     pub key: String,
     /// With no answer: what limits it.
     pub limit: Option<Limit>,
+    /// Whether the value sized is a front-end count (else a `--key`
+    /// field, where `running` is the value and `--spare` does not apply).
+    pub front_ends: bool,
     /// The zone's name in the model.
     pub zone: String,
     /// In the order simulated (doubling, then bisection).

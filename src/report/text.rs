@@ -1162,6 +1162,17 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
                     "  no SLO applies to its classes; kept at {front_ends} front-end(s) as in the scenario"
                 );
             }
+            Answer::Found { front_ends, .. } if !z.front_ends => {
+                let fewer = if front_ends > 1 {
+                    format!("; {} does not", front_ends - 1)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "  smallest value: {front_ends} (meets every objective{fewer})"
+                );
+            }
             Answer::Found {
                 front_ends,
                 running,
@@ -1208,7 +1219,7 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    "no value of {} up to --max-front-ends {} meets {what}{down}{why}",
+                    "no count of {} up to --max-front-ends {} meets {what}{down}{why}",
                     z.key, s.max_front_ends
                 );
             }

@@ -24,6 +24,17 @@
 //!   it serves (traffic classes and timers of that zone, publishes of its
 //!   environment).
 //!
+//! * `--key PATH` sizes another integer field the same way (a front-end
+//!   count's path sizes that zone alone); the answer is printed as the
+//!   path `--set` accepts (`zones.public.front_ends = 2`);
+//! * `--max-utilization U`: a candidate also needs every sized resource
+//!   (the zone's front-ends' CPU for a front-end count; for another field
+//!   the resources it multiplies, [`sized_kind`]) at most U utilized at the
+//!   upper end of its 95 % CI;
+//! * with no answer, the busiest CPU or external system on the path of the
+//!   class the largest value misses is named, with its utilization at the
+//!   largest and the smallest value tried.
+//!
 //! Every candidate runs the scenario's replications under common random
 //! numbers, so neighbouring counts are compared on the same arrivals.
 
@@ -36,7 +47,9 @@ use crate::error::{Error, Result};
 use crate::experiment::result::{
     Answer, Candidate, Check, Limit, Objective, Sizing, UtilizationCheck, VariantResult, ZoneSizing,
 };
-use crate::experiment::summary::{busiest_on_path, judge, publish_row, timer_row, upper};
+use crate::experiment::summary::{
+    ResourceSummary, busiest_on_path, judge, publish_row, timer_row, upper,
+};
 use crate::experiment::{Budget, Progress, Summary};
 use crate::model::Model;
 use crate::model::sim::ResourceKind;
@@ -452,6 +465,7 @@ fn size_zone(s: &Search<'_>, t: &Target) -> Result<ZoneSizing> {
         label: t.label.clone(),
         key: t.key.clone(),
         limit,
+        front_ends: t.zone.is_some(),
         zone: t
             .zone
             .map_or_else(|| t.key.clone(), |z| model.zones[z].name.clone()),
@@ -460,9 +474,11 @@ fn size_zone(s: &Search<'_>, t: &Target) -> Result<ZoneSizing> {
     })
 }
 
-/// With no value meeting the objectives: the busiest resource on the path
-/// of the first class whose objective the largest value tried misses, and
-/// its utilization there and at the smallest value tried.
+/// With no value meeting the objectives: the busiest serving resource
+/// (a CPU or an external system; IIS workers and pooled connections fill
+/// up because of what their holders wait for) on the path of the first
+/// class whose objective the largest value tried misses, and its
+/// utilization there and at the smallest value tried.
 fn limit(candidates: &[Candidate], bound: &[Bound]) -> Option<Limit> {
     let last = candidates.iter().max_by_key(|c| c.running)?;
     let first = candidates.iter().min_by_key(|c| c.running)?;
@@ -474,7 +490,22 @@ fn limit(candidates: &[Candidate], bound: &[Bound]) -> Option<Limit> {
         .classes
         .iter()
         .find(|c| &c.name == class)?;
-    let (resource, at_max) = busiest_on_path(&row.path, &last.variant.summary.resources)?;
+    let serving: Vec<ResourceSummary> = last
+        .variant
+        .summary
+        .resources
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r.kind,
+                ResourceKind::IisWorkers
+                    | ResourceKind::ConnectionPool
+                    | ResourceKind::ProcessThreads
+            )
+        })
+        .cloned()
+        .collect();
+    let (resource, at_max) = busiest_on_path(&row.path, &serving)?;
     let at_min = first
         .variant
         .summary
