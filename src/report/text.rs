@@ -1182,9 +1182,14 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
                     1 => "; 1 does not".to_owned(),
                     k => format!("; {k} do not"),
                 };
+                let utilization = if s.max_utilization.is_some() {
+                    " and --max-utilization"
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     out,
-                    "  smallest count: {front_ends} ({running} running front-end(s) meet every SLO{down}{fewer})"
+                    "  smallest count: {front_ends} ({running} running front-end(s) meet every SLO{utilization}{down}{fewer})"
                 );
             }
             Answer::NotFound => {}
