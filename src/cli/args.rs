@@ -483,9 +483,21 @@ pub struct SizeArgs {
     /// that N - SPARE front-ends meet every SLO.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub spare: usize,
-    /// Largest front-end count to try (per zone).
+    /// Largest front-end count to try (per zone), or largest value of the
+    /// --key field.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_front_ends: usize,
+    /// Size this integer field instead of the front-end counts, spelled as
+    /// for --set (database.cores, development.controller_cores,
+    /// zones.public.front_ends).
+    #[arg(long, value_name = "PATH")]
+    pub key: Option<String>,
+    /// A criterion beside the SLOs: every sized resource (the front-ends'
+    /// CPU for a front-end count, the database CPU for database.cores, ...)
+    /// stays under this utilization at the upper end of its 95% CI, e.g.
+    /// 70%.
+    #[arg(long, value_name = "PERCENT")]
+    pub max_utilization: Option<String>,
     /// Write every candidate's class CSV here (and the resources CSV
     /// beside it).
     #[arg(long, value_name = "FILE")]
@@ -525,11 +537,34 @@ impl SizeArgs {
                 .map_err(|m| Error::Usage(format!("--slo {text:?}: {m}")))?;
             slos.push((text.clone(), slo));
         }
+        let max_utilization = self
+            .max_utilization
+            .as_deref()
+            .map(|t| {
+                crate::dist::parse_percent(t)
+                    .ok()
+                    .filter(|u| *u > 0.0 && *u <= 1.0)
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--max-utilization {t:?}: expected a percentage above 0% and below 100%, e.g. 70%"
+                        ))
+                    })
+            })
+            .transpose()?;
+        if let Some(key) = &self.key
+            && key.trim().is_empty()
+        {
+            return Err(Error::Usage(
+                "--key: empty path; give an integer field such as database.cores".into(),
+            ));
+        }
         Ok(SizeRequest {
             scenario,
             slos,
             spare: self.spare,
             max_front_ends: self.max_front_ends,
+            max_utilization,
+            key: self.key.clone(),
             budget: self.common.budget()?,
         })
     }

@@ -168,8 +168,34 @@ pub struct Candidate {
     pub variant: VariantResult,
     /// One per objective of the zone, in objective order.
     pub checks: Vec<Check>,
-    /// Every check met.
+    /// With `--max-utilization`: each sized resource's utilization
+    /// against the limit.
+    pub utilization: Vec<UtilizationCheck>,
+    /// Every check met, SLOs and utilization limits.
     pub meets: bool,
+}
+
+/// A sized resource's utilization judged against `--max-utilization`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UtilizationCheck {
+    /// The resource row (`main.1.cpu`, `db.production.cpu`, …).
+    pub resource: String,
+    pub utilization: Estimate,
+    /// The upper end of the utilization's 95 % CI is within the limit.
+    pub met: bool,
+}
+
+/// Why no value meets the objectives: the busiest resource on the paths
+/// of the classes whose objectives the largest value tried misses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limit {
+    /// The class whose path it is on.
+    pub class: String,
+    pub resource: String,
+    /// Its utilization at the largest value tried.
+    pub at_max: Estimate,
+    /// Its utilization at the smallest value tried.
+    pub at_min: Estimate,
 }
 
 /// What `size` answers for one zone.
@@ -188,8 +214,18 @@ pub enum Answer {
 /// The sizing of one zone (one front-end count).
 #[derive(Clone, Debug)]
 pub struct ZoneSizing {
-    /// How answers name it: `front_ends`, `front_ends.public`, …
+    /// How candidates name it: `front_ends`, `front_ends.public`, … (the
+    /// CSV's column), or the `--key` path.
     pub label: String,
+    /// The path `--set` accepts for it (`front_ends`,
+    /// `zones.public.front_ends`, `database.cores`): how the answer is
+    /// printed.
+    pub key: String,
+    /// With no answer: what limits it.
+    pub limit: Option<Limit>,
+    /// Whether the value sized is a front-end count (else a `--key`
+    /// field, where `running` is the value and `--spare` does not apply).
+    pub front_ends: bool,
     /// The zone's name in the model.
     pub zone: String,
     /// In the order simulated (doubling, then bisection).
@@ -206,6 +242,10 @@ pub struct Sizing {
     /// Front-ends each candidate runs without (down for the whole run).
     pub spare: usize,
     pub max_front_ends: usize,
+    /// `--max-utilization`: the limit on every sized resource (fraction).
+    pub max_utilization: Option<f64>,
+    /// `--key`: the field sized instead of the front-end counts.
+    pub key: Option<String>,
     pub zones: Vec<ZoneSizing>,
 }
 

@@ -8,7 +8,7 @@
 
 use super::failure_cost::{FailureCostFigures, FailureCostSummary};
 use super::timeline::{TimelineFigures, TimelineSummary};
-use crate::model::sim::{ResourceKind, RunResult};
+use crate::model::sim::{ResourceKind, RunResult, StationKind};
 use crate::model::spec::{Slo, TrafficClass};
 use crate::model::{Model, RowKind};
 use crate::stats::Estimate;
@@ -96,6 +96,276 @@ pub struct ClassSummary {
     /// Replications in which MSER-5 found no settled state.
     pub mser_unsettled: usize,
     pub slos: Vec<SloCheck>,
+    /// Traffic classes: where the response time of the requests answered
+    /// in time goes, per station of the path (empty for other rows).
+    pub stations: Vec<StationSummary>,
+    /// Traffic classes: the station holding the largest share of the
+    /// response time and the most utilized resource on the path; `None`
+    /// for other rows and when no request was answered in time.
+    pub bottleneck: Option<Bottleneck>,
+    /// Traffic classes: the resource rows on the path (empty for other
+    /// rows).
+    pub path: Vec<String>,
+}
+
+/// The most utilized of the resources named in `path` (NaN utilizations,
+/// external systems without a limit, left out).
+pub fn busiest_on_path(
+    path: &[String],
+    resources: &[ResourceSummary],
+) -> Option<(String, Estimate)> {
+    resources
+        .iter()
+        .filter(|r| path.contains(&r.name) && r.utilization.mean.is_finite())
+        .reduce(|a, b| {
+            if b.utilization.mean > a.utilization.mean {
+                b
+            } else {
+                a
+            }
+        })
+        .map(|r| (r.name.clone(), r.utilization))
+}
+
+/// One station of a traffic class's path over replications: mean seconds
+/// per request answered in time.
+#[derive(Clone, Debug)]
+pub struct StationSummary {
+    pub kind: StationKind,
+    /// `network`, `iis_queue`, `front_end_cpu`, `connection_pool`,
+    /// `db.NAME.cpu`, `db.NAME.failover`, `external.NAME`.
+    pub key: String,
+    /// Time at the station (waiting plus service).
+    pub time: Estimate,
+    /// The part of it spent waiting: time beyond the requests' own demand
+    /// (for processor sharing, the slowdown from sharing the cores).
+    pub wait: Estimate,
+}
+
+/// What more front-ends would do for a class. Added capacity removes
+/// waiting, never service, so the advice follows the part of the path
+/// where the class's requests wait longest: the front-ends (CPU beyond the
+/// requests' own demand), the database (CPU beyond demand, failovers), or
+/// one external system. Waiting for an IIS worker or a pooled connection
+/// is caused by what holds the workers and connections, so it is shared
+/// out in proportion to the requests' time downstream: their waiting at
+/// the database or an external system goes to those, everything else
+/// (their front-end CPU waiting and their own service, which more
+/// front-ends' workers and connections would run side by side) to the
+/// front-ends. No threshold: the largest waiting time decides, and the
+/// report gives its share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Advice {
+    /// Requests wait longest at the front-ends, whose load more front-ends
+    /// divide.
+    MoreFrontEndsHelp,
+    /// Requests wait longest at the database: more front-ends add no
+    /// database capacity.
+    DatabaseLimit,
+    /// Requests wait longest at an external system.
+    ExternalLimit,
+    /// Requests wait nowhere: no capacity shortens their response time.
+    NoWaiting,
+}
+
+impl Advice {
+    /// Stable spelling (CSV, JSON).
+    pub fn key(self) -> &'static str {
+        match self {
+            Advice::MoreFrontEndsHelp => "more_front_ends_help",
+            Advice::DatabaseLimit => "database_limit",
+            Advice::ExternalLimit => "external_limit",
+            Advice::NoWaiting => "no_waiting",
+        }
+    }
+}
+
+/// A traffic class's bottleneck: the station holding the largest share of
+/// its response time, the resource serving it, and the most utilized
+/// resource on its path.
+#[derive(Clone, Debug)]
+pub struct Bottleneck {
+    /// The station's key (see [`StationSummary::key`]).
+    pub station: String,
+    pub kind: StationKind,
+    /// Its share of the response time (of the mean station times' sum,
+    /// which is the mean response time of the requests answered in time).
+    pub share: f64,
+    /// The share of the response time spent waiting there.
+    pub waiting_share: f64,
+    /// The resource row that serves the station on the class's path (for
+    /// the front-end stations the busiest of the zone's front-ends) and
+    /// its utilization; `None` for the network, a failover, and an external
+    /// system without a concurrency limit.
+    pub resource: Option<(String, Estimate)>,
+    /// The most utilized resource on the class's path.
+    pub busiest: Option<(String, Estimate)>,
+    pub advice: Advice,
+    /// The share of the response time spent waiting where the advice
+    /// points (the front-ends, the database, or the external system
+    /// `limit`), with its part of the IIS and pool waits; 0 with
+    /// [`Advice::NoWaiting`].
+    pub limit_waiting_share: f64,
+    /// With [`Advice::ExternalLimit`], the system's station key
+    /// (`external.NAME`); with [`Advice::DatabaseLimit`], the database's
+    /// (`db.NAME.cpu`).
+    pub limit: Option<String>,
+    /// The resource where the advice points and its utilization: the
+    /// busiest front-end resource (CPU, IIS workers, pool) on the path, the
+    /// database CPU, the external system.
+    pub limit_resource: Option<(String, Estimate)>,
+}
+
+/// The bottleneck of a class from its stations, its path and the
+/// resources' summaries.
+fn bottleneck(
+    stations: &[StationSummary],
+    path: &[String],
+    resources: &[ResourceSummary],
+) -> Option<Bottleneck> {
+    let total: f64 = stations.iter().map(|s| s.time.mean).sum();
+    if !(total > 0.0 && total.is_finite()) {
+        return None;
+    }
+    let top = stations
+        .iter()
+        .reduce(|a, b| if b.time.mean > a.time.mean { b } else { a })?;
+    let on_path = || {
+        resources
+            .iter()
+            .filter(|r| path.contains(&r.name) && r.utilization.mean.is_finite())
+    };
+    let busiest_of = |kind: ResourceKind| {
+        on_path()
+            .filter(|r| r.kind == kind)
+            .reduce(|a, b| {
+                if b.utilization.mean > a.utilization.mean {
+                    b
+                } else {
+                    a
+                }
+            })
+            .map(|r| (r.name.clone(), r.utilization))
+    };
+    let named = || {
+        on_path()
+            .find(|r| r.name == top.key)
+            .map(|r| (r.name.clone(), r.utilization))
+    };
+    let resource = match top.kind {
+        StationKind::FrontEndCpu => busiest_of(ResourceKind::FrontEndCpu),
+        StationKind::IisQueue => busiest_of(ResourceKind::IisWorkers),
+        StationKind::ConnectionPool => busiest_of(ResourceKind::ConnectionPool),
+        StationKind::DatabaseCpu | StationKind::External => named(),
+        StationKind::Network | StationKind::DatabaseFailover => None,
+    };
+    let busiest = busiest_on_path(path, resources);
+    // Waiting per part of the path: front-ends, database, each external
+    // system (in station order, so ties go to the first); the IIS and pool
+    // waits shared out by the time downstream (see `Advice`).
+    let wait = |s: &StationSummary| s.wait.mean.max(0.0);
+    let service = |s: &StationSummary| (s.time.mean - s.wait.mean).max(0.0);
+    let blocked: f64 = stations
+        .iter()
+        .filter(|s| matches!(s.kind, StationKind::IisQueue | StationKind::ConnectionPool))
+        .map(wait)
+        .sum();
+    let is_db = |s: &StationSummary| {
+        matches!(
+            s.kind,
+            StationKind::DatabaseCpu | StationKind::DatabaseFailover
+        )
+    };
+    let front_own: f64 = stations
+        .iter()
+        .filter(|s| s.kind == StationKind::FrontEndCpu)
+        .map(wait)
+        .sum::<f64>()
+        + stations
+            .iter()
+            .filter(|s| s.kind != StationKind::Network)
+            .map(service)
+            .sum::<f64>();
+    let database_own: f64 = stations.iter().filter(|s| is_db(s)).map(wait).sum();
+    let externals: Vec<(&StationSummary, f64)> = stations
+        .iter()
+        .filter(|s| s.kind == StationKind::External)
+        .map(|s| (s, wait(s)))
+        .collect();
+    let weights = front_own + database_own + externals.iter().map(|e| e.1).sum::<f64>();
+    let share_of_blocked = |w: f64| {
+        if weights > 0.0 {
+            blocked * w / weights
+        } else {
+            0.0
+        }
+    };
+    let front_wait: f64 = stations
+        .iter()
+        .filter(|s| s.kind == StationKind::FrontEndCpu)
+        .map(wait)
+        .sum::<f64>()
+        + share_of_blocked(front_own);
+    let database_key = stations.iter().find(|s| is_db(s)).map(|s| {
+        s.key
+            .strip_suffix(".failover")
+            .map_or_else(|| s.key.clone(), |k| format!("{k}.cpu"))
+    });
+    let mut parts = vec![
+        (Advice::MoreFrontEndsHelp, front_wait, None),
+        (
+            Advice::DatabaseLimit,
+            database_own + share_of_blocked(database_own),
+            database_key,
+        ),
+    ];
+    parts.extend(externals.iter().map(|(s, w)| {
+        (
+            Advice::ExternalLimit,
+            w + share_of_blocked(*w),
+            Some(s.key.clone()),
+        )
+    }));
+    let (advice, waited, limit) = parts
+        .into_iter()
+        .reduce(|a, b| if b.1 > a.1 { b } else { a })
+        .filter(|p| p.1 > 0.0)
+        .unwrap_or((Advice::NoWaiting, 0.0, None));
+    let limit_resource = match advice {
+        Advice::MoreFrontEndsHelp => on_path()
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    ResourceKind::FrontEndCpu
+                        | ResourceKind::IisWorkers
+                        | ResourceKind::ConnectionPool
+                )
+            })
+            .reduce(|a, b| {
+                if b.utilization.mean > a.utilization.mean {
+                    b
+                } else {
+                    a
+                }
+            })
+            .map(|r| (r.name.clone(), r.utilization)),
+        Advice::DatabaseLimit | Advice::ExternalLimit => on_path()
+            .find(|r| Some(&r.name) == limit.as_ref())
+            .map(|r| (r.name.clone(), r.utilization)),
+        Advice::NoWaiting => None,
+    };
+    Some(Bottleneck {
+        station: top.key.clone(),
+        kind: top.kind,
+        share: top.time.mean / total,
+        waiting_share: top.wait.mean.max(0.0) / total,
+        resource,
+        busiest,
+        advice,
+        limit_waiting_share: waited / total,
+        limit,
+        limit_resource,
+    })
 }
 
 impl ClassSummary {
@@ -370,6 +640,23 @@ pub struct ClassFigures {
     /// The client timeout of a traffic class.
     #[serde(default)]
     pub timeout: Option<f64>,
+    /// Traffic classes: per station of the path, mean time per request
+    /// answered in time (0 when none was).
+    #[serde(default)]
+    pub stations: Vec<StationFigures>,
+    /// Traffic classes: the resource rows on the path.
+    #[serde(default)]
+    pub path: Vec<String>,
+}
+
+/// One station's figures in one replication of a traffic class (seconds
+/// per request answered in time).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StationFigures {
+    pub key: String,
+    pub kind: StationKind,
+    pub time: f64,
+    pub wait: f64,
 }
 
 impl ClassFigures {
@@ -470,6 +757,20 @@ impl From<&RunResult> for ReplicationFigures {
                     },
                     cut: c.cut,
                     timeout: c.timeout,
+                    stations: c
+                        .stations
+                        .iter()
+                        .map(|s| {
+                            let per = |x: f64| if o.ok == 0 { 0.0 } else { x / o.ok as f64 };
+                            StationFigures {
+                                key: s.key.clone(),
+                                kind: s.kind,
+                                time: per(s.time),
+                                wait: per(s.time - s.work),
+                            }
+                        })
+                        .collect(),
+                    path: c.path.clone(),
                 }
             })
             .collect();
@@ -560,6 +861,12 @@ fn names_in_order<'a>(
 /// what every verdict (SLO, size, team target) is judged by.
 pub fn upper(e: &Estimate) -> f64 {
     e.ci_95().map_or(e.mean, |(_, hi)| hi)
+}
+
+/// Station `k` of a class's figures (the replications of one summary come
+/// from one model, so every replication has the same stations).
+fn station_of(c: &ClassFigures, k: usize) -> &StationFigures {
+    &c.stations[k]
 }
 
 fn est_of(figs: &[ReplicationFigures], f: impl Fn(&ReplicationFigures) -> f64) -> Estimate {
@@ -677,6 +984,16 @@ impl Summary {
                     .filter(|r| r.classes[i].mser_unsettled)
                     .count(),
                 slos: Vec::new(),
+                stations: (0..first.stations.len())
+                    .map(|k| StationSummary {
+                        kind: first.stations[k].kind,
+                        key: first.stations[k].key.clone(),
+                        time: est_of(figures, |r| station_of(&r.classes[i], k).time),
+                        wait: est_of(figures, |r| station_of(&r.classes[i], k).wait),
+                    })
+                    .collect(),
+                bottleneck: None,
+                path: first.path.clone(),
             });
             let c = classes.last_mut().expect("just pushed");
             if let Some(objectives) = traffic_slos.get(i) {
@@ -687,7 +1004,7 @@ impl Summary {
                     .collect();
             }
         }
-        let resources = figures
+        let resources: Vec<ResourceSummary> = figures
             .first()
             .map(|r0| {
                 (0..r0.resources.len())
@@ -700,6 +1017,11 @@ impl Summary {
                     .collect()
             })
             .unwrap_or_default();
+        for c in classes.iter_mut() {
+            if c.none_completed == 0 {
+                c.bottleneck = bottleneck(&c.stations, &c.path, &resources);
+            }
+        }
         let databases = figures
             .first()
             .map(|r0| {
@@ -760,6 +1082,8 @@ mod tests {
             unanswered_rate: 0.0,
             cut,
             timeout: Some(10.0),
+            stations: Vec::new(),
+            path: Vec::new(),
         }
     }
 

@@ -150,6 +150,15 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             "p99_censored",
             "client_timeout_ms",
             "replications_none_completed",
+            "bottleneck",
+            "bottleneck_share",
+            "bottleneck_waiting_share",
+            "bottleneck_resource",
+            "bottleneck_utilization",
+            "busiest_resource",
+            "busiest_utilization",
+            "advice",
+            "advice_waiting_share",
         ]
         .map(String::from),
     );
@@ -201,10 +210,36 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                 c.timeout.map_or_else(String::new, |t| ms.cell(t)),
                 c.none_completed.to_string(),
             ]);
+            row.extend(bottleneck_cells(c.bottleneck.as_ref()));
             w.write_record(&row)?;
         }
     }
     Ok(w.into_inner()?)
+}
+
+/// The bottleneck columns of a class row (empty cells without one).
+fn bottleneck_cells(b: Option<&crate::experiment::summary::Bottleneck>) -> [String; 9] {
+    let Some(b) = b else {
+        return Default::default();
+    };
+    let plain = Unit::Plain;
+    let named = |r: &Option<(String, crate::stats::Estimate)>| match r {
+        Some((name, u)) => (name.clone(), plain.cell(u.mean)),
+        None => (String::new(), String::new()),
+    };
+    let (resource, utilization) = named(&b.resource);
+    let (busiest, busiest_utilization) = named(&b.busiest);
+    [
+        b.station.clone(),
+        plain.cell(b.share),
+        plain.cell(b.waiting_share),
+        resource,
+        utilization,
+        busiest,
+        busiest_utilization,
+        b.advice.key().to_owned(),
+        plain.cell(b.limit_waiting_share),
+    ]
 }
 
 /// The resources CSV: one row per variant and resource.

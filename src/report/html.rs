@@ -352,7 +352,7 @@ fn sizing_verdicts(s: &Sizing) -> Vec<Verdict> {
                 class: "met",
                 html: format!(
                     "<strong class=\"answer\">{} = {front_ends}</strong>: the smallest count whose {running} running front-end(s) meet every SLO{}{}",
-                    escape(&z.label),
+                    escape(&z.key),
                     escape(&down),
                     match running - 1 {
                         0 => String::new(),
@@ -365,14 +365,14 @@ fn sizing_verdicts(s: &Sizing) -> Vec<Verdict> {
                 class: "",
                 html: format!(
                     "<strong class=\"answer\">{} = {front_ends}</strong>: no SLO applies to its classes; kept at its count in the scenario",
-                    escape(&z.label)
+                    escape(&z.key)
                 ),
             },
             Answer::NotFound => Verdict {
                 class: "missed",
                 html: format!(
                     "<strong>no count of {} up to --max-front-ends {} meets every SLO{}</strong>",
-                    escape(&z.label),
+                    escape(&z.key),
                     s.max_front_ends,
                     escape(&down)
                 ),

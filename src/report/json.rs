@@ -19,7 +19,7 @@ use super::{Export, measure_name, measure_unit};
 use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
 };
-use crate::experiment::summary::{ClassSummary, Figure, ResourceSummary, upper};
+use crate::experiment::summary::{Bottleneck, ClassSummary, Figure, ResourceSummary, upper};
 use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
 use crate::experiment::{CommandResult, VariantResult};
 use crate::model::sim::ResourceKind;
@@ -223,6 +223,35 @@ fn class(c: &ClassSummary) -> Value {
             "p99": c.censored.p99 > 0,
         },
         "replications_none_completed": c.none_completed,
+        "stations": c.stations.iter().map(|s| json!({
+            "key": s.key,
+            "kind": s.kind,
+            "time_ms": estimate(&s.time, 1e3),
+            "wait_ms": estimate(&s.wait, 1e3),
+        })).collect::<Vec<_>>(),
+        "bottleneck": c.bottleneck.as_ref().map(bottleneck),
+    })
+}
+
+fn bottleneck(b: &Bottleneck) -> Value {
+    let named = |r: &Option<(String, Estimate)>| {
+        r.as_ref().map(|(name, u)| {
+            json!({
+                "name": name,
+                "utilization": estimate(u, 1.0),
+            })
+        })
+    };
+    json!({
+        "station": b.station,
+        "kind": b.kind,
+        "share": b.share,
+        "waiting_share": b.waiting_share,
+        "resource": named(&b.resource),
+        "busiest": named(&b.busiest),
+        "advice": b.advice.key(),
+        "advice_waiting_share": b.limit_waiting_share,
+        "limit": b.limit,
     })
 }
 
@@ -482,12 +511,24 @@ fn sizing(s: &Sizing) -> Value {
                             Value::Object(m)
                         })
                         .collect();
+                    let utilization: Vec<Value> = c
+                        .utilization
+                        .iter()
+                        .map(|u| {
+                            json!({
+                                "resource": u.resource,
+                                "utilization": estimate(&u.utilization, 1.0),
+                                "met": u.met,
+                            })
+                        })
+                        .collect();
                     let value = json!({
                         "front_ends": c.front_ends,
                         "running": c.running,
                         "variant_index": index,
                         "meets": c.meets,
                         "checks": checks,
+                        "utilization_checks": utilization,
                     });
                     index += 1;
                     value
@@ -503,11 +544,21 @@ fn sizing(s: &Sizing) -> Value {
                     json!({ "status": "no_objective", "front_ends": front_ends })
                 }
             };
+            let limit = z.limit.as_ref().map(|l| {
+                json!({
+                    "class": l.class,
+                    "resource": l.resource,
+                    "utilization_at_max": estimate(&l.at_max, 1.0),
+                    "utilization_at_min": estimate(&l.at_min, 1.0),
+                })
+            });
             json!({
                 "label": z.label,
                 "zone": z.zone,
                 "answer": answer,
                 "candidates": candidates,
+                "key": z.key,
+                "limit": limit,
             })
         })
         .collect();
@@ -517,6 +568,8 @@ fn sizing(s: &Sizing) -> Value {
         "answered": s.answered(),
         "objectives": objectives,
         "zones": zones,
+        "max_utilization": s.max_utilization,
+        "key": s.key,
     })
 }
 

@@ -18,10 +18,11 @@ use crate::experiment::result::{
     TeamGrowth,
 };
 use crate::experiment::summary::{
-    ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names, upper,
+    Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names,
+    upper,
 };
 use crate::experiment::{CommandResult, Summary};
-use crate::model::sim::ResourceKind;
+use crate::model::sim::{ResourceKind, StationKind};
 use crate::model::spec::Slo;
 use crate::stats::Estimate;
 
@@ -792,6 +793,10 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
         }
     }
     let _ = writeln!(out, "{}", resources(s));
+    let b = bottlenecks(s, "");
+    if !b.is_empty() {
+        let _ = writeln!(out, "{BOTTLENECK_HEADING}\n{b}");
+    }
     let db = databases(s);
     if !db.is_empty() {
         let _ = writeln!(out, "{db}");
@@ -812,6 +817,99 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
     push_paragraph(&mut out, &precision_lines(st, [&r.variant]));
     out.push_str(&wrote_one_line(written));
     out
+}
+
+/// The heading above the bottleneck lines, with the rule they follow.
+const BOTTLENECK_HEADING: &str = "Bottlenecks (requests answered in time): where they wait longest - the front-ends, the database or an external system, waiting for an IIS worker or a connection shared out by what holds them - and what more front-ends would do; then the station holding the largest share of the response time (waiting plus service) and the busiest resource on the path";
+
+/// The readable name of a station from its key.
+fn station_name(kind: StationKind, key: &str) -> String {
+    let inner = |prefix: &str, suffix: &str| {
+        key.strip_prefix(prefix)
+            .and_then(|k| k.strip_suffix(suffix))
+            .unwrap_or(key)
+            .to_owned()
+    };
+    match kind {
+        StationKind::Network => "network".into(),
+        StationKind::IisQueue => "IIS queue".into(),
+        StationKind::FrontEndCpu => "front-end CPU".into(),
+        StationKind::ConnectionPool => "connection pool".into(),
+        StationKind::DatabaseCpu => format!("{} database", inner("db.", ".cpu")),
+        StationKind::DatabaseFailover => format!("{} database failover", inner("db.", ".failover")),
+        StationKind::External => format!("external {}", inner("external.", "")),
+    }
+}
+
+/// One class's bottleneck line, e.g. `portal: bottleneck production
+/// database (91 % CPU; 62 % of the response time waits for it); more
+/// front-ends will not help, the database is the limit; largest share IIS
+/// queue 70 %`.
+pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
+    let waited = short_pct(b.limit_waiting_share);
+    let busy = |kind: &str, r: &Option<(String, Estimate)>| match r {
+        Some((_, u)) if kind == "cpu" => format!("{} CPU; ", short_pct(u.mean)),
+        Some((name, u)) => format!("{name} {}; ", short_pct(u.mean)),
+        None => String::new(),
+    };
+    let head = match b.advice {
+        Advice::MoreFrontEndsHelp => format!(
+            "bottleneck the front-ends ({}{waited} of the response time waits there); more front-ends would help",
+            busy("row", &b.limit_resource)
+        ),
+        Advice::DatabaseLimit => format!(
+            "bottleneck {} ({}{waited} of the response time waits for it); more front-ends will not help, the database is the limit",
+            station_name(StationKind::DatabaseCpu, b.limit.as_deref().unwrap_or_default()),
+            busy("cpu", &b.limit_resource)
+        ),
+        Advice::ExternalLimit => {
+            let name = station_name(StationKind::External, b.limit.as_deref().unwrap_or_default());
+            format!(
+                "bottleneck {name} ({}{waited} of the response time waits for it); more front-ends will not help, {name} is the limit",
+                busy("busy", &b.limit_resource).replace(&format!("{} ", b.limit.as_deref().unwrap_or_default()), "")
+            )
+        }
+        Advice::NoWaiting => {
+            "no bottleneck: no resource makes its requests wait, more capacity will not shorten them".to_owned()
+        }
+    };
+    let largest = format!(
+        "; largest share {} {} ({} waiting)",
+        station_name(b.kind, &b.station),
+        short_pct(b.share),
+        short_pct(b.waiting_share)
+    );
+    let busiest = match (&b.busiest, &b.limit_resource) {
+        (Some((name, _)), Some((own, _))) if name == own => String::new(),
+        (Some((name, u)), _) => format!("; busiest on its path {name} {}", short_pct(u.mean)),
+        _ => String::new(),
+    };
+    format!("{class}: {head}{largest}{busiest}")
+}
+
+/// The bottleneck line of every traffic class of a summary, each indented
+/// and prefixed with `prefix`; empty when no class has one.
+pub fn bottlenecks(s: &Summary, prefix: &str) -> String {
+    let mut out = String::new();
+    for c in s.classes.iter().filter(|c| c.is_traffic) {
+        if let Some(b) = &c.bottleneck {
+            let _ = writeln!(out, "  {prefix}{}", bottleneck_line(&c.name, b));
+        }
+    }
+    out
+}
+
+/// The bottleneck lines of every variant of a comparison or sweep.
+fn variant_bottlenecks(c: &Comparison) -> String {
+    let mut lines = String::new();
+    for v in &c.variants {
+        lines.push_str(&bottlenecks(&v.summary, &format!("{}: ", v.name)));
+    }
+    if lines.is_empty() {
+        lines
+    } else {
+        format!("\n{BOTTLENECK_HEADING}\n{lines}")
+    }
 }
 
 /// Windows a run's report lists one by one; longer timelines are only in
@@ -1012,6 +1110,7 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     if !costs.is_empty() {
         let _ = write!(out, "\n{costs}");
     }
+    out.push_str(&variant_bottlenecks(c));
     if c.variants.len() >= 2 {
         out.push_str(&differences(c, &classes, &resources, width));
     }
@@ -1242,6 +1341,7 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
         align(&Columns::new(&header).left(&left), &rows)
     );
     push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
+    out.push_str(&variant_bottlenecks(c));
     out.push_str(&wrote_lines(written));
     out
 }
@@ -1296,6 +1396,19 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
             }
         })
         .collect();
+    let mut checks = checks;
+    if let Some(limit) = s.max_utilization {
+        checks.extend(c.utilization.iter().map(|u| {
+            format!(
+                "{} {} (upper {}) {} {}",
+                u.resource,
+                pct(u.utilization.mean),
+                pct(upper(&u.utilization)),
+                if u.met { "<=" } else { ">" },
+                short_pct(limit)
+            )
+        }));
+    }
     format!(
         "  {label} = {shown}: {}  {}\n",
         if c.meets { "meets" } else { "misses" },
@@ -1323,6 +1436,14 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     let mut out = headline("size", &s.settings, &format!("SLOs {slo_text}"));
     out.push('\n');
     out.push_str("a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the figure can be judged: some request completed in every replication, the class is not saturated, not rejecting more than 5% without an errors objective, and the percentile is not cut at the client timeout; search: doubling, then bisection\n");
+    if let Some(limit) = s.max_utilization {
+        let _ = writeln!(
+            out,
+            "--max-utilization {}: a count also needs every sized resource (the front-ends' CPU for a front-end count; for --key, the resources the field multiplies) at most {} utilized at the upper end of its 95% CI",
+            short_pct(limit),
+            short_pct(limit)
+        );
+    }
     let down = if s.spare > 0 {
         let _ = writeln!(
             out,
@@ -1351,6 +1472,17 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
                     "  no SLO applies to its classes; kept at {front_ends} front-end(s) as in the scenario"
                 );
             }
+            Answer::Found { front_ends, .. } if !z.front_ends => {
+                let fewer = if front_ends > 1 {
+                    format!("; {} does not", front_ends - 1)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "  smallest value: {front_ends} (meets every objective{fewer})"
+                );
+            }
             Answer::Found {
                 front_ends,
                 running,
@@ -1360,9 +1492,14 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
                     1 => "; 1 does not".to_owned(),
                     k => format!("; {k} do not"),
                 };
+                let utilization = if s.max_utilization.is_some() {
+                    " and --max-utilization"
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     out,
-                    "  smallest count: {front_ends} ({running} running front-end(s) meet every SLO{down}{fewer})"
+                    "  smallest count: {front_ends} ({running} running front-end(s) meet every SLO{utilization}{down}{fewer})"
                 );
             }
             Answer::NotFound => {}
@@ -1379,16 +1516,35 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     );
     out.push_str(&wrote_lines(written));
     out.push('\n');
+    let what = if s.max_utilization.is_some() {
+        "every SLO and --max-utilization"
+    } else {
+        "every SLO"
+    };
     for z in &s.zones {
         match z.answer {
             Answer::Found { front_ends, .. } | Answer::NoObjective { front_ends } => {
-                let _ = writeln!(out, "{} = {front_ends}", z.label);
+                let _ = writeln!(out, "{} = {front_ends}", z.key);
             }
             Answer::NotFound => {
+                let why = match &z.limit {
+                    Some(l) => {
+                        let first = z.candidates.iter().map(|c| c.front_ends).min().unwrap_or(1);
+                        format!(
+                            ": at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first})",
+                            s.max_front_ends,
+                            l.class,
+                            l.resource,
+                            short_pct(l.at_max.mean),
+                            short_pct(l.at_min.mean),
+                        )
+                    }
+                    None => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "no count of {} up to --max-front-ends {} meets every SLO{down}",
-                    z.label, s.max_front_ends
+                    "no count of {} up to --max-front-ends {} meets {what}{down}{why}",
+                    z.key, s.max_front_ends
                 );
             }
         }
@@ -1612,6 +1768,8 @@ mod tests {
             unanswered_rate: 0.0,
             cut: 0,
             timeout: Some(10.0),
+            stations: Vec::new(),
+            path: Vec::new(),
         };
         let rep = |unsettled: bool| ReplicationFigures {
             classes: vec![ClassFigures {

@@ -71,6 +71,12 @@ pub struct SizeRequest {
     pub spare: usize,
     /// Largest count to try per zone.
     pub max_front_ends: usize,
+    /// `--max-utilization`: every sized resource's utilization must stay
+    /// under this fraction at the upper end of its 95 % CI.
+    pub max_utilization: Option<f64>,
+    /// `--key PATH`: the integer field to size instead of the front-end
+    /// counts.
+    pub key: Option<String>,
     pub budget: Budget,
 }
 

@@ -24,6 +24,17 @@
 //!   it serves (traffic classes and timers of that zone, publishes of its
 //!   environment).
 //!
+//! * `--key PATH` sizes another integer field the same way (a front-end
+//!   count's path sizes that zone alone); the answer is printed as the
+//!   path `--set` accepts (`zones.public.front_ends = 2`);
+//! * `--max-utilization U`: a candidate also needs every sized resource
+//!   (the zone's front-ends' CPU for a front-end count; for another field
+//!   the resources it multiplies, [`sized_kind`]) at most U utilized at the
+//!   upper end of its 95 % CI;
+//! * with no answer, the busiest CPU or external system on the path of the
+//!   class the largest value misses is named, with its utilization at the
+//!   largest and the smallest value tried.
+//!
 //! Every candidate runs the scenario's replications under common random
 //! numbers, so neighbouring counts are compared on the same arrivals.
 
@@ -35,11 +46,14 @@ use crate::dist::parse_duration;
 use crate::error::{Error, Result};
 use crate::experiment::precision::Watch;
 use crate::experiment::result::{
-    Answer, Candidate, Check, Objective, Sizing, VariantResult, ZoneSizing,
+    Answer, Candidate, Check, Limit, Objective, Sizing, UtilizationCheck, VariantResult, ZoneSizing,
 };
-use crate::experiment::summary::{judge, publish_row, timer_row};
+use crate::experiment::summary::{
+    ResourceSummary, busiest_on_path, judge, publish_row, timer_row, upper,
+};
 use crate::experiment::{Budget, Progress, Summary};
 use crate::model::Model;
+use crate::model::sim::ResourceKind;
 use crate::model::spec::Slo;
 
 /// Largest count the loader accepts in one zone.
@@ -201,12 +215,188 @@ fn check(s: &Summary, index: usize, o: &Objective, errors_judged: bool) -> Check
     }
 }
 
-/// Runs `o11sim size`: each zone in turn, its counts searched by doubling
-/// then bisection.
+/// What one search sizes: a zone's front-end count, or the `--key` field.
+#[derive(Clone, Debug)]
+struct Target {
+    /// How candidates name it (the CSV column): a front-end group's label,
+    /// or the key.
+    label: String,
+    /// The `--set` path.
+    key: String,
+    /// The zone whose front-ends it counts (`None` for another field).
+    zone: Option<usize>,
+    /// The value in the scenario (front-end counts only).
+    count: usize,
+    /// For another field: the kind of resource it multiplies, and the name
+    /// (database or external system) its path picks, if any.
+    sized: Option<(ResourceKind, Option<String>)>,
+}
+
+/// The resource kind a field's path multiplies, and the instance its path
+/// names (`databases.NAME.cores`, `external.NAME.concurrency`): the
+/// resources `--max-utilization` watches. `None` for a field that sizes no
+/// resource o11sim measures.
+fn sized_kind(path: &str) -> Option<(ResourceKind, Option<String>)> {
+    let segs: Vec<&str> = path.split('.').collect();
+    let last = *segs.last()?;
+    let after = |name: &str| {
+        segs.iter()
+            .position(|s| *s == name)
+            .and_then(|i| segs.get(i + 1))
+            .filter(|n| Some(**n) != segs.last().copied())
+            .map(|n| n.to_string())
+    };
+    let kind = match last {
+        "front_ends" => ResourceKind::FrontEndCpu,
+        "controller_cores" => ResourceKind::DeploymentController,
+        "iis_workers" => ResourceKind::IisWorkers,
+        "db_pool" => ResourceKind::ConnectionPool,
+        "process_threads" => ResourceKind::ProcessThreads,
+        "concurrency" => return Some((ResourceKind::ExternalSystem, after("external"))),
+        "cores" if segs.contains(&"front_end") => ResourceKind::FrontEndCpu,
+        "cores" if segs.iter().any(|s| *s == "database" || *s == "databases") => {
+            return Some((ResourceKind::DatabaseCpu, after("databases")));
+        }
+        _ => return None,
+    };
+    Some((kind, None))
+}
+
+/// The resource rows of `model` that `t` sizes.
+fn sized_resources(model: &Model, t: &Target) -> Vec<String> {
+    if let Some(z) = t.zone {
+        return model
+            .zone_front_ends(z)
+            .map(|f| format!("{}.cpu", model.front_ends[f].name))
+            .collect();
+    }
+    let Some((kind, name)) = &t.sized else {
+        return Vec::new();
+    };
+    let pick = |n: &str| name.as_deref().is_none_or(|w| w == n);
+    match kind {
+        ResourceKind::DatabaseCpu => model
+            .databases
+            .iter()
+            .filter(|d| pick(&d.name))
+            .map(|d| format!("db.{}.cpu", d.name))
+            .collect(),
+        ResourceKind::ExternalSystem => model
+            .external
+            .iter()
+            .filter(|x| pick(&x.name))
+            .map(|x| format!("external.{}", x.name))
+            .collect(),
+        ResourceKind::DeploymentController => model
+            .development
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.controller,
+                    crate::model::spec::Controller::Dedicated { .. }
+                )
+            })
+            .map(|d| format!("dc.{}.cpu", model.environments[d.environment].name))
+            .collect(),
+        kind => {
+            let suffix = match kind {
+                ResourceKind::FrontEndCpu => "cpu",
+                ResourceKind::IisWorkers => "iis",
+                ResourceKind::ConnectionPool => "pool",
+                _ => "process_threads",
+            };
+            model
+                .front_ends
+                .iter()
+                .map(|f| format!("{}.{suffix}", f.name))
+                .collect()
+        }
+    }
+}
+
+/// The targets of a request: every zone's front-end count, or the `--key`
+/// field (a front-end count's key sizes that zone alone).
+fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
+    let of_group = |g: &FrontEndGroup| Target {
+        label: g.label.clone(),
+        key: g.key.clone(),
+        zone: Some(g.zone),
+        count: g.count,
+        sized: Some((ResourceKind::FrontEndCpu, None)),
+    };
+    let Some(key) = &req.key else {
+        return Ok(groups.iter().map(of_group).collect());
+    };
+    let base = &req.scenario;
+    let resolved = crate::scenario::resolve_path(base.source().table(), key).ok();
+    if let Some(g) = groups
+        .iter()
+        .find(|g| g.key == *key || resolved.as_deref().is_some_and(|r| g.key == r))
+    {
+        return Ok(vec![of_group(g)]);
+    }
+    if req.spare > 0 {
+        return Err(Error::Usage(format!(
+            "--spare applies to front-end counts; --key {key} is not one"
+        )));
+    }
+    // The key must exist in the schema and take a whole number: try it.
+    for value in ["1", "2"] {
+        let setting = [Setting {
+            flag: format!("--key {key} = "),
+            key: key.clone(),
+            value: value.to_owned(),
+        }];
+        variants::variant(base, None, &setting).map_err(|e| {
+            Error::Usage(format!(
+                "--key {key}: cannot size this field with whole numbers ({}); give an integer field of the scenario such as database.cores, development.controller_cores or zones.NAME.front_ends",
+                first_line(&e.to_string())
+            ))
+        })?;
+    }
+    if let Some(toml::Value::String(_) | toml::Value::Boolean(_) | toml::Value::Table(_)) =
+        value_at(base.source().table(), resolved.as_deref().unwrap_or(key))
+    {
+        return Err(Error::Usage(format!(
+            "--key {key}: not a number in the scenario; give an integer field such as database.cores"
+        )));
+    }
+    let sized = sized_kind(resolved.as_deref().unwrap_or(key));
+    if req.max_utilization.is_some() && sized.is_none() {
+        return Err(Error::Usage(format!(
+            "--max-utilization: --key {key} sizes no resource o11sim measures (front-end counts and cores, database cores, controller_cores, iis_workers, db_pool, process_threads, an external system's concurrency)"
+        )));
+    }
+    Ok(vec![Target {
+        label: key.clone(),
+        key: key.clone(),
+        zone: None,
+        count: 0,
+        sized,
+    }])
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// The value at a dotted path of a TOML table, if present.
+fn value_at<'a>(table: &'a toml::Table, path: &str) -> Option<&'a toml::Value> {
+    let mut segs = path.split('.');
+    let mut v = table.get(segs.next()?)?;
+    for s in segs {
+        v = v.as_table()?.get(s)?;
+    }
+    Some(v)
+}
+
+/// Runs `o11sim size`: each zone in turn (or the `--key` field), its
+/// values searched by doubling then bisection.
 pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
     let base = &req.scenario;
     let bound = objectives(&base.scenario().model, &req.slos)?;
     let groups = variants::front_end_groups(base);
+    let targets = targets(req, &groups)?;
     // `--max-events` bounds the whole search, every candidate of every
     // zone, not each candidate alone.
     let search = Search {
@@ -216,15 +406,17 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
         spent: Cell::new(0.0),
         progress,
     };
-    let zones = groups
+    let zones = targets
         .iter()
-        .map(|g| size_zone(&search, g))
+        .map(|t| size_zone(&search, t))
         .collect::<Result<_>>()?;
     Ok(Sizing {
         settings: super::settings(base),
         objectives: bound.into_iter().map(|b| b.objective).collect(),
         spare: req.spare,
         max_front_ends: req.max_front_ends,
+        max_utilization: req.max_utilization,
+        key: req.key.clone(),
         zones,
     })
 }
@@ -239,21 +431,22 @@ struct Search<'a> {
     progress: &'a dyn Progress,
 }
 
-/// Sizes the zone of `g`, the others held at their counts.
-fn size_zone(s: &Search<'_>, g: &FrontEndGroup) -> Result<ZoneSizing> {
+/// Sizes target `t` (a zone, the others held at their counts, or the
+/// `--key` field).
+fn size_zone(s: &Search<'_>, t: &Target) -> Result<ZoneSizing> {
     let (req, bound) = (s.req, s.bound);
     let model = &req.scenario.scenario().model;
     let mine: Vec<usize> = (0..bound.len())
-        .filter(|&i| bound[i].zones.contains(&g.zone))
+        .filter(|&i| t.zone.is_none_or(|z| bound[i].zones.contains(&z)))
         .collect();
     let mut candidates = Vec::new();
     let answer = if mine.is_empty() {
         Answer::NoObjective {
-            front_ends: g.count,
+            front_ends: t.count,
         }
     } else {
         let found = search(req.max_front_ends - req.spare, &mut |running| {
-            let c = candidate(s, &mine, g, running)?;
+            let c = candidate(s, &mine, t, running)?;
             let meets = c.meets;
             candidates.push(c);
             Ok(meets)
@@ -266,40 +459,97 @@ fn size_zone(s: &Search<'_>, g: &FrontEndGroup) -> Result<ZoneSizing> {
             None => Answer::NotFound,
         }
     };
+    let limit = (answer == Answer::NotFound)
+        .then(|| limit(&candidates, bound))
+        .flatten();
     Ok(ZoneSizing {
-        label: g.label.clone(),
-        zone: model.zones[g.zone].name.clone(),
+        label: t.label.clone(),
+        key: t.key.clone(),
+        limit,
+        front_ends: t.zone.is_some(),
+        zone: t
+            .zone
+            .map_or_else(|| t.key.clone(), |z| model.zones[z].name.clone()),
         candidates,
         answer,
     })
 }
 
-/// Simulates one candidate: zone `g` at `running` front-ends, the others as
-/// in the scenario, and judges objectives `mine`.
-fn candidate(
-    s: &Search<'_>,
-    mine: &[usize],
-    g: &FrontEndGroup,
-    running: usize,
-) -> Result<Candidate> {
+/// With no value meeting the objectives: the busiest serving resource
+/// (a CPU or an external system; IIS workers and pooled connections fill
+/// up because of what their holders wait for) on the path of the first
+/// class whose objective the largest value tried misses, and its
+/// utilization there and at the smallest value tried.
+fn limit(candidates: &[Candidate], bound: &[Bound]) -> Option<Limit> {
+    let last = candidates.iter().max_by_key(|c| c.running)?;
+    let first = candidates.iter().min_by_key(|c| c.running)?;
+    let missed = last.checks.iter().find(|k| !k.met)?;
+    let class = &bound[missed.objective].objective.class;
+    let row = last
+        .variant
+        .summary
+        .classes
+        .iter()
+        .find(|c| &c.name == class)?;
+    let serving: Vec<ResourceSummary> = last
+        .variant
+        .summary
+        .resources
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r.kind,
+                ResourceKind::IisWorkers
+                    | ResourceKind::ConnectionPool
+                    | ResourceKind::ProcessThreads
+            )
+        })
+        .cloned()
+        .collect();
+    let (resource, at_max) = busiest_on_path(&row.path, &serving)?;
+    let at_min = first
+        .variant
+        .summary
+        .resources
+        .iter()
+        .find(|r| r.name == resource)
+        .map(|r| r.utilization)?;
+    Some(Limit {
+        class: class.clone(),
+        resource,
+        at_max,
+        at_min,
+    })
+}
+
+/// Simulates one candidate: target `t` at `running` (front-ends running in
+/// its zone, the others as in the scenario; or the `--key` field's value),
+/// and judges objectives `mine` and, with `--max-utilization`, the sized
+/// resources.
+fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Result<Candidate> {
     let (req, bound, groups, spent, progress) = (s.req, s.bound, s.groups, &s.spent, s.progress);
     let base = &req.scenario;
     let front_ends = running + req.spare;
     let settings = [Setting {
-        flag: format!("size ({} = {running})", g.label),
-        key: g.key.clone(),
+        flag: format!("size ({} = {running})", t.label),
+        key: t.key.clone(),
         value: running.to_string(),
     }];
     let scenario = variants::variant(base, None, &settings)?;
-    let mut keys: Vec<(String, String)> = groups
-        .iter()
-        .map(|h| {
-            let count = if h.key == g.key { front_ends } else { h.count };
-            (h.label.clone(), count.to_string())
-        })
-        .collect();
+    let mut keys: Vec<(String, String)> = match t.zone {
+        Some(_) => groups
+            .iter()
+            .map(|h| {
+                let count = if h.key == t.key { front_ends } else { h.count };
+                (h.label.clone(), count.to_string())
+            })
+            .collect(),
+        None => vec![(t.label.clone(), running.to_string())],
+    };
     let name = variants::variant_name(&keys);
-    keys.push(("running".to_owned(), running.to_string()));
+    if t.zone.is_some() {
+        keys.push(("running".to_owned(), running.to_string()));
+    }
     let v = Variant {
         name,
         keys,
@@ -313,7 +563,7 @@ fn candidate(
              above --max-events {:.2e}, which bounds the whole search (at roughly 10 million events per second per core); \
              shorten --duration, lower --replications or --max-front-ends, or raise --max-events",
             spent.get(),
-            g.label,
+            t.label,
             req.budget.max_events
         )));
     }
@@ -347,7 +597,7 @@ fn candidate(
             max_events: f64::INFINITY,
             ..req.budget
         },
-        &format!("{} = {running}", g.label),
+        &format!("{} = {running}", t.label),
         progress,
         |_| watch.clone(),
     )?;
@@ -368,11 +618,27 @@ fn candidate(
             check(&summary, i, o, errors_judged)
         })
         .collect();
+    let utilization: Vec<UtilizationCheck> = match req.max_utilization {
+        Some(limit) => sized_resources(&v.scenario.model, t)
+            .into_iter()
+            .filter_map(|name| {
+                let r = summary.resources.iter().find(|r| r.name == name)?;
+                let u = upper(&r.utilization);
+                Some(UtilizationCheck {
+                    resource: name,
+                    utilization: r.utilization,
+                    met: u.is_finite() && u <= limit,
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(Candidate {
         front_ends,
         running,
-        meets: checks.iter().all(|c| c.met),
+        meets: checks.iter().all(|c| c.met) && utilization.iter().all(|u| u.met),
         checks,
+        utilization,
         variant: VariantResult {
             name: v.name,
             keys: v.keys,

@@ -824,3 +824,58 @@ fn mser_still_advises_a_warmup_for_a_heavily_loaded_queue_starting_empty() {
         "advice {advice} s; per replication {each:?}"
     );
 }
+
+#[test]
+fn station_times_sum_to_the_response_time_and_match_a_jackson_tandem() {
+    // Front-end CPU (1 core, FCFS, exponential 100 ms) then an external
+    // system (1 server, exponential 150 ms), Poisson 5 req/s, no network:
+    // two M/M/1 queues in tandem. Waits: rho / (mu - lambda) =
+    // 0.5 / 5 = 100 ms and 0.75 / 1.667 = 450 ms.
+    let rate = 5.0;
+    let base = installation(
+        1,
+        1.0,
+        CpuDiscipline::Fcfs,
+        vec![class("web", 0, rate, "exp(100ms)", "const(0)")],
+    );
+    let model = with_integration(base, Some(1), 1e5, "exp(150ms)");
+    let results = run(&model, 30, 31);
+    let station = |r: &RunResult, key: &str| {
+        let c = &r.classes[0];
+        let s = c.stations.iter().find(|s| s.key == key).unwrap();
+        let n = c.outcomes.ok as f64;
+        (s.time / n, (s.time - s.work) / n)
+    };
+    for r in &results {
+        let c = &r.classes[0];
+        assert_eq!(c.cut, 0);
+        let sum: f64 = c.stations.iter().map(|s| s.time).sum::<f64>() / c.outcomes.ok as f64;
+        assert!(
+            (sum - c.response.mean()).abs() <= 1e-9 * c.response.mean(),
+            "stations {sum} vs mean response {}",
+            c.response.mean()
+        );
+    }
+    let cpu_wait = estimate(&results, |r| station(r, "front_end_cpu").1);
+    let ext_wait = estimate(&results, |r| station(r, "external.crm").1);
+    let ext_time = estimate(&results, |r| station(r, "external.crm").0);
+    println!(
+        "waits: CPU {:.1} ms ± {:.1}, external {:.1} ms ± {:.1} (exact 100, 450)",
+        cpu_wait.mean * 1e3,
+        cpu_wait.half_99.unwrap() * 1e3,
+        ext_wait.mean * 1e3,
+        ext_wait.half_99.unwrap() * 1e3
+    );
+    assert!(cpu_wait.covers_99(0.100), "{cpu_wait:?}");
+    assert!(ext_wait.covers_99(0.450), "{ext_wait:?}");
+    assert!(ext_time.covers_99(0.600), "{ext_time:?}");
+    // Requests wait longest at the external system: that is the limit.
+    let summary = o11sim::experiment::Summary::new(&model, &results);
+    let b = summary.classes[0].bottleneck.as_ref().unwrap();
+    assert_eq!(
+        b.advice,
+        o11sim::experiment::summary::Advice::ExternalLimit,
+        "{b:?}"
+    );
+    assert_eq!(b.station, "external.crm");
+}

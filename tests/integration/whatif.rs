@@ -432,11 +432,209 @@ fn size_of_a_zoned_scenario_answers_per_zone() {
     let tail = &lines[lines.len() - 3..];
     for (line, zone) in tail.iter().zip(["public", "partners", "internal"]) {
         assert!(
-            line.starts_with(&format!("front_ends.{zone} = ")),
+            line.starts_with(&format!("zones.{zone}.front_ends = ")),
             "{}",
             out.stdout
         );
     }
+    // Each answer line is a path `--set` accepts, as printed.
+    let mut args = vec!["run", "zones"];
+    for line in tail {
+        args.extend(["--set", line]);
+    }
+    let again = quick(&args);
+    succeeded(&again);
+    let n = |zone: &str| {
+        tail[["public", "partners", "internal"]
+            .iter()
+            .position(|z| *z == zone)
+            .unwrap()]
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned()
+    };
+    // The run has the answered count of front-ends in the public zone.
+    let public: usize = n("public").parse().unwrap();
+    assert!(
+        again.stdout.contains(&format!("public.{public}.cpu")),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        !again.stdout.contains(&format!("public.{}.cpu", public + 1)),
+        "{}",
+        again.stdout
+    );
+}
+
+/// The bottleneck line of `class` in a report.
+fn bottleneck_line<'a>(out: &'a Out, class: &str) -> &'a str {
+    out.stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{class}: ")) && l.contains("bottleneck"))
+        .unwrap_or_else(|| panic!("no bottleneck line for {class}:\n{}", out.stdout))
+}
+
+#[test]
+fn a_database_bound_class_is_told_more_front_ends_will_not_help() {
+    // 3 database cores for 2.6 cores of calls (86 %), front-ends at 41 %.
+    let out = quick(&["run", "prod", "--set", "database.cores=3"]);
+    succeeded(&out);
+    let line = bottleneck_line(&out, "portal");
+    assert!(
+        line.contains("bottleneck production database")
+            && line.contains("more front-ends will not help, the database is the limit"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_front_end_bound_class_is_told_more_front_ends_would_help() {
+    // One front-end at about 80 % CPU, the database at about 38 %.
+    let out = quick(&[
+        "run",
+        "prod",
+        "--set",
+        "front_ends=1",
+        "--set",
+        "traffic.portal.rate=200",
+    ]);
+    succeeded(&out);
+    let line = bottleneck_line(&out, "portal");
+    assert!(
+        line.contains("bottleneck the front-ends (main.1.cpu")
+            && line.contains("more front-ends would help"),
+        "{line}"
+    );
+}
+
+#[test]
+fn compare_and_sweep_give_each_variant_its_bottleneck_and_the_csv_its_columns() {
+    let dir = crate::common::temp_dir("bottleneck");
+    let csv = dir.join("c.csv");
+    let out = quick(&["compare", "prod", "--front-ends", "1,3", "--csv", s(&csv)]);
+    succeeded(&out);
+    for v in ["front_ends=1: portal: ", "front_ends=3: portal: "] {
+        assert!(out.stdout.contains(v), "{v}\n{}", out.stdout);
+    }
+    let (header, rows) = read_csv(&csv);
+    let advice = col(&header, "advice");
+    let portal = rows
+        .iter()
+        .find(|r| r.contains(&"portal".to_owned()))
+        .unwrap();
+    assert!(
+        ["more_front_ends_help", "database_limit"].contains(&portal[advice].as_str()),
+        "{portal:?}"
+    );
+    let share: f64 = portal[col(&header, "bottleneck_share")].parse().unwrap();
+    assert!(share > 0.0 && share <= 1.0, "{share}");
+    let out = quick(&["sweep", "prod", "--vary", "database.cores=3,8"]);
+    succeeded(&out);
+    assert!(
+        out.stdout.contains("database.cores=3: portal: bottleneck"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// The last line of a `size` report.
+fn answer(out: &Out) -> &str {
+    out.stdout.lines().last().unwrap_or_default()
+}
+
+#[test]
+fn size_key_sizes_database_cores_to_the_analytic_count() {
+    // 370 req/s x 2 calls x 3.5 ms = 2.59 cores of database work: under
+    // 70 % needs 2.59 / 0.7 = 3.7, so 4 cores (65 %; 3 give 86 %).
+    let out = quick(&[
+        "size",
+        "prod",
+        "--key",
+        "database.cores",
+        "--slo",
+        "portal:p95<=10s",
+        "--max-utilization",
+        "70%",
+    ]);
+    succeeded(&out);
+    assert_eq!(answer(&out), "database.cores = 4", "{}", out.stdout);
+    assert!(out.stdout.contains("db.production.cpu"), "{}", out.stdout);
+}
+
+#[test]
+fn max_utilization_raises_the_front_end_count_where_it_should() {
+    // 350 x 11.2 ms + 20 x 46.7 ms = 4.85 cores of front-end work over
+    // 4-core front-ends: 2 run at 61 %, 3 at 40 %. The SLO alone takes 2;
+    // at most 50 % needs 3, at most 70 % still 2.
+    let size = |extra: &[&str]| {
+        let mut args = vec!["size", "prod", "--slo", "portal:p95<=800ms"];
+        args.extend_from_slice(extra);
+        let out = quick(&args);
+        succeeded(&out);
+        answer(&out).to_owned()
+    };
+    assert_eq!(size(&[]), "front_ends = 2");
+    assert_eq!(size(&["--max-utilization", "70%"]), "front_ends = 2");
+    assert_eq!(size(&["--max-utilization", "50%"]), "front_ends = 3");
+}
+
+#[test]
+fn size_names_a_saturated_database_and_exits_3() {
+    // One database core for 2.6 cores of calls: no front-end count helps.
+    let out = quick(&[
+        "size",
+        "prod",
+        "--set",
+        "database.cores=1",
+        "--slo",
+        "portal:p95<=800ms",
+        "--max-front-ends",
+        "4",
+    ]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let last = answer(&out);
+    assert!(
+        last.starts_with("no count of front_ends up to --max-front-ends 4")
+            && last.contains("the busiest resource on portal's path is db.production.cpu, 100 %"),
+        "{last}"
+    );
+}
+
+#[test]
+fn size_key_rejects_fields_it_cannot_size() {
+    for (key, needle) in [
+        ("traffic.portal.cpu", "--key traffic.portal.cpu"),
+        ("database.nope", "database has no key `nope`"),
+        (
+            "simulation.policy_of_nothing",
+            "--key simulation.policy_of_nothing",
+        ),
+    ] {
+        let out = o11sim(&["size", "prod", "--key", key, "--slo", "portal:p95<=1s"]);
+        rejected(&out, &[needle]);
+    }
+    let out = o11sim(&[
+        "size",
+        "prod",
+        "--slo",
+        "portal:p95<=1s",
+        "--max-utilization",
+        "170%",
+    ]);
+    rejected(&out, &["--max-utilization"]);
+    let out = o11sim(&[
+        "size",
+        "prod",
+        "--key",
+        "database.nodes",
+        "--slo",
+        "portal:p95<=1s",
+        "--max-utilization",
+        "70%",
+    ]);
+    rejected(&out, &["sizes no resource"]);
 }
 
 #[test]

@@ -44,7 +44,9 @@ impl Sim<'_> {
             .time
             .sample(&mut self.job_rng[job.slot as usize]);
         self.note_value(job, 3, work);
-        self.jobs[job.slot as usize].phase = Phase::External;
+        self.set_phase(now, job, Phase::External);
+        let k = self.stations.external(sys);
+        self.add_work(job, k, work);
         let sys16 = sys as u16;
         if self.ext[sys].arrive(now, (job, work)) == Admission::Started {
             self.cal
@@ -76,6 +78,8 @@ impl Sim<'_> {
             return;
         }
         let Kind::Web { class } = j.kind else { return };
+        // Charge the call to its system before moving to the next entry.
+        self.set_phase(now, job, Phase::Cpu);
         let integrations = &self.m.classes[class as usize].integrations;
         let j = &mut self.jobs[job.slot as usize];
         if let Some(id) = j.connect_timeout.take() {
@@ -88,7 +92,6 @@ impl Sim<'_> {
                 j.ext_left = next.calls;
             }
         }
-        j.phase = Phase::Cpu;
         self.next_step(now, job);
     }
 

@@ -68,6 +68,8 @@ pub(super) struct Job {
     pub(super) fe: u32,
     pub(super) fe_epoch: u32,
     pub(super) start: f64,
+    /// When the job entered its current phase (`accounting`).
+    pub(super) since: f64,
     pub(super) burst: f64,
     pub(super) bursts_left: u32,
     pub(super) calls_left: u32,
@@ -114,6 +116,7 @@ impl Job {
             fe: u32::MAX,
             fe_epoch: 0,
             start,
+            since: start,
             burst: 0.0,
             bursts_left: 0,
             calls_left: 0,
@@ -173,13 +176,16 @@ impl Sim<'_> {
                 j.generation = generation;
                 self.jobs[slot as usize] = j;
                 self.job_rng[slot as usize] = rng;
+                self.reset_accounts(slot as usize);
                 JobRef { slot, generation }
             }
             None => {
                 self.jobs.push(Job::new(kind, now));
                 self.job_rng.push(rng);
+                let slot = self.jobs.len() - 1;
+                self.reset_accounts(slot);
                 JobRef {
-                    slot: (self.jobs.len() - 1) as u32,
+                    slot: slot as u32,
                     generation: 0,
                 }
             }

@@ -52,10 +52,12 @@ pub(super) struct DatabaseState {
 impl Sim<'_> {
     /// Puts `work` seconds of CPU for `job` on front-end `fe`.
     pub(super) fn submit_cpu(&mut self, now: f64, job: JobRef, fe: usize, work: f64) {
-        self.jobs[job.slot as usize].phase = match self.jobs[job.slot as usize].kind {
+        let phase = match self.jobs[job.slot as usize].kind {
             Kind::Publish { .. } => Phase::Compile,
             _ => Phase::Cpu,
         };
+        self.set_phase(now, job, phase);
+        self.add_work(job, super::accounting::FE_CPU, work);
         let fe16 = fe as u16;
         self.fes[fe]
             .cpu
@@ -90,16 +92,17 @@ impl Sim<'_> {
                     let id = self
                         .cal
                         .schedule_at(now + timeout, Event::QueryTimeout { db: db as u16, job });
-                    let j = &mut self.jobs[job.slot as usize];
-                    j.phase = Phase::DbFailoverWait;
-                    j.connect_timeout = Some(id);
+                    self.set_phase(now, job, Phase::DbFailoverWait);
+                    self.jobs[job.slot as usize].connect_timeout = Some(id);
                     self.dbs[db].waiting.push(job);
                 }
             }
             return;
         }
         let work = self.db_work(job);
-        self.jobs[job.slot as usize].phase = Phase::Db;
+        self.set_phase(now, job, Phase::Db);
+        let k = self.stations.database(db);
+        self.add_work(job, k, work);
         let db16 = db as u16;
         self.dbs[db]
             .cpu

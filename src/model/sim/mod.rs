@@ -30,6 +30,7 @@
 //! same demands whatever order their requests finish in (common random
 //! numbers that stay in step).
 
+mod accounting;
 mod balancer;
 mod development;
 mod external;
@@ -46,6 +47,7 @@ mod tests;
 mod timeline;
 mod timers;
 
+pub use accounting::{StationKind, StationTime};
 pub use failure_cost::{
     FailureCost, FailurePeriods, PeriodCounts, RECOVERY_MARGIN, RECOVERY_RESPONSES, RECOVERY_STEP,
     Recovery, estimated_memory as failure_cost_memory,
@@ -113,6 +115,13 @@ struct Sim<'m> {
     /// Each job's own generator, by slab slot (beside `jobs` because a
     /// generator is not `Copy` and a job record is).
     job_rng: Vec<Stream>,
+    /// Each job's time and own demand per station (`accounting`), by slab
+    /// slot: `2 × stations` values per slot.
+    job_time: Vec<f64>,
+    /// The same per traffic class, summed over its requests answered in
+    /// time after the warm-up.
+    class_time: Vec<f64>,
+    stations: accounting::Stations,
     free: Vec<u32>,
     live_jobs: usize,
     peak_jobs: usize,
@@ -341,8 +350,12 @@ impl<'m> Sim<'m> {
                     .collect()
             })
             .collect();
+        let stations = accounting::Stations::new(m);
         let mut sim = Sim {
             m,
+            job_time: Vec::with_capacity(4096 * 2 * stations.count()),
+            class_time: vec![0.0; m.classes.len() * 2 * stations.count()],
+            stations,
             cal: Calendar::with_capacity(4096),
             jobs: Vec::with_capacity(4096),
             job_rng: Vec::with_capacity(4096),

@@ -110,8 +110,8 @@ impl Sim<'_> {
             let j = self.job_mut(job).expect("checked live");
             j.fe = fe as u32;
             j.fe_epoch = epoch;
-            j.phase = Phase::IisQueue;
         }
+        self.set_phase(now, job, Phase::IisQueue);
         match self.fes[fe].workers.arrive(now, job) {
             Admission::Started => {
                 let j = &mut self.jobs[job.slot as usize];
@@ -180,7 +180,7 @@ impl Sim<'_> {
             self.submit_db(now, job, db);
             return;
         }
-        self.jobs[job.slot as usize].phase = Phase::PoolWait;
+        self.set_phase(now, job, Phase::PoolWait);
         match self.fes[fe].pool.arrive(now, job) {
             Admission::Started => self.got_connection(now, job),
             _ => {
@@ -216,9 +216,8 @@ impl Sim<'_> {
             // Its front-end died meanwhile; the job was already failed.
             return;
         }
-        let j = self.job_mut(job).expect("checked live");
-        j.calls_left -= 1;
-        j.phase = Phase::Cpu;
+        self.jobs[job.slot as usize].calls_left -= 1;
+        self.set_phase(now, job, Phase::Cpu);
         self.next_step(now, job);
     }
 
@@ -258,7 +257,7 @@ impl Sim<'_> {
         match j.kind {
             Kind::Web { .. } => {
                 self.note_value(job, 1, j.back);
-                self.jobs[job.slot as usize].phase = Phase::Returning;
+                self.set_phase(now, job, Phase::Returning);
                 self.cal
                     .schedule_at(now + j.back, Event::ResponseBack { job });
             }
@@ -339,6 +338,7 @@ impl Sim<'_> {
             self.free_job(job);
             return;
         }
+        self.charge(now, job);
         self.finish_web(now, job, Outcome::Answered);
     }
 
@@ -400,6 +400,9 @@ impl Sim<'_> {
         let elapsed = now - j.start;
         match outcome {
             Outcome::Answered if elapsed <= timeout => {
+                if self.measuring {
+                    self.settle_accounts(job, class as usize);
+                }
                 self.record(now, j.kind, |o| o.ok += 1, Some(elapsed))
             }
             Outcome::Answered => self.record_cut(now, j.kind, timeout),

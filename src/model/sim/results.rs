@@ -5,6 +5,7 @@
 //! its state into those figures.
 
 use super::Sim;
+use super::accounting::StationTime;
 use super::failure_cost::FailureCost;
 use super::jobs::Kind;
 use super::timeline::Timeline;
@@ -74,6 +75,15 @@ pub struct ClassResult {
     /// publishes.
     pub timeout: Option<f64>,
     pub warmup_estimate: Option<WarmupEstimate>,
+    /// Traffic classes: the stations of the path and the time the
+    /// requests answered in time (`outcomes.ok`) spent at each, summed over
+    /// them; their times add up to those requests' summed response time.
+    /// Empty for other rows.
+    pub stations: Vec<StationTime>,
+    /// Traffic classes: the resource rows on the path (its zone's
+    /// front-ends' CPU, IIS workers and pool, its database's CPU, the
+    /// external systems it calls). Empty for other rows.
+    pub path: Vec<String>,
     mser: Mser5,
 }
 
@@ -92,6 +102,8 @@ impl ClassResult {
             cut: 0,
             timeout: None,
             warmup_estimate: None,
+            stations: Vec::new(),
+            path: Vec::new(),
             mser: Mser5::new(),
         }
     }
@@ -343,6 +355,10 @@ impl Sim<'_> {
             .collect();
         for r in &mut self.rows {
             r.warmup_estimate = r.mser.estimate();
+        }
+        for c in 0..m.classes.len() {
+            self.rows[c].stations = self.class_stations(c);
+            self.rows[c].path = self.class_path(c);
         }
         RunResult {
             classes: self.rows,
