@@ -153,7 +153,9 @@ pub struct StationSummary {
 /// (their front-end CPU waiting and their own service, which more
 /// front-ends' workers and connections would run side by side) to the
 /// front-ends. No threshold: the largest waiting time decides, and the
-/// report gives its share.
+/// report gives its share (the text calls it a bottleneck from 10 % of the
+/// response time spent waiting, `report::text::LITTLE_WAITING`; below it,
+/// "no bottleneck yet").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Advice {
     /// Requests wait longest at the front-ends, whose load more front-ends

@@ -841,6 +841,10 @@ fn station_name(kind: StationKind, key: &str) -> String {
     }
 }
 
+/// Below this share of the response time spent waiting where the advice
+/// points, the line says "no bottleneck yet" instead of naming one.
+pub const LITTLE_WAITING: f64 = 0.10;
+
 /// One class's bottleneck line, e.g. `portal: bottleneck production
 /// database (91 % CPU; 62 % of the response time waits for it); more
 /// front-ends will not help, the database is the limit; largest share IIS
@@ -852,7 +856,35 @@ pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
         Some((name, u)) => format!("{name} {}; ", short_pct(u.mean)),
         None => String::new(),
     };
+    // Waiting this small is no limit yet: say where it is, without calling
+    // the station a bottleneck (a 65 %-busy database with 5 % of the
+    // response time spent waiting for it limits nothing).
+    let slight = b.advice != Advice::NoWaiting && b.limit_waiting_share < LITTLE_WAITING;
     let head = match b.advice {
+        _ if slight => {
+            let (place, busy) = match b.advice {
+                Advice::MoreFrontEndsHelp => ("the front-ends".to_owned(), busy("row", &b.limit_resource)),
+                Advice::DatabaseLimit => (
+                    format!(
+                        "the {}",
+                        station_name(StationKind::DatabaseCpu, b.limit.as_deref().unwrap_or_default())
+                    ),
+                    busy("cpu", &b.limit_resource),
+                ),
+                _ => (
+                    format!(
+                        "the {}",
+                        station_name(StationKind::External, b.limit.as_deref().unwrap_or_default())
+                    ),
+                    String::new(),
+                ),
+            };
+            let busy = busy.trim_end_matches("; ");
+            let busy = if busy.is_empty() { String::new() } else { format!(", {busy}") };
+            format!(
+                "no bottleneck yet: {waited} of the response time waits, most of it for {place}{busy}; more capacity would shorten it little"
+            )
+        }
         Advice::MoreFrontEndsHelp => format!(
             "bottleneck the front-ends ({}{waited} of the response time waits there); more front-ends would help",
             busy("row", &b.limit_resource)
