@@ -334,6 +334,9 @@ impl TeamGrowth {
 
 /// The result of any simulating command.
 #[derive(Clone, Debug)]
+// One value per command, built once and never kept in a collection: its
+// size does not matter, and boxing would only add noise to every exporter.
+#[allow(clippy::large_enum_variant)]
 pub enum CommandResult {
     Run(RunReport),
     Compare(Comparison),
