@@ -9,7 +9,8 @@
 //! summaries, the typed results) → `whatif` (compare, sweep, size, team) →
 //! `report` (text, CSV, SVG, JSON exporters of the results) → `cli`.
 //! `error` is the one error type every layer returns. `calibrate` turns an
-//! installation's logs and counters into a scenario.
+//! installation's logs and counters into a scenario; it sits beside `cli`,
+//! above `report` (whose table layout it prints with).
 
 pub mod analytic;
 pub mod bench;
