@@ -138,11 +138,12 @@ impl<E> Calendar<E> {
                 s
             }
         };
-        self.heap.push(HeapEntry {
+        let entry = HeapEntry {
             key: make_key(time, seq),
             slot,
-        });
-        self.sift_up(pos as usize);
+        };
+        self.heap.push(entry);
+        self.sift_up(pos as usize, entry);
         EventId {
             slot,
             generation: self.slots[slot as usize].generation,
@@ -158,11 +159,11 @@ impl<E> Calendar<E> {
     /// Removes the earliest event, advances the clock to its time and returns it.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        if self.heap.is_empty() {
-            return None;
+        let top = *self.heap.first()?;
+        let last = self.heap.pop().expect("the heap has its top");
+        if !self.heap.is_empty() {
+            self.sift_down(0, last);
         }
-        let top = self.heap[0];
-        self.remove_at(0);
         let time = key_time(top.key);
         self.now = time;
         let event = self.release(top.slot);
@@ -204,70 +205,68 @@ impl<E> Calendar<E> {
         sl.event.take().expect("calendar slot holds its event")
     }
 
+    /// Takes the entry at heap position `pos` out, filling the hole with
+    /// the last entry moved up or down to where it belongs.
     #[inline]
     fn remove_at(&mut self, pos: usize) {
-        let last = self.heap.len() - 1;
-        if pos != last {
-            self.heap.swap(pos, last);
-            self.heap.pop();
-            let moved = self.heap[pos];
-            self.slots[moved.slot as usize].heap_pos = pos as u32;
-            // The moved entry may need to go either way.
-            if pos > 0 && self.heap[(pos - 1) / ARITY].key > moved.key {
-                self.sift_up(pos);
-            } else {
-                self.sift_down(pos);
-            }
+        let last = self.heap.pop().expect("the heap holds the entry removed");
+        if pos == self.heap.len() {
+            return;
+        }
+        if pos > 0 && self.heap[(pos - 1) / ARITY].key > last.key {
+            self.sift_up(pos, last);
         } else {
-            self.heap.pop();
+            self.sift_down(pos, last);
         }
     }
 
+    /// Places `entry` at the hole `pos` or above it, moving larger parents
+    /// down.
     #[inline]
-    fn sift_up(&mut self, mut pos: usize) {
-        let entry = self.heap[pos];
+    fn sift_up(&mut self, mut pos: usize, entry: HeapEntry) {
+        let heap = &mut self.heap[..];
         while pos > 0 {
             let parent = (pos - 1) / ARITY;
-            let p = self.heap[parent];
+            let p = heap[parent];
             if p.key <= entry.key {
                 break;
             }
-            self.heap[pos] = p;
+            heap[pos] = p;
             self.slots[p.slot as usize].heap_pos = pos as u32;
             pos = parent;
         }
-        self.heap[pos] = entry;
+        heap[pos] = entry;
         self.slots[entry.slot as usize].heap_pos = pos as u32;
     }
 
+    /// Places `entry` at the hole `pos` or below it, moving smaller
+    /// children up.
     #[inline]
-    fn sift_down(&mut self, mut pos: usize) {
-        let len = self.heap.len();
-        let entry = self.heap[pos];
+    fn sift_down(&mut self, mut pos: usize, entry: HeapEntry) {
+        let heap = &mut self.heap[..];
+        let len = heap.len();
         loop {
             let first = pos * ARITY + 1;
             if first >= len {
                 break;
             }
-            let end = (first + ARITY).min(len);
-            let mut best = first;
-            let mut best_key = self.heap[first].key;
-            for c in first + 1..end {
-                let k = self.heap[c].key;
-                if k < best_key {
-                    best = c;
-                    best_key = k;
+            let children = &heap[first..len.min(first + ARITY)];
+            let mut offset = 0;
+            let mut child = children[0];
+            for (i, c) in children.iter().enumerate().skip(1) {
+                if c.key < child.key {
+                    offset = i;
+                    child = *c;
                 }
             }
-            if best_key >= entry.key {
+            if child.key >= entry.key {
                 break;
             }
-            let child = self.heap[best];
-            self.heap[pos] = child;
+            heap[pos] = child;
             self.slots[child.slot as usize].heap_pos = pos as u32;
-            pos = best;
+            pos = first + offset;
         }
-        self.heap[pos] = entry;
+        heap[pos] = entry;
         self.slots[entry.slot as usize].heap_pos = pos as u32;
     }
 }
