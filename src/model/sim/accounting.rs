@@ -6,8 +6,10 @@
 //! Why this file exists: "what is the bottleneck?" is answered from these
 //! figures (`experiment::summary::Bottleneck`). The accounting is cheap by
 //! construction: each job carries the moment it entered its current phase,
-//! and every phase change adds the time since then to one of the job's
-//! fixed per-station accumulators (one subtraction and one addition); a
+//! and the station that phase's time goes to (set by whoever moves the job,
+//! who knows it), and every phase change adds the time since then to that
+//! one of the job's fixed per-station accumulators (one subtraction and one
+//! addition); a
 //! request answered in time then adds its accumulators to its class's
 //! (stations × 2 additions). The accumulators are allocated with the job
 //! slab and the rows, never per event. The phases are contiguous from
@@ -15,7 +17,7 @@
 //! time (up to floating-point rounding).
 
 use super::Sim;
-use super::jobs::{Job, JobRef, Kind, Phase};
+use super::jobs::{JobRef, Phase};
 use crate::model::spec::Model;
 
 /// What a station of a request's path is.
@@ -131,46 +133,31 @@ pub struct StationTime {
 }
 
 impl Sim<'_> {
-    /// The station a web job's current phase occupies.
+    /// Moves the job to `phase`, whose time goes to station `station`
+    /// (the caller knows it: a constant, or the database or system it
+    /// just chose); the time since its last phase change goes to the
+    /// station it leaves.
     #[inline]
-    fn station_of(&self, j: &Job) -> usize {
-        match j.phase {
-            Phase::IisQueue => IIS,
-            Phase::Cpu => FE_CPU,
-            Phase::PoolWait => POOL,
-            Phase::Db => self.stations.database(self.fe_db[j.fe as usize] as usize),
-            Phase::DbFailoverWait => self.stations.failover(self.fe_db[j.fe as usize] as usize),
-            Phase::External => {
-                let Kind::Web { class } = j.kind else {
-                    return NETWORK;
-                };
-                let sys = self.m.classes[class as usize].integrations[j.ext_entry as usize].system;
-                self.stations.external(sys)
-            }
-            _ => NETWORK,
-        }
-    }
-
-    /// Moves the job to `phase`: a web request's time since its last
-    /// phase change goes to the station of the phase it leaves.
-    #[inline]
-    pub(super) fn set_phase(&mut self, now: f64, job: JobRef, phase: Phase) {
+    pub(super) fn set_phase(&mut self, now: f64, job: JobRef, phase: Phase, station: usize) {
         self.charge(now, job);
-        self.jobs[job.slot as usize].phase = phase;
+        let j = &mut self.jobs[job.slot as usize];
+        j.phase = phase;
+        j.station = station as u16;
     }
 
-    /// Adds a web request's time since its last phase change to the
-    /// station of its current phase.
+    /// Adds the job's time since its last phase change to the station of
+    /// its current phase. Jobs other than web requests are charged too
+    /// (one subtraction, cheaper than asking); only web requests' figures
+    /// are ever settled.
     #[inline]
     pub(super) fn charge(&mut self, now: f64, job: JobRef) {
         let slot = job.slot as usize;
-        let j = &self.jobs[slot];
-        if let Kind::Web { .. } = j.kind {
-            let k = self.station_of(j);
-            let dt = now - j.since;
-            self.job_time[slot * 2 * self.stations.count() + k] += dt;
-        }
-        self.jobs[slot].since = now;
+        let w = 2 * self.stations.count();
+        let j = &mut self.jobs[slot];
+        let dt = now - j.since;
+        j.since = now;
+        let k = j.station as usize;
+        self.job_time[slot * w + k] += dt;
     }
 
     /// Adds `work` seconds of a web request's own demand at station `k`.

@@ -10,6 +10,7 @@
 //! timeout fails at the timeout, and the request fails with it. A class
 //! without integrations never comes here.
 
+use super::accounting::FE_CPU;
 use super::jobs::{JobRef, Kind, Phase};
 use super::{Event, Sim};
 use crate::engine::resource::{Admission, Fcfs};
@@ -44,8 +45,8 @@ impl Sim<'_> {
             .time
             .sample(&mut self.job_rng[job.slot as usize]);
         self.note_value(job, 3, work);
-        self.set_phase(now, job, Phase::External);
         let k = self.stations.external(sys);
+        self.set_phase(now, job, Phase::External, k);
         self.add_work(job, k, work);
         let sys16 = sys as u16;
         if self.ext[sys].arrive(now, (job, work)) == Admission::Started {
@@ -79,7 +80,7 @@ impl Sim<'_> {
         }
         let Kind::Web { class } = j.kind else { return };
         // Charge the call to its system before moving to the next entry.
-        self.set_phase(now, job, Phase::Cpu);
+        self.set_phase(now, job, Phase::Cpu, FE_CPU);
         let integrations = &self.m.classes[class as usize].integrations;
         let j = &mut self.jobs[job.slot as usize];
         if let Some(id) = j.connect_timeout.take() {

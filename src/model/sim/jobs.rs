@@ -70,6 +70,8 @@ pub(super) struct Job {
     pub(super) start: f64,
     /// When the job entered its current phase (`accounting`).
     pub(super) since: f64,
+    /// The accounting station the current phase's time goes to.
+    pub(super) station: u16,
     pub(super) burst: f64,
     pub(super) bursts_left: u32,
     pub(super) calls_left: u32,
@@ -117,6 +119,7 @@ impl Job {
             fe_epoch: 0,
             start,
             since: start,
+            station: super::accounting::NETWORK as u16,
             burst: 0.0,
             bursts_left: 0,
             calls_left: 0,

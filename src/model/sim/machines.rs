@@ -7,6 +7,7 @@
 //! model.
 
 use super::failures::Cluster;
+use super::accounting::FE_CPU;
 use super::jobs::{JobRef, Kind, Phase};
 use super::query_timeout::QueryWatch;
 use super::{Event, Sim};
@@ -56,8 +57,8 @@ impl Sim<'_> {
             Kind::Publish { .. } => Phase::Compile,
             _ => Phase::Cpu,
         };
-        self.set_phase(now, job, phase);
-        self.add_work(job, super::accounting::FE_CPU, work);
+        self.set_phase(now, job, phase, FE_CPU);
+        self.add_work(job, FE_CPU, work);
         let fe16 = fe as u16;
         self.fes[fe]
             .cpu
@@ -92,7 +93,7 @@ impl Sim<'_> {
                     let id = self
                         .cal
                         .schedule_at(now + timeout, Event::QueryTimeout { db: db as u16, job });
-                    self.set_phase(now, job, Phase::DbFailoverWait);
+                    self.set_phase(now, job, Phase::DbFailoverWait, self.stations.failover(db));
                     self.jobs[job.slot as usize].connect_timeout = Some(id);
                     self.dbs[db].waiting.push(job);
                 }
@@ -100,8 +101,8 @@ impl Sim<'_> {
             return;
         }
         let work = self.db_work(job);
-        self.set_phase(now, job, Phase::Db);
         let k = self.stations.database(db);
+        self.set_phase(now, job, Phase::Db, k);
         self.add_work(job, k, work);
         let db16 = db as u16;
         self.dbs[db]

@@ -7,6 +7,7 @@
 
 use rand::RngExt;
 
+use super::accounting::{FE_CPU, IIS, NETWORK, POOL};
 use super::jobs::{JobRef, Kind, Phase};
 use super::{Event, Sim};
 use crate::engine::Stream;
@@ -111,7 +112,7 @@ impl Sim<'_> {
             j.fe = fe as u32;
             j.fe_epoch = epoch;
         }
-        self.set_phase(now, job, Phase::IisQueue);
+        self.set_phase(now, job, Phase::IisQueue, IIS);
         match self.fes[fe].workers.arrive(now, job) {
             Admission::Started => {
                 let j = &mut self.jobs[job.slot as usize];
@@ -180,7 +181,7 @@ impl Sim<'_> {
             self.submit_db(now, job, db);
             return;
         }
-        self.set_phase(now, job, Phase::PoolWait);
+        self.set_phase(now, job, Phase::PoolWait, POOL);
         match self.fes[fe].pool.arrive(now, job) {
             Admission::Started => self.got_connection(now, job),
             _ => {
@@ -217,7 +218,7 @@ impl Sim<'_> {
             return;
         }
         self.jobs[job.slot as usize].calls_left -= 1;
-        self.set_phase(now, job, Phase::Cpu);
+        self.set_phase(now, job, Phase::Cpu, FE_CPU);
         self.next_step(now, job);
     }
 
@@ -257,7 +258,7 @@ impl Sim<'_> {
         match j.kind {
             Kind::Web { .. } => {
                 self.note_value(job, 1, j.back);
-                self.set_phase(now, job, Phase::Returning);
+                self.set_phase(now, job, Phase::Returning, NETWORK);
                 self.cal
                     .schedule_at(now + j.back, Event::ResponseBack { job });
             }
