@@ -17,7 +17,7 @@
 //!   [`FIRST_BATCH`]; after each whole batch the rule is evaluated on the
 //!   replications so far, in replication order. A variant that is not yet
 //!   precise gets a next batch bringing its total to the count the widest
-//!   figure predicts (a half-width shrinks as 1/√n), at least one more and
+//!   figure predicts (a half-width is t(n − 1)·s/√n), at least one more and
 //!   at most twice as many, never beyond `--max-replications`;
 //! * what-ifs apply the rule per variant; replication k of every variant
 //!   runs with `StreamSeeds::new(seed, k)` (common random numbers), and
@@ -43,6 +43,7 @@ use crate::engine::StreamSeeds;
 use crate::model::Model;
 use crate::model::sim::simulate_reporting;
 use crate::model::spec::Slo;
+use crate::stats::ci::t_quantile;
 
 /// The first batch when `--replications` is not given: the fewest that
 /// give a confidence interval. The Student-t quantile of one degree of
@@ -256,17 +257,25 @@ fn relative_half_width(c: &ClassSummary, figure: Figure) -> Option<f64> {
 }
 
 /// The total replications after the next batch of a variant that has run
-/// `done` and whose widest figure is at `relative` against `target`: what
-/// a half-width shrinking as 1/√n predicts, at least one more, at most
-/// twice as many, at most `max`.
+/// `done` and whose widest figure's 95 % half-width is at `relative`
+/// against `target`: the fewest whose half-width is predicted within the
+/// target, at least one more, at most twice as many, at most `max`.
+///
+/// A half-width is t(n − 1)·s/√n: the spread `s` is read from the one
+/// measured, and both the Student-t quantile and √n shrink as `n` grows.
+/// After two replications the quantile alone falls from 12.7 to 4.3 with
+/// a third, so predicting from √n alone would ask for about three times
+/// too many.
 pub fn next_total(done: usize, relative: f64, target: f64, max: usize) -> usize {
-    let predicted = (done as f64 * (relative / target).powi(2)).ceil();
-    let want = if predicted.is_finite() && predicted < max as f64 {
-        predicted as usize
-    } else {
-        max
-    };
-    want.clamp(done + 1, (2 * done).max(done + 1)).min(max)
+    let lower = (done + 1).min(max);
+    let upper = (2 * done).max(done + 1).min(max);
+    if done < 2 || !relative.is_finite() {
+        return upper;
+    }
+    let spread = relative * (done as f64).sqrt() / t_quantile(0.95, done - 1);
+    (lower..=upper)
+        .find(|&n| t_quantile(0.95, n - 1) * spread / (n as f64).sqrt() <= target)
+        .unwrap_or(upper)
 }
 
 /// One variant to run in batches.
@@ -443,13 +452,20 @@ mod tests {
 
     #[test]
     fn next_batches_follow_the_widest_figure_within_bounds() {
-        // Twice the target: four times the replications predicted, at
-        // most double.
-        assert_eq!(next_total(2, 0.04, 0.02, 200), 4);
+        // Twice the target after two: the third replication's quantile
+        // (4.30 against 12.71) already brings it to 1.1 %.
+        assert_eq!(next_total(2, 0.04, 0.02, 200), 3);
+        // Six times: 3.3 % predicted at three, 2.1 % at four: at most double.
+        assert_eq!(next_total(2, 0.12, 0.02, 200), 4);
+        // After ten, 1.5 times the target: n = 20 is the first with
+        // t(n−1)·s/√n ≤ 2 % (19 gives 2.02 %).
         assert_eq!(next_total(10, 0.03, 0.02, 200), 20);
         // Just over: at least one more.
         assert_eq!(next_total(10, 0.0201, 0.02, 200), 11);
-        assert_eq!(next_total(10, 0.025, 0.02, 200), 16);
+        // 1.25 times: 15 replications (14 gives 2.02 %).
+        assert_eq!(next_total(10, 0.025, 0.02, 200), 15);
+        // No half-width yet (one replication): as many again.
+        assert_eq!(next_total(1, f64::INFINITY, 0.02, 200), 2);
         // Never beyond the maximum, whatever the prediction.
         assert_eq!(next_total(150, f64::INFINITY, 0.02, 200), 200);
         assert_eq!(next_total(199, 0.5, 0.02, 200), 200);
