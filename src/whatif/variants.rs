@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::engine::StreamSeeds;
 use crate::error::{Error, Result};
+use crate::experiment::failure_cost::{FailureCostFigures, FailureDifference, RecoveryDifference};
 use crate::experiment::precision::{BatchJob, Watch, run_batches};
 use crate::experiment::result::{Difference, Measure, Varied};
 pub use crate::experiment::summary::Figure;
@@ -621,6 +622,71 @@ pub(crate) fn differences(
                     row: resource.clone(),
                     measure: Measure::Utilization,
                     estimate,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Every variant's failure costs against the first's: per variant after
+/// the first, each scheduled failure × traffic class the first measured
+/// and the variant measured too (same failure, same target), the paired
+/// differences of the errors caused (in total and per kind) and of the
+/// recovery time. A recovery that is only a lower bound on either side of
+/// a replication is never turned into a number
+/// ([`RecoveryDifference::Censored`]).
+pub(crate) fn failure_differences(
+    summaries: &[Summary],
+    replications: &[Vec<ReplicationFigures>],
+) -> Vec<FailureDifference> {
+    let (Some((base, others)), Some(first)) = (replications.split_first(), summaries.first())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, reps) in others.iter().enumerate() {
+        let variant = i + 1;
+        let Some(summary) = summaries.get(variant) else {
+            continue;
+        };
+        for f in first.failure_costs.iter().filter(|f| f.periods.is_some()) {
+            let Some(g) = summary.failure_costs.get(f.failure) else {
+                continue;
+            };
+            if g.target != f.target || g.periods.is_none() {
+                continue;
+            }
+            for c in &f.classes {
+                if !g.classes.iter().any(|x| x.class == c.class) {
+                    continue;
+                }
+                let kind = |get: fn(&FailureCostFigures) -> f64| {
+                    paired(base, reps, |r| r.failure_cost(f.failure, &c.class).map(get))
+                };
+                let (Some(errors), Some(failed), Some(timed_out), Some(rejected)) = (
+                    kind(|x| x.errors),
+                    kind(|x| x.failed),
+                    kind(|x| x.timed_out),
+                    kind(|x| x.rejected),
+                ) else {
+                    continue;
+                };
+                let pairs = base.iter().zip(reps).filter_map(|(a, b)| {
+                    Some((
+                        a.failure_cost(f.failure, &c.class)?,
+                        b.failure_cost(f.failure, &c.class)?,
+                    ))
+                });
+                out.push(FailureDifference {
+                    variant,
+                    failure: f.failure,
+                    class: c.class.clone(),
+                    errors,
+                    failed,
+                    timed_out,
+                    rejected,
+                    recovery: RecoveryDifference::of(pairs),
                 });
             }
         }
