@@ -332,4 +332,70 @@ mod tests {
             (1, 1, 1)
         );
     }
+
+    fn recovered(t: f64, censored: bool) -> FailureCostFigures {
+        FailureCostFigures {
+            failure: 0,
+            class: "web".into(),
+            periods: FailurePeriods {
+                before: (100.0, 400.0),
+                during: (400.0, 460.0),
+                after: (460.0, 520.0),
+                back: 460.0,
+                end: 1000.0,
+            },
+            errors: 0.0,
+            failed: 0.0,
+            timed_out: 0.0,
+            rejected: 0.0,
+            p95_before: 0.1,
+            p95_during: 0.5,
+            p95_after: 0.2,
+            recovery: t,
+            recovery_censored: censored,
+        }
+    }
+
+    #[test]
+    fn a_censored_recovery_on_either_side_makes_the_difference_not_estimable() {
+        let of = |pairs: &[(FailureCostFigures, FailureCostFigures)]| {
+            RecoveryDifference::of(pairs.iter().map(|(a, b)| (a, b)))
+        };
+        // Both recovered: the mean of b − a, 4 and 6.
+        let both = [
+            (recovered(10.0, false), recovered(6.0, false)),
+            (recovered(12.0, false), recovered(6.0, false)),
+        ];
+        let d = of(&both);
+        assert_eq!(d.measured().map(|e| (e.mean, e.n)), Some((-5.0, 2)));
+        // A lower bound on the baseline's side, or on the variant's: no
+        // number, however the bound compares.
+        for censored in [
+            (recovered(540.0, true), recovered(6.0, false)),
+            (recovered(10.0, false), recovered(540.0, true)),
+            (recovered(540.0, true), recovered(540.0, true)),
+        ] {
+            let pairs = [both[0].clone(), censored];
+            assert_eq!(
+                of(&pairs),
+                RecoveryDifference::Censored {
+                    censored: 1,
+                    pairs: 2
+                }
+            );
+        }
+        // A replication without a level before on a side is left out;
+        // none with one on both sides: undefined.
+        let mut no_level = recovered(f64::NAN, false);
+        no_level.p95_before = f64::NAN;
+        let pairs = [both[0].clone(), (no_level.clone(), recovered(1.0, false))];
+        assert_eq!(
+            of(&pairs).measured().map(|e| (e.mean, e.n)),
+            Some((-4.0, 1))
+        );
+        assert_eq!(
+            of(&[(no_level.clone(), no_level)]),
+            RecoveryDifference::Undefined
+        );
+    }
 }

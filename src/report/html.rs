@@ -553,9 +553,9 @@ fn failure_cost_table(variants: &[&VariantResult]) -> Option<Table> {
             "failed",
             "timed out",
             "rejected",
-            "p95 before",
-            "p95 during",
-            "p95 after",
+            "p95 before (ms)",
+            "p95 during (ms)",
+            "p95 after (ms)",
             "recovery (s)",
         ]
         .map(String::from),

@@ -729,6 +729,99 @@ mod tests {
         }
     }
 
+    /// A replication whose one failure cost `errors` (all failed) and
+    /// recovered after `recovery` seconds (censored: only a lower bound).
+    fn replication(errors: f64, recovery: f64, censored: bool) -> ReplicationFigures {
+        let periods = crate::model::sim::FailurePeriods {
+            before: (60.0, 300.0),
+            during: (300.0, 420.0),
+            after: (420.0, 540.0),
+            back: 420.0,
+            end: 600.0,
+        };
+        ReplicationFigures {
+            classes: vec![],
+            resources: vec![],
+            events: 1,
+            databases: vec![],
+            timeline: None,
+            failures: vec![FailureCostFigures {
+                failure: 0,
+                class: "portal".into(),
+                periods,
+                errors,
+                failed: errors,
+                timed_out: 0.0,
+                rejected: 0.0,
+                p95_before: 0.05,
+                p95_during: 0.05,
+                p95_after: 0.05,
+                recovery,
+                recovery_censored: censored,
+            }],
+        }
+    }
+
+    fn compared(variants: &[Vec<ReplicationFigures>]) -> Vec<FailureDifference> {
+        let summaries: Vec<Summary> = variants
+            .iter()
+            .map(|r| Summary::from_parts(0, &[], r))
+            .collect();
+        failure_differences(&summaries, variants)
+    }
+
+    #[test]
+    fn failure_costs_are_compared_replication_by_replication() {
+        let one = vec![
+            replication(24_000.0, 2.0, false),
+            replication(24_300.0, 3.0, false),
+            replication(23_800.0, 2.5, false),
+        ];
+        let two = vec![
+            replication(6_000.0, 1.0, false),
+            replication(6_100.0, 1.0, false),
+            replication(5_900.0, 1.5, false),
+        ];
+        let d = compared(&[one.clone(), two.clone(), one.clone()]);
+        assert_eq!(d.len(), 2, "{d:?}");
+        let (second, same) = (&d[0], &d[1]);
+        assert_eq!((second.variant, second.failure), (1, 0));
+        assert_eq!(second.class, "portal");
+        // The mean of −18000, −18200, −17900, with its own t-interval.
+        assert!((second.errors.mean + 18_033.333).abs() < 1e-3);
+        assert!(second.errors.ci_95().unwrap().1 < 0.0);
+        assert_eq!(second.failed, second.errors);
+        assert_eq!(second.rejected.mean, 0.0);
+        let r = second.recovery.measured().unwrap();
+        assert!((r.mean + 4.0 / 3.0).abs() < 1e-9, "{r:?}");
+        // The same variant again: exactly nothing, with a zero interval.
+        assert_eq!(same.variant, 2);
+        assert_eq!(
+            (same.errors.mean, same.errors.ci_95()),
+            (0.0, Some((0.0, 0.0)))
+        );
+        assert_eq!(same.recovery.measured().unwrap().mean, 0.0);
+        // One replication not recovered by the end of the run (either
+        // side): the recovery difference is not a number.
+        let mut late = two.clone();
+        late[1] = replication(6_100.0, 180.0, true);
+        let d = compared(&[one.clone(), late]);
+        assert_eq!(
+            d[0].recovery,
+            RecoveryDifference::Censored {
+                censored: 1,
+                pairs: 3
+            }
+        );
+        assert!((d[0].errors.mean + 18_033.333).abs() < 1e-3);
+        // A variant without the failure measured has no difference.
+        let mut none = two;
+        for r in &mut none {
+            r.failures.clear();
+        }
+        assert!(compared(&[one, none]).is_empty());
+    }
+
     #[test]
     fn vary_needs_key_and_list() {
         assert!(parse_vary("front_ends").is_err());
