@@ -423,3 +423,85 @@ fn a_recovery_censored_on_either_side_gives_no_difference() {
     assert!(d["recovery_s"].is_null(), "{d}");
     assert_eq!(d["recovery_censored"], 6);
 }
+
+#[test]
+fn sweep_lists_what_the_failure_costs_each_point() {
+    let dir = temp_dir("failure-cost-sweep");
+    let file = dir.join("cluster.toml");
+    std::fs::write(&file, CLUSTER).unwrap();
+    let csv = dir.join("sweep.csv");
+    let out = o11sim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "database.nodes=1,2",
+        "--replications",
+        "4",
+        "--seed",
+        "3",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = &out.stdout[out
+        .stdout
+        .find("What each scheduled failure costs")
+        .unwrap_or_else(|| panic!("{}", out.stdout))..];
+    // One line per point, with the errors caused of the failures CSV.
+    let mut rows = csv::Reader::from_path(dir.join("sweep-failures.csv")).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        let errors: f64 = r[col("errors")].parse().unwrap();
+        let half = (r[col("errors_ci_high")].parse::<f64>().unwrap()
+            - r[col("errors_ci_low")].parse::<f64>().unwrap())
+            / 2.0;
+        let line = text
+            .lines()
+            .find(|l| {
+                l.trim_start()
+                    .starts_with(&format!("{} ", &r[col("database.nodes")]))
+            })
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains("1 database production (primary)"), "{line}");
+        assert!(
+            line.contains(&format!("{errors:.0} ± {half:.0}")),
+            "{line} vs {errors} ± {half}"
+        );
+    }
+    // The paired differences are in the CSV of a sweep too.
+    assert!(
+        rows[1][col("errors_difference_ci_high")]
+            .parse::<f64>()
+            .unwrap()
+            < 0.0
+    );
+}
+
+#[test]
+fn random_failures_are_said_to_have_no_cost_block() {
+    let with_random = format!(
+        "{ONE_FRONT_END}\n[[random_failures]]\nfront_end = \"main.1\"\nmtbf = \"20m\"\nmttr = \"30s\"\n"
+    );
+    let dir = temp_dir("failure-cost-random");
+    let file = dir.join("random.toml");
+    std::fs::write(&file, &with_random).unwrap();
+    let run = |path: &std::path::Path| {
+        let out = o11sim(&["run", path.to_str().unwrap(), "--replications", "2"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let text = run(&file);
+    assert!(
+        text.contains("Random failures (1 [[random_failures]] entry) are counted"),
+        "{text}"
+    );
+    // The scheduled one still has its block; without random failures no
+    // such line.
+    assert!(text.contains("failure 1: front-end main.1 down"), "{text}");
+    let plain = dir.join("plain.toml");
+    std::fs::write(&plain, ONE_FRONT_END).unwrap();
+    assert!(!run(&plain).contains("Random failures"));
+}
