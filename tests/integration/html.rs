@@ -289,7 +289,21 @@ fn the_console_check_sees_what_a_page_logs() {
 #[test]
 fn run_page_states_the_question_and_the_slo_verdicts() {
     let dir = temp_dir("html-run");
-    let (path, out) = page(&dir, "run", &["run", "prod", "--set", "front_ends=4"]);
+    let json = dir.join("run.json");
+    let (path, out) = page(
+        &dir,
+        "run",
+        &[
+            "run",
+            "prod",
+            "--set",
+            "front_ends=4",
+            "--set",
+            "failures=[{front_end=\"main.1\", at=\"30s\", duration=\"10s\"}]",
+            "--json",
+            s(&json),
+        ],
+    );
     succeeded(&out);
     assert!(out.stdout.contains("run.html"), "{}", out.stdout);
     let dom = check_page(
@@ -309,6 +323,23 @@ fn run_page_states_the_question_and_the_slo_verdicts() {
     // The scenario text is the one simulated: after the override.
     let scenario = &dom[dom.find("<details").unwrap()..];
     assert!(scenario.contains("front_ends = 4"), "{scenario}");
+    // What losing main.1 for 10 s cost, per class, as in the JSON.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let costs = table_after(&dom, "failure-costs");
+    let classes = doc["variants"][0]["failures"][0]["classes"]
+        .as_array()
+        .unwrap();
+    assert_eq!(costs.len(), classes.len(), "{costs:?}");
+    for (row, class) in costs.iter().zip(classes) {
+        assert_eq!(row[0], "1: front-end main.1 0:00:30-0:00:40");
+        assert_eq!(row[1], class["name"].as_str().unwrap());
+        assert_eq!(row[2], count_text(&class["errors"], false), "{row:?}");
+        assert_eq!(row[3], count_text(&class["failed"], false), "{row:?}");
+    }
+    // A quarter of the capacity gone for 10 s: the portal's requests
+    // routed to it before the balancer noticed failed.
+    assert!(classes[0]["errors"]["ci_low"].as_f64().unwrap() > 0.0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
