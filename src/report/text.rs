@@ -739,7 +739,9 @@ pub fn failure_differences(c: &Comparison) -> String {
          variant uses the same random numbers; ± is the 95 % CI of the per-replication \
          differences; a recovery that is only a lower bound on either side is not estimable):\n"
     );
+    // Variant-major: each failure once, in scenario order.
     let mut failures: Vec<usize> = c.failure_differences.iter().map(|d| d.failure).collect();
+    failures.sort_unstable();
     failures.dedup();
     for i in failures {
         let Some(f) = c.variants[0].summary.failure_costs.get(i) else {

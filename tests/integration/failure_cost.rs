@@ -505,3 +505,34 @@ fn random_failures_are_said_to_have_no_cost_block() {
     std::fs::write(&plain, ONE_FRONT_END).unwrap();
     assert!(!run(&plain).contains("Random failures"));
 }
+
+#[test]
+fn each_failure_has_one_block_of_differences_whatever_the_variants() {
+    // Two failures, three variants: per failure one table with a row per
+    // variant after the first.
+    let dir = temp_dir("failure-cost-two");
+    let out = compare_cluster(
+        &dir,
+        &[
+            "--vary",
+            "database.nodes=1,2,3",
+            "--set",
+            "failures=[{database=\"primary\", at=\"3m\", duration=\"1m\"}, {database=\"primary\", at=\"6m\", duration=\"1m\"}]",
+        ],
+    );
+    let paired = &out.stdout[out
+        .stdout
+        .find("variant − database.nodes=1 (paired")
+        .unwrap()..];
+    let paired = &paired[..paired.find("\n\n").unwrap()];
+    for failure in ["failure 1: database", "failure 2: database"] {
+        assert_eq!(paired.matches(failure).count(), 1, "{paired}");
+    }
+    assert_eq!(
+        paired.matches("database.nodes=3  portal").count(),
+        2,
+        "{paired}"
+    );
+    let (_, rows) = failure_rows(&dir);
+    assert_eq!(rows.len(), 6, "3 variants × 2 failures");
+}
