@@ -119,6 +119,78 @@ pub struct FailureCostSummary {
     pub classes: Vec<FailureClassCost>,
 }
 
+/// How the recovery times of a variant and the baseline compare over the
+/// replications they share (replication k of both with the same random
+/// numbers), among those where both sides have a level before the failure.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RecoveryDifference {
+    /// Both sides recovered in every such replication: the mean of the
+    /// per-replication differences (seconds) and its Student-t CI.
+    Measured(Estimate),
+    /// In `censored` of the `pairs` replications at least one side did not
+    /// recover before the end of the run: its recovery is only a lower
+    /// bound, so no difference is estimated.
+    Censored { censored: usize, pairs: usize },
+    /// No replication has a level before the failure on both sides.
+    Undefined,
+}
+
+/// What a failure costs a variant minus what it costs the baseline (the
+/// first variant), for one scheduled failure × traffic class present in
+/// both: paired differences under common random numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureDifference {
+    /// Index of the variant in its comparison (never 0, the baseline).
+    pub variant: usize,
+    /// Index into `Model::failures` (scenario order).
+    pub failure: usize,
+    pub class: String,
+    /// Errors caused per replication, variant − baseline: all kinds, then
+    /// each.
+    pub errors: Estimate,
+    pub failed: Estimate,
+    pub timed_out: Estimate,
+    pub rejected: Estimate,
+    /// Recovery time, variant − baseline.
+    pub recovery: RecoveryDifference,
+}
+
+impl RecoveryDifference {
+    /// The recovery difference of paired replications: `pairs` holds, per
+    /// replication, the baseline's figures then the variant's.
+    pub fn of<'a>(
+        pairs: impl Iterator<Item = (&'a FailureCostFigures, &'a FailureCostFigures)>,
+    ) -> RecoveryDifference {
+        let (mut n, mut censored, mut diffs) = (0, 0, Vec::new());
+        for (a, b) in pairs {
+            if a.recovery.is_nan() || b.recovery.is_nan() {
+                continue;
+            }
+            n += 1;
+            if a.recovery_censored || b.recovery_censored {
+                censored += 1;
+            } else {
+                diffs.push(b.recovery - a.recovery);
+            }
+        }
+        if n == 0 {
+            RecoveryDifference::Undefined
+        } else if censored > 0 {
+            RecoveryDifference::Censored { censored, pairs: n }
+        } else {
+            RecoveryDifference::Measured(Estimate::from_values(&diffs))
+        }
+    }
+
+    /// The estimate, when there is one.
+    pub fn measured(&self) -> Option<&Estimate> {
+        match self {
+            RecoveryDifference::Measured(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// The estimate over the defined (not NaN) values; mean NaN when none is.
 fn defined(values: impl Iterator<Item = f64>) -> Estimate {
     let v: Vec<f64> = values.filter(|x| !x.is_nan()).collect();
@@ -258,6 +330,72 @@ mod tests {
         assert_eq!(
             (c.recovery.n, c.recovery_censored, c.p95_before.n),
             (1, 1, 1)
+        );
+    }
+
+    fn recovered(t: f64, censored: bool) -> FailureCostFigures {
+        FailureCostFigures {
+            failure: 0,
+            class: "web".into(),
+            periods: FailurePeriods {
+                before: (100.0, 400.0),
+                during: (400.0, 460.0),
+                after: (460.0, 520.0),
+                back: 460.0,
+                end: 1000.0,
+            },
+            errors: 0.0,
+            failed: 0.0,
+            timed_out: 0.0,
+            rejected: 0.0,
+            p95_before: 0.1,
+            p95_during: 0.5,
+            p95_after: 0.2,
+            recovery: t,
+            recovery_censored: censored,
+        }
+    }
+
+    #[test]
+    fn a_censored_recovery_on_either_side_makes_the_difference_not_estimable() {
+        let of = |pairs: &[(FailureCostFigures, FailureCostFigures)]| {
+            RecoveryDifference::of(pairs.iter().map(|(a, b)| (a, b)))
+        };
+        // Both recovered: the mean of b − a, 4 and 6.
+        let both = [
+            (recovered(10.0, false), recovered(6.0, false)),
+            (recovered(12.0, false), recovered(6.0, false)),
+        ];
+        let d = of(&both);
+        assert_eq!(d.measured().map(|e| (e.mean, e.n)), Some((-5.0, 2)));
+        // A lower bound on the baseline's side, or on the variant's: no
+        // number, however the bound compares.
+        for censored in [
+            (recovered(540.0, true), recovered(6.0, false)),
+            (recovered(10.0, false), recovered(540.0, true)),
+            (recovered(540.0, true), recovered(540.0, true)),
+        ] {
+            let pairs = [both[0].clone(), censored];
+            assert_eq!(
+                of(&pairs),
+                RecoveryDifference::Censored {
+                    censored: 1,
+                    pairs: 2
+                }
+            );
+        }
+        // A replication without a level before on a side is left out;
+        // none with one on both sides: undefined.
+        let mut no_level = recovered(f64::NAN, false);
+        no_level.p95_before = f64::NAN;
+        let pairs = [both[0].clone(), (no_level.clone(), recovered(1.0, false))];
+        assert_eq!(
+            of(&pairs).measured().map(|e| (e.mean, e.n)),
+            Some((-4.0, 1))
+        );
+        assert_eq!(
+            of(&[(no_level.clone(), no_level)]),
+            RecoveryDifference::Undefined
         );
     }
 }

@@ -14,6 +14,7 @@
 //! or the wall clock.
 
 use super::Summary;
+use super::failure_cost::FailureDifference;
 use super::summary::{Figure, SloVerdict};
 use crate::model::spec::Slo;
 use crate::scenario::Scenario;
@@ -129,6 +130,10 @@ pub struct Comparison {
     /// For every variant after the first: each class figure, then each
     /// resource's utilization, where both variants have the row.
     pub differences: Vec<Difference>,
+    /// For every variant after the first: each scheduled failure ×
+    /// traffic class measured in both, what the failure costs it minus
+    /// what it costs the first variant (empty without scheduled failures).
+    pub failure_differences: Vec<FailureDifference>,
 }
 
 /// An objective `size` sizes for.
@@ -385,6 +390,15 @@ impl CommandResult {
     pub fn differences(&self) -> &[Difference] {
         match self {
             CommandResult::Compare(c) | CommandResult::Sweep(c) => &c.differences,
+            _ => &[],
+        }
+    }
+
+    /// The failure costs' paired differences (`compare` and `sweep`;
+    /// empty otherwise).
+    pub fn failure_differences(&self) -> &[FailureDifference] {
+        match self {
+            CommandResult::Compare(c) | CommandResult::Sweep(c) => &c.failure_differences,
             _ => &[],
         }
     }

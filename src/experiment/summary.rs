@@ -573,6 +573,10 @@ pub struct Summary {
     /// What each scheduled failure costs, in scenario order (empty without
     /// scheduled failures; see `experiment::failure_cost`).
     pub failure_costs: Vec<FailureCostSummary>,
+    /// `[[random_failures]]` entries of the scenario: counted in every
+    /// figure, but with no cost block (their windows differ between
+    /// replications).
+    pub random_failures: usize,
     /// Why the scenario is not stationary (a profile, failures), when it
     /// is not: then no warm-up rule applies (MSER-5 gives no advice).
     pub non_stationary: Option<&'static str>,
@@ -819,6 +823,15 @@ impl ReplicationFigures {
             .map(|c| figure.of(c))
     }
 
+    /// The figures of scheduled failure `failure` (index into
+    /// `Model::failures`) for `class` in this replication; `None` when it
+    /// was not measured or the class is not there.
+    pub fn failure_cost(&self, failure: usize, class: &str) -> Option<&FailureCostFigures> {
+        self.failures
+            .iter()
+            .find(|f| f.failure == failure && f.class == class)
+    }
+
     /// A resource's utilization in this replication.
     pub fn utilization(&self, resource: &str) -> Option<f64> {
         self.resources
@@ -903,6 +916,7 @@ impl Summary {
         }
         let measured = std::mem::take(&mut self.failure_costs);
         self.failure_costs = super::failure_cost::name(model, measured);
+        self.random_failures = model.random_failures.len();
         self.non_stationary = if profiled {
             Some("the arrival rate follows an hourly profile")
         } else if !model.failures.is_empty() || !model.random_failures.is_empty() {
@@ -1053,6 +1067,7 @@ impl Summary {
                     .map(|r| r.failures.as_slice())
                     .collect::<Vec<_>>(),
             ),
+            random_failures: 0,
             non_stationary: None,
             precision: None,
         }

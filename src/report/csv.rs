@@ -13,6 +13,7 @@ use anyhow::Result;
 
 use super::text::time_of_day;
 use super::{Export, measure_name, measure_unit};
+use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
 use crate::experiment::result::{Difference, Measure};
 use crate::experiment::summary::Figure;
 use crate::experiment::timeline::WindowEstimate;
@@ -47,7 +48,7 @@ impl Export for Csv {
             Csv::Differences => differences(&variants, result.differences())?,
             // Written as it goes: a long timeline is large.
             Csv::Timeline => return timeline(&variants, out),
-            Csv::Failures => failures(&variants)?,
+            Csv::Failures => failures(&variants, result.failure_differences())?,
         };
         out.write_all(&bytes)?;
         Ok(())
@@ -431,7 +432,7 @@ fn row_kind(kind: crate::model::RowKind) -> &'static str {
 }
 
 /// Columns of the failures CSV after the variant and its varied keys.
-pub const FAILURE_COLUMNS: [&str; 36] = [
+pub const FAILURE_COLUMNS: [&str; 54] = [
     "failure",
     "target",
     "start_s",
@@ -468,12 +469,36 @@ pub const FAILURE_COLUMNS: [&str; 36] = [
     "recovery_censored",
     "measured",
     "recovery_margin",
+    "errors_difference",
+    "errors_difference_ci_low",
+    "errors_difference_ci_high",
+    "failed_difference",
+    "failed_difference_ci_low",
+    "failed_difference_ci_high",
+    "timed_out_difference",
+    "timed_out_difference_ci_low",
+    "timed_out_difference_ci_high",
+    "rejected_difference",
+    "rejected_difference_ci_low",
+    "rejected_difference_ci_high",
+    "difference_replications",
+    "recovery_difference_s",
+    "recovery_difference_ci_low_s",
+    "recovery_difference_ci_high_s",
+    "recovery_difference_replications",
+    "recovery_difference_censored",
 ];
 
 /// The failures CSV: per variant, per scheduled failure, one row per
 /// traffic class (one row with the class empty for a failure that was not
 /// measured). Times are simulated seconds since the start of the run.
-fn failures(variants: &[&VariantResult]) -> Result<Vec<u8>> {
+///
+/// In a comparison each variant after the first also has, per failure and
+/// class measured in both, the paired differences variant − first
+/// variant; the recovery difference's cells stay empty when a side of
+/// some replication did not recover before the end of the run
+/// (`recovery_difference_censored` says in how many).
+fn failures(variants: &[&VariantResult], diffs: &[FailureDifference]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["variant".to_string()];
     header.extend(key_names(variants));
@@ -485,7 +510,7 @@ fn failures(variants: &[&VariantResult]) -> Result<Vec<u8>> {
         [unit.cell(e.mean), lo, hi]
     };
     let margin = format!("{:.6}", crate::model::sim::RECOVERY_MARGIN);
-    for v in variants {
+    for (index, v) in variants.iter().enumerate() {
         for f in &v.summary.failure_costs {
             let lead = |class: &str, n: usize| {
                 let mut r = vec![v.name.clone()];
@@ -509,6 +534,7 @@ fn failures(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                 let mut r = lead("", 0);
                 r.extend(std::iter::repeat_n(String::new(), 26));
                 r.extend(["false".to_owned(), margin.clone()]);
+                r.extend(std::iter::repeat_n(String::new(), 18));
                 w.write_record(&r)?;
                 continue;
             }
@@ -528,6 +554,33 @@ fn failures(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                     "true".to_owned(),
                     margin.clone(),
                 ]);
+                let d = diffs
+                    .iter()
+                    .find(|d| d.variant == index && d.failure == f.failure && d.class == c.class);
+                match d {
+                    Some(d) => {
+                        r.extend(with_ci(plain, &d.errors));
+                        r.extend(with_ci(plain, &d.failed));
+                        r.extend(with_ci(plain, &d.timed_out));
+                        r.extend(with_ci(plain, &d.rejected));
+                        r.push(d.errors.n.to_string());
+                        match &d.recovery {
+                            RecoveryDifference::Measured(e) => {
+                                r.extend(with_ci(plain, e));
+                                r.extend([e.n.to_string(), "0".to_owned()]);
+                            }
+                            RecoveryDifference::Censored { censored, pairs } => {
+                                r.extend(std::iter::repeat_n(String::new(), 3));
+                                r.extend([pairs.to_string(), censored.to_string()]);
+                            }
+                            RecoveryDifference::Undefined => {
+                                r.extend(std::iter::repeat_n(String::new(), 3));
+                                r.extend(["0".to_owned(), "0".to_owned()]);
+                            }
+                        }
+                    }
+                    None => r.extend(std::iter::repeat_n(String::new(), 18)),
+                }
                 w.write_record(&r)?;
             }
         }

@@ -27,10 +27,13 @@ use anyhow::Result;
 use super::Export;
 use super::svg::{self, Chart, PlotFigure};
 use super::text::{
-    censored_cell, describe, difference_cell, figure_cell, figure_label, layout_name, pct, pct_ci,
-    secs, slo_amount, slo_outcome_parts, tags, warmup_advice,
+    censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
+    figure_cell, figure_label, layout_name, p95_cell, pct, pct_ci, random_failures_note,
+    recovery_cell, recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags,
+    warmup_advice,
 };
 use crate::dist::format_duration;
+use crate::experiment::failure_cost::FailureCostSummary;
 use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing, TeamGrowth,
     VariantResult,
@@ -517,6 +520,144 @@ fn resource_table(variants: &[&VariantResult]) -> Table {
     t
 }
 
+/// A scheduled failure as a table cell: `1: front-end main.2 0:35-0:45`
+/// (simulated time since the start of the run).
+fn failure_label(f: &FailureCostSummary) -> String {
+    format!(
+        "{}: {} {}-{}",
+        f.failure + 1,
+        f.target,
+        clock(f.start),
+        clock(f.end)
+    )
+}
+
+/// What each scheduled failure costs `variants`: per (variant,) failure
+/// and traffic class the errors caused by kind, the p95 before, during
+/// and after it, and the recovery time; `None` without a scheduled
+/// failure.
+fn failure_cost_table(variants: &[&VariantResult]) -> Option<Table> {
+    if variants.iter().all(|v| v.summary.failure_costs.is_empty()) {
+        return None;
+    }
+    let several = variants.len() > 1;
+    let mut head: Vec<String> = Vec::new();
+    if several {
+        head.push("variant".into());
+    }
+    head.extend(
+        [
+            "failure",
+            "class",
+            "errors caused",
+            "failed",
+            "timed out",
+            "rejected",
+            "p95 before (ms)",
+            "p95 during (ms)",
+            "p95 after (ms)",
+            "recovery (s)",
+        ]
+        .map(String::from),
+    );
+    let left = if several { 3 } else { 2 };
+    let mut t = Table::new(head, left);
+    for v in variants {
+        for f in &v.summary.failure_costs {
+            let lead = |class: &str| {
+                let mut row: Vec<Cell> = Vec::new();
+                if several {
+                    row.push(v.name.as_str().into());
+                }
+                row.push(failure_label(f).into());
+                row.push(class.into());
+                row
+            };
+            if f.periods.is_none() {
+                let mut row = lead("—");
+                row.push(marked(
+                    "not measured: it starts before the end of the warm-up or after the run",
+                    "note",
+                ));
+                row.extend((0..7).map(|_| Cell::from("")));
+                t.rows.push(row);
+                continue;
+            }
+            for c in &f.classes {
+                let mut row = lead(&c.class);
+                let recovery = recovery_cell(c);
+                row.extend([
+                    count_cell(&c.errors).into(),
+                    count_cell(&c.failed).into(),
+                    count_cell(&c.timed_out).into(),
+                    count_cell(&c.rejected).into(),
+                    p95_cell(&c.p95_before, c.errors.n).into(),
+                    p95_cell(&c.p95_during, c.errors.n).into(),
+                    p95_cell(&c.p95_after, c.errors.n).into(),
+                    if c.recovery_censored > 0 {
+                        marked(recovery, "missed")
+                    } else {
+                        recovery.into()
+                    },
+                ]);
+                t.rows.push(row);
+            }
+        }
+    }
+    Some(t)
+}
+
+/// What each scheduled failure costs every variant minus what it costs the
+/// first: paired differences of the errors caused and of the recovery
+/// time; `None` without any.
+fn failure_difference_table(c: &Comparison) -> Option<Table> {
+    if c.failure_differences.is_empty() {
+        return None;
+    }
+    let mut t = Table::new(
+        [
+            "variant",
+            "failure",
+            "class",
+            "errors caused",
+            "failed",
+            "timed out",
+            "rejected",
+            "recovery (s)",
+            "errors CI excludes 0",
+        ]
+        .map(String::from)
+        .to_vec(),
+        3,
+    );
+    for d in &c.failure_differences {
+        let Some(f) = c.variants[0].summary.failure_costs.get(d.failure) else {
+            continue;
+        };
+        let excludes = d
+            .errors
+            .ci_95()
+            .is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
+        let recovery = recovery_difference_cell(&d.recovery);
+        t.rows.push(vec![
+            c.variants[d.variant].name.as_str().into(),
+            failure_label(f).into(),
+            d.class.as_str().into(),
+            count_difference_cell(&d.errors).into(),
+            count_difference_cell(&d.failed).into(),
+            count_difference_cell(&d.timed_out).into(),
+            count_difference_cell(&d.rejected).into(),
+            if recovery.starts_with("not estimable") {
+                marked(recovery, "missed")
+            } else {
+                recovery.into()
+            },
+            if excludes { "yes" } else { "no" }.into(),
+        ]);
+    }
+    Some(t)
+}
+
 /// The paired differences against the first variant, each with its 95 %
 /// CI and whether that CI excludes zero.
 fn difference_table(c: &Comparison) -> Table {
@@ -786,6 +927,19 @@ impl Html {
                 class_table(&variants).write(&mut out);
                 out.push_str("<h3>Resources</h3>\n");
                 resource_table(&variants).write(&mut out);
+                if let Some(t) = failure_cost_table(&variants) {
+                    out.push_str(
+                        "<h3 id=\"failure-costs\">What each scheduled failure costs</h3>\n",
+                    );
+                    out.push_str("<p>Per replication: errors caused are the requests failed, timed out or rejected ending during the failure or as long after it, minus the rate before it; p95 before, during and after it in milliseconds (with the replications that answered something, when not all did); recovery is from the target's return until p95 is within 10% of p95 before (≥: some replications had not recovered by the end of the run, so the figure is a lower bound).</p>\n");
+                    t.write(&mut out);
+                }
+                if let Some(v) = variants.first() {
+                    let note = random_failures_note(&v.summary);
+                    if !note.is_empty() {
+                        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(note.trim_end()));
+                    }
+                }
             }
         }
         out.push_str("</section>\n");
@@ -819,6 +973,15 @@ impl Html {
                 escape(&c.variants[0].name)
             );
             difference_table(c).write(&mut out);
+            if let Some(t) = failure_difference_table(c) {
+                let _ = writeln!(
+                    out,
+                    "<h3 id=\"failure-differences\">What each scheduled failure costs, variant − {}</h3>\n<p>Errors caused per replication and recovery time in seconds, each variant minus {}, paired by replication. A recovery difference is not estimable when either side of some replication had not recovered by the end of the run (its recovery is only a lower bound).</p>",
+                    escape(&c.variants[0].name),
+                    escape(&c.variants[0].name)
+                );
+                t.write(&mut out);
+            }
             out.push_str("</section>\n");
         }
         // The scenario as simulated.

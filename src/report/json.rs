@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::text::time_of_day;
 use super::{Export, measure_name, measure_unit};
+use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
 use crate::experiment::result::{
     Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
 };
@@ -71,7 +72,20 @@ pub fn document(result: &CommandResult) -> Value {
     doc.insert("varied".into(), Value::Array(varied));
     doc.insert(
         "variants".into(),
-        Value::Array(variants.iter().map(|v| variant(v)).collect()),
+        Value::Array(
+            variants
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let diffs: Vec<&FailureDifference> = result
+                        .failure_differences()
+                        .iter()
+                        .filter(|d| d.variant == i)
+                        .collect();
+                    variant(v, &diffs)
+                })
+                .collect(),
+        ),
     );
     doc.insert(
         "differences".into(),
@@ -273,7 +287,9 @@ fn resource(r: &ResourceSummary) -> Value {
     })
 }
 
-fn variant(v: &VariantResult) -> Value {
+/// A variant; `diffs` are its failure costs' paired differences against
+/// the first variant (empty for the first and outside a comparison).
+fn variant(v: &VariantResult, diffs: &[&FailureDifference]) -> Value {
     let keys: Map<String, Value> = v
         .keys
         .iter()
@@ -299,7 +315,7 @@ fn variant(v: &VariantResult) -> Value {
         m.insert("timeline".into(), timeline(t, v));
     }
     if let (false, Value::Object(m)) = (s.failure_costs.is_empty(), &mut doc) {
-        m.insert("failures".into(), failures(&s.failure_costs));
+        m.insert("failures".into(), failures(&s.failure_costs, diffs));
     }
     // Only with `--precision`.
     if let (Some(o), Value::Object(m)) = (&s.precision, &mut doc) {
@@ -321,7 +337,10 @@ fn variant(v: &VariantResult) -> Value {
 }
 
 /// What each scheduled failure cost (docs/json.md, `failures`).
-fn failures(costs: &[crate::experiment::failure_cost::FailureCostSummary]) -> Value {
+fn failures(
+    costs: &[crate::experiment::failure_cost::FailureCostSummary],
+    diffs: &[&FailureDifference],
+) -> Value {
     costs
         .iter()
         .map(|f| {
@@ -329,6 +348,10 @@ fn failures(costs: &[crate::experiment::failure_cost::FailureCostSummary]) -> Va
                 .classes
                 .iter()
                 .map(|c| {
+                    let difference = diffs
+                        .iter()
+                        .find(|d| d.failure == f.failure && d.class == c.class)
+                        .map(|d| failure_difference(d));
                     json!({
                         "name": c.class,
                         "errors": estimate(&c.errors, 1.0),
@@ -342,6 +365,7 @@ fn failures(costs: &[crate::experiment::failure_cost::FailureCostSummary]) -> Va
                         "recovery_s": estimate(&c.recovery, 1.0),
                         "recovery_replications": c.recovery.n,
                         "recovery_censored": c.recovery_censored,
+                        "difference": difference,
                     })
                 })
                 .collect();
@@ -359,6 +383,26 @@ fn failures(costs: &[crate::experiment::failure_cost::FailureCostSummary]) -> Va
             })
         })
         .collect()
+}
+
+/// A failure cost's paired difference against the first variant
+/// (docs/json.md, `difference`).
+fn failure_difference(d: &FailureDifference) -> Value {
+    let (recovery, pairs, censored) = match &d.recovery {
+        RecoveryDifference::Measured(e) => (estimate(e, 1.0), e.n, 0),
+        RecoveryDifference::Censored { censored, pairs } => (Value::Null, *pairs, *censored),
+        RecoveryDifference::Undefined => (Value::Null, 0, 0),
+    };
+    json!({
+        "replications": d.errors.n,
+        "errors": estimate(&d.errors, 1.0),
+        "failed": estimate(&d.failed, 1.0),
+        "timed_out": estimate(&d.timed_out, 1.0),
+        "rejected": estimate(&d.rejected, 1.0),
+        "recovery_s": recovery,
+        "recovery_replications": pairs,
+        "recovery_censored": censored,
+    })
 }
 
 /// A window's estimate, compactly: `[mean, ci_low, ci_high]` in the key's

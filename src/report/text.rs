@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use super::Export;
 use crate::dist::format_duration;
+use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
 use crate::experiment::result::{
     Answer, Candidate, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing,
     TeamGrowth,
@@ -583,18 +584,6 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
          during it or as long after it, minus the rate before it; recovery: from the target's \
          return until p95 is within 10 % of p95 before\n",
     );
-    let count_cell = |e: &Estimate| with_ci(e, |x| format!("{x:.0}"), "");
-    // A period in which some replication answered nothing says in how
-    // many its p95 was measured.
-    let p95_cell = |e: &Estimate, of: usize| {
-        if e.mean.is_nan() {
-            "—".to_owned()
-        } else if e.n < of {
-            format!("{} ({}/{of})", with_ci(e, ms, ""), e.n)
-        } else {
-            with_ci(e, ms, "")
-        }
-    };
     for i in 0..count {
         let Some(first) = variants.iter().find_map(|(_, s)| s.failure_costs.get(i)) else {
             continue;
@@ -668,10 +657,191 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
     out
 }
 
+/// A count of requests per replication with its CI: `6012 ± 40`.
+pub(crate) fn count_cell(e: &Estimate) -> String {
+    with_ci(e, |x| format!("{x:.0}"), "")
+}
+
+/// A period's p95 in ms with its CI; a period in which some replication
+/// answered nothing says in how many of the `of` its p95 was measured;
+/// `—` when none answered anything.
+pub(crate) fn p95_cell(e: &Estimate, of: usize) -> String {
+    if e.mean.is_nan() {
+        "—".to_owned()
+    } else if e.n < of {
+        format!("{} ({}/{of})", with_ci(e, ms, ""), e.n)
+    } else {
+        with_ci(e, ms, "")
+    }
+}
+
+/// A paired difference of requests per replication: `−18012 ± 40`.
+pub(crate) fn count_difference_cell(e: &Estimate) -> String {
+    format!(
+        "{} ± {}",
+        signed(format!("{:.0}", e.mean)),
+        e.half_95
+            .map_or_else(|| "n/a".into(), |h| format!("{h:.0}"))
+    )
+}
+
+/// A paired difference of recovery times in seconds: `−12.5 ± 1.1`; when
+/// a side of some replication did not recover before the end of the run,
+/// no number: `not estimable (3/10 censored)`; `—` without a level before
+/// the failure on both sides.
+pub(crate) fn recovery_difference_cell(d: &RecoveryDifference) -> String {
+    match d {
+        RecoveryDifference::Measured(e) => format!(
+            "{} ± {}",
+            signed(format!("{:.1}", e.mean)),
+            e.half_95
+                .map_or_else(|| "n/a".into(), |h| format!("{h:.1}"))
+        ),
+        RecoveryDifference::Censored { censored, pairs } => {
+            format!("not estimable ({censored}/{pairs} censored)")
+        }
+        RecoveryDifference::Undefined => "—".to_owned(),
+    }
+}
+
+/// What a variant's errors caused differ from the baseline's, in words:
+/// `saves 18012 ± 40 errors`, `costs 120 ± 30 more errors`, or `no clear
+/// difference in errors (+3 ± 12)` when the 95 % CI holds 0 (or there is
+/// no CI).
+fn errors_sentence(e: &Estimate) -> String {
+    let half = e
+        .half_95
+        .map_or_else(|| "n/a".into(), |h| format!("{h:.0}"));
+    let clear = e.ci_95().is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
+    if clear && e.mean < 0.0 {
+        format!("saves {:.0} ± {half} errors", -e.mean)
+    } else if clear {
+        format!("costs {:.0} ± {half} more errors", e.mean)
+    } else {
+        format!(
+            "no clear difference in errors ({} ± {half})",
+            signed(format!("{:.0}", e.mean))
+        )
+    }
+}
+
+/// The failure costs of a comparison's variants against the first: per
+/// scheduled failure, per variant and class, the paired differences of
+/// the errors caused and of the recovery time, then a sentence per
+/// variant and class. Empty without failure differences.
+pub fn failure_differences(c: &Comparison) -> String {
+    if c.failure_differences.is_empty() {
+        return String::new();
+    }
+    let base = &c.variants[0].name;
+    let mut out = format!(
+        "What each scheduled failure costs, variant − {base} (paired: replication k of every \
+         variant uses the same random numbers; ± is the 95 % CI of the per-replication \
+         differences; a recovery that is only a lower bound on either side is not estimable):\n"
+    );
+    // Variant-major: each failure once, in scenario order.
+    let mut failures: Vec<usize> = c.failure_differences.iter().map(|d| d.failure).collect();
+    failures.sort_unstable();
+    failures.dedup();
+    for i in failures {
+        let Some(f) = c.variants[0].summary.failure_costs.get(i) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "failure {}: {} down {}-{}",
+            i + 1,
+            f.target,
+            clock(f.start),
+            clock(f.end)
+        );
+        let diffs: Vec<&FailureDifference> = c
+            .failure_differences
+            .iter()
+            .filter(|d| d.failure == i)
+            .collect();
+        let rows: Vec<Vec<String>> = diffs
+            .iter()
+            .map(|d| {
+                vec![
+                    c.variants[d.variant].name.clone(),
+                    d.class.clone(),
+                    count_difference_cell(&d.errors),
+                    count_difference_cell(&d.failed),
+                    count_difference_cell(&d.timed_out),
+                    count_difference_cell(&d.rejected),
+                    recovery_difference_cell(&d.recovery),
+                ]
+            })
+            .collect();
+        let header = [
+            "variant",
+            "class",
+            "errors caused",
+            "failed",
+            "timed out",
+            "rejected",
+            "recovery (s)",
+        ];
+        out.push_str(&align(&Columns::new(&header).left(&[0, 1]), &rows));
+        for d in diffs {
+            let _ = writeln!(
+                out,
+                "{}: {} {}{} (vs {base})",
+                c.variants[d.variant].name,
+                d.class,
+                errors_sentence(&d.errors),
+                match &d.recovery {
+                    RecoveryDifference::Measured(e) => {
+                        let half = e
+                            .half_95
+                            .map_or_else(|| "n/a".into(), |h| format!("{h:.1}"));
+                        let clear = e.ci_95().is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
+                        if clear {
+                            format!(
+                                ", recovers {:.1} ± {half} s {}",
+                                e.mean.abs(),
+                                if e.mean < 0.0 { "sooner" } else { "later" }
+                            )
+                        } else {
+                            format!(
+                                ", no clear difference in recovery ({} ± {half} s)",
+                                signed(format!("{:.1}", e.mean))
+                            )
+                        }
+                    }
+                    RecoveryDifference::Censored { censored, pairs } => format!(
+                        ", recovery not comparable ({censored}/{pairs} replications not recovered on a side before the end of the run)"
+                    ),
+                    RecoveryDifference::Undefined => String::new(),
+                }
+            );
+        }
+    }
+    out
+}
+
+/// Why random failures get no cost block, when the scenario has some;
+/// empty otherwise.
+pub fn random_failures_note(s: &Summary) -> String {
+    if s.random_failures == 0 {
+        return String::new();
+    }
+    format!(
+        "Random failures ({} [[random_failures]] entr{}) are counted in the figures above but \
+         not costed failure by failure: their times differ in every replication (they may fall \
+         in the warm-up, overlap each other or outlast the run), so there is no common before, \
+         during and after to estimate over replications or to pair between variants. To cost \
+         one, schedule it with [[failures]].\n",
+        s.random_failures,
+        if s.random_failures == 1 { "y" } else { "ies" }
+    )
+}
+
 /// A recovery time: `12.5 ± 1.1`; `≥ 600.0 (3/10 not recovered)` when
 /// some replication did not recover before the end of the run; `—`
 /// without a level before the failure.
-fn recovery_cell(c: &crate::experiment::failure_cost::FailureClassCost) -> String {
+pub(crate) fn recovery_cell(c: &crate::experiment::failure_cost::FailureClassCost) -> String {
     let e = &c.recovery;
     if e.mean.is_nan() {
         "—".to_owned()
@@ -804,6 +974,10 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
     let costs = failure_costs(&[(None, s)]);
     if !costs.is_empty() {
         let _ = writeln!(out, "{costs}");
+    }
+    let note = random_failures_note(s);
+    if !note.is_empty() {
+        let _ = writeln!(out, "{note}");
     }
     let tl = timeline(s);
     if !tl.is_empty() {
@@ -1084,7 +1258,7 @@ pub(crate) fn time_of_day(t: f64) -> String {
 }
 
 /// Simulated seconds as `H:MM` (`H:MM:SS` when not whole minutes).
-fn clock(t: f64) -> String {
+pub(crate) fn clock(t: f64) -> String {
     let secs = t.round() as u64;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     if s == 0 {
@@ -1141,6 +1315,14 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     let costs = failure_costs(&named);
     if !costs.is_empty() {
         let _ = write!(out, "\n{costs}");
+    }
+    let paired = failure_differences(c);
+    if !paired.is_empty() {
+        let _ = write!(out, "\n{paired}");
+    }
+    let note = random_failures_note(&c.variants[0].summary);
+    if !note.is_empty() {
+        let _ = write!(out, "\n{note}");
     }
     out.push_str(&variant_bottlenecks(c));
     if c.variants.len() >= 2 {
@@ -1372,10 +1554,53 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
         "\n{}",
         align(&Columns::new(&header).left(&left), &rows)
     );
+    let costs = sweep_failure_costs(c);
+    if !costs.is_empty() {
+        let _ = write!(out, "\n{costs}");
+    }
+    if let Some(v) = c.variants.first() {
+        let note = random_failures_note(&v.summary);
+        if !note.is_empty() {
+            let _ = write!(out, "\n{note}");
+        }
+    }
     push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
     out.push_str(&variant_bottlenecks(c));
     out.push_str(&wrote_lines(written));
     out
+}
+
+/// A sweep's failure costs, compactly: per point, scheduled failure and
+/// traffic class, the errors caused and the recovery time (the failures
+/// CSV has every figure). Empty without a measured scheduled failure.
+fn sweep_failure_costs(c: &Comparison) -> String {
+    let keys: Vec<&str> = c.varied.iter().map(|d| d.key.as_str()).collect();
+    let mut rows = Vec::new();
+    for v in &c.variants {
+        for f in &v.summary.failure_costs {
+            for cl in &f.classes {
+                let mut row: Vec<String> = v.keys.iter().map(|(_, val)| val.clone()).collect();
+                row.extend([
+                    format!("{} {}", f.failure + 1, f.target),
+                    cl.class.clone(),
+                    count_cell(&cl.errors),
+                    recovery_cell(cl),
+                ]);
+                rows.push(row);
+            }
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut header = keys.clone();
+    header.extend(["failure", "class", "errors caused", "recovery (s)"]);
+    let left = [keys.len(), keys.len() + 1];
+    format!(
+        "What each scheduled failure costs, per replication (95 % CI; errors caused: the excess \
+         over the rate before it; recovery: until p95 is within 10 % of p95 before):\n{}",
+        align(&Columns::new(&header).left(&left), &rows)
+    )
 }
 
 // ---- size -------------------------------------------------------------------

@@ -212,6 +212,7 @@ pub(crate) fn comparison(
     ran: Ran,
 ) -> Comparison {
     let differences = variants::differences(&ran.summaries, &ran.replications);
+    let failure_differences = variants::failure_differences(&ran.summaries, &ran.replications);
     Comparison {
         settings,
         varied: dims
@@ -231,5 +232,6 @@ pub(crate) fn comparison(
             })
             .collect(),
         differences,
+        failure_differences,
     }
 }

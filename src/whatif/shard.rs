@@ -424,6 +424,9 @@ pub fn merge(parts: Vec<(String, PartFile)>) -> Result<Comparison> {
             })
             .collect(),
         differences,
+        // Part files do not carry failure costs (merge writes the class,
+        // resources and differences CSVs).
+        failure_differences: Vec::new(),
     })
 }
 

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::engine::StreamSeeds;
 use crate::error::{Error, Result};
+use crate::experiment::failure_cost::{FailureCostFigures, FailureDifference, RecoveryDifference};
 use crate::experiment::precision::{BatchJob, Watch, run_batches};
 use crate::experiment::result::{Difference, Measure, Varied};
 pub use crate::experiment::summary::Figure;
@@ -628,6 +629,71 @@ pub(crate) fn differences(
     out
 }
 
+/// Every variant's failure costs against the first's: per variant after
+/// the first, each scheduled failure × traffic class the first measured
+/// and the variant measured too (same failure, same target), the paired
+/// differences of the errors caused (in total and per kind) and of the
+/// recovery time. A recovery that is only a lower bound on either side of
+/// a replication is never turned into a number
+/// ([`RecoveryDifference::Censored`]).
+pub(crate) fn failure_differences(
+    summaries: &[Summary],
+    replications: &[Vec<ReplicationFigures>],
+) -> Vec<FailureDifference> {
+    let (Some((base, others)), Some(first)) = (replications.split_first(), summaries.first())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, reps) in others.iter().enumerate() {
+        let variant = i + 1;
+        let Some(summary) = summaries.get(variant) else {
+            continue;
+        };
+        for f in first.failure_costs.iter().filter(|f| f.periods.is_some()) {
+            let Some(g) = summary.failure_costs.get(f.failure) else {
+                continue;
+            };
+            if g.target != f.target || g.periods.is_none() {
+                continue;
+            }
+            for c in &f.classes {
+                if !g.classes.iter().any(|x| x.class == c.class) {
+                    continue;
+                }
+                let kind = |get: fn(&FailureCostFigures) -> f64| {
+                    paired(base, reps, |r| r.failure_cost(f.failure, &c.class).map(get))
+                };
+                let (Some(errors), Some(failed), Some(timed_out), Some(rejected)) = (
+                    kind(|x| x.errors),
+                    kind(|x| x.failed),
+                    kind(|x| x.timed_out),
+                    kind(|x| x.rejected),
+                ) else {
+                    continue;
+                };
+                let pairs = base.iter().zip(reps).filter_map(|(a, b)| {
+                    Some((
+                        a.failure_cost(f.failure, &c.class)?,
+                        b.failure_cost(f.failure, &c.class)?,
+                    ))
+                });
+                out.push(FailureDifference {
+                    variant,
+                    failure: f.failure,
+                    class: c.class.clone(),
+                    errors,
+                    failed,
+                    timed_out,
+                    rejected,
+                    recovery: RecoveryDifference::of(pairs),
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -661,6 +727,99 @@ mod tests {
             let e = parse_list(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    /// A replication whose one failure cost `errors` (all failed) and
+    /// recovered after `recovery` seconds (censored: only a lower bound).
+    fn replication(errors: f64, recovery: f64, censored: bool) -> ReplicationFigures {
+        let periods = crate::model::sim::FailurePeriods {
+            before: (60.0, 300.0),
+            during: (300.0, 420.0),
+            after: (420.0, 540.0),
+            back: 420.0,
+            end: 600.0,
+        };
+        ReplicationFigures {
+            classes: vec![],
+            resources: vec![],
+            events: 1,
+            databases: vec![],
+            timeline: None,
+            failures: vec![FailureCostFigures {
+                failure: 0,
+                class: "portal".into(),
+                periods,
+                errors,
+                failed: errors,
+                timed_out: 0.0,
+                rejected: 0.0,
+                p95_before: 0.05,
+                p95_during: 0.05,
+                p95_after: 0.05,
+                recovery,
+                recovery_censored: censored,
+            }],
+        }
+    }
+
+    fn compared(variants: &[Vec<ReplicationFigures>]) -> Vec<FailureDifference> {
+        let summaries: Vec<Summary> = variants
+            .iter()
+            .map(|r| Summary::from_parts(0, &[], r))
+            .collect();
+        failure_differences(&summaries, variants)
+    }
+
+    #[test]
+    fn failure_costs_are_compared_replication_by_replication() {
+        let one = vec![
+            replication(24_000.0, 2.0, false),
+            replication(24_300.0, 3.0, false),
+            replication(23_800.0, 2.5, false),
+        ];
+        let two = vec![
+            replication(6_000.0, 1.0, false),
+            replication(6_100.0, 1.0, false),
+            replication(5_900.0, 1.5, false),
+        ];
+        let d = compared(&[one.clone(), two.clone(), one.clone()]);
+        assert_eq!(d.len(), 2, "{d:?}");
+        let (second, same) = (&d[0], &d[1]);
+        assert_eq!((second.variant, second.failure), (1, 0));
+        assert_eq!(second.class, "portal");
+        // The mean of −18000, −18200, −17900, with its own t-interval.
+        assert!((second.errors.mean + 18_033.333).abs() < 1e-3);
+        assert!(second.errors.ci_95().unwrap().1 < 0.0);
+        assert_eq!(second.failed, second.errors);
+        assert_eq!(second.rejected.mean, 0.0);
+        let r = second.recovery.measured().unwrap();
+        assert!((r.mean + 4.0 / 3.0).abs() < 1e-9, "{r:?}");
+        // The same variant again: exactly nothing, with a zero interval.
+        assert_eq!(same.variant, 2);
+        assert_eq!(
+            (same.errors.mean, same.errors.ci_95()),
+            (0.0, Some((0.0, 0.0)))
+        );
+        assert_eq!(same.recovery.measured().unwrap().mean, 0.0);
+        // One replication not recovered by the end of the run (either
+        // side): the recovery difference is not a number.
+        let mut late = two.clone();
+        late[1] = replication(6_100.0, 180.0, true);
+        let d = compared(&[one.clone(), late]);
+        assert_eq!(
+            d[0].recovery,
+            RecoveryDifference::Censored {
+                censored: 1,
+                pairs: 3
+            }
+        );
+        assert!((d[0].errors.mean + 18_033.333).abs() < 1e-3);
+        // A variant without the failure measured has no difference.
+        let mut none = two;
+        for r in &mut none {
+            r.failures.clear();
+        }
+        assert!(compared(&[one, none]).is_empty());
     }
 
     #[test]

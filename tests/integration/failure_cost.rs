@@ -212,24 +212,39 @@ duration = "2m"
 
 /// `compare --vary database.nodes=1,2` with every output, in `dir`.
 fn compare_nodes(dir: &std::path::Path) -> super::common::Out {
+    compare_cluster(dir, &["--vary", "database.nodes=1,2"])
+}
+
+/// `compare` of the cluster with `args` (the variants) and 6
+/// replications, writing `nodes.csv` (and the files beside it) and
+/// `nodes.json` in `dir`.
+fn compare_cluster(dir: &std::path::Path, args: &[&str]) -> super::common::Out {
     let file = dir.join("cluster.toml");
     std::fs::write(&file, CLUSTER).unwrap();
-    let out = o11sim(&[
-        "compare",
-        file.to_str().unwrap(),
-        "--vary",
-        "database.nodes=1,2",
+    let mut all = vec!["compare", file.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let (csv, json) = (dir.join("nodes.csv"), dir.join("nodes.json"));
+    all.extend_from_slice(&[
         "--replications",
         "6",
         "--seed",
         "3",
         "--csv",
-        dir.join("nodes.csv").to_str().unwrap(),
+        csv.to_str().unwrap(),
         "--json",
-        dir.join("nodes.json").to_str().unwrap(),
+        json.to_str().unwrap(),
     ]);
+    let out = o11sim(&all);
     assert_eq!(out.code, 0, "{}", out.stderr);
     out
+}
+
+/// The rows of `dir/nodes-failures.csv` and a column finder.
+fn failure_rows(dir: &std::path::Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut rows = csv::Reader::from_path(dir.join("nodes-failures.csv")).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let rows = rows.records().map(Result::unwrap).collect();
+    (header, rows)
 }
 
 #[test]
@@ -292,6 +307,30 @@ fn a_second_database_node_cuts_what_the_failure_costs_and_the_files_say_so() {
     assert!((errors(0) - num(one, "errors")).abs() < 1e-3);
     assert!((errors(1) - num(two, "errors")).abs() < 1e-3);
 
+    // What the second node saves, paired replication by replication:
+    // 200 req/s × (30 − 120) s, within 5 %, its CI clear of 0.
+    assert_eq!(&one[col("errors_difference")], "", "the baseline's own row");
+    let saved = num(two, "errors_difference");
+    assert!(
+        (saved / (200.0 * (30.0 - 120.0)) - 1.0).abs() < 0.05,
+        "{saved}"
+    );
+    assert!(num(two, "errors_difference_ci_high") < 0.0);
+    assert!(num(two, "errors_difference_ci_low") > saved * 1.05);
+    assert_eq!(num(two, "difference_replications"), 6.0);
+    // Both recover at once: a measured difference of 0, nothing censored.
+    assert_eq!(num(two, "recovery_difference_censored"), 0.0);
+    assert!(num(two, "recovery_difference_s").abs() < 1.0);
+    let difference = &doc["variants"][1]["failures"][0]["classes"][0]["difference"];
+    assert!((difference["errors"]["mean"].as_f64().unwrap() - saved).abs() < 1e-3);
+    assert!(doc["variants"][0]["failures"][0]["classes"][0]["difference"].is_null());
+    assert!(
+        out.stdout
+            .contains(&format!("database.nodes=2: portal saves {:.0} ± ", -saved)),
+        "{}",
+        out.stdout
+    );
+
     // Same seed, same bytes.
     let again = temp_dir("failure-cost-again");
     compare_nodes(&again);
@@ -307,4 +346,193 @@ fn a_second_database_node_cuts_what_the_failure_costs_and_the_files_say_so() {
         json,
         std::fs::read_to_string(dir.join("nodes.json")).unwrap()
     );
+}
+
+#[test]
+fn identical_variants_differ_by_exactly_nothing() {
+    // 30s and 30000ms are one setting spelled two ways: the same model,
+    // the same random numbers, so every paired difference is exactly 0.
+    let dir = temp_dir("failure-cost-same");
+    let out = compare_cluster(&dir, &["--vary", "database.failover_duration=30s,30000ms"]);
+    let (header, rows) = failure_rows(&dir);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(rows.len(), 2);
+    let second = &rows[1];
+    for c in [
+        "errors_difference",
+        "errors_difference_ci_low",
+        "errors_difference_ci_high",
+        "failed_difference",
+        "recovery_difference_s",
+        "recovery_difference_ci_high_s",
+    ] {
+        assert_eq!(&second[col(c)], "0.000000", "{c}");
+    }
+    // While the cost itself is far from 0.
+    assert!(second[col("errors")].parse::<f64>().unwrap() > 5000.0);
+    assert!(
+        out.stdout
+            .contains("portal no clear difference in errors (0 ± 0)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_recovery_censored_on_either_side_gives_no_difference() {
+    // The node is back only after the end of the run: every recovery is
+    // a lower bound, in both variants, so no recovery difference is
+    // given; the errors caused still differ.
+    let dir = temp_dir("failure-cost-censored");
+    let out = compare_cluster(
+        &dir,
+        &[
+            "--vary",
+            "database.nodes=1,2",
+            "--set",
+            "failures[0].duration=1h",
+        ],
+    );
+    let (header, rows) = failure_rows(&dir);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let second = &rows[1];
+    assert_eq!(&second[col("recovery_censored")], "6");
+    for c in [
+        "recovery_difference_s",
+        "recovery_difference_ci_low_s",
+        "recovery_difference_ci_high_s",
+    ] {
+        assert_eq!(&second[col(c)], "", "{c}: a censored recovery is no number");
+    }
+    assert_eq!(&second[col("recovery_difference_replications")], "6");
+    assert_eq!(&second[col("recovery_difference_censored")], "6");
+    assert!(
+        second[col("errors_difference_ci_high")]
+            .parse::<f64>()
+            .unwrap()
+            < 0.0
+    );
+    assert!(
+        out.stdout.contains("not estimable (6/6 censored)"),
+        "{}",
+        out.stdout
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("nodes.json")).unwrap()).unwrap();
+    let d = &doc["variants"][1]["failures"][0]["classes"][0]["difference"];
+    assert!(d["recovery_s"].is_null(), "{d}");
+    assert_eq!(d["recovery_censored"], 6);
+}
+
+#[test]
+fn sweep_lists_what_the_failure_costs_each_point() {
+    let dir = temp_dir("failure-cost-sweep");
+    let file = dir.join("cluster.toml");
+    std::fs::write(&file, CLUSTER).unwrap();
+    let csv = dir.join("sweep.csv");
+    let out = o11sim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "database.nodes=1,2",
+        "--replications",
+        "4",
+        "--seed",
+        "3",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = &out.stdout[out
+        .stdout
+        .find("What each scheduled failure costs")
+        .unwrap_or_else(|| panic!("{}", out.stdout))..];
+    // One line per point, with the errors caused of the failures CSV.
+    let mut rows = csv::Reader::from_path(dir.join("sweep-failures.csv")).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        let errors: f64 = r[col("errors")].parse().unwrap();
+        let half = (r[col("errors_ci_high")].parse::<f64>().unwrap()
+            - r[col("errors_ci_low")].parse::<f64>().unwrap())
+            / 2.0;
+        let line = text
+            .lines()
+            .find(|l| {
+                l.trim_start()
+                    .starts_with(&format!("{} ", &r[col("database.nodes")]))
+            })
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains("1 database production (primary)"), "{line}");
+        assert!(
+            line.contains(&format!("{errors:.0} ± {half:.0}")),
+            "{line} vs {errors} ± {half}"
+        );
+    }
+    // The paired differences are in the CSV of a sweep too.
+    assert!(
+        rows[1][col("errors_difference_ci_high")]
+            .parse::<f64>()
+            .unwrap()
+            < 0.0
+    );
+}
+
+#[test]
+fn random_failures_are_said_to_have_no_cost_block() {
+    let with_random = format!(
+        "{ONE_FRONT_END}\n[[random_failures]]\nfront_end = \"main.1\"\nmtbf = \"20m\"\nmttr = \"30s\"\n"
+    );
+    let dir = temp_dir("failure-cost-random");
+    let file = dir.join("random.toml");
+    std::fs::write(&file, &with_random).unwrap();
+    let run = |path: &std::path::Path| {
+        let out = o11sim(&["run", path.to_str().unwrap(), "--replications", "2"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    let text = run(&file);
+    assert!(
+        text.contains("Random failures (1 [[random_failures]] entry) are counted"),
+        "{text}"
+    );
+    // The scheduled one still has its block; without random failures no
+    // such line.
+    assert!(text.contains("failure 1: front-end main.1 down"), "{text}");
+    let plain = dir.join("plain.toml");
+    std::fs::write(&plain, ONE_FRONT_END).unwrap();
+    assert!(!run(&plain).contains("Random failures"));
+}
+
+#[test]
+fn each_failure_has_one_block_of_differences_whatever_the_variants() {
+    // Two failures, three variants: per failure one table with a row per
+    // variant after the first.
+    let dir = temp_dir("failure-cost-two");
+    let out = compare_cluster(
+        &dir,
+        &[
+            "--vary",
+            "database.nodes=1,2,3",
+            "--set",
+            "failures=[{database=\"primary\", at=\"3m\", duration=\"1m\"}, {database=\"primary\", at=\"6m\", duration=\"1m\"}]",
+        ],
+    );
+    let paired = &out.stdout[out
+        .stdout
+        .find("variant − database.nodes=1 (paired")
+        .unwrap()..];
+    let paired = &paired[..paired.find("\n\n").unwrap()];
+    for failure in ["failure 1: database", "failure 2: database"] {
+        assert_eq!(paired.matches(failure).count(), 1, "{paired}");
+    }
+    assert_eq!(
+        paired.matches("database.nodes=3  portal").count(),
+        2,
+        "{paired}"
+    );
+    let (_, rows) = failure_rows(&dir);
+    assert_eq!(rows.len(), 6, "3 variants × 2 failures");
 }

@@ -289,7 +289,21 @@ fn the_console_check_sees_what_a_page_logs() {
 #[test]
 fn run_page_states_the_question_and_the_slo_verdicts() {
     let dir = temp_dir("html-run");
-    let (path, out) = page(&dir, "run", &["run", "prod", "--set", "front_ends=4"]);
+    let json = dir.join("run.json");
+    let (path, out) = page(
+        &dir,
+        "run",
+        &[
+            "run",
+            "prod",
+            "--set",
+            "front_ends=4",
+            "--set",
+            "failures=[{front_end=\"main.1\", at=\"30s\", duration=\"10s\"}]",
+            "--json",
+            s(&json),
+        ],
+    );
     succeeded(&out);
     assert!(out.stdout.contains("run.html"), "{}", out.stdout);
     let dom = check_page(
@@ -309,22 +323,91 @@ fn run_page_states_the_question_and_the_slo_verdicts() {
     // The scenario text is the one simulated: after the override.
     let scenario = &dom[dom.find("<details").unwrap()..];
     assert!(scenario.contains("front_ends = 4"), "{scenario}");
+    // What losing main.1 for 10 s cost, per class, as in the JSON.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let costs = table_after(&dom, "failure-costs");
+    let classes = doc["variants"][0]["failures"][0]["classes"]
+        .as_array()
+        .unwrap();
+    assert_eq!(costs.len(), classes.len(), "{costs:?}");
+    for (row, class) in costs.iter().zip(classes) {
+        assert_eq!(row[0], "1: front-end main.1 0:00:30-0:00:40");
+        assert_eq!(row[1], class["name"].as_str().unwrap());
+        assert_eq!(row[2], count_text(&class["errors"], false), "{row:?}");
+        assert_eq!(row[3], count_text(&class["failed"], false), "{row:?}");
+    }
+    // A quarter of the capacity gone for 10 s: the portal's requests
+    // routed to it before the balancer noticed failed.
+    assert!(classes[0]["errors"]["ci_low"].as_f64().unwrap() > 0.0);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The cells of each row of the table following `id="ID"` in a DOM.
+fn table_after(dom: &str, id: &str) -> Vec<Vec<String>> {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let rest = &dom[start..];
+    let body = &rest[rest.find("<tbody>").unwrap()..rest.find("</tbody>").unwrap()];
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let text = &cell[cell.find('>').unwrap() + 1..cell.find("</td>").unwrap()];
+                    text.to_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// An estimate of a JSON document as the page shows a count: `6575 ± 340`
+/// (`−5409 ± 492` for a difference).
+fn count_text(e: &serde_json::Value, signed: bool) -> String {
+    let (mean, lo, hi) = (
+        e["mean"].as_f64().unwrap(),
+        e["ci_low"].as_f64().unwrap(),
+        e["ci_high"].as_f64().unwrap(),
+    );
+    let m = format!("{mean:.0}");
+    let m = match m.strip_prefix('-') {
+        Some(digits) if signed => format!("\u{2212}{digits}"),
+        _ if signed && m != "0" => format!("+{m}"),
+        _ => m,
+    };
+    format!("{m} ± {:.0}", (hi - lo) / 2.0)
 }
 
 #[test]
 fn compare_page_shows_both_verdicts_and_the_differences() {
     let dir = temp_dir("html-compare");
     let csv = dir.join("fe.csv");
+    let json = dir.join("fe.json");
+    // Losing main.1 for 15 s: all the service of one front-end, a third
+    // of that of three.
     let (path, out) = page(
         &dir,
         "compare",
-        &["compare", "prod", "--front-ends", "1,3", "--csv", s(&csv)],
+        &[
+            "compare",
+            "prod",
+            "--front-ends",
+            "1,3",
+            "--set",
+            "failures=[{front_end=\"main.1\", at=\"30s\", duration=\"15s\"}]",
+            "--csv",
+            s(&csv),
+            "--json",
+            s(&json),
+        ],
     );
     succeeded(&out);
     // Written with the command's other outputs.
     assert!(csv.is_file() && dir.join("fe-resources.csv").is_file());
-    check_page(
+    let dom = check_page(
         &dir,
         &path,
         2,
@@ -334,8 +417,46 @@ fn compare_page_shows_both_verdicts_and_the_differences() {
             "saturated",
             "front_ends=3",
             "Paired differences",
+            "What each scheduled failure costs",
         ],
     );
+    // The failure-cost tables hold the figures of the JSON: per variant
+    // and class the errors caused, and the paired difference.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let costs = table_after(&dom, "failure-costs");
+    assert_eq!(costs.len(), 4, "2 variants × 2 classes: {costs:?}");
+    for (v, name) in ["front_ends=1", "front_ends=3"].iter().enumerate() {
+        for class in &doc["variants"][v]["failures"][0]["classes"]
+            .as_array()
+            .unwrap()[..]
+        {
+            let c = class["name"].as_str().unwrap();
+            let row = costs
+                .iter()
+                .find(|r| r[0] == *name && r[2] == c)
+                .unwrap_or_else(|| panic!("no row for {name} {c}: {costs:?}"));
+            assert_eq!(row[1], "1: front-end main.1 0:00:30-0:00:45");
+            assert_eq!(row[3], count_text(&class["errors"], false), "{row:?}");
+            assert_eq!(row[4], count_text(&class["failed"], false), "{row:?}");
+            assert_eq!(row[6], count_text(&class["rejected"], false), "{row:?}");
+        }
+    }
+    let diffs = table_after(&dom, "failure-differences");
+    let portal = diffs
+        .iter()
+        .find(|r| r[0] == "front_ends=3" && r[2] == "portal")
+        .unwrap_or_else(|| panic!("{diffs:?}"));
+    let d = &doc["variants"][1]["failures"][0]["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "portal")
+        .unwrap()["difference"];
+    assert_eq!(portal[3], count_text(&d["errors"], true), "{portal:?}");
+    // Three front-ends lose far fewer requests: the CI is clear of 0.
+    assert!(d["errors"]["ci_high"].as_f64().unwrap() < 0.0, "{d}");
+    assert_eq!(portal[8], "yes");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
