@@ -759,9 +759,9 @@ const CLOCK_TICKS: usize = 13;
 /// Tick steps of a time-of-day axis (seconds): each divides a day, so
 /// ticks fall on round clock times and every midnight gets one; then
 /// whole days.
-const CLOCK_STEPS: [f64; 20] = [
+const CLOCK_STEPS: [f64; 21] = [
     1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
-    10800.0, 21600.0, 43200.0, 86400.0, 172_800.0, 604_800.0,
+    10800.0, 21600.0, 43200.0, 86400.0, 172_800.0, 432_000.0, 604_800.0,
 ];
 
 /// Ticks of a time axis from simulated time `from` to `to` (seconds since
@@ -1782,9 +1782,10 @@ mod tests {
         let week = clock_labels(0.0, 0.0, 7.0 * 86400.0);
         assert_eq!(week.len(), 8);
         assert_eq!((week[0].as_str(), week[7].as_str()), ("day 1", "day 8"));
-        // A month: still at most 13 ticks, on midnights.
+        // A month from 01:00: every five days, at midnight.
         let month = clock_ticks(3600.0, 0.0, 30.0 * 86400.0);
-        assert!(month.len() <= CLOCK_TICKS && month.len() >= 5, "{month:?}");
+        assert_eq!(month.len(), 6, "{month:?}");
+        assert_eq!(month[0], (5.0 * 86400.0 - 3600.0, "day 6".to_owned()));
         assert!(month.iter().all(|(x, _)| (x + 3600.0) % 86400.0 == 0.0));
     }
 }

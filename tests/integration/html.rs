@@ -253,6 +253,39 @@ fn check_page(dir: &Path, page: &Path, charts: usize, expected: &[&str]) -> Stri
 
 const QUICK: [&str; 6] = ["--replications", "2", "--duration", "1m", "--warmup", "10s"];
 
+/// The bottleneck lines of a text report (the indented lines under its
+/// "Bottlenecks" heading), as a browser's DOM serializes them.
+fn bottleneck_lines(report: &str) -> Vec<String> {
+    let head = report
+        .find("\nBottlenecks (")
+        .unwrap_or_else(|| panic!("no bottleneck lines in:\n{report}"));
+    let lines: Vec<String> = report[head + 1..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            l.trim()
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        })
+        .collect();
+    assert!(!lines.is_empty(), "{report}");
+    lines
+}
+
+/// The items of the page's bottleneck list, in order.
+fn page_bottlenecks(dom: &str) -> Vec<String> {
+    let start = dom
+        .find("<ul class=\"bottlenecks\">")
+        .unwrap_or_else(|| panic!("the page has no bottleneck list"));
+    let list = &dom[start..start + dom[start..].find("</ul>").unwrap()];
+    list.split("<li>")
+        .skip(1)
+        .map(|item| item.split("</li>").next().unwrap().trim().to_owned())
+        .collect()
+}
+
 /// `o11sim ARGS --html DIR/NAME.html` with the quick run settings; the
 /// page's path.
 fn page(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Out) {
@@ -309,6 +342,11 @@ fn run_page_states_the_question_and_the_slo_verdicts() {
     // The scenario text is the one simulated: after the override.
     let scenario = &dom[dom.find("<details").unwrap()..];
     assert!(scenario.contains("front_ends = 4"), "{scenario}");
+    // Each class's bottleneck line, word for word as in the terminal.
+    let lines = bottleneck_lines(&out.stdout);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("portal: "), "{lines:?}");
+    assert_eq!(page_bottlenecks(&dom), lines);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -324,7 +362,7 @@ fn compare_page_shows_both_verdicts_and_the_differences() {
     succeeded(&out);
     // Written with the command's other outputs.
     assert!(csv.is_file() && dir.join("fe-resources.csv").is_file());
-    check_page(
+    let dom = check_page(
         &dir,
         &path,
         2,
@@ -334,8 +372,18 @@ fn compare_page_shows_both_verdicts_and_the_differences() {
             "saturated",
             "front_ends=3",
             "Paired differences",
+            "Bottlenecks",
         ],
     );
+    // Each variant's lines as in the terminal: one front-end is the
+    // limit, with three the front-ends are not.
+    let lines = bottleneck_lines(&out.stdout);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[0].starts_with("front_ends=1: portal: bottleneck the front-ends"),
+        "{lines:?}"
+    );
+    assert_eq!(page_bottlenecks(&dom), lines);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
