@@ -7,7 +7,8 @@
 //! the scenario's fingerprint, the o11sim version), the verdicts first
 //! (SLOs met or missed, saturated classes, the sizing answer, the first
 //! team size missing the publish target), then the tables with their
-//! confidence intervals, the charts, the paired differences, and the
+//! confidence intervals, the bottleneck lines (the terminal report's, from
+//! the same function), the charts, the paired differences, and the
 //! scenario text after overrides in a collapsible block.
 //!
 //! The page is one file that fetches nothing: no script, no web font, no

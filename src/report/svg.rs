@@ -781,7 +781,8 @@ pub fn clock_ticks(clock: f64, from: f64, to: f64) -> Vec<(f64, String)> {
     let step = CLOCK_STEPS
         .iter()
         .copied()
-        .find(|&step| ((b - a) / step).floor() as usize + 1 <= CLOCK_TICKS)
+        // Ticks: the whole steps in the span, plus one.
+        .find(|&step| (((b - a) / step).floor() as usize) < CLOCK_TICKS)
         .unwrap_or_else(|| ((b - a) / (CLOCK_TICKS - 1) as f64 / 86400.0).ceil() * 86400.0);
     let day = |abs: f64| (abs / 86400.0).floor() as i64 + 1;
     let spans_days = day(a) != day(b);
