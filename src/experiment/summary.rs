@@ -904,6 +904,7 @@ impl Summary {
         if let Some(t) = &mut self.timeline {
             t.failures = super::timeline::failure_windows(model);
             t.clock = model.start;
+            t.clock_time = profiled || model.start != 0.0;
             if profiled {
                 t.find_peaks(
                     self.classes

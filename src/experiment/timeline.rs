@@ -166,6 +166,11 @@ pub struct TimelineSummary {
     /// Time of day at simulated time 0 (`simulation.start`), seconds since
     /// midnight.
     pub clock: f64,
+    /// Whether charts label the time axis as time of day (`HH:MM`): the
+    /// scenario starts at a time of day other than midnight
+    /// (`simulation.start`) or has an hourly profile. Otherwise the
+    /// simulated time since the start reads better.
+    pub clock_time: bool,
     /// For a scenario with a profile, each traffic class's peak window:
     /// the one with the highest p95 (see [`TimelineSummary::find_peaks`]).
     pub peaks: Vec<Peak>,
@@ -282,6 +287,7 @@ impl TimelineSummary {
             levels,
             failures: Vec::new(),
             clock: 0.0,
+            clock_time: false,
             peaks: Vec::new(),
         })
     }

@@ -7,7 +7,8 @@
 //! the scenario's fingerprint, the o11sim version), the verdicts first
 //! (SLOs met or missed, saturated classes, the sizing answer, the first
 //! team size missing the publish target), then the tables with their
-//! confidence intervals, the charts, the paired differences, and the
+//! confidence intervals, the bottleneck lines (the terminal report's, from
+//! the same function), the charts, the paired differences, and the
 //! scenario text after overrides in a collapsible block.
 //!
 //! The page is one file that fetches nothing: no script, no web font, no
@@ -27,10 +28,10 @@ use anyhow::Result;
 use super::Export;
 use super::svg::{self, Chart, PlotFigure};
 use super::text::{
-    censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
-    figure_cell, figure_label, layout_name, p95_cell, pct, pct_ci, random_failures_note,
-    recovery_cell, recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags,
-    warmup_advice,
+    BOTTLENECK_HEADING, bottleneck_lines, censored_cell, clock, count_cell, count_difference_cell,
+    describe, difference_cell, figure_cell, figure_label, layout_name, p95_cell, pct, pct_ci,
+    random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
+    slo_outcome_parts, tags, variant_bottleneck_lines, warmup_advice,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -831,6 +832,7 @@ th { border-bottom: 1.5px solid #555; font-weight: 600; }
 .wide { overflow-x: auto; }
 ul.verdicts { padding-left: 1.2rem; }
 ul.verdicts li { margin: .25rem 0; }
+ul.bottlenecks li { margin: .2rem 0; }
 .met { color: #1b5e20; }
 .missed { color: #a30000; }
 td.missed, td.met { font-weight: 600; }
@@ -845,7 +847,7 @@ footer { margin-top: 2rem; font-size: .85em; color: #555; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 9pt; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
-  figure, tr, ul.verdicts li, .question { break-inside: avoid; page-break-inside: avoid; }
+  figure, tr, ul.verdicts li, ul.bottlenecks li, .question { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
   .wide { overflow: visible; }
   figure svg { max-width: 100%; }
@@ -943,6 +945,24 @@ impl Html {
             }
         }
         out.push_str("</section>\n");
+        // Bottlenecks: the terminal report's lines, word for word.
+        let bottlenecks = match result {
+            CommandResult::Run(r) => bottleneck_lines(&r.variant.summary),
+            CommandResult::Compare(c) | CommandResult::Sweep(c) => variant_bottleneck_lines(c),
+            CommandResult::Size(_) | CommandResult::Team(_) => Vec::new(),
+        };
+        if !bottlenecks.is_empty() {
+            out.push_str("<section id=\"bottlenecks\">\n<h2>Bottlenecks</h2>\n");
+            let _ = writeln!(
+                out,
+                "<p>{}</p>\n<ul class=\"bottlenecks\">",
+                escape(BOTTLENECK_HEADING)
+            );
+            for line in &bottlenecks {
+                let _ = writeln!(out, "<li>{}</li>", escape(line));
+            }
+            out.push_str("</ul>\n</section>\n");
+        }
         // Charts.
         let charts = charts(result, self.figure);
         if !charts.is_empty() {

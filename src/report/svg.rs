@@ -42,6 +42,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Export;
+use super::text::time_of_day;
 use crate::dist::format_duration;
 use crate::experiment::CommandResult;
 use crate::experiment::result::{Comparison, Layout, RunReport, RunSettings, Sizing, TeamGrowth};
@@ -666,6 +667,24 @@ pub fn timeline_charts(r: &RunReport) -> Option<[Chart; 2]> {
     } else {
         ("h", 3600.0)
     };
+    // With a time of day (`simulation.start`, a profile), the ticks are
+    // clock times on the same x positions, so the points, the failure
+    // shading and the SLO lines are placed exactly as without.
+    let (x_label, x_ticks) = if t.clock_time {
+        let ticks = clock_ticks(t.clock, t.start, t.end)
+            .into_iter()
+            .map(|(x, label)| (x / per, label))
+            .collect();
+        (
+            "time of day (warm-up before the first window)".to_owned(),
+            Some(ticks),
+        )
+    } else {
+        (
+            format!("simulated time ({unit}; warm-up before the first window)"),
+            None,
+        )
+    };
     let traffic: Vec<(usize, &ClassSummary)> = s
         .classes
         .iter()
@@ -720,9 +739,9 @@ pub fn timeline_charts(r: &RunReport) -> Option<[Chart; 2]> {
     let chart = |figure: PlotFigure, references: Vec<Reference>| Chart {
         title: format!("{}: {} over time", r.settings.scenario, figure.title()),
         subtitle: subtitle(&r.settings, &format!("{window} windows")),
-        x_label: format!("simulated time ({unit}; warm-up before the first window)"),
+        x_label: x_label.clone(),
         y_label: figure.axis_title(),
-        x_ticks: None,
+        x_ticks: x_ticks.clone(),
         lines: true,
         series: series(figure),
         references,
@@ -732,6 +751,62 @@ pub fn timeline_charts(r: &RunReport) -> Option<[Chart; 2]> {
         chart(PlotFigure::P95, references),
         chart(PlotFigure::ErrorRate, Vec::new()),
     ])
+}
+
+/// Most labelled ticks a time-of-day axis gets.
+const CLOCK_TICKS: usize = 13;
+
+/// Tick steps of a time-of-day axis (seconds): each divides a day, so
+/// ticks fall on round clock times and every midnight gets one; then
+/// whole days.
+const CLOCK_STEPS: [f64; 21] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+    10800.0, 21600.0, 43200.0, 86400.0, 172_800.0, 432_000.0, 604_800.0,
+];
+
+/// Ticks of a time axis from simulated time `from` to `to` (seconds since
+/// the start of the run, whose time of day is `clock`, seconds since
+/// midnight), labelled as clock time: at the smallest round step giving at
+/// most [`CLOCK_TICKS`] ticks (5, 10 or 15 minutes over an hour or two,
+/// whole hours over a day), on whole multiples of the step in clock time.
+/// Labels read `HH:MM` (`HH:MM:SS` below a minute), wrapping at 24:00;
+/// when the axis spans more than one day, the first tick of each later day
+/// reads `day N 00:00` (the run starts on day 1), and ticks a day or more
+/// apart read `day N`. Returns (simulated seconds, label) pairs.
+pub fn clock_ticks(clock: f64, from: f64, to: f64) -> Vec<(f64, String)> {
+    if !(from.is_finite() && to.is_finite() && to > from) {
+        return Vec::new();
+    }
+    let (a, b) = (clock + from, clock + to);
+    let step = CLOCK_STEPS
+        .iter()
+        .copied()
+        // Ticks: the whole steps in the span, plus one.
+        .find(|&step| (((b - a) / step).floor() as usize) < CLOCK_TICKS)
+        .unwrap_or_else(|| ((b - a) / (CLOCK_TICKS - 1) as f64 / 86400.0).ceil() * 86400.0);
+    let day = |abs: f64| (abs / 86400.0).floor() as i64 + 1;
+    let spans_days = day(a) != day(b);
+    let mut ticks = Vec::new();
+    let mut k = (a / step - 1e-9).ceil();
+    let mut previous_day = day(a);
+    while k * step <= b + 1e-9 {
+        let abs = k * step;
+        // Rounded to the second so a tick a rounding error short of
+        // midnight still counts as the next day.
+        let abs_s = abs.round();
+        let today = day(abs_s);
+        let label = if step >= 86400.0 {
+            format!("day {today}")
+        } else if spans_days && today != previous_day {
+            format!("day {today} {}", time_of_day(abs_s))
+        } else {
+            time_of_day(abs_s)
+        };
+        previous_day = today;
+        ticks.push((abs - clock, label));
+        k += 1.0;
+    }
+    ticks
 }
 
 /// Charts drawn one above the other in one SVG document.
@@ -1135,7 +1210,9 @@ pub fn svg(chart: &Chart) -> Result<String> {
     } else {
         1.0
     };
-    let x_pad = if chart.x_ticks.is_some() {
+    // Categories and counts get half a gap either side; a continuous axis
+    // (a line chart, even with its own ticks) 5 % of its span.
+    let x_pad = if chart.x_ticks.is_some() && !chart.lines {
         gap * 0.5
     } else if x_max > x_min {
         (x_max - x_min) * 0.05
@@ -1621,5 +1698,95 @@ mod tests {
         assert_eq!(number(1234.56), "1235");
         assert_eq!(number(-0.0), "0");
         assert_eq!(number(-0.0004), "0");
+    }
+
+    /// The labels of `clock_ticks`, checking on the way that every tick
+    /// lies in the range and sits at its label's clock time.
+    fn clock_labels(clock: f64, from: f64, to: f64) -> Vec<String> {
+        let ticks = clock_ticks(clock, from, to);
+        for (x, label) in &ticks {
+            assert!(
+                (from - 1e-6..=to + 1e-6).contains(x),
+                "{label} at {x} outside [{from}, {to}]"
+            );
+            let hhmm = label.rsplit(' ').next().unwrap();
+            if hhmm.contains(':') {
+                assert_eq!(time_of_day(clock + x), hhmm, "tick at {x}");
+            }
+        }
+        assert!(ticks.len() <= CLOCK_TICKS, "{ticks:?}");
+        ticks.into_iter().map(|(_, l)| l).collect()
+    }
+
+    #[test]
+    fn clock_ticks_use_round_steps_for_the_span() {
+        // One hour from 08:00: every 5 minutes.
+        let hour = clock_labels(8.0 * 3600.0, 0.0, 3600.0);
+        assert_eq!(hour.len(), 13);
+        assert_eq!(
+            (hour[0].as_str(), hour[1].as_str(), hour[12].as_str()),
+            ("08:00", "08:05", "09:00")
+        );
+        // Two hours after a 10-minute warm-up: every 10 minutes.
+        let two = clock_labels(8.0 * 3600.0, 600.0, 600.0 + 7200.0);
+        assert_eq!(&two[..3], ["08:10", "08:20", "08:30"]);
+        // Three hours: every 15 minutes.
+        let three = clock_labels(9.0 * 3600.0, 0.0, 3.0 * 3600.0);
+        assert_eq!(&three[..3], ["09:00", "09:15", "09:30"]);
+        // Twelve hours: whole hours.
+        let day = clock_labels(7.0 * 3600.0, 0.0, 12.0 * 3600.0);
+        assert_eq!(day.len(), 13);
+        assert_eq!((day[0].as_str(), day[12].as_str()), ("07:00", "19:00"));
+        // An odd start: ticks on round clock times, not at the start.
+        let odd = clock_ticks(8.0 * 3600.0 + 420.0, 0.0, 3600.0);
+        assert_eq!(odd[0], (180.0, "08:10".to_owned()));
+        assert_eq!(odd.last().unwrap().1, "09:05");
+        // Seconds for a run of a minute.
+        let minute = clock_labels(0.0, 0.0, 60.0);
+        assert_eq!(&minute[..2], ["00:00", "00:00:05"]);
+        // Nothing to label.
+        assert!(clock_ticks(0.0, 10.0, 10.0).is_empty());
+        assert!(clock_ticks(0.0, f64::NAN, 10.0).is_empty());
+    }
+
+    #[test]
+    fn clock_ticks_wrap_at_midnight_and_mark_the_day() {
+        // A day from 06:00: every two hours, 24:00 is day 2's 00:00.
+        let day = clock_labels(6.0 * 3600.0, 0.0, 86400.0);
+        assert_eq!(
+            day,
+            [
+                "06:00",
+                "08:00",
+                "10:00",
+                "12:00",
+                "14:00",
+                "16:00",
+                "18:00",
+                "20:00",
+                "22:00",
+                "day 2 00:00",
+                "02:00",
+                "04:00",
+                "06:00"
+            ]
+        );
+        // Four hours across midnight: half hours, the day marked once.
+        let night = clock_labels(22.5 * 3600.0, 0.0, 4.0 * 3600.0);
+        assert_eq!(&night[..4], ["22:30", "23:00", "23:30", "day 2 00:00"]);
+        assert_eq!(night.iter().filter(|l| l.starts_with("day")).count(), 1);
+        assert_eq!(night.last().unwrap(), "02:30");
+        // Within one day: no day marker, even ending at 23:00.
+        let within = clock_labels(0.0, 0.0, 23.0 * 3600.0);
+        assert!(within.iter().all(|l| !l.starts_with("day")), "{within:?}");
+        // A week: one tick a day, by day.
+        let week = clock_labels(0.0, 0.0, 7.0 * 86400.0);
+        assert_eq!(week.len(), 8);
+        assert_eq!((week[0].as_str(), week[7].as_str()), ("day 1", "day 8"));
+        // A month from 01:00: every five days, at midnight.
+        let month = clock_ticks(3600.0, 0.0, 30.0 * 86400.0);
+        assert_eq!(month.len(), 6, "{month:?}");
+        assert_eq!(month[0], (5.0 * 86400.0 - 3600.0, "day 6".to_owned()));
+        assert!(month.iter().all(|(x, _)| (x + 3600.0) % 86400.0 == 0.0));
     }
 }

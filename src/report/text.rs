@@ -22,6 +22,7 @@ use crate::experiment::summary::{
     Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names,
     upper,
 };
+use crate::experiment::timeline::TimelineSummary;
 use crate::experiment::{CommandResult, Summary};
 use crate::model::sim::{ResourceKind, StationKind};
 use crate::model::spec::Slo;
@@ -994,7 +995,7 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
 }
 
 /// The heading above the bottleneck lines, with the rule they follow.
-const BOTTLENECK_HEADING: &str = "Bottlenecks (requests answered in time): where they wait longest - the front-ends, the database or an external system, waiting for an IIS worker or a connection shared out by what holds them - and what more front-ends would do; then the station holding the largest share of the response time (waiting plus service) and the busiest resource on the path";
+pub(crate) const BOTTLENECK_HEADING: &str = "Bottlenecks (requests answered in time): where they wait longest - the front-ends, the database or an external system, waiting for an IIS worker or a connection shared out by what holds them - and what more front-ends would do; then the station holding the largest share of the response time (waiting plus service) and the busiest resource on the path";
 
 /// The readable name of a station from its key.
 fn station_name(kind: StationKind, key: &str) -> String {
@@ -1093,29 +1094,51 @@ pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
     format!("{class}: {head}{largest}{busiest}")
 }
 
+/// The bottleneck line of every traffic class of a summary that has one,
+/// in class order: what the text report and the HTML page both print, so
+/// their wording cannot drift apart.
+pub(crate) fn bottleneck_lines(s: &Summary) -> Vec<String> {
+    s.classes
+        .iter()
+        .filter(|c| c.is_traffic)
+        .filter_map(|c| c.bottleneck.as_ref().map(|b| bottleneck_line(&c.name, b)))
+        .collect()
+}
+
 /// The bottleneck line of every traffic class of a summary, each indented
 /// and prefixed with `prefix`; empty when no class has one.
 pub fn bottlenecks(s: &Summary, prefix: &str) -> String {
     let mut out = String::new();
-    for c in s.classes.iter().filter(|c| c.is_traffic) {
-        if let Some(b) = &c.bottleneck {
-            let _ = writeln!(out, "  {prefix}{}", bottleneck_line(&c.name, b));
-        }
+    for line in bottleneck_lines(s) {
+        let _ = writeln!(out, "  {prefix}{line}");
     }
     out
 }
 
+/// The bottleneck lines of every variant of a comparison or sweep, each
+/// after its variant's name (shared with the HTML page).
+pub(crate) fn variant_bottleneck_lines(c: &Comparison) -> Vec<String> {
+    c.variants
+        .iter()
+        .flat_map(|v| {
+            bottleneck_lines(&v.summary)
+                .into_iter()
+                .map(move |line| format!("{}: {line}", v.name))
+        })
+        .collect()
+}
+
 /// The bottleneck lines of every variant of a comparison or sweep.
 fn variant_bottlenecks(c: &Comparison) -> String {
-    let mut lines = String::new();
-    for v in &c.variants {
-        lines.push_str(&bottlenecks(&v.summary, &format!("{}: ", v.name)));
-    }
+    let lines = variant_bottleneck_lines(c);
     if lines.is_empty() {
-        lines
-    } else {
-        format!("\n{BOTTLENECK_HEADING}\n{lines}")
+        return String::new();
     }
+    let mut out = format!("\n{BOTTLENECK_HEADING}\n");
+    for line in lines {
+        let _ = writeln!(out, "  {line}");
+    }
+    out
 }
 
 /// Windows a run's report lists one by one; longer timelines are only in
@@ -1191,39 +1214,29 @@ pub fn timeline(s: &Summary) -> String {
     out
 }
 
-/// Each traffic class's peak window of a profiled scenario (the one with
-/// the highest p95: its peak hour with the default one-hour windows), its
-/// time of day and figures with CIs. Empty without peaks.
-pub fn peak_hours(s: &Summary) -> String {
-    let Some(t) = &s.timeline else {
-        return String::new();
-    };
-    if t.peaks.is_empty() {
-        return String::new();
-    }
-    let what = if t.window == 3600.0 {
+/// The heading word of a timeline's peak windows: `Peak hour` with
+/// one-hour windows, else `Peak window (LENGTH)`.
+fn peak_what(t: &TimelineSummary) -> String {
+    if t.window == 3600.0 {
         "Peak hour".to_owned()
     } else {
         format!("Peak window ({})", format_duration(t.window))
+    }
+}
+
+/// Each traffic class's peak window of a summary: the class, the window
+/// in simulated time, its time of day, and its p95, throughput and error
+/// rate with CIs. Empty without a timeline or peaks.
+fn peak_rows(s: &Summary) -> Vec<[String; 6]> {
+    let Some(t) = &s.timeline else {
+        return Vec::new();
     };
-    let mut out = format!(
-        "{what} of each class: the window with the highest p95 (time of day; whole-run figures above)\n"
-    );
-    let header = [
-        "class",
-        "window",
-        "time of day",
-        "p95 (ms)",
-        "throughput (req/s)",
-        "errors",
-    ];
-    let rows: Vec<Vec<String>> = t
-        .peaks
+    t.peaks
         .iter()
         .map(|p| {
             let f = t.class(p.window, p.row);
             let (a, b) = t.bounds(p.window);
-            vec![
+            [
                 s.classes[p.row].name.clone(),
                 format!("{}-{}", clock(a), clock(b)),
                 format!(
@@ -1240,8 +1253,82 @@ pub fn peak_hours(s: &Summary) -> String {
                 ),
             ]
         })
-        .collect();
+        .collect()
+}
+
+/// Each traffic class's peak window of a profiled scenario (the one with
+/// the highest p95: its peak hour with the default one-hour windows), its
+/// time of day and figures with CIs. Empty without peaks.
+pub fn peak_hours(s: &Summary) -> String {
+    let Some(t) = &s.timeline else {
+        return String::new();
+    };
+    if t.peaks.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{} of each class: the window with the highest p95 (time of day; whole-run figures above)\n",
+        peak_what(t)
+    );
+    let header = [
+        "class",
+        "window",
+        "time of day",
+        "p95 (ms)",
+        "throughput (req/s)",
+        "errors",
+    ];
+    let rows: Vec<Vec<String>> = peak_rows(s).into_iter().map(Vec::from).collect();
     out.push_str(&align(&Columns::new(&header), &rows));
+    out
+}
+
+/// The peak window of each traffic class in every variant of a comparison
+/// or sweep of a profiled scenario, one row per variant and class: its time
+/// of day (each variant's own: a variant can move the peak) and figures
+/// with CIs. The variant is named by `lead`'s headings and cells (its name
+/// in `compare`, its varied values in `sweep`). Empty when no variant has
+/// peaks.
+fn variant_peak_hours(
+    c: &Comparison,
+    lead: &[&str],
+    cells: impl Fn(&crate::experiment::VariantResult) -> Vec<String>,
+) -> String {
+    let timelines: Vec<&TimelineSummary> = c
+        .variants
+        .iter()
+        .filter_map(|v| v.summary.timeline.as_ref())
+        .filter(|t| !t.peaks.is_empty())
+        .collect();
+    let Some(first) = timelines.first() else {
+        return String::new();
+    };
+    let what = if timelines.iter().all(|t| t.window == first.window) {
+        peak_what(first)
+    } else {
+        "Peak window".to_owned()
+    };
+    let mut out = format!(
+        "{what} of each class in each variant: the window with the highest p95, by time of day (variants can peak at different hours; whole-run figures above)\n"
+    );
+    let mut header: Vec<&str> = lead.to_vec();
+    header.extend([
+        "class",
+        "time of day",
+        "p95 (ms)",
+        "throughput (req/s)",
+        "errors",
+    ]);
+    let mut rows = Vec::new();
+    for v in &c.variants {
+        for [class, _, day, p95, throughput, errors] in peak_rows(&v.summary) {
+            let mut row = cells(v);
+            row.extend([class, day, p95, throughput, errors]);
+            rows.push(row);
+        }
+    }
+    let left: Vec<usize> = (0..=lead.len()).collect();
+    out.push_str(&align(&Columns::new(&header).left(&left), &rows));
     out
 }
 
@@ -1323,6 +1410,10 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     let note = random_failures_note(&c.variants[0].summary);
     if !note.is_empty() {
         let _ = write!(out, "\n{note}");
+    }
+    let peaks = variant_peak_hours(c, &["variant"], |v| vec![v.name.clone()]);
+    if !peaks.is_empty() {
+        let _ = write!(out, "\n{peaks}");
     }
     out.push_str(&variant_bottlenecks(c));
     if c.variants.len() >= 2 {
@@ -1563,6 +1654,10 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
         if !note.is_empty() {
             let _ = write!(out, "\n{note}");
         }
+    }
+    let peaks = variant_peak_hours(c, &keys, key_cells);
+    if !peaks.is_empty() {
+        let _ = write!(out, "\n{peaks}");
     }
     push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
     out.push_str(&variant_bottlenecks(c));

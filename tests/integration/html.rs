@@ -253,6 +253,39 @@ fn check_page(dir: &Path, page: &Path, charts: usize, expected: &[&str]) -> Stri
 
 const QUICK: [&str; 6] = ["--replications", "2", "--duration", "1m", "--warmup", "10s"];
 
+/// The bottleneck lines of a text report (the indented lines under its
+/// "Bottlenecks" heading), as a browser's DOM serializes them.
+fn bottleneck_lines(report: &str) -> Vec<String> {
+    let head = report
+        .find("\nBottlenecks (")
+        .unwrap_or_else(|| panic!("no bottleneck lines in:\n{report}"));
+    let lines: Vec<String> = report[head + 1..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| {
+            l.trim()
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        })
+        .collect();
+    assert!(!lines.is_empty(), "{report}");
+    lines
+}
+
+/// The items of the page's bottleneck list, in order.
+fn page_bottlenecks(dom: &str) -> Vec<String> {
+    let start = dom
+        .find("<ul class=\"bottlenecks\">")
+        .unwrap_or_else(|| panic!("the page has no bottleneck list"));
+    let list = &dom[start..start + dom[start..].find("</ul>").unwrap()];
+    list.split("<li>")
+        .skip(1)
+        .map(|item| item.split("</li>").next().unwrap().trim().to_owned())
+        .collect()
+}
+
 /// `o11sim ARGS --html DIR/NAME.html` with the quick run settings; the
 /// page's path.
 fn page(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Out) {
@@ -340,6 +373,11 @@ fn run_page_states_the_question_and_the_slo_verdicts() {
     // A quarter of the capacity gone for 10 s: the portal's requests
     // routed to it before the balancer noticed failed.
     assert!(classes[0]["errors"]["ci_low"].as_f64().unwrap() > 0.0);
+    // Each class's bottleneck line, word for word as in the terminal.
+    let lines = bottleneck_lines(&out.stdout);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("portal: "), "{lines:?}");
+    assert_eq!(page_bottlenecks(&dom), lines);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -418,8 +456,18 @@ fn compare_page_shows_both_verdicts_and_the_differences() {
             "front_ends=3",
             "Paired differences",
             "What each scheduled failure costs",
+            "Bottlenecks",
         ],
     );
+    // Each variant's lines as in the terminal: one front-end is the
+    // limit, with three the front-ends are not.
+    let lines = bottleneck_lines(&out.stdout);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[0].starts_with("front_ends=1: portal: bottleneck the front-ends"),
+        "{lines:?}"
+    );
+    assert_eq!(page_bottlenecks(&dom), lines);
     // The failure-cost tables hold the figures of the JSON: per variant
     // and class the errors caused, and the paired difference.
     let doc: serde_json::Value =

@@ -626,3 +626,193 @@ fn the_peak_hour_and_time_of_day_reach_the_report_and_files() {
     let out = o11sim(&["run", "--set", "simulation.start=24:00"]);
     rejected(&out, &["simulation.start", "\"HH:MM\""]);
 }
+
+/// One front-end (or `front_ends`) with one FCFS core, four hours from
+/// 07:00: `web` (20 ms of CPU) is busiest 08:00-09:00 (20 req/s, half that
+/// otherwise); `heavy` (20 ms) runs at `traffic.heavy.rate` 10:00-11:00
+/// and at 1 % of it otherwise. With heavy's rate at 1 req/s web's own hour
+/// is the busiest (ρ 0.40 against 0.22 at 10:00); at 25 req/s, 10:00 is
+/// (ρ 0.70 against 0.40), so the variants peak at different hours.
+fn two_peaks(front_ends: usize, extra: &str) -> String {
+    let web: Vec<f64> = (0..24).map(|h| if h == 8 { 1.0 } else { 0.5 }).collect();
+    let heavy: Vec<f64> = (0..24).map(|h| if h == 10 { 1.0 } else { 0.01 }).collect();
+    format!(
+        r#"
+front_ends = {front_ends}
+
+[front_end]
+cores = 1
+cpu = "fcfs"
+
+[simulation]
+duration = "4h"
+warmup = "0s"
+replications = 3
+start = "07:00"
+
+[traffic.web]
+rate = 20
+profile = {web:?}
+cpu = "exp(20ms)"
+network = "const(0s)"
+db_calls = "const(0)"
+slo = {{ p95 = "150ms" }}
+
+[traffic.heavy]
+rate = 25
+profile = {heavy:?}
+cpu = "exp(20ms)"
+network = "const(0s)"
+db_calls = "const(0)"
+{extra}
+"#
+    )
+}
+
+/// The time of day of `class`'s peak row among the report lines that
+/// start with `variant` (a variant's name or its varied value).
+fn peak_of(report: &str, variant: &str, class: &str) -> String {
+    let head = report
+        .find("Peak hour of each class in each variant")
+        .unwrap_or_else(|| panic!("no peak hours in:\n{report}"));
+    let rows: Vec<&str> = report[head..]
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| {
+            let mut words = l.split_whitespace();
+            words.next() == Some(variant) && words.next() == Some(class)
+        })
+        .collect();
+    assert_eq!(rows.len(), 1, "{variant} {class} in:\n{report}");
+    rows[0].split_whitespace().nth(2).unwrap().to_owned()
+}
+
+#[test]
+fn compare_and_sweep_give_each_variant_its_own_peak_hour() {
+    let dir = temp_dir("peak-variants");
+    let path = dir.join("day.toml");
+    std::fs::write(&path, two_peaks(1, "")).unwrap();
+    let json = dir.join("c.json");
+    let vary = "traffic.heavy.rate=1,25";
+    let out = o11sim(&[
+        "compare",
+        path.to_str().unwrap(),
+        "--vary",
+        vary,
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (low, high) = ("traffic.heavy.rate=1", "traffic.heavy.rate=25");
+    assert_eq!(peak_of(&out.stdout, low, "web"), "08:00-09:00");
+    assert_eq!(peak_of(&out.stdout, high, "web"), "10:00-11:00");
+    assert_eq!(peak_of(&out.stdout, high, "heavy"), "10:00-11:00");
+    // The JSON says the same per variant.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for (i, hour) in [(0, "08:00-09:00"), (1, "10:00-11:00")] {
+        let peaks = doc["variants"][i]["timeline"]["peaks"].as_array().unwrap();
+        let web = peaks.iter().find(|p| p["class"] == "web").unwrap();
+        assert_eq!(web["time_of_day"], hour, "variant {i}");
+    }
+    // The sweep names each point by its values.
+    let out = o11sim(&["sweep", path.to_str().unwrap(), "--vary", vary]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(peak_of(&out.stdout, "1", "web"), "08:00-09:00");
+    assert_eq!(peak_of(&out.stdout, "25", "web"), "10:00-11:00");
+    // No profile, no peak hours, even with a timeline.
+    let mut args = vec!["compare", "--front-ends", "2,3", "--timeline", "1m"];
+    args.extend(QUICK);
+    let out = o11sim(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("Peak"), "{}", out.stdout);
+}
+
+/// The x of each text element of the first chart of an SVG (plotters
+/// writes a text element's content on its own line).
+fn svg_texts(svg: &str) -> Vec<(f64, String)> {
+    let first = &svg[..svg.find("</svg>").unwrap_or(svg.len())];
+    first
+        .split("<text ")
+        .skip(1)
+        .filter_map(|t| {
+            let x = t.split("x=\"").nth(1)?.split('"').next()?.parse().ok()?;
+            let body = t.split_once('>')?.1.split("</text>").next()?.trim();
+            Some((x, body.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn run_plot_reads_the_time_of_day_with_the_failure_on_its_clock_hours() {
+    let dir = temp_dir("timeline-clock");
+    let path = dir.join("day.toml");
+    // The second front-end down from 2h after the 07:00 start for 30 min:
+    // 09:00-09:30.
+    let failure = r#"
+[[failures]]
+front_end = "main.2"
+at = "2h"
+duration = "30m"
+"#;
+    std::fs::write(&path, two_peaks(2, failure)).unwrap();
+    let svg = dir.join("t.svg");
+    let out = o11sim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let texts = svg_texts(&text);
+    let tick = |label: &str| {
+        texts
+            .iter()
+            .find(|(_, t)| t == label)
+            .unwrap_or_else(|| panic!("no tick {label:?} in {texts:?}"))
+            .0
+    };
+    // Four hours from 07:00: half-hour ticks from 07:00 to 11:00.
+    let ticks: Vec<f64> = (0..9)
+        .map(|i| tick(&format!("{:02}:{:02}", 7 + i / 2, 30 * (i % 2))))
+        .collect();
+    assert!(ticks.windows(2).all(|w| w[1] > w[0]), "{ticks:?}");
+    assert!(
+        texts.iter().any(|(_, t)| t.starts_with("time of day")),
+        "{texts:?}"
+    );
+    assert!(!text.contains("simulated time ("), "{text}");
+    // The shading spans exactly 09:00-09:30 on the clock axis.
+    let rect = text
+        .split("<rect ")
+        .map(|r| format!(" {}", r.split('>').next().unwrap()))
+        .find(|r| r.contains("#FBE3E3"))
+        .expect("a shaded failure");
+    let attr = |name: &str| -> f64 {
+        rect.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {rect}"))
+    };
+    let (x, width) = (attr("x"), attr("width"));
+    assert!((x - tick("09:00")).abs() <= 1.0, "{x} vs {}", tick("09:00"));
+    assert!(
+        (x + width - tick("09:30")).abs() <= 1.0,
+        "{} vs {}",
+        x + width,
+        tick("09:30")
+    );
+    // The SLO is still drawn across the chart.
+    assert!(text.contains("SLO web p95"), "{text}");
+    // Without a start or a profile, simulated time as before.
+    let plain = dir.join("plain.svg");
+    let mut args = vec!["run", "--plot", plain.to_str().unwrap()];
+    args.extend(QUICK);
+    let out = o11sim(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&plain).unwrap();
+    assert!(text.contains("simulated time (min"), "{text}");
+}

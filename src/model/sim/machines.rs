@@ -6,8 +6,8 @@
 //! are put on those CPUs and where their completions come back into the
 //! model.
 
-use super::failures::Cluster;
 use super::accounting::FE_CPU;
+use super::failures::Cluster;
 use super::jobs::{JobRef, Kind, Phase};
 use super::query_timeout::QueryWatch;
 use super::{Event, Sim};
