@@ -28,10 +28,10 @@ use anyhow::Result;
 use super::Export;
 use super::svg::{self, Chart, PlotFigure};
 use super::text::{
-    BOTTLENECK_HEADING, bottleneck_lines, censored_cell, clock, count_cell, count_difference_cell,
-    describe, difference_cell, figure_cell, figure_label, layout_name, p95_cell, pct, pct_ci,
-    random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
-    slo_outcome_parts, tags, variant_bottleneck_lines, warmup_advice,
+    BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, bottleneck_lines, censored_cell, clock, count_cell,
+    count_difference_cell, describe, difference_cell, figure_cell, figure_label, layout_name,
+    p95_cell, pct, pct_ci, random_failures_note, recovery_cell, recovery_difference_cell, secs,
+    slo_amount, slo_outcome_parts, tags, variant_bottleneck_lines, warmup_advice,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -547,19 +547,10 @@ fn failure_cost_table(variants: &[&VariantResult]) -> Option<Table> {
         head.push("variant".into());
     }
     head.extend(
-        [
-            "failure",
-            "class",
-            "errors caused",
-            "failed",
-            "timed out",
-            "rejected",
-            "p95 before (ms)",
-            "p95 during (ms)",
-            "p95 after (ms)",
-            "recovery (s)",
-        ]
-        .map(String::from),
+        ["failure", "class"]
+            .into_iter()
+            .chain(FAILURE_COST_COLUMNS)
+            .map(String::from),
     );
     let left = if several { 3 } else { 2 };
     let mut t = Table::new(head, left);

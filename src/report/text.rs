@@ -567,6 +567,19 @@ pub fn databases(s: &Summary) -> String {
     )
 }
 
+/// The figures of a failure's cost per class, after the class column, as
+/// the terminal and the HTML page head them.
+pub const FAILURE_COST_COLUMNS: [&str; 8] = [
+    "errors caused",
+    "failed",
+    "timed out",
+    "rejected",
+    "p95 before (ms)",
+    "p95 during (ms)",
+    "p95 after (ms)",
+    "recovery (s)",
+];
+
 /// What each scheduled failure costs, one table per failure: per
 /// (variant and) traffic class the errors it caused, the p95 before,
 /// during and after it, and the recovery time. `variants` are (name,
@@ -638,17 +651,8 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
                 rows.push(row);
             }
         }
-        let mut header = vec![
-            "class",
-            "errors caused",
-            "failed",
-            "timed out",
-            "rejected",
-            "p95 before (ms)",
-            "p95 during (ms)",
-            "p95 after (ms)",
-            "recovery (s)",
-        ];
+        let mut header = vec!["class"];
+        header.extend(FAILURE_COST_COLUMNS);
         let left: &[usize] = if named { &[0, 1] } else { &[0] };
         if named {
             header.insert(0, "variant");
