@@ -120,12 +120,20 @@ pub fn hold(pending: usize, events: u64, stop: &AtomicBool) -> Option<Figure> {
 }
 
 /// The production preset (example 2), one replication of `duration`
-/// simulated seconds on the calling thread; returns requests per second.
-pub fn production(duration: f64, stop: &AtomicBool) -> Option<Figure> {
+/// simulated seconds on the calling thread, with a timeline of `timeline`
+/// seconds' windows when given (`--timeline`); returns requests per
+/// second.
+pub fn production(
+    name: &'static str,
+    duration: f64,
+    timeline: Option<f64>,
+    stop: &AtomicBool,
+) -> Option<Figure> {
     let mut model = crate::scenario::load("example2", &[])
         .expect("the built-in production preset loads")
         .model;
     model.duration = duration;
+    model.timeline = timeline;
     let start = Instant::now();
     let r = crate::model::sim::simulate_until(&model, StreamSeeds::new(1, 0), stop)?;
     let secs = start.elapsed().as_secs_f64();
@@ -136,7 +144,7 @@ pub fn production(duration: f64, stop: &AtomicBool) -> Option<Figure> {
         .map(|c| c.total_arrivals)
         .sum();
     Some(Figure {
-        name: "production",
+        name,
         unit: "requests_per_s",
         per_second: requests as f64 / secs,
         detail: format!(
@@ -194,7 +202,14 @@ pub fn day(stop: &AtomicBool) -> Option<Figure> {
 }
 
 /// Names of the benchmark cases, in the order `o11sim bench` runs them.
-pub const CASES: [&str; 5] = ["mmc", "hold", "production", "mmc_all_threads", "day"];
+pub const CASES: [&str; 6] = [
+    "mmc",
+    "hold",
+    "production",
+    "production_timeline",
+    "mmc_all_threads",
+    "day",
+];
 
 /// Runs one case by name; `None` when `stop` was set before it finished,
 /// or for a name not in [`CASES`] (the command line refuses those first).
@@ -202,9 +217,30 @@ pub fn run(name: &str, stop: &AtomicBool) -> Option<Figure> {
     match name {
         "mmc" => mmc(5_000_000.0, stop),
         "hold" => hold(100_000, 5_000_000, stop),
-        "production" => production(3_600.0, stop),
+        "production" => production("production", 3_600.0, None, stop),
+        // As planners run it: with 1-minute timeline windows (`--timeline 1m`).
+        "production_timeline" => production("production_timeline", 3_600.0, Some(60.0), stop),
         "mmc_all_threads" => mmc_parallel(2_000_000.0, 2 * rayon::current_num_threads(), stop),
         "day" => day(stop),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The timeline case simulates the very same requests and events as
+    /// the plain one: its windows only observe.
+    #[test]
+    fn the_timeline_case_runs_the_same_simulation() {
+        let stop = AtomicBool::new(false);
+        let plain = production("production", 120.0, None, &stop).unwrap();
+        let windows = production("production_timeline", 120.0, Some(60.0), &stop).unwrap();
+        assert_eq!(windows.name, "production_timeline");
+        let counts = |f: &Figure| f.detail.split(" (").next().unwrap().to_owned();
+        assert!(counts(&plain).contains(" requests, "), "{}", plain.detail);
+        assert_eq!(counts(&plain), counts(&windows));
+        assert!(plain.per_second > 0.0 && windows.per_second > 0.0);
     }
 }
