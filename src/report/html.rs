@@ -28,10 +28,11 @@ use anyhow::Result;
 use super::Export;
 use super::svg::{self, Chart, PlotFigure};
 use super::text::{
-    BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, bottleneck_lines, censored_cell, clock, count_cell,
-    count_difference_cell, describe, difference_cell, figure_cell, figure_label, layout_name,
-    p95_cell, pct, pct_ci, random_failures_note, recovery_cell, recovery_difference_cell, secs,
-    slo_amount, slo_outcome_parts, tags, variant_bottleneck_lines, warmup_advice,
+    BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, bottleneck_lines,
+    censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
+    figure_cell, figure_label, layout_name, p95_cell, pct, pct_ci, random_failures_note,
+    recovery_cell, recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags,
+    variant_bottleneck_lines, warmup_advice,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -606,22 +607,13 @@ fn failure_difference_table(c: &Comparison) -> Option<Table> {
     if c.failure_differences.is_empty() {
         return None;
     }
-    let mut t = Table::new(
-        [
-            "variant",
-            "failure",
-            "class",
-            "errors caused",
-            "failed",
-            "timed out",
-            "rejected",
-            "recovery (s)",
-            "errors CI excludes 0",
-        ]
+    let head = ["variant", "failure", "class"]
+        .into_iter()
+        .chain(FAILURE_DIFFERENCE_COLUMNS)
+        .chain(["errors CI excludes 0"])
         .map(String::from)
-        .to_vec(),
-        3,
-    );
+        .collect();
+    let mut t = Table::new(head, 3);
     for d in &c.failure_differences {
         let Some(f) = c.variants[0].summary.failure_costs.get(d.failure) else {
             continue;

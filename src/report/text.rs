@@ -580,6 +580,16 @@ pub const FAILURE_COST_COLUMNS: [&str; 8] = [
     "recovery (s)",
 ];
 
+/// The paired differences of a failure's cost per class, after the
+/// variant and class columns, as the terminal and the HTML page head them.
+pub const FAILURE_DIFFERENCE_COLUMNS: [&str; 5] = [
+    "errors caused",
+    "failed",
+    "timed out",
+    "rejected",
+    "recovery (s)",
+];
+
 /// What each scheduled failure costs, one table per failure: per
 /// (variant and) traffic class the errors it caused, the p95 before,
 /// during and after it, and the recovery time. `variants` are (name,
@@ -779,15 +789,8 @@ pub fn failure_differences(c: &Comparison) -> String {
                 ]
             })
             .collect();
-        let header = [
-            "variant",
-            "class",
-            "errors caused",
-            "failed",
-            "timed out",
-            "rejected",
-            "recovery (s)",
-        ];
+        let mut header = vec!["variant", "class"];
+        header.extend(FAILURE_DIFFERENCE_COLUMNS);
         out.push_str(&align(&Columns::new(&header).left(&[0, 1]), &rows));
         for d in diffs {
             let _ = writeln!(
