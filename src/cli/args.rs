@@ -511,6 +511,13 @@ pub struct SizeArgs {
     /// tables, charts, scenario) to attach to a decision.
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
+    /// Simulate every replication of every candidate to its end. By
+    /// default a replication stops as soon as its share of rejected
+    /// requests (or of errors, for an errors objective) is certain to miss
+    /// the limit, and that candidate's figures cover only the time
+    /// simulated.
+    #[arg(long)]
+    pub run_misses_to_end: bool,
 }
 
 impl SizeArgs {
@@ -566,6 +573,7 @@ impl SizeArgs {
             max_utilization,
             key: self.key.clone(),
             budget: self.common.budget()?,
+            stop_certain_misses: !self.run_misses_to_end,
         })
     }
 }

@@ -25,7 +25,13 @@
 //!   pool;
 //! * `size` also ends a candidate's batches when an objective is clearly
 //!   missed ([`Watch::clearly_missed`]): more replications would not turn
-//!   that verdict, so they would be spent on nothing.
+//!   that verdict, so they would be spent on nothing;
+//! * `size`'s replications also stop, inside the run, once their final
+//!   rejected share (or error rate) is certain to exceed a limit
+//!   ([`Watch::miss_rule`]). A variant all of whose replications stopped
+//!   is done: it misses for certain. One whose replications did not all
+//!   stop has them run again, from the first that stopped, to their end
+//!   without the rule, before its batch is judged.
 //!
 //! Architecture Invariant: batch sizes and every stopping decision depend
 //! only on the figures of whole batches, never on which replication
@@ -41,7 +47,7 @@ use super::progress::{Progress, Replication};
 use super::summary::{ClassSummary, Figure, ReplicationFigures, SloVerdict, judge, slo_figure};
 use crate::engine::StreamSeeds;
 use crate::model::Model;
-use crate::model::sim::simulate_reporting;
+use crate::model::sim::{MissLimit, MissRule, MissShare, simulate_reporting};
 use crate::model::spec::Slo;
 use crate::stats::ci::t_quantile;
 
@@ -124,6 +130,9 @@ pub struct Watch {
     /// `size`'s objectives (row, SLO, errors judged): a variant clearly
     /// missing one ends its batches.
     pub objectives: Vec<(String, Slo, bool)>,
+    /// `size`: a replication stops once it certainly misses the error
+    /// limit of an objective ([`Watch::miss_rule`]).
+    pub stop_certain_misses: bool,
 }
 
 /// The figure an SLO is on.
@@ -176,6 +185,7 @@ impl Watch {
         Watch {
             figures,
             objectives: Vec::new(),
+            stop_certain_misses: false,
         }
     }
 
@@ -199,6 +209,37 @@ impl Watch {
             }
         }
         out
+    }
+
+    /// The error limits that decide `size`'s objectives, as a rule that
+    /// stops a replication once one is certainly exceeded: an errors
+    /// objective's limit, and the rejection limit of a latency objective
+    /// judged without one (`judge`'s `Rejecting`). `None` when not asked,
+    /// without objectives, or when no objective's class has open arrivals.
+    pub fn miss_rule(&self, model: &Model) -> Option<MissRule> {
+        if !self.stop_certain_misses {
+            return None;
+        }
+        let limits = self
+            .objectives
+            .iter()
+            .filter_map(|(row, slo, errors_judged)| {
+                let class = model.classes.iter().position(|c| &c.name == row)?;
+                match slo {
+                    Slo::Errors(limit) => Some(MissLimit {
+                        class,
+                        share: MissShare::Errors,
+                        limit: *limit,
+                    }),
+                    _ if !errors_judged => Some(MissLimit {
+                        class,
+                        share: MissShare::Rejected,
+                        limit: super::summary::REJECTION_LIMIT,
+                    }),
+                    _ => None,
+                }
+            });
+        MissRule::new(model, limits)
     }
 
     /// The first objective that more replications would not meet: no
@@ -324,6 +365,10 @@ pub fn run_batches(
     let mut figures: Vec<Vec<ReplicationFigures>> = vec![Vec::new(); jobs.len()];
     let mut want: Vec<usize> = jobs.iter().map(|j| j.first).collect();
     let mut done: Vec<Option<Batched>> = vec![None; jobs.len()];
+    // `size`'s rule stopping a replication on a certain miss; dropped for a
+    // variant whose replications did not all stop (see below).
+    let mut rules: Vec<Option<MissRule>> =
+        jobs.iter().map(|j| j.watch.miss_rule(j.model)).collect();
     loop {
         // Variant-major, replication order: results are appended in it.
         let pairs: Vec<(usize, usize)> = (0..jobs.len())
@@ -346,6 +391,7 @@ pub fn run_batches(
                     StreamSeeds::new(j.seed, k as u64),
                     stop,
                     &mut |f| rep.at(f),
+                    rules[v].as_ref(),
                 )?;
                 rep.done();
                 // Only the figures are kept: the histograms go as soon as
@@ -378,6 +424,19 @@ pub fn run_batches(
             if done[v].is_some() {
                 continue;
             }
+            // A certain miss is certain for the variant only when every
+            // replication stopped on one. Otherwise those that stopped are
+            // run again to their end, without the rule, before anything is
+            // judged: a stopped replication's figures are not the run's.
+            if rules[v].is_some()
+                && let Some(first) = figures[v].iter().position(|r| r.stopped_early.is_some())
+                && !figures[v].iter().all(|r| r.stopped_early.is_some())
+            {
+                rules[v] = None;
+                more += figures[v].len() - first;
+                figures[v].truncate(first);
+                continue;
+            }
             let reps = std::mem::take(&mut figures[v]);
             let mut summary = Summary::from_figures(&j.model.classes, &reps).with_failures(j.model);
             let Some(p) = precision else {
@@ -390,7 +449,9 @@ pub fn run_batches(
             let n = reps.len();
             let widest = j.watch.widest(&summary);
             let reached = widest.as_ref().is_none_or(|w| w.relative <= p.target);
-            let clearly_missed = if reached {
+            let clearly_missed = if let Some(c) = &summary.certain_miss {
+                Some(c.what())
+            } else if reached {
                 None
             } else {
                 j.watch.clearly_missed(&summary)

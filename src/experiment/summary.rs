@@ -8,7 +8,7 @@
 
 use super::failure_cost::{FailureCostFigures, FailureCostSummary};
 use super::timeline::{TimelineFigures, TimelineSummary};
-use crate::model::sim::{ResourceKind, RunResult, StationKind};
+use crate::model::sim::{MissShare, ResourceKind, RunResult, StationKind, StoppedEarly};
 use crate::model::spec::{Slo, TrafficClass};
 use crate::model::{Model, RowKind};
 use crate::stats::Estimate;
@@ -582,6 +582,60 @@ pub struct Summary {
     pub non_stationary: Option<&'static str>,
     /// How `--precision` ended for this variant (`None` without it).
     pub precision: Option<super::precision::PrecisionOutcome>,
+    /// `size`: every replication stopped early on a certain miss.
+    pub certain_miss: Option<CertainMiss>,
+}
+
+/// `size`: every replication of a candidate stopped before its end, each
+/// once its final share of rejected requests (or of errors) was certain to
+/// exceed a limit (`model::sim::MissRule`). The objective is missed for
+/// certain; the candidate's figures cover only the time simulated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CertainMiss {
+    /// The class, share and limit the first replication stopped on.
+    pub class: String,
+    pub share: MissShare,
+    pub limit: f64,
+    /// Mean simulated seconds measured (after the warm-up) before the stop.
+    pub measured: f64,
+    /// The smallest certain lower bound of a final share among the
+    /// replications that stopped on that limit.
+    pub bound: f64,
+}
+
+impl CertainMiss {
+    /// What is certainly exceeded, for a sentence: `portal's rejected
+    /// share above 5%`.
+    pub fn what(&self) -> String {
+        let share = match self.share {
+            MissShare::Rejected => "rejected share",
+            MissShare::Errors => "error rate",
+        };
+        // To a thousandth of a percent: 0.05 shows as 5, not 5.000000000000001.
+        let percent = (self.limit * 1e5).round() / 1e3;
+        format!("{}'s {share} above {percent}%", self.class)
+    }
+
+    /// `Some` when every replication of `figures` stopped early.
+    fn of(figures: &[ReplicationFigures]) -> Option<CertainMiss> {
+        let stops: Vec<StoppedEarly> = figures
+            .iter()
+            .map(|r| r.stopped_early)
+            .collect::<Option<_>>()?;
+        let first = *stops.first()?;
+        let name = figures[0].classes.get(first.limit.class)?.name.clone();
+        Some(CertainMiss {
+            class: name,
+            share: first.limit.share,
+            limit: first.limit.limit,
+            measured: stops.iter().map(|s| s.measured).sum::<f64>() / stops.len() as f64,
+            bound: stops
+                .iter()
+                .filter(|s| s.limit == first.limit)
+                .map(|s| s.bound)
+                .fold(f64::INFINITY, f64::min),
+        })
+    }
 }
 
 /// One SQL Server instance over replications.
@@ -721,6 +775,11 @@ pub struct ReplicationFigures {
     /// sweep part files.
     #[serde(skip)]
     pub failures: Vec<FailureCostFigures>,
+    /// `size`: set when the replication stopped once an error limit was
+    /// certainly exceeded (`model::sim::MissRule`); its figures cover the
+    /// time simulated. Not carried by sweep part files.
+    #[serde(skip)]
+    pub stopped_early: Option<StoppedEarly>,
 }
 
 impl From<&RunResult> for ReplicationFigures {
@@ -809,6 +868,7 @@ impl From<&RunResult> for ReplicationFigures {
                 .iter()
                 .map(|c| FailureCostFigures::of(c, &r.classes[c.class].name))
                 .collect(),
+            stopped_early: r.stopped_early,
         }
     }
 }
@@ -1071,6 +1131,7 @@ impl Summary {
             random_failures: 0,
             non_stationary: None,
             precision: None,
+            certain_miss: CertainMiss::of(figures),
         }
     }
 }
@@ -1148,6 +1209,7 @@ mod tests {
             databases: vec![],
             timeline: None,
             failures: vec![],
+            stopped_early: None,
         };
         let s = Summary::from_figures(&traffic, &[rep(0), rep(20), rep(5)]);
         let c = &s.classes[0];

@@ -160,6 +160,7 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             "busiest_utilization",
             "advice",
             "advice_waiting_share",
+            "stopped_early_after_s",
         ]
         .map(String::from),
     );
@@ -212,6 +213,12 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                 c.none_completed.to_string(),
             ]);
             row.extend(bottleneck_cells(c.bottleneck.as_ref()));
+            row.push(
+                v.summary
+                    .certain_miss
+                    .as_ref()
+                    .map_or_else(String::new, |m| format!("{:.3}", m.measured)),
+            );
             w.write_record(&row)?;
         }
     }

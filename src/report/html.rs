@@ -701,10 +701,17 @@ fn candidate_table(s: &Sizing) -> Table {
                 z.label.as_str().into(),
                 c.front_ends.to_string().into(),
                 c.running.to_string().into(),
-                if c.meets {
-                    marked("meets", "met")
-                } else {
-                    marked("misses", "missed")
+                match (c.meets, &c.variant.summary.certain_miss) {
+                    (true, _) => marked("meets", "met"),
+                    (false, None) => marked("misses", "missed"),
+                    (false, Some(m)) => marked(
+                        format!(
+                            "misses (stopped early: {} certain after {:.1} min)",
+                            m.what(),
+                            m.measured / 60.0
+                        ),
+                        "missed",
+                    ),
                 },
             ];
             for o in 0..s.objectives.len() {

@@ -23,7 +23,7 @@ use crate::experiment::result::{
 use crate::experiment::summary::{Bottleneck, ClassSummary, Figure, ResourceSummary, upper};
 use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
 use crate::experiment::{CommandResult, VariantResult};
-use crate::model::sim::ResourceKind;
+use crate::model::sim::{MissShare, ResourceKind};
 use crate::model::spec::Slo;
 use crate::stats::Estimate;
 
@@ -566,6 +566,18 @@ fn sizing(s: &Sizing) -> Value {
                             })
                         })
                         .collect();
+                    let stopped_early = c.variant.summary.certain_miss.as_ref().map(|m| {
+                        json!({
+                            "class": m.class,
+                            "share": match m.share {
+                                MissShare::Rejected => "rejected",
+                                MissShare::Errors => "errors",
+                            },
+                            "limit": m.limit,
+                            "bound": m.bound,
+                            "measured_s": m.measured,
+                        })
+                    });
                     let value = json!({
                         "front_ends": c.front_ends,
                         "running": c.running,
@@ -573,6 +585,7 @@ fn sizing(s: &Sizing) -> Value {
                         "meets": c.meets,
                         "checks": checks,
                         "utilization_checks": utilization,
+                        "stopped_early": stopped_early,
                     });
                     index += 1;
                     value

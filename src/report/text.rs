@@ -1768,11 +1768,21 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
             )
         }));
     }
-    format!(
+    let mut line = format!(
         "  {label} = {shown}: {}  {}\n",
         if c.meets { "meets" } else { "misses" },
         checks.join("; ")
-    )
+    );
+    if let Some(m) = &c.variant.summary.certain_miss {
+        let _ = writeln!(
+            line,
+            "    stopped early: in every replication {} was certain after {:.1} min of {} measured on average; the figures above cover only that time",
+            m.what(),
+            m.measured / 60.0,
+            format_duration(s.settings.duration)
+        );
+    }
+    line
 }
 
 /// The report of `o11sim size`: the rules, every candidate tried, and the
@@ -2140,6 +2150,7 @@ mod tests {
             databases: vec![],
             timeline: None,
             failures: vec![],
+            stopped_early: None,
         };
         let traffic = [TrafficClass {
             name: "portal".into(),

@@ -78,6 +78,9 @@ pub struct SizeRequest {
     /// counts.
     pub key: Option<String>,
     pub budget: Budget,
+    /// Stop a candidate's replication once it certainly misses an error
+    /// limit (`model::sim::MissRule`); off with `--run-misses-to-end`.
+    pub stop_certain_misses: bool,
 }
 
 /// What `o11sim team` is asked.

@@ -35,6 +35,14 @@
 //!   class the largest value misses is named, with its utilization at the
 //!   largest and the smallest value tried.
 //!
+//! * a replication of a candidate stops as soon as its final share of
+//!   rejected requests (or of errors, for an errors objective) is certain
+//!   to exceed the limit (`model::sim::MissRule`); a candidate whose
+//!   replications all stopped misses for certain and says so, one whose
+//!   replications did not all stop has those run again to their end
+//!   (`experiment::precision::run_batches`). `--run-misses-to-end` turns
+//!   the rule off.
+//!
 //! Every candidate runs the scenario's replications under common random
 //! numbers, so neighbouring counts are compared on the same arrivals.
 
@@ -585,6 +593,7 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
                 (o.class.clone(), o.slo, errors_judged(o))
             })
             .collect(),
+        stop_certain_misses: req.stop_certain_misses,
         ..Watch::with_slos(
             &v.scenario.model,
             mine.iter()

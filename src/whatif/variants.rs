@@ -759,6 +759,7 @@ mod tests {
                 recovery,
                 recovery_censored: censored,
             }],
+            stopped_early: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! 30 independent replications) yet quick in the optimized test profile.
 
 mod calibrate;
+mod certain_miss;
 mod charts;
 mod cli;
 mod cluster;

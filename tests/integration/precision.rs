@@ -277,9 +277,34 @@ fn size_ends_a_clearly_missing_candidate_after_its_first_batch() {
     let doc = json(&out);
     let variants = doc["variants"].as_array().unwrap();
     // One running front-end rejects a fifth of the traffic: clearly missed
-    // after the first batch of 2.
+    // after the first batch of 2, whose replications each stopped once
+    // their rejected share was certain to end above 5 %.
     let first = &variants[0];
     assert_eq!(first["keys"]["running"], "1");
+    assert_eq!(outcome(first).0, 2);
+    assert_eq!(
+        first["precision"]["clearly_missed"],
+        "portal's rejected share above 5%"
+    );
+    // Run to their end, the replications miss the same way, on figures.
+    let full = json(&o11sim(&[
+        "size",
+        "prod",
+        "--slo",
+        "portal:p95<=800ms",
+        "--spare",
+        "1",
+        "--duration",
+        "5m",
+        "--warmup",
+        "1m",
+        "--precision",
+        "2%",
+        "--run-misses-to-end",
+        "--json",
+        "-",
+    ]));
+    let first = &full["variants"][0];
     assert_eq!(outcome(first).0, 2);
     assert_eq!(first["precision"]["clearly_missed"], "portal p95");
     // The answer's figures are within the target.

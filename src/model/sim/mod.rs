@@ -32,6 +32,7 @@
 
 mod accounting;
 mod balancer;
+mod certain_miss;
 mod development;
 mod external;
 mod failure_cost;
@@ -48,6 +49,7 @@ mod timeline;
 mod timers;
 
 pub use accounting::{StationKind, StationTime};
+pub use certain_miss::{MissLimit, MissRule, MissShare, StoppedEarly};
 pub use failure_cost::{
     FailureCost, FailurePeriods, PeriodCounts, RECOVERY_MARGIN, RECOVERY_RESPONSES, RECOVERY_STEP,
     Recovery, estimated_memory as failure_cost_memory,
@@ -185,6 +187,12 @@ struct Sim<'m> {
     /// `simulate_traced`: told of every web request as it finishes. Off
     /// (`None`), it costs one branch per finished request and nothing else.
     sink: Option<&'m mut dyn FnMut(&RequestRecord)>,
+    /// `size`'s limits whose certain excess stops the run
+    /// (`certain_miss`), with each limit's class's arrivals over the run.
+    miss_rule: Option<MissRule>,
+    miss_arrivals: Vec<u64>,
+    /// Set when the run stopped on the rule.
+    stopped_early: Option<StoppedEarly>,
     /// Test builds: every per-job draw as the model uses it, so tests can
     /// check that variants give a job the same demands.
     #[cfg(test)]
@@ -251,13 +259,28 @@ pub fn simulate_traced(
 /// simulated time (warm-up included) passed so far, from 0 to below 1,
 /// each time it looks at the stop flag: a progress bar moves within one
 /// long replication at no cost per event.
+///
+/// With `rule`, the run also stops, early but complete, once the final
+/// share of a limit of the rule is certain to exceed it
+/// ([`MissRule`]); its result then says so in
+/// [`RunResult::stopped_early`] and covers the time simulated.
 pub fn simulate_reporting(
     model: &Model,
     seeds: StreamSeeds,
     stop: &AtomicBool,
     report: &mut dyn FnMut(f64),
+    rule: Option<&MissRule>,
 ) -> Option<RunResult> {
-    Sim::new(model, seeds).run(stop, report)
+    let mut sim = Sim::new(model, seeds);
+    if let Some(rule) = rule {
+        sim.miss_arrivals = rule
+            .limits
+            .iter()
+            .map(|l| sim.arrivals_in_run(l.class))
+            .collect();
+        sim.miss_rule = Some(rule.clone());
+    }
+    sim.run(stop, report)
 }
 
 /// Events between two looks at the stop flag (and two progress reports).
@@ -421,6 +444,9 @@ impl<'m> Sim<'m> {
             next_window: f64::INFINITY,
             failure_costs: failure_cost::Collector::new(m),
             sink: None,
+            miss_rule: None,
+            miss_arrivals: Vec::new(),
+            stopped_early: None,
             #[cfg(test)]
             trace: Vec::new(),
         };
@@ -444,7 +470,10 @@ impl<'m> Sim<'m> {
         if !self.advance(stop, report) {
             return None;
         }
-        let end = self.m.warmup + self.m.duration;
+        let end = match self.stopped_early {
+            Some(s) => self.m.warmup + s.measured,
+            None => self.m.warmup + self.m.duration,
+        };
         Some(self.finish(end))
     }
 
@@ -512,6 +541,12 @@ impl<'m> Sim<'m> {
                     return false;
                 }
                 report(now / end);
+                if self.miss_rule.is_some()
+                    && let Some(s) = self.certain_miss()
+                {
+                    self.stopped_early = Some(s);
+                    break;
+                }
             }
             match ev {
                 Event::Arrival { class } => {

@@ -185,6 +185,10 @@ pub struct RunResult {
     /// Per scheduled failure measured (see `FailurePeriods::of`) × traffic
     /// class, failure-major; empty without scheduled failures.
     pub failure_costs: Vec<FailureCost>,
+    /// Set when the run stopped before its end because a limit of its
+    /// `MissRule` was certainly exceeded; every figure then covers the
+    /// `measured_time` simulated.
+    pub stopped_early: Option<super::StoppedEarly>,
 }
 
 /// Index of the first timer row and of the first publish row in `classes`.
@@ -254,11 +258,23 @@ impl Sim<'_> {
 
     pub(super) fn finish(mut self, end: f64) -> RunResult {
         let m = self.m;
-        let timeline = self.finish_timeline(end);
-        let failure_costs = self
+        let stopped_early = self.stopped_early;
+        // A run stopped early has no timeline or failure costs: their
+        // windows would end where the run did, unlike every other
+        // replication's.
+        let mut timeline = self.finish_timeline(end);
+        let mut failure_costs = self
             .failure_costs
             .take()
             .map_or_else(Vec::new, |c| c.finish(end));
+        let measured_time = match stopped_early {
+            Some(s) => {
+                timeline = None;
+                failure_costs.clear();
+                s.measured
+            }
+            None => m.duration,
+        };
         for slot in 0..self.jobs.len() {
             let j = self.jobs[slot];
             if j.live && !j.client_gone {
@@ -347,7 +363,7 @@ impl Sim<'_> {
                 let unavailable = d.cluster.unavailable(end, d.up);
                 DatabaseResult {
                     name: spec.name.clone(),
-                    availability: 1.0 - unavailable / m.duration,
+                    availability: 1.0 - unavailable / measured_time,
                     unavailable_seconds: unavailable,
                     failovers: d.cluster.failovers(),
                 }
@@ -364,11 +380,12 @@ impl Sim<'_> {
             classes: self.rows,
             resources,
             databases,
-            measured_time: m.duration,
+            measured_time,
             events: self.events,
             peak_jobs: self.peak_jobs,
             timeline,
             failure_costs,
+            stopped_early,
         }
     }
 }

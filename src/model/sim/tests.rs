@@ -253,7 +253,7 @@ fn progress_is_reported_in_simulated_time_before_the_replication_ends() {
     let mut fractions = Vec::new();
     let stop = AtomicBool::new(false);
     let seeds = StreamSeeds::new(4, 0);
-    let r = super::simulate_reporting(&model, seeds, &stop, &mut |f| fractions.push(f))
+    let r = super::simulate_reporting(&model, seeds, &stop, &mut |f| fractions.push(f), None)
         .expect("not stopped");
     assert!(fractions.len() >= 10, "{} reports", fractions.len());
     assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
@@ -262,4 +262,39 @@ fn progress_is_reported_in_simulated_time_before_the_replication_ends() {
     assert!(*fractions.last().unwrap() > 0.5);
     let plain = super::simulate(&model, seeds);
     assert_eq!(format!("{r:?}"), format!("{plain:?}"));
+}
+
+/// The arrivals `size`'s certain-miss rule counts before the run are
+/// exactly those the run then has, with a constant rate and with a daily
+/// profile (thinning, two draws per candidate time) starting mid-morning.
+#[test]
+fn arrivals_counted_before_the_run_are_the_runs_arrivals() {
+    let text = r#"
+front_ends = 1
+[simulation]
+duration = "3h"
+warmup = "10m"
+start = "07:30"
+[traffic.flat]
+rate = 3
+cpu = "exp(10ms)"
+db_calls = "const(0)"
+[traffic.daily]
+rate = 5
+profile = [0, 0, 0, 0, 0, 0, 0, 0.2, 1, 0.5, 0, 0.7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+cpu = "exp(10ms)"
+db_calls = "const(0)"
+"#;
+    let model = scenario::load_str("arrivals.toml", text, &[])
+        .unwrap()
+        .model;
+    for rep in 0..5 {
+        let seeds = StreamSeeds::new(11, rep);
+        let sim = Sim::new(&model, seeds);
+        let counted: Vec<u64> = (0..2).map(|c| sim.arrivals_in_run(c)).collect();
+        let run = super::simulate(&model, seeds);
+        let actual: Vec<u64> = run.classes[..2].iter().map(|c| c.total_arrivals).collect();
+        assert_eq!(counted, actual, "replication {rep}");
+        assert!(actual.iter().all(|&n| n > 1000), "{actual:?}");
+    }
 }
