@@ -512,10 +512,10 @@ pub struct SizeArgs {
     #[arg(long, value_name = "FILE.html")]
     pub html: Option<PathBuf>,
     /// Simulate every replication of every candidate to its end. By
-    /// default a replication stops as soon as its share of rejected
-    /// requests (or of errors, for an errors objective) is certain to miss
-    /// the limit, and that candidate's figures cover only the time
-    /// simulated.
+    /// default a replication stops as soon as a figure an objective judges
+    /// (its percentile, mean or error rate, or the share rejected) is
+    /// certain to end above its limit, and a candidate all of whose
+    /// replications stopped has figures covering only the time simulated.
     #[arg(long)]
     pub run_misses_to_end: bool,
 }

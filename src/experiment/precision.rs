@@ -26,8 +26,8 @@
 //! * `size` also ends a candidate's batches when an objective is clearly
 //!   missed ([`Watch::clearly_missed`]): more replications would not turn
 //!   that verdict, so they would be spent on nothing;
-//! * `size`'s replications also stop, inside the run, once their final
-//!   rejected share (or error rate) is certain to exceed a limit
+//! * `size`'s replications also stop, inside the run, once a figure an
+//!   objective judges is certain to end above its limit
 //!   ([`Watch::miss_rule`]). A variant all of whose replications stopped
 //!   is done: it misses for certain. One whose replications did not all
 //!   stop has them run again, from the first that stopped, to their end
@@ -47,7 +47,7 @@ use super::progress::{Progress, Replication};
 use super::summary::{ClassSummary, Figure, ReplicationFigures, SloVerdict, judge, slo_figure};
 use crate::engine::StreamSeeds;
 use crate::model::Model;
-use crate::model::sim::{MissLimit, MissRule, MissShare, simulate_reporting};
+use crate::model::sim::{MissFigure, MissLimit, MissRule, simulate_reporting};
 use crate::model::spec::Slo;
 use crate::stats::ci::t_quantile;
 
@@ -130,8 +130,8 @@ pub struct Watch {
     /// `size`'s objectives (row, SLO, errors judged): a variant clearly
     /// missing one ends its batches.
     pub objectives: Vec<(String, Slo, bool)>,
-    /// `size`: a replication stops once it certainly misses the error
-    /// limit of an objective ([`Watch::miss_rule`]).
+    /// `size`: a replication stops once it certainly misses a limit of
+    /// an objective ([`Watch::miss_rule`]).
     pub stop_certain_misses: bool,
 }
 
@@ -211,34 +211,38 @@ impl Watch {
         out
     }
 
-    /// The error limits that decide `size`'s objectives, as a rule that
-    /// stops a replication once one is certainly exceeded: an errors
-    /// objective's limit, and the rejection limit of a latency objective
-    /// judged without one (`judge`'s `Rejecting`). `None` when not asked,
+    /// The limits that decide `size`'s objectives, as a rule that stops a
+    /// replication once one is certainly exceeded: each objective's own
+    /// (a percentile, a mean, an error rate), and the rejection limit of a
+    /// latency objective judged without an errors one (`judge`'s
+    /// `Rejecting`). `None` when not asked,
     /// without objectives, or when no objective's class has open arrivals.
     pub fn miss_rule(&self, model: &Model) -> Option<MissRule> {
         if !self.stop_certain_misses {
             return None;
         }
-        let limits = self
-            .objectives
-            .iter()
-            .filter_map(|(row, slo, errors_judged)| {
-                let class = model.classes.iter().position(|c| &c.name == row)?;
-                match slo {
-                    Slo::Errors(limit) => Some(MissLimit {
-                        class,
-                        share: MissShare::Errors,
-                        limit: *limit,
-                    }),
-                    _ if !errors_judged => Some(MissLimit {
-                        class,
-                        share: MissShare::Rejected,
-                        limit: super::summary::REJECTION_LIMIT,
-                    }),
-                    _ => None,
-                }
-            });
+        let mut limits = Vec::new();
+        for (row, slo, errors_judged) in &self.objectives {
+            let Some(class) = model.classes.iter().position(|c| &c.name == row) else {
+                continue;
+            };
+            let mut limit = |figure, limit| {
+                limits.push(MissLimit {
+                    class,
+                    figure,
+                    limit,
+                })
+            };
+            match *slo {
+                Slo::Errors(l) => limit(MissFigure::Errors, l),
+                Slo::P95(l) => limit(MissFigure::Quantile(0.95), l),
+                Slo::P99(l) => limit(MissFigure::Quantile(0.99), l),
+                Slo::Mean(l) => limit(MissFigure::Mean, l),
+            }
+            if slo.is_latency() && !errors_judged {
+                limit(MissFigure::Rejected, super::summary::REJECTION_LIMIT);
+            }
+        }
         MissRule::new(model, limits)
     }
 

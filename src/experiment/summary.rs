@@ -8,7 +8,7 @@
 
 use super::failure_cost::{FailureCostFigures, FailureCostSummary};
 use super::timeline::{TimelineFigures, TimelineSummary};
-use crate::model::sim::{MissShare, ResourceKind, RunResult, StationKind, StoppedEarly};
+use crate::model::sim::{MissFigure, ResourceKind, RunResult, StationKind, StoppedEarly};
 use crate::model::spec::{Slo, TrafficClass};
 use crate::model::{Model, RowKind};
 use crate::stats::Estimate;
@@ -587,33 +587,38 @@ pub struct Summary {
 }
 
 /// `size`: every replication of a candidate stopped before its end, each
-/// once its final share of rejected requests (or of errors) was certain to
-/// exceed a limit (`model::sim::MissRule`). The objective is missed for
+/// once a figure an objective judges was certain to end above its limit
+/// (`model::sim::MissRule`). The objective is missed for
 /// certain; the candidate's figures cover only the time simulated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CertainMiss {
-    /// The class, share and limit the first replication stopped on.
+    /// The class, figure and limit the first replication stopped on.
     pub class: String,
-    pub share: MissShare,
+    pub figure: MissFigure,
     pub limit: f64,
     /// Mean simulated seconds measured (after the warm-up) before the stop.
     pub measured: f64,
-    /// The smallest certain lower bound of a final share among the
-    /// replications that stopped on that limit.
+    /// The smallest certain lower bound among the replications that
+    /// stopped on that limit (see `StoppedEarly::bound`).
     pub bound: f64,
 }
 
 impl CertainMiss {
     /// What is certainly exceeded, for a sentence: `portal's rejected
-    /// share above 5%`.
+    /// share above 5%`, `portal's p95 above 800ms`.
     pub fn what(&self) -> String {
-        let share = match self.share {
-            MissShare::Rejected => "rejected share",
-            MissShare::Errors => "error rate",
-        };
         // To a thousandth of a percent: 0.05 shows as 5, not 5.000000000000001.
         let percent = (self.limit * 1e5).round() / 1e3;
-        format!("{}'s {share} above {percent}%", self.class)
+        let duration = crate::dist::format_duration(self.limit);
+        let figure = match self.figure {
+            MissFigure::Rejected => format!("rejected share above {percent}%"),
+            MissFigure::Errors => format!("error rate above {percent}%"),
+            MissFigure::Quantile(q) => {
+                format!("p{} above {duration}", (q * 100.0).round())
+            }
+            MissFigure::Mean => format!("mean above {duration}"),
+        };
+        format!("{}'s {figure}", self.class)
     }
 
     /// `Some` when every replication of `figures` stopped early.
@@ -626,7 +631,7 @@ impl CertainMiss {
         let name = figures[0].classes.get(first.limit.class)?.name.clone();
         Some(CertainMiss {
             class: name,
-            share: first.limit.share,
+            figure: first.limit.figure,
             limit: first.limit.limit,
             measured: stops.iter().map(|s| s.measured).sum::<f64>() / stops.len() as f64,
             bound: stops
@@ -775,8 +780,8 @@ pub struct ReplicationFigures {
     /// sweep part files.
     #[serde(skip)]
     pub failures: Vec<FailureCostFigures>,
-    /// `size`: set when the replication stopped once an error limit was
-    /// certainly exceeded (`model::sim::MissRule`); its figures cover the
+    /// `size`: set when the replication stopped once a limit was certainly
+    /// exceeded (`model::sim::MissRule`); its figures cover the
     /// time simulated. Not carried by sweep part files.
     #[serde(skip)]
     pub stopped_early: Option<StoppedEarly>,

@@ -23,7 +23,7 @@ use crate::experiment::result::{
 use crate::experiment::summary::{Bottleneck, ClassSummary, Figure, ResourceSummary, upper};
 use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
 use crate::experiment::{CommandResult, VariantResult};
-use crate::model::sim::{MissShare, ResourceKind};
+use crate::model::sim::{MissFigure, ResourceKind};
 use crate::model::spec::Slo;
 use crate::stats::Estimate;
 
@@ -569,9 +569,12 @@ fn sizing(s: &Sizing) -> Value {
                     let stopped_early = c.variant.summary.certain_miss.as_ref().map(|m| {
                         json!({
                             "class": m.class,
-                            "share": match m.share {
-                                MissShare::Rejected => "rejected",
-                                MissShare::Errors => "errors",
+                            "figure": match m.figure {
+                                MissFigure::Rejected => "rejected",
+                                MissFigure::Errors => "errors",
+                                MissFigure::Quantile(q) if q >= 0.99 => "p99",
+                                MissFigure::Quantile(_) => "p95",
+                                MissFigure::Mean => "mean",
                             },
                             "limit": m.limit,
                             "bound": m.bound,

@@ -49,6 +49,18 @@ impl LatencyHistogram {
         self.hist.value_at_quantile(q) as f64 / 1e6
     }
 
+    /// Recorded durations certainly above `seconds`: those in the
+    /// histogram's buckets above the one holding `seconds` (a value
+    /// sharing that bucket is not counted, whichever side it lies on).
+    pub fn count_above(&self, seconds: f64) -> u64 {
+        // A negative (or NaN) limit counts from the lowest bucket up.
+        let micros = ((seconds * 1e6).floor().max(0.0) as u64).min(MAX_MICROS);
+        let at_most = self
+            .hist
+            .count_between(0, self.hist.highest_equivalent(micros));
+        self.count() - at_most.min(self.count())
+    }
+
     /// Forgets every observation (warm-up deletion).
     pub fn reset(&mut self) {
         self.hist.reset();
@@ -77,6 +89,22 @@ mod tests {
             assert!((got - exact).abs() / exact < 2e-3, "q{q}: {got} vs {exact}");
         }
         assert_eq!(h.count(), 10_000);
+    }
+
+    #[test]
+    fn counts_above_a_limit_never_more_than_are_above_it() {
+        let mut h = LatencyHistogram::new();
+        for i in 1..=10_000 {
+            h.record(i as f64 * 1e-3); // 1 ms .. 10 s
+        }
+        for limit in [0.0005, 0.8, 0.8001, 2.0, 9.9995, 10.0, 20.0] {
+            let exact = (1..=10_000).filter(|i| *i as f64 * 1e-3 > limit).count() as u64;
+            let got = h.count_above(limit);
+            assert!(got <= exact, "{limit}: {got} > {exact}");
+            // Only the values sharing the limit's bucket (0.1 % wide) are
+            // left out.
+            assert!(exact - got <= 1 + exact / 100, "{limit}: {got} of {exact}");
+        }
     }
 
     #[test]

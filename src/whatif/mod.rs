@@ -78,8 +78,8 @@ pub struct SizeRequest {
     /// counts.
     pub key: Option<String>,
     pub budget: Budget,
-    /// Stop a candidate's replication once it certainly misses an error
-    /// limit (`model::sim::MissRule`); off with `--run-misses-to-end`.
+    /// Stop a candidate's replication once it certainly misses a limit
+    /// (`model::sim::MissRule`); off with `--run-misses-to-end`.
     pub stop_certain_misses: bool,
 }
 

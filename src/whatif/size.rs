@@ -35,9 +35,9 @@
 //!   class the largest value misses is named, with its utilization at the
 //!   largest and the smallest value tried.
 //!
-//! * a replication of a candidate stops as soon as its final share of
-//!   rejected requests (or of errors, for an errors objective) is certain
-//!   to exceed the limit (`model::sim::MissRule`); a candidate whose
+//! * a replication of a candidate stops as soon as a figure an objective
+//!   judges (its percentile, mean or error rate, or the share rejected) is
+//!   certain to end above its limit (`model::sim::MissRule`); a candidate whose
 //!   replications all stopped misses for certain and says so, one whose
 //!   replications did not all stop has those run again to their end
 //!   (`experiment::precision::run_batches`). `--run-misses-to-end` turns

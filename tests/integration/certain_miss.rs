@@ -15,7 +15,9 @@ use o11sim::experiment::precision::{BatchJob, Watch};
 use o11sim::experiment::summary::{REJECTION_LIMIT, ReplicationFigures};
 use o11sim::experiment::{Silent, run_batches};
 use o11sim::model::Model;
-use o11sim::model::sim::{MissLimit, MissRule, MissShare, simulate, simulate_reporting};
+use o11sim::model::sim::{
+    MissFigure, MissLimit, MissRule, RunResult, simulate, simulate_reporting,
+};
 use o11sim::model::spec::Slo;
 use o11sim::scenario::{Override, load_str};
 
@@ -50,13 +52,26 @@ fn loss(rate: f64, duration: &str) -> Model {
         .model
 }
 
-fn share(r: &o11sim::model::sim::RunResult, s: MissShare) -> f64 {
-    let o = &r.classes[0].outcomes;
-    let bad = match s {
-        MissShare::Rejected => o.rejected,
-        MissShare::Errors => o.rejected + o.timed_out + o.failed,
-    };
-    bad as f64 / o.finished() as f64
+/// The figure the rule bounds, as a run ended: the value its bound is a
+/// lower bound of, and whether the figure is above the limit.
+fn ended(r: &RunResult, limit: MissLimit) -> (f64, bool) {
+    let c = &r.classes[limit.class];
+    let o = &c.outcomes;
+    match limit.figure {
+        MissFigure::Rejected | MissFigure::Errors => {
+            let bad = match limit.figure {
+                MissFigure::Rejected => o.rejected,
+                _ => o.rejected + o.timed_out + o.failed,
+            };
+            let share = bad as f64 / o.finished() as f64;
+            (share, share > limit.limit)
+        }
+        MissFigure::Quantile(q) => (
+            c.hist.count_above(limit.limit) as f64 / c.hist.count() as f64,
+            c.hist.quantile(q) > limit.limit,
+        ),
+        MissFigure::Mean => (c.response.mean(), c.response.mean() > limit.limit),
+    }
 }
 
 /// Runs `reps` replications with the rule and without; checks every
@@ -71,24 +86,24 @@ fn hold_to_its_word(model: &Model, limit: MissLimit, reps: u64) -> (usize, f64) 
         let seeds = StreamSeeds::new(20261128, k);
         let ruled = simulate_reporting(model, seeds, &never, &mut |_| {}, Some(&rule)).unwrap();
         let full = simulate(model, seeds);
-        let final_share = share(&full, limit.share);
+        let (final_value, missed) = ended(&full, limit);
         match ruled.stopped_early {
             Some(s) => {
                 stopped += 1;
                 fraction += s.measured / model.duration;
                 assert!(s.measured < model.duration, "{s:?}");
-                assert!(s.bound > limit.limit, "{s:?}");
                 assert!(
-                    final_share > limit.limit,
-                    "replication {k} stopped at {s:?} but ended at {final_share}"
+                    missed,
+                    "replication {k} stopped at {s:?} but ended at {final_value}"
                 );
                 assert!(
-                    s.bound <= final_share,
-                    "replication {k}: bound {} above the final share {final_share}",
+                    s.bound <= final_value,
+                    "replication {k}: bound {} above the final value {final_value}",
                     s.bound
                 );
                 // The stopped run's own figures already show the miss.
-                assert!(share(&ruled, limit.share) >= s.bound);
+                let (value, missed) = ended(&ruled, limit);
+                assert!(missed && value >= s.bound, "{value} {s:?}");
                 assert_eq!(ruled.measured_time, s.measured);
                 assert!(ruled.timeline.is_none());
             }
@@ -111,7 +126,7 @@ fn a_stopped_replication_would_have_ended_above_the_limit() {
     let over = loss(20.0, "2000s");
     let rejected = MissLimit {
         class: 0,
-        share: MissShare::Rejected,
+        figure: MissFigure::Rejected,
         limit: REJECTION_LIMIT,
     };
     let (stopped, fraction) = hold_to_its_word(&over, rejected, 10);
@@ -127,12 +142,49 @@ fn a_stopped_replication_would_have_ended_above_the_limit() {
     assert!(stopped > 0 && stopped < 30, "{stopped} of 30 stopped");
     // The errors share of an errors objective, with a limit of 3 %.
     let errors = MissLimit {
-        share: MissShare::Errors,
+        figure: MissFigure::Errors,
         limit: 0.03,
         ..rejected
     };
     let (stopped, _) = hold_to_its_word(&near, errors, 10);
     assert!(stopped >= 8, "{stopped} of 10 stopped at 3 %");
+}
+
+/// Response times: each exponential with a mean of 1 s (p95 3.0 s), so
+/// a limit of 1 s is missed from the start and one of 2.95 s (5.2 % of
+/// the responses above it) only just.
+#[test]
+fn a_replication_stopped_on_a_response_time_would_have_missed_it() {
+    let long = loss(1.0, "20000s");
+    let p95 = |limit| MissLimit {
+        class: 0,
+        figure: MissFigure::Quantile(0.95),
+        limit,
+    };
+    let (stopped, fraction) = hold_to_its_word(&long, p95(1.0), 10);
+    println!("p95 3.0 s against 1 s: {stopped}/10 stopped after {fraction:.3} of the run");
+    assert_eq!(stopped, 10);
+    assert!(fraction < 0.25, "{fraction}");
+    let (stopped, fraction) = hold_to_its_word(&long, p95(2.95), 30);
+    println!("p95 3.0 s against 2.95 s: {stopped}/30 stopped after {fraction:.3} of the run");
+    assert!(stopped > 0 && stopped < 30, "{stopped} of 30 stopped");
+    let p99 = MissLimit {
+        figure: MissFigure::Quantile(0.99),
+        ..p95(3.0)
+    };
+    let (stopped, _) = hold_to_its_word(&long, p99, 10);
+    assert_eq!(stopped, 10, "p99 4.6 s against 3 s");
+    let mean = |limit| MissLimit {
+        figure: MissFigure::Mean,
+        ..p95(limit)
+    };
+    let (stopped, _) = hold_to_its_word(&long, mean(0.5), 10);
+    assert_eq!(stopped, 10, "mean 1 s against 0.5 s");
+    let (stopped, _) = hold_to_its_word(&long, mean(0.99), 30);
+    assert!(
+        stopped > 0 && stopped < 30,
+        "{stopped} of 30 stopped at a mean of 0.99 s"
+    );
 }
 
 /// A closed population's arrivals depend on the answers: no rule.
@@ -146,7 +198,7 @@ fn classes_with_think_times_are_never_stopped() {
         .model;
     let limit = MissLimit {
         class: 0,
-        share: MissShare::Rejected,
+        figure: MissFigure::Rejected,
         limit: REJECTION_LIMIT,
     };
     assert_eq!(MissRule::new(&model, [limit]), None);
@@ -176,7 +228,7 @@ fn a_candidate_whose_replications_did_not_all_stop_is_judged_on_full_runs() {
     let near = loss(2.3, "20000s");
     let limit = MissLimit {
         class: 0,
-        share: MissShare::Rejected,
+        figure: MissFigure::Rejected,
         limit: REJECTION_LIMIT,
     };
     let (stopped, _) = hold_to_its_word(&near, limit, 30);
@@ -223,11 +275,14 @@ fn size_reports_a_stopped_candidate_and_answers_as_full_runs_do() {
     let candidates = doc["sizing"]["zones"][0]["candidates"].as_array().unwrap();
     let low = candidates.iter().find(|c| c["running"] == 1).unwrap();
     let stopped = &low["stopped_early"];
-    assert_eq!(stopped["share"], "rejected", "{low}");
-    assert_eq!(stopped["limit"], 0.05);
+    // Almost every answer waits seconds in the IIS queue: the p95 is
+    // certain first, within minutes.
+    assert_eq!(stopped["figure"], "p95", "{low}");
+    assert_eq!(stopped["class"], "portal", "{low}");
+    assert_eq!(stopped["limit"], 0.8);
     let measured = stopped["measured_s"].as_f64().unwrap();
     assert!(measured > 0.0 && measured < 600.0, "{measured}");
-    assert!(stopped["bound"].as_f64().unwrap() > 0.05);
+    assert!(stopped["bound"].as_f64().unwrap() > 0.05, "{stopped}");
     assert_eq!(low["meets"], false);
     let high = candidates.iter().find(|c| c["running"] == 2).unwrap();
     assert!(high["stopped_early"].is_null());
@@ -269,7 +324,7 @@ fn size_reports_a_stopped_candidate_and_answers_as_full_runs_do() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout.contains(
-            "stopped early: in every replication portal's rejected share above 5% was certain after"
+            "stopped early: in every replication portal's p95 above 800ms was certain after"
         ),
         "{}",
         out.stdout

@@ -278,13 +278,13 @@ fn size_ends_a_clearly_missing_candidate_after_its_first_batch() {
     let variants = doc["variants"].as_array().unwrap();
     // One running front-end rejects a fifth of the traffic: clearly missed
     // after the first batch of 2, whose replications each stopped once
-    // their rejected share was certain to end above 5 %.
+    // their p95 was certain to end above 800 ms.
     let first = &variants[0];
     assert_eq!(first["keys"]["running"], "1");
     assert_eq!(outcome(first).0, 2);
     assert_eq!(
         first["precision"]["clearly_missed"],
-        "portal's rejected share above 5%"
+        "portal's p95 above 800ms"
     );
     // Run to their end, the replications miss the same way, on figures.
     let full = json(&o11sim(&[

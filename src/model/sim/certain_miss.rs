@@ -1,29 +1,34 @@
-//! Stopping a replication whose miss of an error objective is already
-//! certain.
+//! Stopping a replication whose miss of an objective is already certain.
 //!
 //! Why this file exists: `size` needs to know only *that* a candidate
 //! misses. A saturated candidate (one front-end for the load of three)
-//! rejects a fifth of its requests from the first minutes; simulating the
-//! rest of its hour changes no verdict and costs as much as a candidate
-//! that meets. Here a replication stops as soon as its final share of
-//! rejected requests (or of errors) is *certain* to exceed the limit,
-//! whatever the rest of the run does.
+//! answers almost every request seconds late and rejects a fifth of them
+//! from its first minutes; simulating the rest of its hour changes no
+//! verdict and costs as much as a candidate that meets. Here a
+//! replication stops as soon as a figure an objective judges is *certain*
+//! to end above its limit, whatever the rest of the run does.
 //!
-//! The bound, per class with open arrivals (their times do not depend on
+//! The bounds, per class with open arrivals (their times do not depend on
 //! what the installation does, so they are counted before the run from a
-//! copy of the class's arrival stream): after the warm-up, at time t,
+//! copy of the class's arrival stream), after the warm-up: every request
+//! not finished yet, arrived or still to arrive, finishes (and is
+//! answered) at most once, so the requests finished by the end are at most
+//! those finished so far plus those, and
 //!
-//! * the rejected (or erroneous) requests finished so far, R(t), can only
-//!   grow;
-//! * the requests that will have finished by the end, F(T), are at most
-//!   those finished so far after the warm-up, F(t), plus every arrival of
-//!   the whole run not finished yet (each request finishes once);
+//! * a share of rejected (or erroneous) requests is at least those so far
+//!   over that largest possible count;
+//! * a quantile q of the response times is above the limit once more than
+//!   a share 1 − q of the largest possible count of responses is above it
+//!   already (responses above a limit only accumulate; the reported
+//!   quantile is at or above the ⌈q·n⌉-th smallest response; a response in
+//!   the histogram bucket of the limit is not counted);
+//! * a mean is at least the sum so far over the largest possible count
+//!   (no response time is negative).
 //!
-//! so R(t) / (F(t) + arrivals − finished so far) is a lower bound of the
-//! final share R(T) / F(T). Once it exceeds the limit the replication's
-//! final share is above it for certain and the run stops there. Classes
-//! with a closed population (think times) are never judged this way:
-//! their arrivals depend on the answers.
+//! Once a bound is above its limit the replication's final figure is above
+//! it for certain, and the run stops there. Classes with a closed
+//! population (think times) are never judged this way: their arrivals
+//! depend on the answers.
 //!
 //! The rule is looked at every few thousand events, with the stop flag, so
 //! it costs nothing per event; a run without a rule is unchanged.
@@ -33,22 +38,28 @@ use super::requests::next_arrival;
 use crate::model::Model;
 use crate::model::spec::Arrivals;
 
-/// Which share of a class's finished requests a [`MissRule`] bounds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MissShare {
-    /// Turned away with 503 (a full IIS queue, no front-end up).
+/// Which figure of a class a [`MissLimit`] bounds from below.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MissFigure {
+    /// The share of finished requests turned away with 503 (a full IIS
+    /// queue, no front-end up).
     Rejected,
-    /// Rejected, timed out or failed: what an errors objective counts.
+    /// The share rejected, timed out or failed: what an errors objective
+    /// counts.
     Errors,
+    /// The `q` quantile of the response times (0.95, 0.99), in seconds.
+    Quantile(f64),
+    /// The mean response time, in seconds.
+    Mean,
 }
 
-/// One bound a replication is watched for: class `class` (index into
-/// `Model::classes`) finishing more than `limit` of its requests as
-/// `share`.
+/// One bound a replication is watched for: figure `figure` of class
+/// `class` (index into `Model::classes`) above `limit` (a fraction for a
+/// share, seconds for a response time).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MissLimit {
     pub class: usize,
-    pub share: MissShare,
+    pub figure: MissFigure,
     pub limit: f64,
 }
 
@@ -82,8 +93,10 @@ pub struct StoppedEarly {
     pub limit: MissLimit,
     /// Simulated seconds measured (after the warm-up) when it stopped.
     pub measured: f64,
-    /// The lower bound of the final share at that moment (above
-    /// `limit.limit`).
+    /// At that moment, a lower bound of the final figure: of the share
+    /// rejected or in error, of the mean (seconds, above `limit.limit`);
+    /// for a quantile, of the share of responses above the limit (above
+    /// 1 − q).
     pub bound: f64,
 }
 
@@ -118,7 +131,7 @@ impl Sim<'_> {
         n
     }
 
-    /// The first limit of the rule that the final share is now certain to
+    /// The first limit of the rule that the final figure is now certain to
     /// exceed, with the bound; `None` before the warm-up ends or while
     /// every limit may still hold.
     pub(super) fn certain_miss(&self) -> Option<StoppedEarly> {
@@ -128,18 +141,41 @@ impl Sim<'_> {
         }
         for (limit, &arrivals) in rule.limits.iter().zip(&self.miss_arrivals) {
             let r = &self.rows[limit.class];
+            // Every request that has not finished yet, arrived or still to
+            // arrive, at most finishes (and is answered) once.
+            let unfinished = arrivals.saturating_sub(r.total_outcomes.finished());
             let o = &r.outcomes;
-            let bad = match limit.share {
-                MissShare::Rejected => o.rejected,
-                MissShare::Errors => o.rejected + o.timed_out + o.failed,
+            let answered = r.hist.count();
+            let (bound, above) = match limit.figure {
+                MissFigure::Rejected | MissFigure::Errors => {
+                    let bad = match limit.figure {
+                        MissFigure::Rejected => o.rejected,
+                        _ => o.rejected + o.timed_out + o.failed,
+                    };
+                    let b = share(bad, o.finished() + unfinished);
+                    (b, b > limit.limit)
+                }
+                // The reported quantile is at or above the ⌈q·n⌉-th
+                // smallest response: above the limit once more than
+                // (1 − q)·n responses are, n at most those answered so
+                // far plus every unfinished request.
+                MissFigure::Quantile(q) => {
+                    let b = share(r.hist.count_above(limit.limit), answered + unfinished);
+                    (b, b > 1.0 - q)
+                }
+                // Response times are not negative: the sum so far over
+                // the largest possible count.
+                MissFigure::Mean => {
+                    let n = answered + unfinished;
+                    let b = if n == 0 {
+                        0.0
+                    } else {
+                        r.response.mean() * r.response.count() as f64 / n as f64
+                    };
+                    (b, b > limit.limit * (1.0 + 1e-9))
+                }
             };
-            let still_to_finish = arrivals.saturating_sub(r.total_outcomes.finished());
-            let at_most = o.finished() + still_to_finish;
-            if at_most == 0 {
-                continue;
-            }
-            let bound = bad as f64 / at_most as f64;
-            if bound > limit.limit {
+            if above {
                 return Some(StoppedEarly {
                     limit: *limit,
                     measured: self.cal.now() - self.m.warmup,
@@ -148,5 +184,14 @@ impl Sim<'_> {
             }
         }
         None
+    }
+}
+
+/// `part` over `whole`, 0 for an empty whole.
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
     }
 }

@@ -49,7 +49,7 @@ mod timeline;
 mod timers;
 
 pub use accounting::{StationKind, StationTime};
-pub use certain_miss::{MissLimit, MissRule, MissShare, StoppedEarly};
+pub use certain_miss::{MissFigure, MissLimit, MissRule, StoppedEarly};
 pub use failure_cost::{
     FailureCost, FailurePeriods, PeriodCounts, RECOVERY_MARGIN, RECOVERY_RESPONSES, RECOVERY_STEP,
     Recovery, estimated_memory as failure_cost_memory,
