@@ -349,12 +349,35 @@ fn size_judges_error_objectives_and_refuses_bad_ones() {
         "{}",
         out.stdout
     );
+    // One front-end's replications stop once their error rate is certain
+    // to end above 5 %; run to their end, they show Erlang B's 19 %.
     assert!(
-        out.stdout
-            .contains("front_ends = 1: misses  web errors 19."),
+        out.stdout.contains("front_ends = 1: misses  web errors")
+            && out.stdout.contains(
+                "stopped early: in every replication web's error rate above 5% was certain"
+            ),
         "{}",
         out.stdout
     );
+    let full = o11sim(&[
+        "size",
+        file.to_str().unwrap(),
+        "--slo",
+        "web:errors<=5%",
+        "--replications",
+        "4",
+        "--duration",
+        "30m",
+        "--run-misses-to-end",
+    ]);
+    assert_eq!(full.stdout.lines().last().unwrap(), "front_ends = 2");
+    assert!(
+        full.stdout
+            .contains("front_ends = 1: misses  web errors 19."),
+        "{}",
+        full.stdout
+    );
+    assert!(!full.stdout.contains("stopped early"), "{}", full.stdout);
     assert!(out.stdout.contains("web errors"), "{}", out.stdout);
     for bad in ["web:errors<=5", "web:errors<=100%", "web:errors<=-1%"] {
         let out = o11sim(&["size", file.to_str().unwrap(), "--slo", bad]);
