@@ -49,7 +49,12 @@ impl HeapEntry {
 
     #[inline]
     fn time(self) -> f64 {
-        f64::from_bits((self.0 >> 64) as u64)
+        f64::from_bits(self.time_bits())
+    }
+
+    #[inline]
+    fn time_bits(self) -> u64 {
+        (self.0 >> 64) as u64
     }
 
     #[inline]
@@ -199,9 +204,12 @@ impl<E> Calendar<E> {
         if self.heap_mode {
             self.sift_up(pos, entry);
         } else {
-            // Slide it in from the end, past the records due before it.
+            // Slide it in from the end, past the records due before it: a
+            // record due at the same time was scheduled before it (every
+            // pending sequence number is below `seq`), so the times decide.
+            let bits = time.to_bits();
             let v = &mut self.heap[..];
-            while pos > 0 && v[pos - 1].0 < entry.0 {
+            while pos > 0 && v[pos - 1].time_bits() <= bits {
                 v[pos] = v[pos - 1];
                 pos -= 1;
             }

@@ -182,16 +182,6 @@ struct Tagged<J> {
     job: J,
 }
 
-impl<J> Tagged<J> {
-    /// (finish, seq) as one number that sorts like them: tags are never
-    /// negative (the virtual clock starts at +0 and work is at least +0),
-    /// and the bits of non-negative floats sort like the floats.
-    #[inline]
-    fn key(&self) -> u128 {
-        ((self.finish.to_bits() as u128) << 64) | self.seq as u128
-    }
-}
-
 impl<J> PartialEq for Tagged<J> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
@@ -276,12 +266,16 @@ impl<J: Copy> Jobs<J> {
             self.become_heap(t);
             return;
         }
-        // Slide it in from the end, past the jobs finishing before it.
-        let key = t.key();
+        // Slide it in from the end, past the jobs finishing before it: a
+        // job with the same tag arrived before it (a lower `seq`), so the
+        // tags decide, compared by their bits: tags are never negative (the
+        // virtual clock starts at +0 and work is at least +0), and the bits
+        // of non-negative floats sort like the floats.
+        let bits = t.finish.to_bits();
         let mut pos = self.sorted.len();
         self.sorted.push(t);
         let v = &mut self.sorted[..];
-        while pos > 0 && v[pos - 1].key() < key {
+        while pos > 0 && v[pos - 1].finish.to_bits() <= bits {
             v[pos] = v[pos - 1];
             pos -= 1;
         }
