@@ -162,7 +162,10 @@ impl<E> Calendar<E> {
     /// # Panics
     /// In debug builds, if `time` is before the clock or not finite: both are
     /// programming errors in a model, never the result of user input.
-    #[inline]
+    // Always inlined: called about ten times per simulated request, and a
+    // call's register saves and the event passed through memory cost
+    // about as much as the work on the usual short vector.
+    #[inline(always)]
     pub fn schedule_at(&mut self, time: f64, event: E) -> EventId {
         debug_assert!(time.is_finite(), "event time must be finite, got {time}");
         debug_assert!(
