@@ -372,7 +372,7 @@ impl<J: Copy> ProcessorSharing<J> {
     }
 
     /// A job needing `work` seconds of one core arrives at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn arrive(&mut self, now: f64, job: J, work: f64) {
         self.advance(now);
         let seq = self.next_seq;
@@ -409,7 +409,7 @@ impl<J: Copy> ProcessorSharing<J> {
 
     /// The job with the earliest finish completes at `now` (the time
     /// `next_completion` gave). Returns it.
-    #[inline]
+    #[inline(always)]
     pub fn complete(&mut self, now: f64) -> Option<J> {
         self.advance(now);
         let done = self.jobs.pop()?;
