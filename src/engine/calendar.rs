@@ -202,23 +202,74 @@ impl<E> Calendar<E> {
         if !self.heap_mode && self.heap.len() >= TO_HEAP {
             self.become_heap();
         }
-        let mut pos = self.heap.len();
+        let pos = self.heap.len();
         self.heap.push(entry);
         if self.heap_mode {
             self.sift_up(pos, entry);
         } else {
-            // Slide it in from the end, past the records due before it: a
-            // record due at the same time was scheduled before it (every
-            // pending sequence number is below `seq`), so the times decide.
-            let bits = time.to_bits();
-            let v = &mut self.heap[..];
-            while pos > 0 && v[pos - 1].time_bits() <= bits {
-                v[pos] = v[pos - 1];
-                pos -= 1;
-            }
-            v[pos] = entry;
+            self.slide_in(pos, entry);
         }
         EventId { slot, generation }
+    }
+
+    /// Places `entry`, just pushed at `pos` (the end) of the sorted vector,
+    /// where it belongs: past the records due before it, from the end. A
+    /// record due at the same time was scheduled before it (every pending
+    /// sequence number is below the newcomer's), so the times decide.
+    #[inline(always)]
+    fn slide_in(&mut self, mut pos: usize, entry: HeapEntry) {
+        let bits = entry.time_bits();
+        let v = &mut self.heap[..];
+        while pos > 0 && v[pos - 1].time_bits() <= bits {
+            v[pos] = v[pos - 1];
+            pos -= 1;
+        }
+        v[pos] = entry;
+    }
+
+    /// Cancels `id` (if it is pending) and schedules `event` at `time`: the
+    /// same as [`cancel`](Self::cancel) then
+    /// [`schedule_at`](Self::schedule_at), handle included, in one step.
+    #[inline]
+    pub fn reschedule(&mut self, id: EventId, time: f64, event: E) -> EventId {
+        let pending = self
+            .slots
+            .get(id.slot as usize)
+            .is_some_and(|s| s.generation == id.generation && s.event.is_some());
+        if !pending || self.heap_mode || self.next_seq >= self.seq_limit {
+            self.cancel(id);
+            return self.schedule_at(time, event);
+        }
+        debug_assert!(time.is_finite(), "event time must be finite, got {time}");
+        debug_assert!(
+            time >= self.now,
+            "event at {time} is before now {}",
+            self.now
+        );
+        let time = if time >= self.now { time } else { self.now };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        // The slot a cancel would free is the one the schedule would take.
+        let sl = &mut self.slots[id.slot as usize];
+        let old = ((sl.seq as u64) << 32) | id.slot as u64;
+        sl.generation = sl.generation.wrapping_add(1);
+        sl.seq = seq;
+        sl.event = Some(event);
+        let generation = sl.generation;
+        let at = self
+            .heap
+            .iter()
+            .rposition(|e| e.0 as u64 == old)
+            .expect("a pending event has its record");
+        self.heap.remove(at);
+        let entry = HeapEntry::new(time, seq, id.slot);
+        let pos = self.heap.len();
+        self.heap.push(entry);
+        self.slide_in(pos, entry);
+        EventId {
+            slot: id.slot,
+            generation,
+        }
     }
 
     /// Schedules `event` after `delay` from now.
@@ -573,5 +624,39 @@ mod tests {
         c.schedule_at(1.0, 7);
         assert_eq!(c.pop(), Some((1.0, 7)));
         assert!(c.pop().is_none());
+    }
+
+    #[test]
+    fn reschedule_is_a_cancel_then_a_schedule() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        // One calendar reschedules, the other cancels and schedules; up to
+        // 400 pending, so both layouts are used.
+        let mut a = Calendar::new();
+        let mut b = Calendar::new();
+        let mut ids: Vec<(EventId, EventId)> = Vec::new();
+        for step in 0..20_000u64 {
+            let r: f64 = rng.random();
+            let t = a.now() + (rng.random::<f64>() * 10.0).floor();
+            if ids.is_empty() || (r < 0.4 && a.len() < 400) {
+                ids.push((a.schedule_at(t, step), b.schedule_at(t, step)));
+            } else if r < 0.7 {
+                // Pending or not (fired, cancelled): the same either way.
+                let k = rng.random_range(0..ids.len());
+                let (ia, ib) = ids[k];
+                let na = a.reschedule(ia, t, step);
+                b.cancel(ib);
+                let nb = b.schedule_at(t, step);
+                assert_eq!(na, nb, "the same handle");
+                ids[k] = (na, nb);
+            } else {
+                assert_eq!(a.pop(), b.pop());
+            }
+            assert_eq!(a.len(), b.len());
+        }
+        while let Some(e) = b.pop() {
+            assert_eq!(a.pop(), Some(e));
+        }
+        assert!(a.is_empty());
     }
 }
