@@ -4,13 +4,28 @@
 //! and its ordering rule is what makes runs deterministic. Two events at the
 //! same instant come out in the order they were scheduled.
 //!
-//! Layout: a 4-ary min-heap of compact `(key, slot)` records, where the key
-//! packs the time's bits and the sequence number into one `u128` (times are
-//! non-negative finite `f64`, whose bit patterns sort like the numbers), and a
-//! slot table holding each event's payload and its current heap position, so a
-//! scheduled event can be cancelled in O(log n). Slots are recycled through a
-//! free list: once the calendar has grown to its working size, scheduling and
-//! popping allocate nothing.
+//! Layout: 16-byte records, each one `u128` key packing the time's bits
+//! (times are non-negative finite `f64`, whose bit patterns sort like the
+//! numbers), a 32-bit sequence number and the event's slot, so a comparison
+//! is one 128-bit compare; a slot table holds each event's payload and the
+//! sequence number of its record. The records are kept in one of two ways,
+//! whichever suits the number pending (the order events come out in depends
+//! only on their keys, never on the layout):
+//!
+//! - few (a model's usual dozens): a vector sorted latest first, so the
+//!   earliest is popped off the end, and a new event, usually due soon,
+//!   is slid in a few places from the end; a cancel takes its record out;
+//! - many (beyond `TO_HEAP`, until they fall below `TO_SORTED`): a 4-ary
+//!   min-heap, where cancelling is lazy: the slot is freed and the record
+//!   left in the heap, recognised as stale (its sequence number no longer
+//!   matches its slot's) and skipped when it reaches the top; the top
+//!   record is always live. Stale records are swept out when they outnumber
+//!   the live ones, so memory stays proportional to the pending events.
+//!
+//! When the 32-bit sequence numbers run out, the pending events are
+//! renumbered in order, which keeps the ordering exact however long a run.
+//! Slots are recycled through a free list: once the calendar has grown to its
+//! working size, scheduling and popping allocate nothing.
 
 /// Handle to a scheduled event, used to cancel it.
 ///
@@ -22,26 +37,68 @@ pub struct EventId {
     generation: u32,
 }
 
-#[derive(Clone, Copy)]
-struct HeapEntry {
-    key: u128,
-    slot: u32,
+/// A heap record: time bits (high 64), sequence number, slot (low 32).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct HeapEntry(u128);
+
+impl HeapEntry {
+    #[inline]
+    fn new(time: f64, seq: u32, slot: u32) -> Self {
+        HeapEntry(((time.to_bits() as u128) << 64) | ((seq as u128) << 32) | slot as u128)
+    }
+
+    #[inline]
+    fn time(self) -> f64 {
+        f64::from_bits(self.time_bits())
+    }
+
+    #[inline]
+    fn time_bits(self) -> u64 {
+        (self.0 >> 64) as u64
+    }
+
+    #[inline]
+    fn seq(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+
+    #[inline]
+    fn slot(self) -> u32 {
+        self.0 as u32
+    }
 }
+
+/// The sequence number of a free slot: no heap record carries it.
+const NO_SEQ: u32 = u32::MAX;
 
 struct Slot<E> {
     event: Option<E>,
-    heap_pos: u32,
+    /// Sequence number of the slot's pending event (`NO_SEQ` when free): a
+    /// heap record for this slot with another number is stale.
+    seq: u32,
     generation: u32,
 }
 
 const ARITY: usize = 4;
 
+/// Beyond this many records the sorted vector becomes a heap.
+const TO_HEAP: usize = 192;
+/// Below this many pending events the heap becomes a sorted vector again.
+const TO_SORTED: usize = 48;
+
 /// Pending events of one simulation run, earliest first.
 pub struct Calendar<E> {
+    /// The records: sorted latest first, or a heap (`heap_mode`).
     heap: Vec<HeapEntry>,
+    heap_mode: bool,
     slots: Vec<Slot<E>>,
     free: Vec<u32>,
-    next_seq: u64,
+    /// Heap records of cancelled events not yet swept out.
+    stale: usize,
+    next_seq: u32,
+    /// Sequence numbers run from 0 to below this before a renumbering
+    /// (`NO_SEQ`; lower in tests, to exercise the renumbering).
+    seq_limit: u32,
     now: f64,
 }
 
@@ -49,16 +106,6 @@ impl<E> Default for Calendar<E> {
     fn default() -> Self {
         Self::new()
     }
-}
-
-#[inline]
-fn make_key(time: f64, seq: u64) -> u128 {
-    ((time.to_bits() as u128) << 64) | seq as u128
-}
-
-#[inline]
-fn key_time(key: u128) -> f64 {
-    f64::from_bits((key >> 64) as u64)
 }
 
 impl<E> Calendar<E> {
@@ -71,9 +118,12 @@ impl<E> Calendar<E> {
     pub fn with_capacity(n: usize) -> Self {
         Calendar {
             heap: Vec::with_capacity(n),
+            heap_mode: false,
             slots: Vec::with_capacity(n),
             free: Vec::with_capacity(n),
+            stale: 0,
             next_seq: 0,
+            seq_limit: NO_SEQ,
             now: 0.0,
         }
     }
@@ -87,19 +137,24 @@ impl<E> Calendar<E> {
     /// Number of pending events.
     #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - self.stale
     }
 
     /// True when no event is pending.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<f64> {
-        self.heap.first().map(|e| key_time(e.key))
+        // The top record is never stale.
+        if self.heap_mode {
+            self.heap.first().map(|e| e.time())
+        } else {
+            self.heap.last().map(|e| e.time())
+        }
     }
 
     /// Schedules `event` at absolute time `time`.
@@ -107,7 +162,10 @@ impl<E> Calendar<E> {
     /// # Panics
     /// In debug builds, if `time` is before the clock or not finite: both are
     /// programming errors in a model, never the result of user input.
-    #[inline]
+    // Always inlined: called about ten times per simulated request, and a
+    // call's register saves and the event passed through memory cost
+    // about as much as the work on the usual short vector.
+    #[inline(always)]
     pub fn schedule_at(&mut self, time: f64, event: E) -> EventId {
         debug_assert!(time.is_finite(), "event time must be finite, got {time}");
         debug_assert!(
@@ -118,35 +176,99 @@ impl<E> Calendar<E> {
         // Clamp so the bit-pattern ordering stays valid even for -0.0 or a
         // rounding error a hair before `now`.
         let time = if time >= self.now { time } else { self.now };
+        if self.next_seq >= self.seq_limit {
+            self.renumber();
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
-        let pos = self.heap.len() as u32;
-        let slot = match self.free.pop() {
+        let (slot, generation) = match self.free.pop() {
             Some(s) => {
                 let sl = &mut self.slots[s as usize];
                 sl.event = Some(event);
-                sl.heap_pos = pos;
-                s
+                sl.seq = seq;
+                (s, sl.generation)
             }
             None => {
                 let s = self.slots.len() as u32;
                 self.slots.push(Slot {
                     event: Some(event),
-                    heap_pos: pos,
+                    seq,
                     generation: 0,
                 });
-                s
+                (s, 0)
             }
         };
-        let entry = HeapEntry {
-            key: make_key(time, seq),
-            slot,
-        };
+        let entry = HeapEntry::new(time, seq, slot);
+        if !self.heap_mode && self.heap.len() >= TO_HEAP {
+            self.become_heap();
+        }
+        let pos = self.heap.len();
         self.heap.push(entry);
-        self.sift_up(pos as usize, entry);
+        if self.heap_mode {
+            self.sift_up(pos, entry);
+        } else {
+            self.slide_in(pos, entry);
+        }
+        EventId { slot, generation }
+    }
+
+    /// Places `entry`, just pushed at `pos` (the end) of the sorted vector,
+    /// where it belongs: past the records due before it, from the end. A
+    /// record due at the same time was scheduled before it (every pending
+    /// sequence number is below the newcomer's), so the times decide.
+    #[inline(always)]
+    fn slide_in(&mut self, mut pos: usize, entry: HeapEntry) {
+        let bits = entry.time_bits();
+        let v = &mut self.heap[..];
+        while pos > 0 && v[pos - 1].time_bits() <= bits {
+            v[pos] = v[pos - 1];
+            pos -= 1;
+        }
+        v[pos] = entry;
+    }
+
+    /// Cancels `id` (if it is pending) and schedules `event` at `time`: the
+    /// same as [`cancel`](Self::cancel) then
+    /// [`schedule_at`](Self::schedule_at), handle included, in one step.
+    #[inline]
+    pub fn reschedule(&mut self, id: EventId, time: f64, event: E) -> EventId {
+        let pending = self
+            .slots
+            .get(id.slot as usize)
+            .is_some_and(|s| s.generation == id.generation && s.event.is_some());
+        if !pending || self.heap_mode || self.next_seq >= self.seq_limit {
+            self.cancel(id);
+            return self.schedule_at(time, event);
+        }
+        debug_assert!(time.is_finite(), "event time must be finite, got {time}");
+        debug_assert!(
+            time >= self.now,
+            "event at {time} is before now {}",
+            self.now
+        );
+        let time = if time >= self.now { time } else { self.now };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        // The slot a cancel would free is the one the schedule would take.
+        let sl = &mut self.slots[id.slot as usize];
+        let old = ((sl.seq as u64) << 32) | id.slot as u64;
+        sl.generation = sl.generation.wrapping_add(1);
+        sl.seq = seq;
+        sl.event = Some(event);
+        let generation = sl.generation;
+        let at = self
+            .heap
+            .iter()
+            .rposition(|e| e.0 as u64 == old)
+            .expect("a pending event has its record");
+        self.heap.remove(at);
+        let entry = HeapEntry::new(time, seq, id.slot);
+        let pos = self.heap.len();
+        self.heap.push(entry);
+        self.slide_in(pos, entry);
         EventId {
-            slot,
-            generation: self.slots[slot as usize].generation,
+            slot: id.slot,
+            generation,
         }
     }
 
@@ -159,14 +281,20 @@ impl<E> Calendar<E> {
     /// Removes the earliest event, advances the clock to its time and returns it.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        let top = *self.heap.first()?;
-        let last = self.heap.pop().expect("the heap has its top");
-        if !self.heap.is_empty() {
-            self.sift_down(0, last);
-        }
-        let time = key_time(top.key);
+        let top = if self.heap_mode {
+            let top = *self.heap.first()?;
+            self.remove_top();
+            self.skip_stale();
+            if self.len() < TO_SORTED {
+                self.become_sorted();
+            }
+            top
+        } else {
+            self.heap.pop()?
+        };
+        let time = top.time();
         self.now = time;
-        let event = self.release(top.slot);
+        let event = self.release(top.slot());
         Some((time, event))
     }
 
@@ -179,45 +307,144 @@ impl<E> Calendar<E> {
         if slot.generation != id.generation || slot.event.is_none() {
             return false;
         }
-        let pos = slot.heap_pos as usize;
-        self.remove_at(pos);
-        self.release(id.slot);
+        let seq = slot.seq;
+        drop(self.release(id.slot));
+        if !self.heap_mode {
+            let tag = ((seq as u64) << 32) | id.slot as u64;
+            let v = &mut self.heap;
+            let pos = v
+                .iter()
+                .rposition(|e| e.0 as u64 == tag)
+                .expect("a pending event has its record");
+            v.remove(pos);
+            return true;
+        }
+        // Its heap record stays, stale, until it reaches the top or a sweep.
+        self.stale += 1;
+        if self.len() < TO_SORTED {
+            self.become_sorted();
+        } else if self.stale > self.heap.len() / 2 {
+            self.sweep();
+        } else {
+            self.skip_stale();
+        }
         true
     }
 
     /// Drops every pending event and resets the clock, keeping the memory.
     pub fn clear(&mut self) {
         for e in self.heap.drain(..) {
-            let sl = &mut self.slots[e.slot as usize];
-            sl.event = None;
-            sl.generation = sl.generation.wrapping_add(1);
-            self.free.push(e.slot);
+            let sl = &mut self.slots[e.slot() as usize];
+            if sl.seq == e.seq() {
+                sl.event = None;
+                sl.seq = NO_SEQ;
+                sl.generation = sl.generation.wrapping_add(1);
+                self.free.push(e.slot());
+            }
         }
+        self.stale = 0;
+        self.heap_mode = false;
         self.now = 0.0;
         self.next_seq = 0;
+    }
+
+    /// The sorted vector (latest first) becomes a heap: reversed, it is
+    /// sorted earliest first, which is a heap.
+    #[cold]
+    fn become_heap(&mut self) {
+        self.heap.reverse();
+        self.heap_mode = true;
+    }
+
+    /// The heap becomes a vector sorted latest first, without its stale
+    /// records.
+    #[cold]
+    fn become_sorted(&mut self) {
+        let slots = &self.slots;
+        self.heap
+            .retain(|e| slots[e.slot() as usize].seq == e.seq());
+        self.stale = 0;
+        self.heap.sort_unstable_by(|a, b| b.cmp(a));
+        self.heap_mode = false;
+    }
+
+    #[inline]
+    fn is_live(&self, e: HeapEntry) -> bool {
+        self.slots[e.slot() as usize].seq == e.seq()
     }
 
     #[inline]
     fn release(&mut self, slot: u32) -> E {
         let sl = &mut self.slots[slot as usize];
         sl.generation = sl.generation.wrapping_add(1);
+        sl.seq = NO_SEQ;
         self.free.push(slot);
         sl.event.take().expect("calendar slot holds its event")
     }
 
-    /// Takes the entry at heap position `pos` out, filling the hole with
-    /// the last entry moved up or down to where it belongs.
+    /// Takes the top record out, filling its place with the last record
+    /// moved down to where it belongs.
     #[inline]
-    fn remove_at(&mut self, pos: usize) {
-        let last = self.heap.pop().expect("the heap holds the entry removed");
-        if pos == self.heap.len() {
-            return;
+    fn remove_top(&mut self) {
+        let last = self.heap.pop().expect("the heap has its top");
+        if !self.heap.is_empty() {
+            self.sift_down(0, last);
         }
-        if pos > 0 && self.heap[(pos - 1) / ARITY].key > last.key {
-            self.sift_up(pos, last);
-        } else {
-            self.sift_down(pos, last);
+    }
+
+    /// Takes stale records off the top, so the top is live.
+    #[inline]
+    fn skip_stale(&mut self) {
+        while let Some(&top) = self.heap.first() {
+            if self.is_live(top) {
+                break;
+            }
+            self.remove_top();
+            self.stale -= 1;
         }
+    }
+
+    /// Drops every stale record and rebuilds the heap from the live ones.
+    /// The order the events come out in depends only on their keys, never
+    /// on the heap's layout.
+    fn sweep(&mut self) {
+        let slots = &self.slots;
+        self.heap
+            .retain(|e| slots[e.slot() as usize].seq == e.seq());
+        self.stale = 0;
+        let len = self.heap.len();
+        if len > 1 {
+            for pos in (0..=(len - 2) / ARITY).rev() {
+                let entry = self.heap[pos];
+                self.sift_down(pos, entry);
+            }
+        }
+    }
+
+    /// Gives the pending events the sequence numbers 0, 1, ... in their
+    /// order, so numbering can go on: the order of events is unchanged.
+    #[cold]
+    fn renumber(&mut self) {
+        let slots = &self.slots;
+        self.heap
+            .retain(|e| slots[e.slot() as usize].seq == e.seq());
+        self.stale = 0;
+        self.heap.sort_unstable();
+        for (i, e) in self.heap.iter_mut().enumerate() {
+            let seq = i as u32;
+            *e = HeapEntry::new(e.time(), seq, e.slot());
+            self.slots[e.slot() as usize].seq = seq;
+        }
+        // Sorted earliest first, it is a heap; the other layout is the
+        // reverse.
+        if !self.heap_mode {
+            self.heap.reverse();
+        }
+        self.next_seq = self.heap.len() as u32;
+        assert!(
+            self.next_seq < self.seq_limit,
+            "more pending events than sequence numbers"
+        );
     }
 
     /// Places `entry` at the hole `pos` or above it, moving larger parents
@@ -228,15 +455,13 @@ impl<E> Calendar<E> {
         while pos > 0 {
             let parent = (pos - 1) / ARITY;
             let p = heap[parent];
-            if p.key <= entry.key {
+            if p.0 <= entry.0 {
                 break;
             }
             heap[pos] = p;
-            self.slots[p.slot as usize].heap_pos = pos as u32;
             pos = parent;
         }
         heap[pos] = entry;
-        self.slots[entry.slot as usize].heap_pos = pos as u32;
     }
 
     /// Places `entry` at the hole `pos` or below it, moving smaller
@@ -253,21 +478,19 @@ impl<E> Calendar<E> {
             let children = &heap[first..len.min(first + ARITY)];
             let mut offset = 0;
             let mut child = children[0];
-            for (i, c) in children.iter().enumerate().skip(1) {
-                if c.key < child.key {
+            for (i, &c) in children.iter().enumerate().skip(1) {
+                if c.0 < child.0 {
                     offset = i;
-                    child = *c;
+                    child = c;
                 }
             }
-            if child.key >= entry.key {
+            if child.0 >= entry.0 {
                 break;
             }
             heap[pos] = child;
-            self.slots[child.slot as usize].heap_pos = pos as u32;
             pos = first + offset;
         }
         heap[pos] = entry;
-        self.slots[entry.slot as usize].heap_pos = pos as u32;
     }
 }
 
@@ -306,24 +529,36 @@ mod tests {
         assert!(c.pop().is_none());
     }
 
-    #[test]
-    fn matches_a_sorted_reference_under_random_schedule_and_cancel() {
+    /// Runs 20,000 random schedules, cancels and pops against a sorted
+    /// reference; `cancel_share` of the steps cancel, `seq_limit` bounds
+    /// the sequence numbers before a renumbering; once `max_pending` events
+    /// are pending, it pops and cancels more than it schedules until none
+    /// is left, and starts again.
+    fn check_against_reference(seed: u64, cancel_share: f64, seq_limit: u32, max_pending: usize) {
         use rand::{RngExt, SeedableRng};
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut c = Calendar::new();
+        c.seq_limit = seq_limit;
         let mut reference: Vec<(f64, u64, u64)> = Vec::new(); // time, seq, payload
         let mut ids = Vec::new();
         let mut seq = 0;
+        let mut filling = true;
         for step in 0..20_000u64 {
+            if reference.len() >= max_pending {
+                filling = false;
+            } else if reference.is_empty() {
+                filling = true;
+            }
+            let schedule_share = if filling { 0.5 } else { 0.2 };
             let r: f64 = rng.random();
-            if r < 0.5 || reference.is_empty() {
+            if r < schedule_share || reference.is_empty() {
                 // Coarse times so that ties are common.
                 let t = c.now() + (rng.random::<f64>() * 10.0).floor();
                 let id = c.schedule_at(t, step);
                 reference.push((t, seq, step));
                 ids.push((id, step));
                 seq += 1;
-            } else if r < 0.7 {
+            } else if r < schedule_share + cancel_share {
                 let k = rng.random_range(0..ids.len());
                 let (id, payload) = ids.swap_remove(k);
                 let was_pending = reference.iter().any(|x| x.2 == payload);
@@ -332,10 +567,96 @@ mod tests {
             } else {
                 reference.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let expected = reference.remove(0);
+                assert_eq!(c.peek_time(), Some(expected.0));
                 let got = c.pop().unwrap();
                 assert_eq!(got, (expected.0, expected.2));
             }
             assert_eq!(c.len(), reference.len());
+            assert!(
+                c.heap.len() <= 2 * c.len() + 33,
+                "stale records are swept: {} records for {} events",
+                c.heap.len(),
+                c.len()
+            );
         }
+    }
+
+    #[test]
+    fn matches_a_sorted_reference_under_random_schedule_and_cancel() {
+        check_against_reference(7, 0.2, NO_SEQ, usize::MAX);
+    }
+
+    #[test]
+    fn matches_a_sorted_reference_as_it_grows_into_a_heap_and_back() {
+        // Up to 500 pending: sorted, then a heap, then sorted again.
+        check_against_reference(11, 0.2, NO_SEQ, 500);
+        check_against_reference(12, 0.45, NO_SEQ, 500);
+        // Never more than the sorted vector holds.
+        check_against_reference(13, 0.2, NO_SEQ, TO_SORTED);
+    }
+
+    #[test]
+    fn matches_a_sorted_reference_when_most_events_are_cancelled() {
+        check_against_reference(8, 0.45, NO_SEQ, usize::MAX);
+    }
+
+    #[test]
+    fn renumbering_keeps_the_order_of_pending_events() {
+        // Sequence numbers run out every few hundred schedules, with
+        // up to 300 events pending.
+        check_against_reference(9, 0.2, 1000, 300);
+        check_against_reference(10, 0.45, 1000, 300);
+    }
+
+    #[test]
+    fn cancelled_events_do_not_count_and_leave_no_trace_after_clear() {
+        let mut c = Calendar::new();
+        let ids: Vec<_> = (0..1000).map(|i| c.schedule_at(i as f64, i)).collect();
+        for id in &ids[..999] {
+            assert!(c.cancel(*id));
+        }
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.peek_time(), Some(999.0));
+        assert!(c.heap.len() < 50, "most stale records were swept");
+        c.clear();
+        assert!(c.is_empty());
+        assert_eq!(c.peek_time(), None);
+        c.schedule_at(1.0, 7);
+        assert_eq!(c.pop(), Some((1.0, 7)));
+        assert!(c.pop().is_none());
+    }
+
+    #[test]
+    fn reschedule_is_a_cancel_then_a_schedule() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        // One calendar reschedules, the other cancels and schedules; up to
+        // 400 pending, so both layouts are used.
+        let mut a = Calendar::new();
+        let mut b = Calendar::new();
+        let mut ids: Vec<(EventId, EventId)> = Vec::new();
+        for step in 0..20_000u64 {
+            let r: f64 = rng.random();
+            let t = a.now() + (rng.random::<f64>() * 10.0).floor();
+            if ids.is_empty() || (r < 0.4 && a.len() < 400) {
+                ids.push((a.schedule_at(t, step), b.schedule_at(t, step)));
+            } else if r < 0.7 {
+                // Pending or not (fired, cancelled): the same either way.
+                let k = rng.random_range(0..ids.len());
+                let (ia, ib) = ids[k];
+                let na = a.reschedule(ia, t, step);
+                b.cancel(ib);
+                let nb = b.schedule_at(t, step);
+                assert_eq!(na, nb, "the same handle");
+                ids[k] = (na, nb);
+            } else {
+                assert_eq!(a.pop(), b.pop());
+            }
+            assert_eq!(a.len(), b.len());
+        }
+        while let Some(e) = b.pop() {
+            assert_eq!(a.pop(), Some(e));
+        }
+        assert!(a.is_empty());
     }
 }

@@ -203,18 +203,131 @@ impl<J> Ord for Tagged<J> {
     }
 }
 
+/// Beyond this many jobs a processor-sharing resource keeps them in a heap.
+const PS_TO_HEAP: usize = 32;
+/// Below this many jobs it keeps them in a sorted vector again.
+const PS_TO_SORTED: usize = 8;
+
+/// The jobs of a processor-sharing resource by finish tag, the first to
+/// finish on top. A machine usually holds a few: they sit in a vector
+/// sorted last-to-finish first, so the next to finish is popped off the end
+/// and a newcomer slides in from the end. A saturated one may hold
+/// thousands: beyond `PS_TO_HEAP` they move to a binary heap, and back below
+/// `PS_TO_SORTED`. Either way the jobs come out in the same order (tags are
+/// unique), and the vector's buffer moves between the two, so switching
+/// allocates nothing once grown.
+#[derive(Clone, Debug)]
+struct Jobs<J> {
+    /// Sorted by `Tagged`'s order (reversed: the first to finish last).
+    sorted: Vec<Tagged<J>>,
+    heap: BinaryHeap<Tagged<J>>,
+    heap_mode: bool,
+}
+
+impl<J: Copy> Jobs<J> {
+    fn with_capacity(n: usize) -> Self {
+        Jobs {
+            sorted: Vec::with_capacity(n),
+            heap: BinaryHeap::new(),
+            heap_mode: false,
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        if self.heap_mode {
+            self.heap.len()
+        } else {
+            self.sorted.len()
+        }
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<&Tagged<J>> {
+        if self.heap_mode {
+            self.heap.peek()
+        } else {
+            self.sorted.last()
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, t: Tagged<J>) {
+        if self.heap_mode {
+            self.heap.push(t);
+            return;
+        }
+        if self.sorted.len() >= PS_TO_HEAP {
+            self.become_heap(t);
+            return;
+        }
+        // Slide it in from the end, past the jobs finishing before it: a
+        // job with the same tag arrived before it (a lower `seq`), so the
+        // tags decide, compared by their bits: tags are never negative (the
+        // virtual clock starts at +0 and work is at least +0), and the bits
+        // of non-negative floats sort like the floats.
+        let bits = t.finish.to_bits();
+        let mut pos = self.sorted.len();
+        self.sorted.push(t);
+        let v = &mut self.sorted[..];
+        while pos > 0 && v[pos - 1].finish.to_bits() <= bits {
+            v[pos] = v[pos - 1];
+            pos -= 1;
+        }
+        v[pos] = t;
+    }
+
+    #[cold]
+    fn become_heap(&mut self, t: Tagged<J>) {
+        self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
+        self.heap_mode = true;
+        self.heap.push(t);
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Tagged<J>> {
+        if !self.heap_mode {
+            return self.sorted.pop();
+        }
+        let t = self.heap.pop();
+        if self.heap.len() < PS_TO_SORTED {
+            self.become_sorted();
+        }
+        t
+    }
+
+    #[cold]
+    fn become_sorted(&mut self) {
+        self.sorted = std::mem::take(&mut self.heap).into_sorted_vec();
+        self.heap_mode = false;
+    }
+
+    fn retain(&mut self, keep: impl FnMut(&Tagged<J>) -> bool) {
+        if self.heap_mode {
+            self.heap.retain(keep);
+        } else {
+            self.sorted.retain(keep);
+        }
+    }
+}
+
 /// `cores` cores shared by all present jobs: with n jobs each receives
 /// min(1, cores/n) of a core.
 ///
 /// Virtual-time bookkeeping: `virtual_time` is the service every present job
 /// has received since the resource was created. A job needing `work` that
 /// arrives at virtual time V finishes when the virtual time reaches
-/// V + work, whatever happens in between, so jobs are kept in a heap by that
-/// tag and each arrival or departure costs O(log n).
+/// V + work, whatever happens in between, so jobs are kept ordered by that
+/// tag (`Jobs`: a short sorted vector, or a heap when there are many).
 #[derive(Clone, Debug)]
 pub struct ProcessorSharing<J> {
     cores: f64,
-    jobs: BinaryHeap<Tagged<J>>,
+    jobs: Jobs<J>,
     virtual_time: f64,
     last_update: f64,
     next_seq: u64,
@@ -228,7 +341,7 @@ impl<J: Copy> ProcessorSharing<J> {
         assert!(cores > 0.0, "a processor-sharing resource needs cores > 0");
         ProcessorSharing {
             cores,
-            jobs: BinaryHeap::with_capacity(64),
+            jobs: Jobs::with_capacity(64),
             virtual_time: 0.0,
             last_update: 0.0,
             next_seq: 0,
@@ -259,16 +372,14 @@ impl<J: Copy> ProcessorSharing<J> {
     }
 
     /// A job needing `work` seconds of one core arrives at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn arrive(&mut self, now: f64, job: J, work: f64) {
         self.advance(now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.jobs.push(Tagged {
-            finish: self.virtual_time + work.max(0.0),
-            seq,
-            job,
-        });
+        let finish = self.virtual_time + work.max(0.0);
+        debug_assert!(finish.is_sign_positive(), "finish tag {finish}");
+        self.jobs.push(Tagged { finish, seq, job });
         self.record_levels(now);
     }
 
@@ -298,7 +409,7 @@ impl<J: Copy> ProcessorSharing<J> {
 
     /// The job with the earliest finish completes at `now` (the time
     /// `next_completion` gave). Returns it.
-    #[inline]
+    #[inline(always)]
     pub fn complete(&mut self, now: f64) -> Option<J> {
         self.advance(now);
         let done = self.jobs.pop()?;
@@ -460,5 +571,45 @@ mod tests {
         assert_eq!(r.complete(1.5), Some('b'));
         // Busy all along: one core for 1.5 s.
         assert!((r.utilization(1.5) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ps_finishes_jobs_in_tag_order_as_they_grow_into_a_heap_and_back() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut r = ProcessorSharing::new(2.0);
+        // (finish tag, arrival order, job), as the resource tags them.
+        let mut reference: Vec<(f64, u64, u32)> = Vec::new();
+        let mut now = 0.0;
+        let mut seq = 0;
+        let mut filling = true;
+        for step in 0..20_000u32 {
+            if reference.len() >= 100 {
+                filling = false;
+            } else if reference.is_empty() {
+                filling = true;
+            }
+            let arrive = if filling { 0.6 } else { 0.3 };
+            if reference.is_empty() || rng.random::<f64>() < arrive {
+                now += rng.random::<f64>() * 0.1;
+                // Coarse works so that equal tags are common.
+                let work = (rng.random::<f64>() * 4.0).floor();
+                r.arrive(now, step, work);
+                reference.push((r.virtual_time + work, seq, step));
+                seq += 1;
+            } else {
+                let first = reference
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0).then(a.1.1.cmp(&b.1.1)))
+                    .map(|(i, _)| i)
+                    .unwrap();
+                let expected = reference.remove(first).2;
+                assert_eq!(r.next_job(), Some(expected));
+                now = now.max(r.next_completion().unwrap());
+                assert_eq!(r.complete(now), Some(expected));
+            }
+            assert_eq!(r.len(), reference.len());
+        }
     }
 }

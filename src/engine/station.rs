@@ -299,7 +299,9 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
 }
 
 /// Keeps the single pending completion of a processor-sharing resource in
-/// step with its next finish: cancel the old event, schedule the new one.
+/// step with its next finish: the old event is rescheduled (cancelled and
+/// scheduled anew, in one step), cancelled when nobody is left, or a new
+/// one scheduled when none was pending.
 #[inline]
 fn resync<J: Copy, E>(
     cal: &mut Calendar<E>,
@@ -308,11 +310,18 @@ fn resync<J: Copy, E>(
     epoch: u32,
     event: &impl Fn(Completion<J>) -> E,
 ) {
-    if let Some((id, _)) = pending.take() {
-        cal.cancel(id);
-    }
-    if let Some((t, job)) = resource.next_departure() {
-        *pending = Some((cal.schedule_at(t, event(Completion { job, epoch })), job));
+    let next = resource.next_departure();
+    match (pending.take(), next) {
+        (Some((id, _)), Some((t, job))) => {
+            *pending = Some((cal.reschedule(id, t, event(Completion { job, epoch })), job));
+        }
+        (Some((id, _)), None) => {
+            cal.cancel(id);
+        }
+        (None, Some((t, job))) => {
+            *pending = Some((cal.schedule_at(t, event(Completion { job, epoch })), job));
+        }
+        (None, None) => {}
     }
 }
 
