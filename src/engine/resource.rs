@@ -256,7 +256,7 @@ impl<J: Copy> Jobs<J> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, t: Tagged<J>) {
         if self.heap_mode {
             self.heap.push(t);
