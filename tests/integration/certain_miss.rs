@@ -10,6 +10,7 @@
 use serde_json::Value;
 
 use crate::common::{o11sim, temp_dir};
+use crate::verdicts::LOSS;
 use o11sim::engine::StreamSeeds;
 use o11sim::experiment::precision::{BatchJob, Watch};
 use o11sim::experiment::summary::{REJECTION_LIMIT, ReplicationFigures};
@@ -21,32 +22,20 @@ use o11sim::model::sim::{
 use o11sim::model::spec::Slo;
 use o11sim::scenario::{Override, load_str};
 
-/// M/M/5/5 on the IIS workers (as in `verdicts.rs`): 5 workers, no IIS
+/// `verdicts::LOSS`, M/M/5/5 on the IIS workers (5 workers, no IIS
 /// queue, each request holding its worker for an exponential 1 s external
-/// call. `RATE` Erlang offered, for `DURATION`.
-const LOSS: &str = r#"
-front_ends = 1
-[front_end]
-cores = 64
-iis_workers = 5
-iis_queue = 0
-[external.crm]
-[traffic.web]
-rate = RATE
-network = "const(0s)"
-cpu = "const(0.1ms)"
-db_calls = "const(0)"
-timeout = "100s"
-integrations = [{ system = "crm", calls = 1, time = "exp(1s)" }]
-[simulation]
-duration = "DURATION"
-warmup = "100s"
-"#;
+/// call), with `rate` Erlang offered for `duration`.
+fn loss_text(rate: &str, duration: &str) -> String {
+    let text = LOSS.replace("rate = 4\n", &format!("{rate}\n")).replace(
+        "duration = \"2000s\"",
+        &format!("duration = \"{duration}\""),
+    );
+    assert!(text.contains(duration) && text.contains(rate), "{text}");
+    text
+}
 
 fn loss(rate: f64, duration: &str) -> Model {
-    let text = LOSS
-        .replace("RATE", &rate.to_string())
-        .replace("DURATION", duration);
+    let text = loss_text(&format!("rate = {rate}"), duration);
     load_str("loss.toml", &text, &[] as &[Override])
         .unwrap_or_else(|e| panic!("{e}"))
         .model
@@ -190,9 +179,7 @@ fn a_replication_stopped_on_a_response_time_would_have_missed_it() {
 /// A closed population's arrivals depend on the answers: no rule.
 #[test]
 fn classes_with_think_times_are_never_stopped() {
-    let text = LOSS
-        .replace("rate = RATE", "users = 50\nthink = \"exp(1s)\"")
-        .replace("DURATION", "2000s");
+    let text = loss_text("users = 50\nthink = \"exp(1s)\"", "2000s");
     let model = load_str("closed.toml", &text, &[] as &[Override])
         .unwrap()
         .model;

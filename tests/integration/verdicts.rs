@@ -26,7 +26,7 @@ fn summarize(s: &Scenario) -> Summary {
 /// M/M/c/c on the IIS workers: 5 workers, no IIS queue, each request holds
 /// its worker for an exponential 1 s call to an external system (no limit,
 /// no CPU) plus 0.1 ms of CPU on 64 cores. Offered load 4 Erlang.
-const LOSS: &str = r#"
+pub(crate) const LOSS: &str = r#"
 front_ends = 1
 [front_end]
 cores = 64
