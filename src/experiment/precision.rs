@@ -215,8 +215,8 @@ impl Watch {
     /// replication once one is certainly exceeded: each objective's own
     /// (a percentile, a mean, an error rate), and the rejection limit of a
     /// latency objective judged without an errors one (`judge`'s
-    /// `Rejecting`). `None` when not asked,
-    /// without objectives, or when no objective's class has open arrivals.
+    /// `Rejecting`). `None` when not asked, without objectives, or when no
+    /// objective's class has open arrivals.
     pub fn miss_rule(&self, model: &Model) -> Option<MissRule> {
         if !self.stop_certain_misses {
             return None;
