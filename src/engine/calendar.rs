@@ -167,15 +167,7 @@ impl<E> Calendar<E> {
     // about as much as the work on the usual short vector.
     #[inline(always)]
     pub fn schedule_at(&mut self, time: f64, event: E) -> EventId {
-        debug_assert!(time.is_finite(), "event time must be finite, got {time}");
-        debug_assert!(
-            time >= self.now,
-            "event at {time} is before now {}",
-            self.now
-        );
-        // Clamp so the bit-pattern ordering stays valid even for -0.0 or a
-        // rounding error a hair before `now`.
-        let time = if time >= self.now { time } else { self.now };
+        let time = self.due_time(time);
         if self.next_seq >= self.seq_limit {
             self.renumber();
         }
@@ -212,6 +204,22 @@ impl<E> Calendar<E> {
         EventId { slot, generation }
     }
 
+    /// The time an event asked for at `time` is recorded at: checked in
+    /// debug builds (finite, not before the clock: a model's programming
+    /// error, never user input), and clamped to the clock so the
+    /// bit-pattern ordering stays valid even for -0.0 or a rounding error a
+    /// hair before `now`.
+    #[inline(always)]
+    fn due_time(&self, time: f64) -> f64 {
+        debug_assert!(time.is_finite(), "event time must be finite, got {time}");
+        debug_assert!(
+            time >= self.now,
+            "event at {time} is before now {}",
+            self.now
+        );
+        if time >= self.now { time } else { self.now }
+    }
+
     /// Places `entry`, just pushed at `pos` (the end) of the sorted vector,
     /// where it belongs: past the records due before it, from the end. A
     /// record due at the same time was scheduled before it (every pending
@@ -240,13 +248,7 @@ impl<E> Calendar<E> {
             self.cancel(id);
             return self.schedule_at(time, event);
         }
-        debug_assert!(time.is_finite(), "event time must be finite, got {time}");
-        debug_assert!(
-            time >= self.now,
-            "event at {time} is before now {}",
-            self.now
-        );
-        let time = if time >= self.now { time } else { self.now };
+        let time = self.due_time(time);
         let seq = self.next_seq;
         self.next_seq += 1;
         // The slot a cancel would free is the one the schedule would take.

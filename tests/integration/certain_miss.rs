@@ -1,5 +1,6 @@
-//! `size` stops a replication once its final share of rejected requests
-//! (or of errors) is certain to exceed a limit. These tests hold the rule
+//! `size` stops a replication once a figure an objective judges (share
+//! rejected, error rate, percentile, mean) is certain to end above its
+//! limit. These tests hold the rule
 //! to its word: every stopped replication, run again to its end, does end
 //! above the limit and above the bound it stopped on; a replication the
 //! rule did not stop is the same as one run without it; a candidate whose
@@ -40,6 +41,14 @@ fn loss(rate: f64, duration: &str) -> Model {
         .unwrap_or_else(|e| panic!("{e}"))
         .model
 }
+
+/// `size`'s limit on the share rejected (latency objectives without an
+/// errors one), on the loss system's only class.
+const REJECTED: MissLimit = MissLimit {
+    class: 0,
+    figure: MissFigure::Rejected,
+    limit: REJECTION_LIMIT,
+};
 
 /// The figure the rule bounds, as a run ended: the value its bound is a
 /// lower bound of, and whether the figure is above the limit.
@@ -113,12 +122,7 @@ fn a_stopped_replication_would_have_ended_above_the_limit() {
     // 20 Erlang on 5 workers: Erlang B blocks 76 %; every replication
     // stops, early.
     let over = loss(20.0, "2000s");
-    let rejected = MissLimit {
-        class: 0,
-        figure: MissFigure::Rejected,
-        limit: REJECTION_LIMIT,
-    };
-    let (stopped, fraction) = hold_to_its_word(&over, rejected, 10);
+    let (stopped, fraction) = hold_to_its_word(&over, REJECTED, 10);
     println!("76 % blocking: {stopped}/10 stopped after {fraction:.3} of the run");
     assert_eq!(stopped, 10);
     assert!(fraction < 0.15, "{fraction}");
@@ -126,14 +130,14 @@ fn a_stopped_replication_would_have_ended_above_the_limit() {
     // (about 15 looks at the rule) most replications end far enough above
     // 5 % to stop near their end; the others must run to it.
     let near = loss(2.3, "20000s");
-    let (stopped, fraction) = hold_to_its_word(&near, rejected, 30);
+    let (stopped, fraction) = hold_to_its_word(&near, REJECTED, 30);
     println!("5.5 % blocking: {stopped}/30 stopped after {fraction:.3} of the run");
     assert!(stopped > 0 && stopped < 30, "{stopped} of 30 stopped");
     // The errors share of an errors objective, with a limit of 3 %.
     let errors = MissLimit {
         figure: MissFigure::Errors,
         limit: 0.03,
-        ..rejected
+        ..REJECTED
     };
     let (stopped, _) = hold_to_its_word(&near, errors, 10);
     assert!(stopped >= 8, "{stopped} of 10 stopped at 3 %");
@@ -183,12 +187,7 @@ fn classes_with_think_times_are_never_stopped() {
     let model = load_str("closed.toml", &text, &[] as &[Override])
         .unwrap()
         .model;
-    let limit = MissLimit {
-        class: 0,
-        figure: MissFigure::Rejected,
-        limit: REJECTION_LIMIT,
-    };
-    assert_eq!(MissRule::new(&model, [limit]), None);
+    assert_eq!(MissRule::new(&model, [REJECTED]), None);
 }
 
 fn batches(model: &Model, stop: bool) -> (Vec<ReplicationFigures>, bool) {
@@ -213,12 +212,7 @@ fn batches(model: &Model, stop: bool) -> (Vec<ReplicationFigures>, bool) {
 #[test]
 fn a_candidate_whose_replications_did_not_all_stop_is_judged_on_full_runs() {
     let near = loss(2.3, "20000s");
-    let limit = MissLimit {
-        class: 0,
-        figure: MissFigure::Rejected,
-        limit: REJECTION_LIMIT,
-    };
-    let (stopped, _) = hold_to_its_word(&near, limit, 30);
+    let (stopped, _) = hold_to_its_word(&near, REJECTED, 30);
     assert!(stopped > 0 && stopped < 30, "the case must mix: {stopped}");
     let (ruled, certain) = batches(&near, true);
     let (full, _) = batches(&near, false);
