@@ -9,8 +9,8 @@
 //! to end above its limit, whatever the rest of the run does.
 //!
 //! The bounds, per class with open arrivals (their times do not depend on
-//! what the installation does, so they are counted before the run from a
-//! copy of the class's arrival stream), after the warm-up: every request
+//! what the installation does, so they can be counted from a fresh copy of
+//! the class's arrival stream), after the warm-up: every request
 //! not finished yet, arrived or still to arrive, finishes (and is
 //! answered) at most once, so the requests finished by the end are at most
 //! those finished so far plus those, and
@@ -31,10 +31,15 @@
 //! depend on the answers.
 //!
 //! The rule is looked at every few thousand events, with the stop flag, so
-//! it costs nothing per event; a run without a rule is unchanged.
+//! it costs nothing per event; a run without a rule is unchanged. The
+//! arrivals are counted only when a limit may be exceeded: each bound is
+//! first taken as if no request were still to finish, which can only make
+//! it larger; while that is within the limit, so is the exact bound. A
+//! candidate that meets its objectives (a few responses above the limit,
+//! no rejections) never pays for the count.
 
-use super::Sim;
 use super::requests::next_arrival;
+use super::{Sim, arrival_stream};
 use crate::model::Model;
 use crate::model::spec::Arrivals;
 
@@ -101,16 +106,15 @@ pub struct StoppedEarly {
 }
 
 impl Sim<'_> {
-    /// Arrivals of class `class` over the whole run, counted from a copy of
-    /// its arrival stream as the run itself will draw them.
+    /// Arrivals of class `class` over the whole run, counted from a fresh
+    /// copy of its arrival stream as the run itself draws them.
     pub(super) fn arrivals_in_run(&self, class: usize) -> u64 {
         let c = &self.m.classes[class];
         let Arrivals::Open { rate, profile } = &c.arrivals else {
             return 0;
         };
         let end = self.m.warmup + self.m.duration;
-        let state = &self.classes[class];
-        let mut rng = state.arrival_rng.clone();
+        let mut rng = arrival_stream(self.seeds, class);
         let mut t = 0.0;
         let mut n = 0;
         while let Some(next) = next_arrival(
@@ -118,7 +122,7 @@ impl Sim<'_> {
             t,
             *rate,
             profile.as_ref(),
-            state.profile_max,
+            self.classes[class].profile_max,
             self.m.start,
             end,
         ) {
@@ -134,56 +138,80 @@ impl Sim<'_> {
     /// The first limit of the rule that the final figure is now certain to
     /// exceed, with the bound; `None` before the warm-up ends or while
     /// every limit may still hold.
-    pub(super) fn certain_miss(&self) -> Option<StoppedEarly> {
-        let rule = self.miss_rule.as_ref()?;
+    pub(super) fn certain_miss(&mut self) -> Option<StoppedEarly> {
         if !self.measuring {
             return None;
         }
-        for (limit, &arrivals) in rule.limits.iter().zip(&self.miss_arrivals) {
-            let r = &self.rows[limit.class];
-            // Every request that has not finished yet, arrived or still to
-            // arrive, at most finishes (and is answered) once.
-            let unfinished = arrivals.saturating_sub(r.total_outcomes.finished());
-            let o = &r.outcomes;
-            let answered = r.hist.count();
-            let (bound, above) = match limit.figure {
-                MissFigure::Rejected | MissFigure::Errors => {
-                    let bad = match limit.figure {
-                        MissFigure::Rejected => o.rejected,
-                        _ => o.rejected + o.timed_out + o.failed,
-                    };
-                    let b = share(bad, o.finished() + unfinished);
-                    (b, b > limit.limit)
-                }
-                // The reported quantile is at or above the ⌈q·n⌉-th
-                // smallest response: above the limit once more than
-                // (1 − q)·n responses are, n at most those answered so
-                // far plus every unfinished request.
-                MissFigure::Quantile(q) => {
-                    let b = share(r.hist.count_above(limit.limit), answered + unfinished);
-                    (b, b > 1.0 - q)
-                }
-                // Response times are not negative: the sum so far over
-                // the largest possible count.
-                MissFigure::Mean => {
-                    let n = answered + unfinished;
-                    let b = if n == 0 {
-                        0.0
-                    } else {
-                        r.response.mean() * r.response.count() as f64 / n as f64
-                    };
-                    (b, b > limit.limit * (1.0 + 1e-9))
+        let limits = self.miss_rule.as_ref()?.limits.len();
+        for i in 0..limits {
+            let limit = self.miss_rule.as_ref()?.limits[i];
+            // Taken with no request left to finish, a bound is at least
+            // the exact one: within the limit, the exact one is too.
+            let unfinished = match self.miss_arrivals[i] {
+                Some(arrivals) => self.unfinished(limit.class, arrivals),
+                None => {
+                    if !self.bound(limit, 0).1 {
+                        continue;
+                    }
+                    let arrivals = self.arrivals_in_run(limit.class);
+                    self.miss_arrivals[i] = Some(arrivals);
+                    self.unfinished(limit.class, arrivals)
                 }
             };
+            let (bound, above) = self.bound(limit, unfinished);
             if above {
                 return Some(StoppedEarly {
-                    limit: *limit,
+                    limit,
                     measured: self.cal.now() - self.m.warmup,
                     bound,
                 });
             }
         }
         None
+    }
+
+    /// Requests of `class` not finished yet, arrived or still to arrive,
+    /// out of `arrivals` over the whole run.
+    fn unfinished(&self, class: usize, arrivals: u64) -> u64 {
+        arrivals.saturating_sub(self.rows[class].total_outcomes.finished())
+    }
+
+    /// The lower bound of `limit`'s final figure when at most `unfinished`
+    /// more requests of its class finish (each answered at most once), and
+    /// whether it is above the limit.
+    fn bound(&self, limit: MissLimit, unfinished: u64) -> (f64, bool) {
+        let r = &self.rows[limit.class];
+        let o = &r.outcomes;
+        let answered = r.hist.count();
+        match limit.figure {
+            MissFigure::Rejected | MissFigure::Errors => {
+                let bad = match limit.figure {
+                    MissFigure::Rejected => o.rejected,
+                    _ => o.rejected + o.timed_out + o.failed,
+                };
+                let b = share(bad, o.finished() + unfinished);
+                (b, b > limit.limit)
+            }
+            // The reported quantile is at or above the ⌈q·n⌉-th smallest
+            // response: above the limit once more than (1 − q)·n responses
+            // are, n at most those answered so far plus every unfinished
+            // request.
+            MissFigure::Quantile(q) => {
+                let b = share(r.hist.count_above(limit.limit), answered + unfinished);
+                (b, b > 1.0 - q)
+            }
+            // Response times are not negative: the sum so far over the
+            // largest possible count.
+            MissFigure::Mean => {
+                let n = answered + unfinished;
+                let b = if n == 0 {
+                    0.0
+                } else {
+                    r.response.mean() * r.response.count() as f64 / n as f64
+                };
+                (b, b > limit.limit * (1.0 + 1e-9))
+            }
+        }
     }
 }
 

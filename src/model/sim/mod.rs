@@ -188,9 +188,13 @@ struct Sim<'m> {
     /// (`None`), it costs one branch per finished request and nothing else.
     sink: Option<&'m mut dyn FnMut(&RequestRecord)>,
     /// `size`'s limits whose certain excess stops the run
-    /// (`certain_miss`), with each limit's class's arrivals over the run.
+    /// (`certain_miss`), with each limit's class's arrivals over the run,
+    /// counted the first time a limit may be exceeded (`None` until then).
     miss_rule: Option<MissRule>,
-    miss_arrivals: Vec<u64>,
+    miss_arrivals: Vec<Option<u64>>,
+    /// The streams the run was built from (`certain_miss` counts a class's
+    /// arrivals from a fresh copy of its arrival stream).
+    seeds: StreamSeeds,
     /// Set when the run stopped on the rule.
     stopped_early: Option<StoppedEarly>,
     /// Test builds: every per-job draw as the model uses it, so tests can
@@ -273,14 +277,16 @@ pub fn simulate_reporting(
 ) -> Option<RunResult> {
     let mut sim = Sim::new(model, seeds);
     if let Some(rule) = rule {
-        sim.miss_arrivals = rule
-            .limits
-            .iter()
-            .map(|l| sim.arrivals_in_run(l.class))
-            .collect();
+        sim.miss_arrivals = vec![None; rule.limits.len()];
         sim.miss_rule = Some(rule.clone());
     }
     sim.run(stop, report)
+}
+
+/// The stream class `class`'s open arrivals (or closed users' first
+/// thinks) are drawn from.
+fn arrival_stream(seeds: StreamSeeds, class: usize) -> Stream {
+    seeds.indexed("arrivals", class as u64)
 }
 
 /// Events between two looks at the stop flag (and two progress reports).
@@ -326,7 +332,7 @@ impl<'m> Sim<'m> {
             .iter()
             .enumerate()
             .map(|(i, c)| ClassState {
-                arrival_rng: seeds.indexed("arrivals", i as u64),
+                arrival_rng: arrival_stream(seeds, i),
                 requests: Family::new(seeds.substreams("requests", i as u64)),
                 profile_max: match &c.arrivals {
                     Arrivals::Open {
@@ -446,6 +452,7 @@ impl<'m> Sim<'m> {
             sink: None,
             miss_rule: None,
             miss_arrivals: Vec::new(),
+            seeds,
             stopped_early: None,
             #[cfg(test)]
             trace: Vec::new(),

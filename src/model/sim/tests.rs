@@ -264,8 +264,8 @@ fn progress_is_reported_in_simulated_time_before_the_replication_ends() {
     assert_eq!(format!("{r:?}"), format!("{plain:?}"));
 }
 
-/// The arrivals `size`'s certain-miss rule counts before the run are
-/// exactly those the run then has, with a constant rate and with a daily
+/// The arrivals `size`'s certain-miss rule counts from a fresh copy of a
+/// class's arrival stream are exactly those the run has, with a constant rate and with a daily
 /// profile (thinning, two draws per candidate time) starting mid-morning.
 #[test]
 fn arrivals_counted_before_the_run_are_the_runs_arrivals() {
@@ -297,4 +297,47 @@ db_calls = "const(0)"
         assert_eq!(counted, actual, "replication {rep}");
         assert!(actual.iter().all(|&n| n > 1000), "{actual:?}");
     }
+}
+
+/// The certain-miss rule counts a class's arrivals only once one of its
+/// limits may be exceeded: a limit far from its figure never pays for the
+/// count, and a limit that stops the run uses the exact count.
+#[test]
+fn certain_miss_counts_arrivals_only_for_a_limit_that_may_be_exceeded() {
+    use super::certain_miss::{MissFigure, MissLimit, MissRule};
+    let text = r#"
+front_ends = 1
+[simulation]
+duration = "1h"
+warmup = "1m"
+[traffic.web]
+rate = 30
+cpu = "exp(10ms)"
+db_calls = "const(0)"
+"#;
+    let model = scenario::load_str("lazy.toml", text, &[]).unwrap().model;
+    let far = MissLimit {
+        class: 0,
+        figure: MissFigure::Quantile(0.95),
+        limit: 10.0,
+    };
+    let exceeded = MissLimit {
+        class: 0,
+        figure: MissFigure::Mean,
+        limit: 0.001,
+    };
+    let seeds = StreamSeeds::new(3, 0);
+    let mut sim = Sim::new(&model, seeds);
+    sim.miss_rule = MissRule::new(&model, [far, exceeded]);
+    sim.miss_arrivals = vec![None; 2];
+    let stop = AtomicBool::new(false);
+    assert!(sim.advance(&stop, &mut |_| {}));
+    let stopped = sim
+        .stopped_early
+        .expect("a mean of about 10 ms is above 1 ms");
+    assert_eq!(stopped.limit, exceeded);
+    assert!(stopped.measured < 900.0, "{stopped:?}");
+    assert_eq!(sim.miss_arrivals[0], None, "the far limit counted arrivals");
+    let full = super::simulate(&model, seeds);
+    assert_eq!(sim.miss_arrivals[1], Some(full.classes[0].total_arrivals));
 }
