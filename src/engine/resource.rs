@@ -353,7 +353,9 @@ impl<J: Copy> ProcessorSharing<J> {
     #[inline]
     fn rate(&self) -> f64 {
         let n = self.jobs.len() as f64;
-        if n <= self.cores { 1.0 } else { self.cores / n }
+        // Branch-free: with no more jobs than cores (n = 0 included) the
+        // quotient is at least 1.
+        (self.cores / n).min(1.0)
     }
 
     #[inline]
