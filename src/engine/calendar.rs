@@ -235,6 +235,30 @@ impl<E> Calendar<E> {
         v[pos] = entry;
     }
 
+    /// Replaces the record at `at` of the sorted vector with `entry` (its
+    /// new time and sequence number) and moves it, in place, to where it
+    /// belongs: towards the end past the records due strictly later, or
+    /// towards the front past the records due at or before it (as
+    /// [`slide_in`](Self::slide_in) places a new record: its sequence
+    /// number is the highest pending).
+    #[inline(always)]
+    fn move_to_place(&mut self, at: usize, entry: HeapEntry) {
+        let bits = entry.time_bits();
+        let v = &mut self.heap[..];
+        let mut pos = at;
+        while pos + 1 < v.len() && v[pos + 1].time_bits() > bits {
+            v[pos] = v[pos + 1];
+            pos += 1;
+        }
+        if pos == at {
+            while pos > 0 && v[pos - 1].time_bits() <= bits {
+                v[pos] = v[pos - 1];
+                pos -= 1;
+            }
+        }
+        v[pos] = entry;
+    }
+
     /// Cancels `id` (if it is pending) and schedules `event` at `time`: the
     /// same as [`cancel`](Self::cancel) then
     /// [`schedule_at`](Self::schedule_at), handle included, in one step.
@@ -263,11 +287,7 @@ impl<E> Calendar<E> {
             .iter()
             .rposition(|e| e.0 as u64 == old)
             .expect("a pending event has its record");
-        self.heap.remove(at);
-        let entry = HeapEntry::new(time, seq, id.slot);
-        let pos = self.heap.len();
-        self.heap.push(entry);
-        self.slide_in(pos, entry);
+        self.move_to_place(at, HeapEntry::new(time, seq, id.slot));
         EventId {
             slot: id.slot,
             generation,
