@@ -1899,6 +1899,28 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
                 let why = match &z.limit {
                     Some(l) => {
                         let first = z.candidates.iter().map(|c| c.front_ends).min().unwrap_or(1);
+                        // Where the class's time goes at the largest count
+                        // says whether a resource limits it or its own
+                        // demand does (a busy but unsaturated database,
+                        // an objective below the time of one request).
+                        // Printed before the answer, which stays last.
+                        if let Some(b) = z
+                            .candidates
+                            .iter()
+                            .max_by_key(|c| c.front_ends)
+                            .and_then(|c| {
+                                c.variant.summary.classes.iter().find(|k| k.name == l.class)
+                            })
+                            .and_then(|k| k.bottleneck.as_ref())
+                        {
+                            let _ = writeln!(
+                                out,
+                                "at {} = {}: {}",
+                                z.key,
+                                s.max_front_ends,
+                                bottleneck_line(&l.class, b)
+                            );
+                        }
                         format!(
                             ": at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first})",
                             s.max_front_ends,
