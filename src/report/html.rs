@@ -30,9 +30,9 @@ use super::svg::{self, Chart, PlotFigure};
 use super::text::{
     BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, bottleneck_lines,
     censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
-    figure_cell, figure_label, layout_name, p95_cell, pct, pct_ci, random_failures_note,
-    recovery_cell, recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags,
-    variant_bottleneck_lines, warmup_advice,
+    figure_cell, figure_label, layout_name, limit_advice, limit_reason, p95_cell, pct, pct_ci,
+    random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
+    slo_outcome_parts, tags, variant_bottleneck_lines, warmup_advice,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -376,13 +376,21 @@ fn sizing_verdicts(s: &Sizing) -> Vec<Verdict> {
             Answer::NotFound => Verdict {
                 class: "missed",
                 html: format!(
-                    "<strong>no count of {} up to --max-front-ends {} meets every SLO{}</strong>",
+                    "<strong>no count of {} up to --max-front-ends {} meets every SLO{}</strong>{}",
                     escape(&z.key),
                     s.max_front_ends,
-                    escape(&down)
+                    escape(&down),
+                    limit_reason(s, z)
+                        .map(|r| format!(": {}", escape(&r)))
+                        .unwrap_or_default()
                 ),
             },
         });
+        if z.answer == Answer::NotFound
+            && let Some(advice) = limit_advice(s, z)
+        {
+            out.push(verdict("", &advice));
+        }
     }
     for o in &s.objectives {
         let (what, limit) = describe(o.slo);

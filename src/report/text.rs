@@ -16,7 +16,7 @@ use crate::dist::format_duration;
 use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
 use crate::experiment::result::{
     Answer, Candidate, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing,
-    TeamGrowth,
+    TeamGrowth, ZoneSizing,
 };
 use crate::experiment::summary::{
     Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names,
@@ -1787,6 +1787,47 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
 
 /// The report of `o11sim size`: the rules, every candidate tried, and the
 /// answer per zone on the last lines.
+/// Why no count of zone `z` meets its objectives: the busiest resource on
+/// the path of the class that misses, at the largest count tried and at
+/// the smallest (`None` without one). The text and the HTML page both say
+/// it in these words.
+pub(crate) fn limit_reason(s: &Sizing, z: &ZoneSizing) -> Option<String> {
+    let l = z.limit.as_ref()?;
+    let first = z.candidates.iter().map(|c| c.front_ends).min().unwrap_or(1);
+    Some(format!(
+        "at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first})",
+        s.max_front_ends,
+        l.class,
+        l.resource,
+        short_pct(l.at_max.mean),
+        short_pct(l.at_min.mean),
+    ))
+}
+
+/// When no count of zone `z` meets: the missing class's bottleneck line
+/// at the largest count tried, which tells a saturated resource from an
+/// objective below what a request takes on its own (a busy but
+/// unsaturated database, a p99 under the time of one request). `None`
+/// when the class has no bottleneck figures there (nothing answered in
+/// time).
+pub(crate) fn limit_advice(s: &Sizing, z: &ZoneSizing) -> Option<String> {
+    let l = z.limit.as_ref()?;
+    let last = z.candidates.iter().max_by_key(|c| c.front_ends)?;
+    let class = last
+        .variant
+        .summary
+        .classes
+        .iter()
+        .find(|k| k.name == l.class)?;
+    let b = class.bottleneck.as_ref()?;
+    Some(format!(
+        "at {} = {}: {}",
+        z.key,
+        s.max_front_ends,
+        bottleneck_line(&l.class, b)
+    ))
+}
+
 pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     let slo_text = s
         .objectives
@@ -1896,42 +1937,13 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
                 let _ = writeln!(out, "{} = {front_ends}", z.key);
             }
             Answer::NotFound => {
-                let why = match &z.limit {
-                    Some(l) => {
-                        let first = z.candidates.iter().map(|c| c.front_ends).min().unwrap_or(1);
-                        // Where the class's time goes at the largest count
-                        // says whether a resource limits it or its own
-                        // demand does (a busy but unsaturated database,
-                        // an objective below the time of one request).
-                        // Printed before the answer, which stays last.
-                        if let Some(b) = z
-                            .candidates
-                            .iter()
-                            .max_by_key(|c| c.front_ends)
-                            .and_then(|c| {
-                                c.variant.summary.classes.iter().find(|k| k.name == l.class)
-                            })
-                            .and_then(|k| k.bottleneck.as_ref())
-                        {
-                            let _ = writeln!(
-                                out,
-                                "at {} = {}: {}",
-                                z.key,
-                                s.max_front_ends,
-                                bottleneck_line(&l.class, b)
-                            );
-                        }
-                        format!(
-                            ": at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first})",
-                            s.max_front_ends,
-                            l.class,
-                            l.resource,
-                            short_pct(l.at_max.mean),
-                            short_pct(l.at_min.mean),
-                        )
-                    }
-                    None => String::new(),
-                };
+                // Printed before the answer, which stays last.
+                if let Some(advice) = limit_advice(s, z) {
+                    let _ = writeln!(out, "{advice}");
+                }
+                let why = limit_reason(s, z)
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "no count of {} up to --max-front-ends {} meets {what}{down}{why}",

@@ -554,6 +554,50 @@ fn size_page_gives_the_answer_the_terminal_gives() {
 }
 
 #[test]
+fn size_page_says_why_no_count_meets_as_the_terminal_does() {
+    // A p99 of 1 ms is below what one portal request takes on its own: no
+    // count meets it, and no resource is saturated.
+    let dir = temp_dir("html-size-none");
+    let (path, out) = page(
+        &dir,
+        "size-none",
+        &[
+            "size",
+            "prod",
+            "--slo",
+            "portal:p99<=1ms",
+            "--max-front-ends",
+            "4",
+        ],
+    );
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let [.., advice, last] = lines[..] else {
+        panic!("{}", out.stdout)
+    };
+    let reason = last
+        .split_once(": ")
+        .map(|(_, r)| r)
+        .unwrap_or_else(|| panic!("no reason in {last}"));
+    assert!(
+        advice.starts_with("at front_ends = 4: portal: "),
+        "{advice}"
+    );
+    // The DOM serializes the apostrophe of "portal's" back as it is.
+    check_page(
+        &dir,
+        &path,
+        1,
+        &[
+            "no count of front_ends up to --max-front-ends 4 meets every SLO",
+            reason,
+            advice,
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn team_page_says_where_each_layout_first_misses() {
     let dir = temp_dir("html-team");
     let path = dir.join("team.html");
