@@ -836,7 +836,10 @@ impl From<&RunResult> for ReplicationFigures {
                                 key: s.key.clone(),
                                 kind: s.kind,
                                 time: per(s.time),
-                                wait: per(s.time - s.work),
+                                // Never below the own demand but by
+                                // rounding (a pure delay's time is its
+                                // demand): no negative noise.
+                                wait: per((s.time - s.work).max(0.0)),
                             }
                         })
                         .collect(),

@@ -826,6 +826,38 @@ fn mser_still_advises_a_warmup_for_a_heavily_loaded_queue_starting_empty() {
 }
 
 #[test]
+fn the_network_is_the_requests_own_demand_never_waiting() {
+    // Exponential 20 ms each way plus a zone's VPN of 30 ms each way: a
+    // pure delay. Its station time is all own demand (nothing waits), and
+    // per request it is 2 × (20 + 30) = 100 ms.
+    let mut c = class("web", 0, 5.0, "exp(10ms)", "const(0)");
+    c.network = d("exp(20ms)");
+    let mut model = installation(1, 1.0, CpuDiscipline::ProcessorSharing, vec![c]);
+    model.zones[0].extra_network = Some(d("const(30ms)"));
+    let results = run(&model, 10, 41);
+    for r in &results {
+        let c = &r.classes[0];
+        let s = c.stations.iter().find(|s| s.key == "network").unwrap();
+        assert!(
+            (s.time - s.work).abs() <= 1e-9 * s.time,
+            "network time {} vs own demand {}",
+            s.time,
+            s.work
+        );
+    }
+    let per_request = estimate(&results, |r| {
+        let c = &r.classes[0];
+        let s = c.stations.iter().find(|s| s.key == "network").unwrap();
+        s.time / c.outcomes.ok as f64
+    });
+    assert!(per_request.covers_99(0.100), "{per_request:?}");
+    let summary = o11sim::experiment::Summary::new(&model, &results);
+    let b = summary.classes[0].bottleneck.as_ref().unwrap();
+    assert_eq!(b.station, "network", "{b:?}");
+    assert!(b.waiting_share < 1e-9, "{b:?}");
+}
+
+#[test]
 fn station_times_sum_to_the_response_time_and_match_a_jackson_tandem() {
     // Front-end CPU (1 core, FCFS, exponential 100 ms) then an external
     // system (1 server, exponential 150 ms), Poisson 5 req/s, no network:

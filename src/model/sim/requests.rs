@@ -67,6 +67,9 @@ impl Sim<'_> {
         };
         let job = self.new_job(kind, now, rng);
         self.note_request(job, class, index, [delay, cpu, calls as f64]);
+        // The network delay is the request's own demand at that station:
+        // none of it is waiting.
+        self.add_work(job, NETWORK, delay);
         let j = &mut self.jobs[job.slot as usize];
         j.calls_left = calls;
         j.bursts_left = calls + 1;
@@ -259,6 +262,7 @@ impl Sim<'_> {
             Kind::Web { .. } => {
                 self.note_value(job, 1, j.back);
                 self.set_phase(now, job, Phase::Returning, NETWORK);
+                self.add_work(job, NETWORK, j.back);
                 self.cal
                     .schedule_at(now + j.back, Event::ResponseBack { job });
             }
