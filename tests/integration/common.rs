@@ -38,6 +38,29 @@ pub fn rejected(out: &Out, needles: &[&str]) {
     }
 }
 
+/// `size` asked for a portal p99 of 1 ms, below what one portal request
+/// takes on its own (5 + 5 ms of network, 11.2 ms of CPU, 2 x 3.5 ms in the
+/// database): no count meets it, with no resource saturated.
+pub const SIZE_BELOW_ONE_REQUEST: [&str; 6] = [
+    "size",
+    "prod",
+    "--slo",
+    "portal:p99<=1ms",
+    "--max-front-ends",
+    "4",
+];
+
+/// A `size` that found no count: asserts exit status 3 and returns the
+/// line before the answer and the answer (the last line).
+pub fn no_count_found(out: &Out) -> (&str, &str) {
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let [.., before, last] = lines[..] else {
+        panic!("{}", out.stdout)
+    };
+    (before, last)
+}
+
 /// A fresh, empty temporary directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("o11sim-{name}-{}", std::process::id()));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Out, o11sim, temp_dir};
+use crate::common::{Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, temp_dir};
 
 /// How long one browser run may take.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -555,26 +555,9 @@ fn size_page_gives_the_answer_the_terminal_gives() {
 
 #[test]
 fn size_page_says_why_no_count_meets_as_the_terminal_does() {
-    // A p99 of 1 ms is below what one portal request takes on its own: no
-    // count meets it, and no resource is saturated.
     let dir = temp_dir("html-size-none");
-    let (path, out) = page(
-        &dir,
-        "size-none",
-        &[
-            "size",
-            "prod",
-            "--slo",
-            "portal:p99<=1ms",
-            "--max-front-ends",
-            "4",
-        ],
-    );
-    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    let [.., advice, last] = lines[..] else {
-        panic!("{}", out.stdout)
-    };
+    let (path, out) = page(&dir, "size-none", &SIZE_BELOW_ONE_REQUEST);
+    let (advice, last) = no_count_found(&out);
     let reason = last
         .split_once(": ")
         .map(|(_, r)| r)

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::common::{Out, o11sim, rejected};
+use crate::common::{Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, rejected};
 use o11sim::experiment::replicate;
 use o11sim::experiment::summary::ReplicationFigures;
 use o11sim::model::sim::simulate;
@@ -604,23 +604,11 @@ fn size_names_a_saturated_database_and_exits_3() {
 
 #[test]
 fn size_says_when_no_resource_limits_an_objective_no_count_meets() {
-    // A p99 of 1 ms is below the time of one portal request alone
-    // (5 + 5 ms of network, 11.2 ms of CPU, 2 x 3.5 ms in the database):
-    // no count meets it, with no resource saturated. The line before the
-    // answer says where the time goes and that capacity will not help.
-    let out = quick(&[
-        "size",
-        "prod",
-        "--slo",
-        "portal:p99<=1ms",
-        "--max-front-ends",
-        "4",
-    ]);
-    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    let [.., advice, last] = lines[..] else {
-        panic!("{}", out.stdout)
-    };
+    // No count meets a p99 below the time of one request alone, with no
+    // resource saturated. The line before the answer says where the time
+    // goes and that capacity will not help.
+    let out = quick(&SIZE_BELOW_ONE_REQUEST);
+    let (advice, last) = no_count_found(&out);
     assert!(
         last.starts_with("no count of front_ends up to --max-front-ends 4"),
         "{last}"
