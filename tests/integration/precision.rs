@@ -258,23 +258,28 @@ fn compare_reports_each_variants_count_and_identical_variants_differ_by_zero() {
 
 #[test]
 fn size_ends_a_clearly_missing_candidate_after_its_first_batch() {
-    let out = o11sim(&[
-        "size",
-        "prod",
-        "--slo",
-        "portal:p95<=800ms",
-        "--spare",
-        "1",
-        "--duration",
-        "5m",
-        "--warmup",
-        "1m",
-        "--precision",
-        "2%",
-        "--json",
-        "-",
-    ]);
-    let doc = json(&out);
+    // The `--precision 2%` sizing with one front-end spare, plus `extra`.
+    let size = |extra: &[&str]| {
+        let mut args = vec![
+            "size",
+            "prod",
+            "--slo",
+            "portal:p95<=800ms",
+            "--spare",
+            "1",
+            "--duration",
+            "5m",
+            "--warmup",
+            "1m",
+            "--precision",
+            "2%",
+            "--json",
+            "-",
+        ];
+        args.extend_from_slice(extra);
+        json(&o11sim(&args))
+    };
+    let doc = size(&[]);
     let variants = doc["variants"].as_array().unwrap();
     // One running front-end rejects a fifth of the traffic: clearly missed
     // after the first batch of 2, whose replications each stopped once
@@ -287,23 +292,7 @@ fn size_ends_a_clearly_missing_candidate_after_its_first_batch() {
         "portal's p95 above 800ms"
     );
     // Run to their end, the replications miss the same way, on figures.
-    let full = json(&o11sim(&[
-        "size",
-        "prod",
-        "--slo",
-        "portal:p95<=800ms",
-        "--spare",
-        "1",
-        "--duration",
-        "5m",
-        "--warmup",
-        "1m",
-        "--precision",
-        "2%",
-        "--run-misses-to-end",
-        "--json",
-        "-",
-    ]));
+    let full = size(&["--run-misses-to-end"]);
     let first = &full["variants"][0];
     assert_eq!(outcome(first).0, 2);
     assert_eq!(first["precision"]["clearly_missed"], "portal p95");
