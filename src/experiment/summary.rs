@@ -437,6 +437,12 @@ impl Figure {
         }
     }
 
+    /// A response time (mean or percentile), which a replication that
+    /// answered nothing does not have.
+    pub fn is_time(self) -> bool {
+        matches!(self, Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99)
+    }
+
     /// The class's estimate in a summary.
     pub fn estimate(self, c: &ClassSummary) -> Estimate {
         match self {
@@ -724,10 +730,23 @@ pub struct StationFigures {
     pub wait: f64,
 }
 
+/// Some request of the row was answered in time in this replication: its
+/// stations measured something.
+fn completed_any(c: &ClassFigures) -> bool {
+    c.completed() > 0
+}
+
 impl ClassFigures {
     /// Requests answered in time (not cut at the timeout).
     pub fn completed(&self) -> u64 {
         self.answered - self.cut.min(self.answered)
+    }
+
+    /// Some response was recorded (in time, or cut at the client timeout):
+    /// the replication's response-time figures measure something. Without
+    /// one they are the zeros of an empty histogram.
+    pub fn measured(&self) -> bool {
+        self.answered > 0
     }
 
     /// Whether the `q` percentile of the responses falls in the cut: the
@@ -883,11 +902,13 @@ impl From<&RunResult> for ReplicationFigures {
 
 impl ReplicationFigures {
     /// A row's figure in this replication (seconds, req/s or a fraction);
-    /// `None` when the replication has no such row.
+    /// `None` when the replication has no such row, or for a response
+    /// time when the row answered nothing in it.
     pub fn figure(&self, class: &str, figure: Figure) -> Option<f64> {
         self.classes
             .iter()
             .find(|c| c.name == class)
+            .filter(|c| !figure.is_time() || c.measured())
             .map(|c| figure.of(c))
     }
 
@@ -956,6 +977,29 @@ fn est_of(figs: &[ReplicationFigures], f: impl Fn(&ReplicationFigures) -> f64) -
     Estimate::from_values(&figs.iter().map(f).collect::<Vec<_>>())
 }
 
+/// A figure of class row `row` over the replications in which `measured`
+/// holds; with none, an estimate of nothing (NaN, `n` = 0). A
+/// replication that answered nothing has no response time: averaging its
+/// empty histogram's zeros in would pull the row's times towards zero.
+fn est_where(
+    figs: &[ReplicationFigures],
+    row: usize,
+    measured: fn(&ClassFigures) -> bool,
+    f: impl Fn(&ClassFigures) -> f64,
+) -> Estimate {
+    let values: Vec<f64> = figs
+        .iter()
+        .map(|r| &r.classes[row])
+        .filter(|c| measured(c))
+        .map(f)
+        .collect();
+    if values.is_empty() {
+        Estimate::nothing()
+    } else {
+        Estimate::from_values(&values)
+    }
+}
+
 impl Summary {
     /// Summarizes `results` (in replication order) of `model`.
     pub fn new(model: &Model, results: &[RunResult]) -> Summary {
@@ -1016,6 +1060,9 @@ impl Summary {
         let mut classes = Vec::with_capacity(rows);
         for i in 0..rows {
             let e = |f: fn(&ClassFigures) -> f64| est_of(figures, move |r| f(&r.classes[i]));
+            // Response times only from the replications that answered.
+            let times =
+                |f: fn(&ClassFigures) -> f64| est_where(figures, i, ClassFigures::measured, f);
             let backlog =
                 figures.iter().map(|r| r.classes[i].backlog).sum::<f64>() / n.max(1) as f64;
             let timed_out_rate = e(|c| c.timed_out_rate);
@@ -1030,10 +1077,10 @@ impl Summary {
                 is_traffic,
                 replications: n,
                 throughput: e(|c| c.throughput),
-                mean: e(|c| c.mean),
-                p50: e(|c| c.p50),
-                p95: e(|c| c.p95),
-                p99: e(|c| c.p99),
+                mean: times(|c| c.mean),
+                p50: times(|c| c.p50),
+                p95: times(|c| c.p95),
+                p99: times(|c| c.p99),
                 error_rate: e(|c| c.error_rate),
                 rejected_rate,
                 timed_out_rate,
@@ -1073,8 +1120,8 @@ impl Summary {
                     .map(|k| StationSummary {
                         kind: first.stations[k].kind,
                         key: first.stations[k].key.clone(),
-                        time: est_of(figures, |r| station_of(&r.classes[i], k).time),
-                        wait: est_of(figures, |r| station_of(&r.classes[i], k).wait),
+                        time: est_where(figures, i, completed_any, move |c| station_of(c, k).time),
+                        wait: est_where(figures, i, completed_any, move |c| station_of(c, k).wait),
                     })
                     .collect(),
                 bottleneck: None,

@@ -161,6 +161,7 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             "advice",
             "advice_waiting_share",
             "stopped_early_after_s",
+            "replications_measured",
         ]
         .map(String::from),
     );
@@ -219,6 +220,7 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                     .as_ref()
                     .map_or_else(String::new, |m| format!("{:.3}", m.measured)),
             );
+            row.push(c.mean.n.to_string());
             w.write_record(&row)?;
         }
     }

@@ -32,7 +32,7 @@ use super::text::{
     censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
     figure_cell, figure_label, layout_name, limit_advice, limit_reason, p95_cell, pct, pct_ci,
     random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
-    slo_outcome_parts, tags, variant_bottleneck_lines, warmup_advice,
+    slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -925,6 +925,19 @@ impl Html {
                 let variants = result.variants();
                 out.push_str("<h3>Classes</h3>\n");
                 class_table(&variants).write(&mut out);
+                // The terminal's lines on rows not measured in every
+                // replication, word for word.
+                let several = variants.len() > 1;
+                for v in &variants {
+                    let prefix = if several {
+                        format!("{}: ", v.name)
+                    } else {
+                        String::new()
+                    };
+                    for line in unmeasured_note(&v.summary, &prefix).lines() {
+                        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(line));
+                    }
+                }
                 out.push_str("<h3>Resources</h3>\n");
                 resource_table(&variants).write(&mut out);
                 if let Some(t) = failure_cost_table(&variants) {

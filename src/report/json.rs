@@ -237,6 +237,7 @@ fn class(c: &ClassSummary) -> Value {
             "p99": c.censored.p99 > 0,
         },
         "replications_none_completed": c.none_completed,
+        "replications_measured": c.mean.n,
         "stations": c.stations.iter().map(|s| json!({
             "key": s.key,
             "kind": s.kind,

@@ -153,6 +153,10 @@ pub fn align(columns: &Columns<'_>, rows: &[Vec<String>]) -> String {
 /// Seconds as milliseconds with a sensible number of digits (by size, the
 /// same way for negative values: `412`, `-412`, `41.2`, `-41.2`).
 pub fn ms(seconds: f64) -> String {
+    if seconds.is_nan() {
+        // Nothing measured (a row that answered nothing).
+        return "—".to_owned();
+    }
     let v = seconds * 1e3;
     let a = v.abs();
     if a >= 100.0 {
@@ -166,6 +170,9 @@ pub fn ms(seconds: f64) -> String {
 
 /// `12.3 ± 0.4` followed by `unit` (`12.3% ± n/a` with one replication).
 pub(crate) fn with_ci(e: &Estimate, f: impl Fn(f64) -> String, unit: &str) -> String {
+    if e.mean.is_nan() {
+        return "—".to_owned();
+    }
     match e.half_95 {
         Some(h) => format!("{} ± {}{unit}", f(e.mean), f(h)),
         None => format!("{}{unit} ± n/a", f(e.mean)),
@@ -523,6 +530,37 @@ pub fn classes(s: &Summary) -> String {
         ]),
         &rows,
     )
+}
+
+/// A line for each row whose response times do not come from every
+/// replication: some answered nothing (a timer of long period, a publish,
+/// in a short run; a class every request of which failed), so its times
+/// are over the others, or "—" when none answered. `prefix` names the
+/// variant (`"front_ends=3: "`), or is empty. Empty when every row was
+/// measured in every replication.
+pub fn unmeasured_note(s: &Summary, prefix: &str) -> String {
+    let mut out = String::new();
+    for c in &s.classes {
+        let (n, of) = (c.mean.n, c.replications);
+        if n >= of {
+            continue;
+        }
+        if n == 0 {
+            let _ = writeln!(
+                out,
+                "{prefix}{}: nothing answered in any of the {of} replication(s), so no response time (\"—\"); a longer run would measure it",
+                c.name
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{prefix}{}: response times over the {n} of {of} replications that answered something; the other {} answered nothing",
+                c.name,
+                of - n
+            );
+        }
+    }
+    out
 }
 
 /// The resource table of one summary.
@@ -965,7 +1003,7 @@ pub fn run(r: &RunReport, written: &[PathBuf]) -> String {
         st.seed
     );
     let _ = writeln!(out, "\n{}", classes(s));
-    for part in [slos(s), publishes(s)] {
+    for part in [unmeasured_note(s, ""), slos(s), publishes(s)] {
         if !part.is_empty() {
             let _ = writeln!(out, "{part}");
         }
@@ -1394,6 +1432,10 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     let resources = resource_names(summaries.iter().copied());
     let width = classes.iter().map(|c| c.chars().count()).max().unwrap_or(0);
     let _ = write!(out, "\n{}", side_by_side(c, &classes, width));
+    let unmeasured = variants_unmeasured_note(c);
+    if !unmeasured.is_empty() {
+        let _ = write!(out, "\n{unmeasured}");
+    }
     let _ = write!(out, "\n{}", utilizations(c, &resources));
     for v in &c.variants {
         let db = databases(&v.summary);
@@ -1429,6 +1471,14 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     push_paragraph(&mut out, &precision_lines(&c.settings, &c.variants));
     out.push_str(&wrote_lines(written));
     out
+}
+
+/// [`unmeasured_note`] for every variant, each line naming its variant.
+fn variants_unmeasured_note(c: &Comparison) -> String {
+    c.variants
+        .iter()
+        .map(|v| unmeasured_note(&v.summary, &format!("{}: ", v.name)))
+        .collect()
 }
 
 /// Every class figure of the variants side by side. A variant's heading
@@ -1626,6 +1676,10 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
         "\n{}",
         align(&Columns::new(&header).left(&left), &rows)
     );
+    let unmeasured = variants_unmeasured_note(c);
+    if !unmeasured.is_empty() {
+        let _ = write!(out, "\n{unmeasured}");
+    }
     let mut header: Vec<&str> = keys.clone();
     header.extend(["resource (CPU)", "utilization", "mean queue"]);
     let mut rows = Vec::new();

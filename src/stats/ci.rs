@@ -70,6 +70,18 @@ impl Estimate {
         }
     }
 
+    /// The estimate of a figure no replication measured (a row that
+    /// answered nothing): NaN, shown as "—", never as a zero.
+    pub fn nothing() -> Estimate {
+        Estimate {
+            n: 0,
+            mean: f64::NAN,
+            sd: f64::NAN,
+            half_95: None,
+            half_99: None,
+        }
+    }
+
     /// The 95 % interval, or `None` with one replication.
     pub fn ci_95(&self) -> Option<(f64, f64)> {
         self.half_95.map(|h| (self.mean - h, self.mean + h))

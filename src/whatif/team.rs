@@ -301,7 +301,7 @@ fn point(
 ) -> TeamPoint {
     let publish_name = publish_row(model, env);
     let publish = s.classes.iter().find(|c| c.name == publish_name);
-    let empty = Estimate::from_values(&[]);
+    let empty = Estimate::nothing();
     let controller = model.development.iter().find(|d| d.environment == env);
     let resource = match controller.map(|d| &d.controller) {
         Some(Controller::Dedicated { .. }) => {

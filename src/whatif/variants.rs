@@ -549,7 +549,10 @@ pub fn run_shard<T: Fn() + Sync>(
 
 /// Paired difference `variant − baseline` of a per-replication value:
 /// the difference in each replication both have (replication k of both ran
-/// with the same random streams), then its mean and Student-t CI.
+/// with the same random streams), then its mean and Student-t CI; `None`
+/// when no replication has it on both sides. A replication where either
+/// side lacks the value (a response time where nothing was answered) is
+/// left out, never counted as a zero.
 pub fn paired<F>(
     baseline: &[ReplicationFigures],
     variant: &[ReplicationFigures],
@@ -558,14 +561,12 @@ pub fn paired<F>(
 where
     F: Fn(&ReplicationFigures) -> Option<f64>,
 {
-    let diffs: Option<Vec<f64>> = baseline
+    let diffs: Vec<f64> = baseline
         .iter()
         .zip(variant)
-        .map(|(a, b)| Some(value(b)? - value(a)?))
+        .filter_map(|(a, b)| Some(value(b)? - value(a)?))
         .collect();
-    diffs
-        .filter(|d| !d.is_empty())
-        .map(|d| Estimate::from_values(&d))
+    (!diffs.is_empty()).then(|| Estimate::from_values(&diffs))
 }
 
 /// Paired difference of a class figure (`None` when a side lacks the class).

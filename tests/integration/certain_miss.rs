@@ -317,7 +317,11 @@ fn size_reports_a_stopped_candidate_and_answers_as_full_runs_do() {
         .iter()
         .position(|h| *h == "stopped_early_after_s")
         .unwrap();
-    assert_eq!(col, header.len() - 1, "new columns go at the end");
+    // New columns go at the end: this one, then the replications measured.
+    assert_eq!(
+        header[col..],
+        ["stopped_early_after_s", "replications_measured"]
+    );
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();
         let running = cells[2];

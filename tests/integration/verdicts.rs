@@ -1,7 +1,9 @@
 //! Verdicts that cannot lie: a stable loss system is rejecting, not
 //! saturated; percentiles cut at the client timeout are reported as bounds;
 //! requests still unanswered at the end show in a rate; error objectives
-//! are judged; and a class with nothing measured never meets an SLO.
+//! are judged; a class with nothing measured never meets an SLO; and a
+//! row's response times come only from the replications that answered
+//! something, never averaged with the zeros of one that answered nothing.
 
 use std::path::Path;
 
@@ -427,4 +429,147 @@ fn team_never_meets_the_target_when_no_publish_finished() {
         "{}",
         out.stdout
     );
+}
+
+/// A class so rare that most replications see no request: about one in
+/// 1,000 s, over 5 minutes (no request in a replication with probability
+/// e^-0.3 = 74 %). Each request takes exactly 2 s of CPU, alone on four
+/// cores, with no network and no database.
+const RARE: &str = r#"
+front_ends = 1
+[front_end]
+cores = 4
+[traffic.rare]
+rate = 0.001
+network = "const(0s)"
+cpu = "const(2s)"
+db_calls = "const(0)"
+[simulation]
+duration = "5m"
+warmup = "0s"
+replications = 20
+seed = 20261128
+"#;
+
+#[test]
+fn response_times_come_only_from_replications_that_answered() {
+    let s = scenario(RARE, &[]);
+    let results = replicate(s.replications, s.seed, |seeds| simulate(&s.model, seeds));
+    let sum = Summary::new(&s.model, &results);
+    let rare = &sum.classes[0];
+    let answered = results
+        .iter()
+        .filter(|r| r.classes[0].response.count() > 0)
+        .count();
+    println!(
+        "rare: {answered} of 20 replications answered; mean {:?}",
+        rare.mean
+    );
+    assert!(answered > 0 && answered < 20, "{answered}");
+    // Every answer took 2 s: the mean is 2 s, not 2 s x answered / 20.
+    assert_eq!(rare.mean.n, answered);
+    assert!((rare.mean.mean - 2.0).abs() < 1e-9, "{:?}", rare.mean);
+    assert!((rare.p95.mean - 2.0).abs() < 0.02, "{:?}", rare.p95);
+    assert_eq!(rare.p95.n, answered);
+
+    // Nothing answered anywhere: no response time at all, never a zero.
+    let never = scenario(RARE, &["traffic.rare.rate=0.0000001"]);
+    let results = replicate(never.replications, never.seed, |seeds| {
+        simulate(&never.model, seeds)
+    });
+    let none = Summary::new(&never.model, &results);
+    let c = &none.classes[0];
+    assert_eq!(c.mean.n, 0);
+    assert!(c.mean.mean.is_nan() && c.p95.mean.is_nan() && c.p99.mean.is_nan());
+    let table = text::classes(&none);
+    let row = table.lines().find(|l| l.starts_with("rare")).unwrap();
+    assert_eq!(row.matches('—').count(), 4, "{table}");
+}
+
+#[test]
+fn a_paired_response_time_difference_leaves_out_replications_that_answered_nothing() {
+    use o11sim::experiment::summary::Figure;
+    use o11sim::whatif::variants::paired_difference;
+    let figures = |cpu: &str| -> Vec<ReplicationFigures> {
+        let s = scenario(RARE, &[&format!("traffic.rare.cpu={cpu}")]);
+        replicate(s.replications, s.seed, |seeds| simulate(&s.model, seeds))
+            .iter()
+            .map(ReplicationFigures::from)
+            .collect()
+    };
+    let (two, three) = (figures("const(2s)"), figures("const(3s)"));
+    let d = paired_difference(&two, &three, "rare", Figure::Mean).unwrap();
+    // Common random numbers: the same requests on both sides, each 1 s
+    // longer. The replications without a request are left out.
+    assert!((d.mean - 1.0).abs() < 1e-9, "{d:?}");
+    assert!(d.n > 0 && d.n < 20, "{d:?}");
+    // Throughput is defined in every replication (0 without a request).
+    let t = paired_difference(&two, &three, "rare", Figure::Throughput).unwrap();
+    assert_eq!(t.n, 20);
+}
+
+#[test]
+fn reports_say_which_replications_a_row_was_measured_in() {
+    let dir = crate::common::temp_dir("unmeasured");
+    let file = dir.join("rare.toml");
+    std::fs::write(&file, RARE).unwrap();
+    let json = dir.join("rare.json");
+    let csv = dir.join("rare.csv");
+    // The class CSV's `replications_measured` and response-time cells.
+    let csv_cells = || -> (String, String) {
+        let mut r = csv::Reader::from_path(&csv).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let row = r.records().next().unwrap().unwrap();
+        let cell = |name: &str| row[header.iter().position(|h| h == name).unwrap()].to_owned();
+        (cell("replications_measured"), cell("mean_ms"))
+    };
+    let (json_arg, csv_arg) = (json.to_str().unwrap(), csv.to_str().unwrap());
+    let out = o11sim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--json",
+        json_arg,
+        "--csv",
+        csv_arg,
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let doc = read_json(&json);
+    let class = &doc["variants"][0]["classes"][0];
+    let k = class["replications_measured"].as_u64().unwrap();
+    assert!(k > 0 && k < 20, "{class}");
+    assert!((class["mean_ms"]["mean"].as_f64().unwrap() - 2000.0).abs() < 1e-6);
+    assert_eq!(csv_cells(), (k.to_string(), "2000.000".to_owned()));
+    let line = format!(
+        "rare: response times over the {k} of 20 replications that answered something; the other {} answered nothing",
+        20 - k
+    );
+    assert!(out.stdout.contains(&line), "{}", out.stdout);
+    let row = out.stdout.lines().find(|l| l.starts_with("rare ")).unwrap();
+    assert!(row.contains(" 2000 "), "{row}");
+
+    let out = o11sim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "traffic.rare.rate=0.0000001",
+        "--json",
+        json_arg,
+        "--csv",
+        csv_arg,
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "rare: nothing answered in any of the 20 replication(s), so no response time"
+        ),
+        "{}",
+        out.stdout
+    );
+    let doc = read_json(&json);
+    let class = &doc["variants"][0]["classes"][0];
+    assert_eq!(class["replications_measured"], 0);
+    assert!(class["mean_ms"]["mean"].is_null(), "{class}");
+    assert!(class["p95_ms"]["mean"].is_null(), "{class}");
+    assert_eq!(csv_cells(), ("0".to_owned(), String::new()));
+    std::fs::remove_dir_all(&dir).ok();
 }
