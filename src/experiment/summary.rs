@@ -443,6 +443,17 @@ impl Figure {
         matches!(self, Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99)
     }
 
+    /// Whether one replication's figures of a class measured this figure:
+    /// a response time needs an answer, the error rate a finished request;
+    /// the throughput is always defined (0 answers per second).
+    pub fn defined_in(self, c: &ClassFigures) -> bool {
+        match self {
+            Figure::Throughput => true,
+            Figure::ErrorRate => c.finished_any(),
+            _ => c.measured(),
+        }
+    }
+
     /// The class's estimate in a summary.
     pub fn estimate(self, c: &ClassSummary) -> Estimate {
         match self {
@@ -695,6 +706,10 @@ pub struct ClassFigures {
     pub timed_out_rate: f64,
     pub failed_rate: f64,
     pub answered: u64,
+    /// Requests finished after the warm-up, whatever their outcome: the
+    /// denominator of the rates.
+    #[serde(default)]
+    pub finished: u64,
     /// Requests still in flight at the end over all requests of the run.
     pub backlog: f64,
     pub total_arrivals: u64,
@@ -747,6 +762,13 @@ impl ClassFigures {
     /// one they are the zeros of an empty histogram.
     pub fn measured(&self) -> bool {
         self.answered > 0
+    }
+
+    /// Some request finished (answered, rejected, timed out or failed):
+    /// the replication's error rates are fractions of something. Without
+    /// one they are 0 of 0.
+    pub fn finished_any(&self) -> bool {
+        self.finished > 0
     }
 
     /// Whether the `q` percentile of the responses falls in the cut: the
@@ -835,6 +857,7 @@ impl From<&RunResult> for ReplicationFigures {
                     timed_out_rate: rate(o.timed_out),
                     failed_rate: rate(o.failed),
                     answered: c.response.count(),
+                    finished,
                     backlog: c.in_flight_at_end as f64 / c.total_arrivals.max(1) as f64,
                     total_arrivals: c.total_arrivals,
                     mser_warmup: c.warmup_estimate.map(|w| w.time),
@@ -908,7 +931,7 @@ impl ReplicationFigures {
         self.classes
             .iter()
             .find(|c| c.name == class)
-            .filter(|c| !figure.is_time() || c.measured())
+            .filter(|c| figure.defined_in(c))
             .map(|c| figure.of(c))
     }
 
@@ -1065,8 +1088,11 @@ impl Summary {
                 |f: fn(&ClassFigures) -> f64| est_where(figures, i, ClassFigures::measured, f);
             let backlog =
                 figures.iter().map(|r| r.classes[i].backlog).sum::<f64>() / n.max(1) as f64;
-            let timed_out_rate = e(|c| c.timed_out_rate);
-            let rejected_rate = e(|c| c.rejected_rate);
+            // Rates only from the replications in which something finished.
+            let rates =
+                |f: fn(&ClassFigures) -> f64| est_where(figures, i, ClassFigures::finished_any, f);
+            let timed_out_rate = rates(|c| c.timed_out_rate);
+            let rejected_rate = rates(|c| c.rejected_rate);
             let is_traffic = i < traffic_classes;
             let first = &figures[0].classes[i];
             let count =
@@ -1081,10 +1107,10 @@ impl Summary {
                 p50: times(|c| c.p50),
                 p95: times(|c| c.p95),
                 p99: times(|c| c.p99),
-                error_rate: e(|c| c.error_rate),
+                error_rate: rates(|c| c.error_rate),
                 rejected_rate,
                 timed_out_rate,
-                failed_rate: e(|c| c.failed_rate),
+                failed_rate: rates(|c| c.failed_rate),
                 unanswered_rate: e(|c| c.unanswered_rate),
                 answered: figures.iter().map(|r| r.classes[i].answered).sum(),
                 // Timers run as single instances and developers as a closed
@@ -1209,6 +1235,7 @@ mod tests {
             timed_out_rate: 0.0,
             failed_rate: 0.0,
             answered,
+            finished: answered,
             backlog: 0.0,
             total_arrivals: answered,
             mser_warmup: None,

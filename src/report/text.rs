@@ -196,6 +196,10 @@ fn signed(s: String) -> String {
 
 /// A fraction as a percentage with two decimals (`1.25%`).
 pub(crate) fn pct(x: f64) -> String {
+    if x.is_nan() {
+        // Nothing measured (no request of the row finished).
+        return "—".to_owned();
+    }
     format!("{:.2}%", x * 100.0)
 }
 
@@ -532,33 +536,46 @@ pub fn classes(s: &Summary) -> String {
     )
 }
 
-/// A line for each row whose response times do not come from every
-/// replication: some answered nothing (a timer of long period, a publish,
-/// in a short run; a class every request of which failed), so its times
-/// are over the others, or "—" when none answered. `prefix` names the
-/// variant (`"front_ends=3: "`), or is empty. Empty when every row was
-/// measured in every replication.
+/// A line for each row whose figures do not come from every replication:
+/// some answered nothing (a timer of long period, a publish, in a short
+/// run; a class every request of which failed), so its response times are
+/// over the others, or "—" when none answered; likewise its error rates
+/// where nothing finished at all. `prefix` names the variant
+/// (`"front_ends=3: "`), or is empty. Empty when every row was measured
+/// in every replication.
 pub fn unmeasured_note(s: &Summary, prefix: &str) -> String {
     let mut out = String::new();
     for c in &s.classes {
-        let (n, of) = (c.mean.n, c.replications);
+        // Response times need an answer, rates a finished request (an
+        // answer is one, so rates are measured at least as often).
+        let (n, r, of) = (c.mean.n, c.error_rate.n, c.replications);
         if n >= of {
             continue;
         }
-        if n == 0 {
-            let _ = writeln!(
+        let _ = write!(out, "{prefix}{}: ", c.name);
+        if r == 0 {
+            let _ = write!(
                 out,
-                "{prefix}{}: nothing answered in any of the {of} replication(s), so no response time (\"—\"); a longer run would measure it",
-                c.name
+                "nothing finished in any of the {of} replication(s): no response time or error rate (\"—\"); a longer run would measure them"
             );
         } else {
-            let _ = writeln!(
-                out,
-                "{prefix}{}: response times over the {n} of {of} replications that answered something; the other {} answered nothing",
-                c.name,
-                of - n
-            );
+            if n == 0 {
+                let _ = write!(
+                    out,
+                    "nothing answered in any of the {of} replication(s), so no response time (\"—\")"
+                );
+            } else {
+                let _ = write!(
+                    out,
+                    "response times over the {n} of {of} replications that answered something; the other {} answered nothing",
+                    of - n
+                );
+            }
+            if r < of {
+                let _ = write!(out, "; error rates over the {r} that finished something");
+            }
         }
+        out.push('\n');
     }
     out
 }
@@ -2218,6 +2235,7 @@ mod tests {
             timed_out_rate: 0.0,
             failed_rate: 0.0,
             answered: 10,
+            finished: 10,
             backlog: 0.0,
             total_arrivals: 10,
             mser_warmup: Some(5.0),

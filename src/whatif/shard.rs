@@ -31,8 +31,10 @@ use crate::scenario::Fnv1a;
 /// The first line of every part file's `format` field.
 /// Part 2: per-request random substreams changed every figure, and rows
 /// carry their kind. Part 3: a checksum over the header and every figure.
-/// Parts of an older format cannot be merged with these.
-const FORMAT: &str = "o11sim sweep part 3";
+/// Part 4: rows carry the requests finished, which decides the
+/// replications a rate is averaged over. Parts of an older format cannot
+/// be merged with these.
+const FORMAT: &str = "o11sim sweep part 4";
 
 /// One variant as a part file records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

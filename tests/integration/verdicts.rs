@@ -471,6 +471,10 @@ fn response_times_come_only_from_replications_that_answered() {
     assert!((rare.mean.mean - 2.0).abs() < 1e-9, "{:?}", rare.mean);
     assert!((rare.p95.mean - 2.0).abs() < 0.02, "{:?}", rare.p95);
     assert_eq!(rare.p95.n, answered);
+    // Error rates are fractions of the requests finished, so only the
+    // replications in which some finished have one.
+    assert_eq!(rare.error_rate.n, answered);
+    assert_eq!(rare.error_rate.mean, 0.0);
 
     // Nothing answered anywhere: no response time at all, never a zero.
     let never = scenario(RARE, &["traffic.rare.rate=0.0000001"]);
@@ -483,7 +487,9 @@ fn response_times_come_only_from_replications_that_answered() {
     assert!(c.mean.mean.is_nan() && c.p95.mean.is_nan() && c.p99.mean.is_nan());
     let table = text::classes(&none);
     let row = table.lines().find(|l| l.starts_with("rare")).unwrap();
-    assert_eq!(row.matches('—').count(), 4, "{table}");
+    // Four response times and three error rates, all of nothing.
+    assert!(c.error_rate.mean.is_nan() && c.rejected_rate.mean.is_nan());
+    assert_eq!(row.matches('—').count(), 7, "{table}");
 }
 
 #[test]
@@ -503,9 +509,12 @@ fn a_paired_response_time_difference_leaves_out_replications_that_answered_nothi
     // longer. The replications without a request are left out.
     assert!((d.mean - 1.0).abs() < 1e-9, "{d:?}");
     assert!(d.n > 0 && d.n < 20, "{d:?}");
-    // Throughput is defined in every replication (0 without a request).
+    // Throughput is defined in every replication (0 without a request),
+    // the error rate only where a request finished.
     let t = paired_difference(&two, &three, "rare", Figure::Throughput).unwrap();
     assert_eq!(t.n, 20);
+    let e = paired_difference(&two, &three, "rare", Figure::ErrorRate).unwrap();
+    assert_eq!(e.n, d.n);
 }
 
 #[test]
@@ -540,7 +549,7 @@ fn reports_say_which_replications_a_row_was_measured_in() {
     assert!((class["mean_ms"]["mean"].as_f64().unwrap() - 2000.0).abs() < 1e-6);
     assert_eq!(csv_cells(), (k.to_string(), "2000.000".to_owned()));
     let line = format!(
-        "rare: response times over the {k} of 20 replications that answered something; the other {} answered nothing",
+        "rare: response times over the {k} of 20 replications that answered something; the other {} answered nothing; error rates over the {k} that finished something\n",
         20 - k
     );
     assert!(out.stdout.contains(&line), "{}", out.stdout);
@@ -560,7 +569,7 @@ fn reports_say_which_replications_a_row_was_measured_in() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
         out.stdout.contains(
-            "rare: nothing answered in any of the 20 replication(s), so no response time"
+            "rare: nothing finished in any of the 20 replication(s): no response time or error rate"
         ),
         "{}",
         out.stdout
