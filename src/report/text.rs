@@ -1804,13 +1804,26 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
                         Some(SloVerdict::NoneCompleted) => " [NO REQUEST COMPLETED]".to_owned(),
                         _ => String::new(),
                     };
-                    if k.verdict == Some(SloVerdict::Censored) {
+                    // The percentile fell in the cut at the client
+                    // timeout: its value is hidden, only its bound is known
+                    // (as the class table shows it).
+                    let figure = match o.slo {
+                        Slo::P95(_) => Figure::P95,
+                        Slo::P99(_) => Figure::P99,
+                        _ => Figure::Mean,
+                    };
+                    let censored = k.verdict == Some(SloVerdict::Censored)
+                        || (k.verdict == Some(SloVerdict::NoneCompleted)
+                            && row.censored.of(figure) > 0);
+                    if censored {
                         format!(
-                            "{} {what} >= {} (timed out) vs {}",
+                            "{} {what} >= {} (timed out) vs {}{why}",
                             o.class,
                             amount(row.timeout.unwrap_or(f64::NAN)),
                             amount(limit)
                         )
+                    } else if e.mean.is_nan() {
+                        format!("{} {what} not measured vs {}{why}", o.class, amount(limit))
                     } else {
                         format!(
                             "{} {what} {} (upper {}) {} {}{why}",
@@ -1864,6 +1877,23 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
 /// it in these words.
 pub(crate) fn limit_reason(s: &Sizing, z: &ZoneSizing) -> Option<String> {
     let l = z.limit.as_ref()?;
+    let last = z.candidates.iter().max_by_key(|c| c.front_ends)?;
+    if let Some(row) = last
+        .variant
+        .summary
+        .classes
+        .iter()
+        .find(|k| k.name == l.class)
+        && row.none_completed > 0
+        && !row.saturated
+    {
+        // Not a resource: the class gave nothing to judge (too rare for the
+        // run, or every request failed or was turned away).
+        return Some(format!(
+            "at {} no request of {} completed in {} of {} replication(s), so there is nothing to judge; a longer run, or a class that gets answers, would be judged",
+            s.max_front_ends, l.class, row.none_completed, row.replications
+        ));
+    }
     let first = z.candidates.iter().map(|c| c.front_ends).min().unwrap_or(1);
     Some(format!(
         "at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first})",

@@ -582,3 +582,60 @@ fn reports_say_which_replications_a_row_was_measured_in() {
     assert_eq!(csv_cells(), ("0".to_owned(), String::new()));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn size_shows_a_figure_it_could_not_measure_as_the_class_table_does() {
+    // Every portal request waits past the 10 s client timeout on one
+    // database core: its p95 is only known to be at least the timeout.
+    let out = o11sim(&[
+        "size",
+        "prod",
+        "--key",
+        "database.cores",
+        "--slo",
+        "portal:p95<=100ms",
+        "--replications",
+        "3",
+        "--duration",
+        "10m",
+    ]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "database.cores = 1: misses  portal p95 >= 10000 ms (timed out) vs 100 ms [NO REQUEST COMPLETED]"
+        ),
+        "{}",
+        out.stdout
+    );
+    // A class that answered nothing at all has no p95 to show.
+    let dir = crate::common::temp_dir("size-unmeasured");
+    let file = dir.join("rare.toml");
+    std::fs::write(&file, RARE).unwrap();
+    let out = o11sim(&[
+        "size",
+        file.to_str().unwrap(),
+        "--set",
+        "traffic.rare.rate=0.0000001",
+        "--slo",
+        "rare:p95<=5s",
+        "--max-front-ends",
+        "2",
+    ]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "front_ends = 1: misses  rare p95 not measured vs 5000 ms [NO REQUEST COMPLETED]"
+        ),
+        "{}",
+        out.stdout
+    );
+    // Why no count meets: no resource, nothing completed.
+    assert!(
+        out.stdout.contains(
+            "meets every SLO: at 2 no request of rare completed in 20 of 20 replication(s), so there is nothing to judge"
+        ),
+        "{}",
+        out.stdout
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
