@@ -219,7 +219,7 @@ pub enum Answer {
 /// The sizing of one zone (one front-end count).
 #[derive(Clone, Debug)]
 pub struct ZoneSizing {
-    /// How candidates name it: `front_ends`, `front_ends.public`, … (the
+    /// How candidates name it: `front_ends`, `zones.public.front_ends`, … (the
     /// CSV's column), or the `--key` path.
     pub label: String,
     /// The path `--set` accepts for it (`front_ends`,

@@ -226,8 +226,8 @@ fn check(s: &Summary, index: usize, o: &Objective, errors_judged: bool) -> Check
 /// What one search sizes: a zone's front-end count, or the `--key` field.
 #[derive(Clone, Debug)]
 struct Target {
-    /// How candidates name it (the CSV column): a front-end group's label,
-    /// or the key.
+    /// How candidates name it (the CSV column): the `--set` path, as the
+    /// answer is printed.
     label: String,
     /// The `--set` path.
     key: String,
@@ -326,7 +326,7 @@ fn sized_resources(model: &Model, t: &Target) -> Vec<String> {
 /// field (a front-end count's key sizes that zone alone).
 fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
     let of_group = |g: &FrontEndGroup| Target {
-        label: g.label.clone(),
+        label: g.key.clone(),
         key: g.key.clone(),
         zone: Some(g.zone),
         count: g.count,
@@ -549,7 +549,7 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
             .iter()
             .map(|h| {
                 let count = if h.key == t.key { front_ends } else { h.count };
-                (h.label.clone(), count.to_string())
+                (h.key.clone(), count.to_string())
             })
             .collect(),
         None => vec![(t.label.clone(), running.to_string())],

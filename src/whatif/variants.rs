@@ -118,20 +118,12 @@ pub(crate) fn front_end_groups(base: &LoadedScenario) -> Vec<FrontEndGroup> {
             } else {
                 String::new()
             };
-            let (key, label) = match (zoned, several) {
-                (true, true) => (
-                    format!("{prefix}zones.{local}.front_ends"),
-                    format!("front_ends.{env}.{local}"),
-                ),
-                (true, false) => (
-                    format!("zones.{local}.front_ends"),
-                    format!("front_ends.{local}"),
-                ),
-                (false, true) => (format!("{prefix}front_ends"), format!("front_ends.{env}")),
-                (false, false) => ("front_ends".to_owned(), "front_ends".to_owned()),
+            let key = match (zoned, several) {
+                (true, _) => format!("{prefix}zones.{local}.front_ends"),
+                (false, true) => format!("{prefix}front_ends"),
+                (false, false) => "front_ends".to_owned(),
             };
             FrontEndGroup {
-                label,
                 key,
                 zone: z,
                 count: model.zone_front_ends(z).len(),
@@ -143,9 +135,8 @@ pub(crate) fn front_end_groups(base: &LoadedScenario) -> Vec<FrontEndGroup> {
 /// The front-ends of one zone and the key that sets their count.
 #[derive(Clone, Debug)]
 pub(crate) struct FrontEndGroup {
-    /// How answers name it: `front_ends`, `front_ends.public`, …
-    pub label: String,
-    /// The override key.
+    /// The override key, which answers and candidates are named by:
+    /// `front_ends`, `zones.public.front_ends`, …
     pub key: String,
     /// Index into `Model::zones`.
     pub zone: usize,

@@ -443,6 +443,18 @@ fn size_of_a_zoned_scenario_answers_per_zone() {
             out.stdout
         );
     }
+    // The candidates are named by the same paths: a line copied from the
+    // search reads the same as the answer.
+    let candidates: Vec<&&str> = lines.iter().filter(|l| l.contains(": meets")).collect();
+    assert!(!candidates.is_empty(), "{}", out.stdout);
+    for line in candidates {
+        assert!(
+            line.trim_start().starts_with("zones."),
+            "{line}\n{}",
+            out.stdout
+        );
+    }
+    assert!(!out.stdout.contains("front_ends.public"), "{}", out.stdout);
     // Each answer line is a path `--set` accepts, as printed.
     let mut args = vec!["run", "zones"];
     for line in tail {
