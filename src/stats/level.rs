@@ -8,7 +8,6 @@ pub struct TimeWeighted {
     last: f64,
     start: f64,
     area: f64,
-    max: f64,
 }
 
 impl TimeWeighted {
@@ -29,9 +28,6 @@ impl TimeWeighted {
         self.area += self.level * (now - self.last);
         self.last = now;
         self.level = level;
-        if level > self.max {
-            self.max = level;
-        }
     }
 
     /// Changes the level by `delta` at time `now`.
@@ -46,7 +42,6 @@ impl TimeWeighted {
         self.area = 0.0;
         self.last = now;
         self.start = now;
-        self.max = self.level;
     }
 
     /// Time average from the last reset up to `now`; the current level if no
@@ -66,11 +61,6 @@ impl TimeWeighted {
     pub fn area(&self, now: f64) -> f64 {
         self.area + self.level * (now - self.last)
     }
-
-    /// Highest level since the last reset.
-    pub fn max(&self) -> f64 {
-        self.max
-    }
 }
 
 #[cfg(test)]
@@ -84,7 +74,6 @@ mod tests {
         l.add(3.0, 1.0); // 2 over [1,3)
         // 3 over [3,5)
         assert!((l.mean(5.0) - (0.0 + 4.0 + 6.0) / 5.0).abs() < 1e-12);
-        assert_eq!(l.max(), 3.0);
         l.reset(5.0);
         l.set(6.0, 0.0); // 3 over [5,6), 0 over [6,7)
         assert!((l.mean(7.0) - 1.5).abs() < 1e-12);
