@@ -1360,13 +1360,16 @@ fn draw<'a, 'b: 'a>(
             SHADE.filled(),
         )))
         .map_err(plot_error)?;
+        // Ending at the shade's right edge, inside the plot: a failure that
+        // lasts to the end of the run would push a label starting there
+        // out of the picture.
         ctx.draw_series(std::iter::once(Text::new(
             sh.label.clone(),
             (sh.to, y1),
             ("sans-serif", 12)
                 .into_font()
                 .color(&SATURATED)
-                .pos(Pos::new(HPos::Left, VPos::Top)),
+                .pos(Pos::new(HPos::Right, VPos::Top)),
         )))
         .map_err(plot_error)?;
     }

@@ -429,6 +429,46 @@ fn run_plot_draws_the_timeline_with_the_failure_shaded() {
 }
 
 #[test]
+fn a_failure_lasting_past_the_end_keeps_its_label_inside_the_chart() {
+    let dir = temp_dir("timeline-label");
+    let svg = dir.join("t.svg");
+    let mut args = vec![
+        "run",
+        "--set",
+        r#"failures=[{front_end="main.1", at="1m", duration="1h"}]"#,
+        "--plot",
+        svg.to_str().unwrap(),
+    ];
+    args.extend(QUICK);
+    let out = o11sim(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    // The shade reaches the right end of the plot; the label ends there
+    // (anchored at its end), instead of starting there and running out of
+    // the picture.
+    let rect = text
+        .split("<rect ")
+        .map(|r| r.split('>').next().unwrap().to_owned())
+        .find(|r| r.contains("#FBE3E3"))
+        .expect("a shaded failure");
+    let attr = |tag: &str, name: &str| -> f64 {
+        tag.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {tag}"))
+    };
+    let right = attr(&rect, "x") + attr(&rect, "width");
+    let label = text
+        .split("<text ")
+        .find(|t| t.contains("front-end main.1 down"))
+        .expect("the failure's label");
+    let tag = label.split('>').next().unwrap();
+    assert!(tag.contains(r#"text-anchor="end""#), "{tag}");
+    assert!((attr(tag, "x") - right).abs() <= 1.0, "{tag} vs {rect}");
+}
+
+#[test]
 fn bad_timeline_windows_are_refused_saying_what_is_allowed() {
     for (window, needles) in [
         ("0s", &["--timeline", "longer than zero", "1m"][..]),
