@@ -437,12 +437,6 @@ impl Figure {
         }
     }
 
-    /// A response time (mean or percentile), which a replication that
-    /// answered nothing does not have.
-    pub fn is_time(self) -> bool {
-        matches!(self, Figure::Mean | Figure::P50 | Figure::P95 | Figure::P99)
-    }
-
     /// Whether one replication's figures of a class measured this figure:
     /// a response time needs an answer, the error rate a finished request;
     /// the throughput is always defined (0 answers per second).
@@ -925,8 +919,9 @@ impl From<&RunResult> for ReplicationFigures {
 
 impl ReplicationFigures {
     /// A row's figure in this replication (seconds, req/s or a fraction);
-    /// `None` when the replication has no such row, or for a response
-    /// time when the row answered nothing in it.
+    /// `None` when the replication has no such row, or when the row did
+    /// not measure the figure in it (a response time with nothing
+    /// answered, the error rate with nothing finished).
     pub fn figure(&self, class: &str, figure: Figure) -> Option<f64> {
         self.classes
             .iter()
