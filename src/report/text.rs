@@ -168,7 +168,8 @@ pub fn ms(seconds: f64) -> String {
     }
 }
 
-/// `12.3 ± 0.4` followed by `unit` (`12.3% ± n/a` with one replication).
+/// `12.3 ± 0.4` followed by `unit` (`12.3% ± n/a` with one replication);
+/// "—" for a figure nothing measured (NaN).
 pub(crate) fn with_ci(e: &Estimate, f: impl Fn(f64) -> String, unit: &str) -> String {
     if e.mean.is_nan() {
         return "—".to_owned();
@@ -206,9 +207,6 @@ pub(crate) fn pct(x: f64) -> String {
 /// A utilization with its CI, `61.3 ± 0.4%`; "—" where a utilization is
 /// not defined (NaN: an external system without a concurrency limit).
 pub(crate) fn pct_ci(e: &Estimate) -> String {
-    if e.mean.is_nan() {
-        return "—".to_owned();
-    }
     with_ci(e, |x| format!("{:.1}", x * 100.0), "%")
 }
 
