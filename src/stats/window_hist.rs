@@ -11,9 +11,12 @@
 //!
 //! Layout: log-linear over microseconds, as HdrHistogram with 64
 //! sub-buckets: exact below 64 µs, then 64 equal buckets per power of two,
-//! so a bucket spans at most 1/64 of its value; the quantile reported is
-//! the bucket's midpoint (within 0.8 %). Values above 2^42 µs (50 days) are
-//! clamped.
+//! so a bucket spans at most 1/64 of its value. The quantile reported is
+//! interpolated inside its bucket by rank (its values taken as spread
+//! evenly over it), not the bucket's midpoint: a window's p95 is then not
+//! rounded to a bucket, and replications whose p95 fall in one bucket
+//! still differ, so their confidence interval is not a false "± 0". Values
+//! above 2^42 µs (50 days) are clamped.
 
 /// Sub-buckets per power of two.
 const SUB: u64 = 64;
@@ -50,16 +53,23 @@ fn bucket(micros: u64) -> usize {
     (SUB + (e - SUB_BITS) as u64 * SUB + (m - SUB)) as usize
 }
 
-/// The midpoint of bucket `i`, in microseconds.
-fn midpoint(i: usize) -> f64 {
+/// The whole microseconds bucket `i` holds: its first and its last.
+fn span(i: usize) -> (f64, f64) {
     let i = i as u64;
     if i < SUB {
-        return i as f64;
+        return (i as f64, i as f64);
     }
     let e = (i - SUB) / SUB + SUB_BITS as u64;
     let m = SUB + (i - SUB) % SUB;
     let width = 1u64 << (e - SUB_BITS as u64);
-    (m * width) as f64 + (width as f64 - 1.0) / 2.0
+    ((m * width) as f64, (m * width + width - 1) as f64)
+}
+
+/// The midpoint of bucket `i`, in microseconds.
+#[cfg(test)]
+fn midpoint(i: usize) -> f64 {
+    let (first, last) = span(i);
+    (first + last) / 2.0
 }
 
 impl WindowHistogram {
@@ -90,8 +100,10 @@ impl WindowHistogram {
         self.total
     }
 
-    /// The `q` quantile (0..=1) in seconds: the smallest bucket holding at
-    /// least `ceil(q × count)` values, at its midpoint; NaN when empty.
+    /// The `q` quantile (0..=1) in seconds: the value of rank
+    /// `ceil(q × count)`, in the bucket holding it, placed by its rank among
+    /// that bucket's values as if they were spread evenly over the bucket
+    /// (the k-th of c at (k − ½)/c of the way); NaN when empty.
     pub fn quantile(&self, q: f64) -> f64 {
         if self.total == 0 {
             return f64::NAN;
@@ -99,12 +111,15 @@ impl WindowHistogram {
         let rank = ((q * self.total as f64).ceil() as u64).clamp(1, self.total);
         let mut seen = 0u64;
         for (i, &c) in self.counts[..self.used].iter().enumerate() {
+            let before = seen;
             seen += u64::from(c);
             if seen >= rank {
-                return midpoint(i) / 1e6;
+                let (first, last) = span(i);
+                let at = ((rank - before) as f64 - 0.5) / f64::from(c);
+                return (first + at * (last - first)) / 1e6;
             }
         }
-        midpoint(self.used.saturating_sub(1)) / 1e6
+        span(self.used.saturating_sub(1)).1 / 1e6
     }
 
     /// Forgets every observation, touching only the buckets used.
@@ -135,6 +150,38 @@ mod tests {
         assert!(h.quantile(0.95).is_nan());
         h.record(0.25);
         assert!((h.quantile(0.95) - 0.25).abs() / 0.25 < 1e-2);
+    }
+
+    #[test]
+    fn quantiles_are_placed_inside_their_bucket_by_rank() {
+        // Evenly spread values: the interpolated quantile is far closer
+        // than a bucket's half-width (0.8 %).
+        let mut h = WindowHistogram::new();
+        for i in 0..200_000 {
+            h.record(0.04 + i as f64 * 1e-7); // 40 ms .. 60 ms, evenly
+        }
+        let exact = 0.04 + 189_999.0 * 1e-7;
+        let got = h.quantile(0.95);
+        assert!((got - exact).abs() / exact < 1e-4, "{got} vs {exact}");
+        // Two windows whose p95 fall in the same bucket, at different
+        // ranks inside it, give different p95s (a midpoint would not):
+        // 50.00 .. 50.99 ms, and the same with five slower answers.
+        let (mut a, mut b) = (WindowHistogram::new(), WindowHistogram::new());
+        for i in 0..100 {
+            a.record(0.050 + i as f64 * 1e-5);
+            b.record(0.050 + i as f64 * 1e-5);
+        }
+        for _ in 0..5 {
+            b.record(0.052);
+        }
+        let (pa, pb) = (a.quantile(0.95), b.quantile(0.95));
+        assert_eq!(bucket(50_940), bucket(50_990));
+        assert!(pa < pb, "{pa} vs {pb}");
+        assert!((pa - 0.05094).abs() < 0.0005 && (pb - 0.05099).abs() < 0.0005);
+        // One value: the bucket's midpoint.
+        let mut one = WindowHistogram::new();
+        one.record(0.25);
+        assert_eq!(one.quantile(0.95), midpoint(bucket(250_000)) / 1e6);
     }
 
     #[test]
