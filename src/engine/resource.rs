@@ -166,6 +166,14 @@ impl<J> Fcfs<J> {
         )
     }
 
+    /// Since the last reset, up to `now`: the integral of the number
+    /// waiting (jobs × seconds). Its difference between two instants is
+    /// the waiting done in between.
+    #[inline]
+    pub fn queue_area(&self, now: f64) -> f64 {
+        self.queue_level.area(now)
+    }
+
     /// Restarts the statistics at `now` (warm-up deletion), keeping the state.
     pub fn reset_stats(&mut self, now: f64) {
         self.busy_level.reset(now);

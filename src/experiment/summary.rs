@@ -8,7 +8,9 @@
 
 use super::failure_cost::{FailureCostFigures, FailureCostSummary};
 use super::timeline::{TimelineFigures, TimelineSummary};
-use crate::model::sim::{MissFigure, ResourceKind, RunResult, StationKind, StoppedEarly};
+use crate::model::sim::{
+    MissFigure, ResourceKind, RunResult, StationBlocking, StationKind, StoppedEarly,
+};
 use crate::model::spec::{Slo, TrafficClass};
 use crate::model::{Model, RowKind};
 use crate::stats::Estimate;
@@ -106,6 +108,10 @@ pub struct ClassSummary {
     /// Traffic classes: the resource rows on the path (empty for other
     /// rows).
     pub path: Vec<String>,
+    /// Traffic classes: the zone's waiting for workers and connections by
+    /// where their holders were, mean per replication (empty for other
+    /// rows).
+    pub blocking: Vec<StationBlocking>,
 }
 
 /// The most utilized of the resources named in `path` (NaN utilizations,
@@ -148,11 +154,12 @@ pub struct StationSummary {
 /// requests' own demand), the database (CPU beyond demand, failovers), or
 /// one external system. Waiting for an IIS worker or a pooled connection
 /// is caused by what holds the workers and connections, so it is shared
-/// out in proportion to the requests' time downstream: their waiting at
-/// the database or an external system goes to those, everything else
-/// (their front-end CPU waiting and their own service, which more
-/// front-ends' workers and connections would run side by side) to the
-/// front-ends. No threshold: the largest waiting time decides, and the
+/// out by what their holders were doing while requests queued (all of
+/// them, answered or not: during a failover they are the requests waiting
+/// it out), measured by `model::sim`'s blocking figures; holders at the
+/// database or an external system send it there, holders on the
+/// front-ends (their CPU, which more front-ends' workers and connections
+/// would run side by side) to the front-ends. No threshold: the largest waiting time decides, and the
 /// report gives its share (the text calls it a bottleneck from 10 % of the
 /// response time spent waiting, `report::text::LITTLE_WAITING`; below it,
 /// "no bottleneck yet").
@@ -208,6 +215,10 @@ pub struct Bottleneck {
     /// `limit`), with its part of the IIS and pool waits; 0 with
     /// [`Advice::NoWaiting`].
     pub limit_waiting_share: f64,
+    /// Of the database's part, the share of the response time spent
+    /// waiting out its failovers (its own calls', and its share of the
+    /// IIS and pool waits by what their holders were doing); 0 without.
+    pub failover_waiting_share: f64,
     /// With [`Advice::ExternalLimit`], the system's station key
     /// (`external.NAME`); with [`Advice::DatabaseLimit`], the database's
     /// (`db.NAME.cpu`).
@@ -222,6 +233,7 @@ pub struct Bottleneck {
 /// resources' summaries.
 fn bottleneck(
     stations: &[StationSummary],
+    blocking: &[StationBlocking],
     path: &[String],
     resources: &[ResourceSummary],
 ) -> Option<Bottleneck> {
@@ -262,72 +274,7 @@ fn bottleneck(
         StationKind::Network | StationKind::DatabaseFailover => None,
     };
     let busiest = busiest_on_path(path, resources);
-    // Waiting per part of the path: front-ends, database, each external
-    // system (in station order, so ties go to the first); the IIS and pool
-    // waits shared out by the time downstream (see `Advice`).
-    let wait = |s: &StationSummary| s.wait.mean.max(0.0);
-    let service = |s: &StationSummary| (s.time.mean - s.wait.mean).max(0.0);
-    let blocked: f64 = stations
-        .iter()
-        .filter(|s| matches!(s.kind, StationKind::IisQueue | StationKind::ConnectionPool))
-        .map(wait)
-        .sum();
-    let is_db = |s: &StationSummary| {
-        matches!(
-            s.kind,
-            StationKind::DatabaseCpu | StationKind::DatabaseFailover
-        )
-    };
-    let front_own: f64 = stations
-        .iter()
-        .filter(|s| s.kind == StationKind::FrontEndCpu)
-        .map(wait)
-        .sum::<f64>()
-        + stations
-            .iter()
-            .filter(|s| s.kind != StationKind::Network)
-            .map(service)
-            .sum::<f64>();
-    let database_own: f64 = stations.iter().filter(|s| is_db(s)).map(wait).sum();
-    let externals: Vec<(&StationSummary, f64)> = stations
-        .iter()
-        .filter(|s| s.kind == StationKind::External)
-        .map(|s| (s, wait(s)))
-        .collect();
-    let weights = front_own + database_own + externals.iter().map(|e| e.1).sum::<f64>();
-    let share_of_blocked = |w: f64| {
-        if weights > 0.0 {
-            blocked * w / weights
-        } else {
-            0.0
-        }
-    };
-    let front_wait: f64 = stations
-        .iter()
-        .filter(|s| s.kind == StationKind::FrontEndCpu)
-        .map(wait)
-        .sum::<f64>()
-        + share_of_blocked(front_own);
-    let database_key = stations.iter().find(|s| is_db(s)).map(|s| {
-        s.key
-            .strip_suffix(".failover")
-            .map_or_else(|| s.key.clone(), |k| format!("{k}.cpu"))
-    });
-    let mut parts = vec![
-        (Advice::MoreFrontEndsHelp, front_wait, None),
-        (
-            Advice::DatabaseLimit,
-            database_own + share_of_blocked(database_own),
-            database_key,
-        ),
-    ];
-    parts.extend(externals.iter().map(|(s, w)| {
-        (
-            Advice::ExternalLimit,
-            w + share_of_blocked(*w),
-            Some(s.key.clone()),
-        )
-    }));
+    let (parts, failovers) = waiting_by_part(stations, blocking);
     let (advice, waited, limit) = parts
         .into_iter()
         .reduce(|a, b| if b.1 > a.1 { b } else { a })
@@ -365,9 +312,143 @@ fn bottleneck(
         busiest,
         advice,
         limit_waiting_share: waited / total,
+        failover_waiting_share: failovers / total,
         limit,
         limit_resource,
     })
+}
+
+/// A class's waiting per part of its path, as `(advice, seconds, limit
+/// key)`: the front-ends, the database, each external system (in station
+/// order, so ties go to the first); and of the database's, the part
+/// waiting out failovers. Its own waiting at each, plus its
+/// waiting for an IIS worker and for a connection shared out by what the
+/// holders of the workers and connections were doing while it queued
+/// (`blocking`, see `model::sim::StationBlocking`): a holder waiting for
+/// a connection passes its share of the worker queue on to what the
+/// connections' holders were doing. Without a measured queue (nothing
+/// queued while a hold began and ended after the warm-up), a wait is
+/// shared out by what the class's own answered requests did downstream.
+fn waiting_by_part(
+    stations: &[StationSummary],
+    blocking: &[StationBlocking],
+) -> (Vec<(Advice, f64, Option<String>)>, f64) {
+    let wait = |s: &StationSummary| s.wait.mean.max(0.0);
+    let service = |s: &StationSummary| (s.time.mean - s.wait.mean).max(0.0);
+    let waited_at =
+        |kind: StationKind| -> f64 { stations.iter().filter(|s| s.kind == kind).map(wait).sum() };
+    let is_db =
+        |k: StationKind| matches!(k, StationKind::DatabaseCpu | StationKind::DatabaseFailover);
+    let database_key = stations.iter().find(|s| is_db(s.kind)).map(|s| {
+        s.key
+            .strip_suffix(".failover")
+            .map_or_else(|| s.key.clone(), |k| format!("{k}.cpu"))
+    });
+    // The database's CPU and its failovers are parts 1 and 2 until the
+    // end, where they become one.
+    let mut parts = vec![
+        (
+            Advice::MoreFrontEndsHelp,
+            waited_at(StationKind::FrontEndCpu),
+            None,
+        ),
+        (
+            Advice::DatabaseLimit,
+            waited_at(StationKind::DatabaseCpu),
+            database_key,
+        ),
+        (
+            Advice::DatabaseLimit,
+            waited_at(StationKind::DatabaseFailover),
+            None,
+        ),
+    ];
+    let external = |parts: &mut Vec<(Advice, f64, Option<String>)>, key: &str| -> usize {
+        match parts
+            .iter()
+            .position(|p| p.2.as_deref() == Some(key) && p.0 == Advice::ExternalLimit)
+        {
+            Some(i) => i,
+            None => {
+                parts.push((Advice::ExternalLimit, 0.0, Some(key.to_owned())));
+                parts.len() - 1
+            }
+        }
+    };
+    for s in stations.iter().filter(|s| s.kind == StationKind::External) {
+        let i = external(&mut parts, &s.key);
+        parts[i].1 += wait(s);
+    }
+    // Which part a station's holders stand for.
+    let part_of =
+        |parts: &mut Vec<(Advice, f64, Option<String>)>, kind: StationKind, key: &str| match kind {
+            StationKind::DatabaseCpu => 1,
+            StationKind::DatabaseFailover => 2,
+            StationKind::External => external(parts, key),
+            _ => 0,
+        };
+    // Fallback weights: what the class's answered requests did downstream.
+    let own: Vec<f64> = {
+        let mut w = vec![0.0; parts.len()];
+        w[0] = waited_at(StationKind::FrontEndCpu)
+            + stations
+                .iter()
+                .filter(|s| s.kind != StationKind::Network)
+                .map(service)
+                .sum::<f64>();
+        for (i, p) in parts.iter().enumerate().skip(1) {
+            w[i] = p.1;
+        }
+        w
+    };
+    let normalized = |w: Vec<f64>| -> Option<Vec<f64>> {
+        let total: f64 = w.iter().sum();
+        (total > 0.0).then(|| w.into_iter().map(|x| x / total).collect())
+    };
+    // The pool's holders first: the worker queue's holders waiting for a
+    // connection pass their share on to them.
+    let mut pool_w = vec![0.0; parts.len()];
+    let mut iis_w = vec![0.0; parts.len()];
+    let mut iis_by_pool_waiters = 0.0;
+    for b in blocking {
+        let i = part_of(&mut parts, b.kind, &b.key);
+        pool_w.resize(parts.len(), 0.0);
+        iis_w.resize(parts.len(), 0.0);
+        pool_w[i] += b.pool;
+        if b.kind == StationKind::ConnectionPool {
+            iis_by_pool_waiters += b.iis;
+        } else {
+            iis_w[i] += b.iis;
+        }
+    }
+    let mut own = own;
+    own.resize(parts.len(), 0.0);
+    let pool_shares = normalized(pool_w).or_else(|| normalized(own.clone()));
+    if let Some(shares) = &pool_shares {
+        for (w, s) in iis_w.iter_mut().zip(shares) {
+            *w += iis_by_pool_waiters * s;
+        }
+    } else {
+        iis_w[0] += iis_by_pool_waiters;
+    }
+    let iis_shares = normalized(iis_w).or_else(|| normalized(own.clone()));
+    let blocked = [
+        (waited_at(StationKind::IisQueue), iis_shares),
+        (waited_at(StationKind::ConnectionPool), pool_shares),
+    ];
+    for (waited, shares) in blocked {
+        match shares {
+            Some(shares) => {
+                for (p, s) in parts.iter_mut().zip(shares) {
+                    p.1 += waited * s;
+                }
+            }
+            None => parts[0].1 += waited,
+        }
+    }
+    let failovers = parts.remove(2).1;
+    parts[1].1 += failovers;
+    (parts, failovers)
 }
 
 impl ClassSummary {
@@ -727,6 +808,10 @@ pub struct ClassFigures {
     /// Traffic classes: the resource rows on the path.
     #[serde(default)]
     pub path: Vec<String>,
+    /// Traffic classes: the zone's waiting for workers and connections
+    /// by where their holders were (see `model::sim::StationBlocking`).
+    #[serde(default)]
+    pub blocking: Vec<StationBlocking>,
 }
 
 /// One station's figures in one replication of a traffic class (seconds
@@ -880,6 +965,7 @@ impl From<&RunResult> for ReplicationFigures {
                         })
                         .collect(),
                     path: c.path.clone(),
+                    blocking: c.blocking.clone(),
                 }
             })
             .collect();
@@ -1147,6 +1233,23 @@ impl Summary {
                     .collect(),
                 bottleneck: None,
                 path: first.path.clone(),
+                blocking: (0..first.blocking.len())
+                    .map(|k| {
+                        let mean = |f: fn(&StationBlocking) -> f64| {
+                            figures
+                                .iter()
+                                .map(|r| f(&r.classes[i].blocking[k]))
+                                .sum::<f64>()
+                                / figures.len() as f64
+                        };
+                        StationBlocking {
+                            kind: first.blocking[k].kind,
+                            key: first.blocking[k].key.clone(),
+                            iis: mean(|b| b.iis),
+                            pool: mean(|b| b.pool),
+                        }
+                    })
+                    .collect(),
             });
             let c = classes.last_mut().expect("just pushed");
             if let Some(objectives) = traffic_slos.get(i) {
@@ -1172,7 +1275,7 @@ impl Summary {
             .unwrap_or_default();
         for c in classes.iter_mut() {
             if c.none_completed == 0 {
-                c.bottleneck = bottleneck(&c.stations, &c.path, &resources);
+                c.bottleneck = bottleneck(&c.stations, &c.blocking, &c.path, &resources);
             }
         }
         let databases = figures
@@ -1240,6 +1343,7 @@ mod tests {
             timeout: Some(10.0),
             stations: Vec::new(),
             path: Vec::new(),
+            blocking: Vec::new(),
         }
     }
 

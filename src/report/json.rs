@@ -266,6 +266,7 @@ fn bottleneck(b: &Bottleneck) -> Value {
         "busiest": named(&b.busiest),
         "advice": b.advice.key(),
         "advice_waiting_share": b.limit_waiting_share,
+        "failover_waiting_share": b.failover_waiting_share,
         "limit": b.limit,
     })
 }

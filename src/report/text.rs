@@ -1124,6 +1124,13 @@ pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
             "bottleneck the front-ends ({}{waited} of the response time waits there); more front-ends would help",
             busy("row", &b.limit_resource)
         ),
+        // Most of the database's part is waiting out failovers (or an
+        // outage of a single node): its CPU is not what to size.
+        Advice::DatabaseLimit if 2.0 * b.failover_waiting_share > b.limit_waiting_share => format!(
+            "bottleneck {} unavailable ({} of the response time waits for it to come back, {waited} for the database in all); more front-ends will not help, its failovers and outages are the limit",
+            station_name(StationKind::DatabaseCpu, b.limit.as_deref().unwrap_or_default()),
+            short_pct(b.failover_waiting_share)
+        ),
         Advice::DatabaseLimit => format!(
             "bottleneck {} ({}{waited} of the response time waits for it); more front-ends will not help, the database is the limit",
             station_name(StationKind::DatabaseCpu, b.limit.as_deref().unwrap_or_default()),
@@ -2273,6 +2280,7 @@ mod tests {
             timeout: Some(10.0),
             stations: Vec::new(),
             path: Vec::new(),
+            blocking: Vec::new(),
         };
         let rep = |unsettled: bool| ReplicationFigures {
             classes: vec![ClassFigures {

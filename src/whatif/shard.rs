@@ -32,9 +32,11 @@ use crate::scenario::Fnv1a;
 /// Part 2: per-request random substreams changed every figure, and rows
 /// carry their kind. Part 3: a checksum over the header and every figure.
 /// Part 4: rows carry the requests finished, which decides the
-/// replications a rate is averaged over. Parts of an older format cannot
-/// be merged with these.
-const FORMAT: &str = "o11sim sweep part 4";
+/// replications a rate is averaged over. Part 5: traffic rows carry what
+/// the holders of the workers and connections were doing while requests
+/// queued for them, which decides the bottleneck advice. Parts of an older
+/// format cannot be merged with these.
+const FORMAT: &str = "o11sim sweep part 5";
 
 /// One variant as a part file records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

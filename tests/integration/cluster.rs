@@ -9,6 +9,7 @@
 
 use o11sim::engine::StreamSeeds;
 use o11sim::experiment::replicate;
+use o11sim::experiment::summary::Advice;
 use o11sim::model::Model;
 use o11sim::model::sim::{DatabaseResult, RunResult, simulate};
 use o11sim::scenario::{Override, load_str};
@@ -358,4 +359,73 @@ duration = "1m"
         assert!(u > 0.9 && u <= 1.0 + 1e-9, "{cpu}: utilization {u}");
         assert_eq!(db(&r).failovers, 1);
     }
+}
+
+#[test]
+fn workers_held_through_a_failover_make_the_database_the_bottleneck_not_the_front_ends() {
+    // Calls wait out a 20 s failover. In half a second every IIS worker
+    // (2 x 48) holds a request waiting for the database; the requests
+    // behind them queue for a worker. Those answered in time are the ones
+    // that queued near the end of the failover: they never waited out the
+    // failover themselves, only for a worker, and their time downstream
+    // is front-end CPU. What they waited for is the failover.
+    let failing = model(
+        &format!("{BASE}{PRIMARY_FAILS}"),
+        &[
+            "database.on_failover=wait",
+            "database.failover_duration=20s",
+        ],
+    );
+    let results = run(&failing, 10);
+    let summary = o11sim::experiment::Summary::new(&failing, &results);
+    let portal = &summary.classes[0];
+    // The station times of the requests answered in time sum to their
+    // mean response time.
+    let in_time: f64 = portal.stations.iter().map(|s| s.time.mean).sum();
+    let iis = portal
+        .stations
+        .iter()
+        .find(|s| s.key == "iis_queue")
+        .unwrap();
+    assert!(
+        iis.wait.mean > 0.1 * in_time,
+        "the answered requests queued for a worker: {iis:?} of {in_time} s"
+    );
+    let b = portal.bottleneck.as_ref().unwrap();
+    assert_eq!(b.advice, Advice::DatabaseLimit, "{b:?}");
+    assert_eq!(b.limit.as_deref(), Some("db.production.cpu"), "{b:?}");
+    assert!(
+        b.failover_waiting_share > 0.5 * b.limit_waiting_share,
+        "most of the database's part is the failover: {b:?}"
+    );
+    // The zone's worker queue went mostly to the holders waiting out the
+    // failover; a little to the front-ends' CPU, which then drains the
+    // queue, and the database's CPU; none to the pool, which no holder of
+    // a connection waits for.
+    let blame = |key: &str| portal.blocking.iter().find(|b| b.key == key).unwrap();
+    let failover = blame("db.production.failover");
+    assert!(failover.iis > 0.0, "{:?}", portal.blocking);
+    for b in &portal.blocking {
+        assert!(b.iis >= 0.0 && b.pool >= 0.0, "{b:?}");
+        if b.key != failover.key {
+            assert!(b.iis < 0.2 * failover.iis, "{:?}", portal.blocking);
+        }
+    }
+    assert_eq!(blame("connection_pool").pool, 0.0, "{:?}", portal.blocking);
+
+    // Without the failure nothing queues, nothing is blamed, and the
+    // database's waiting has no failover in it.
+    let steady = model(BASE, &[]);
+    let summary = o11sim::experiment::Summary::new(&steady, &run(&steady, 10));
+    let portal = &summary.classes[0];
+    assert!(
+        portal
+            .blocking
+            .iter()
+            .all(|b| b.iis == 0.0 && b.pool == 0.0),
+        "{:?}",
+        portal.blocking
+    );
+    let b = portal.bottleneck.as_ref().unwrap();
+    assert_eq!(b.failover_waiting_share, 0.0, "{b:?}");
 }

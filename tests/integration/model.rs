@@ -911,3 +911,48 @@ fn station_times_sum_to_the_response_time_and_match_a_jackson_tandem() {
     );
     assert_eq!(b.station, "external.crm");
 }
+
+#[test]
+fn a_pool_queue_is_blamed_on_what_the_connections_holders_do_after_taking_them() {
+    // Every request: 50 ms of CPU, a 50 ms database call, 50 ms of CPU,
+    // all constant and never slowed (64 cores on each side, processor
+    // sharing). It takes its connection at the call and keeps it to the
+    // end: each hold is exactly 50 ms at the database and 50 ms on the
+    // front-end CPU, whatever queue it sees. Two connections for 15 req/s
+    // of 100 ms holds: a queue forms (offered 1.5 connections), and its
+    // waiting is shared half and half. Counting the CPU before the call
+    // would give the front-end twice the database's.
+    let text = r#"
+[front_end]
+cores = 64
+db_pool = 2
+[database]
+cores = 64
+[traffic.web]
+rate = 15
+cpu = "const(100ms)"
+db_calls = "const(1)"
+db_time = "const(50ms)"
+network = "const(0ms)"
+[simulation]
+duration = "10m"
+warmup = "1m"
+"#;
+    let model = o11sim::scenario::load_str("pool.toml", text, &[])
+        .unwrap()
+        .model;
+    for r in run(&model, 4, 5) {
+        let c = &r.classes[0];
+        let blame = |key: &str| c.blocking.iter().find(|b| b.key == key).unwrap();
+        let (cpu, db) = (blame("front_end_cpu"), blame("db.production.cpu"));
+        assert!(db.pool > 1.0, "the pool queued: {:?}", c.blocking);
+        assert!(
+            (cpu.pool - db.pool).abs() <= 1e-9 * db.pool,
+            "front-end {} vs database {}",
+            cpu.pool,
+            db.pool
+        );
+        // 48 workers for 1.5 requests at a time: nobody queues for one.
+        assert!(c.blocking.iter().all(|b| b.iis == 0.0), "{:?}", c.blocking);
+    }
+}

@@ -90,8 +90,13 @@ impl Stations {
         FIXED + 2 * self.databases + sys
     }
 
+    /// Station `k` is a database's CPU or its failover.
+    pub(super) fn is_database(&self, k: usize) -> bool {
+        (FIXED..FIXED + 2 * self.databases).contains(&k)
+    }
+
     /// Kind and key of station `k` of `m`.
-    fn describe(&self, m: &Model, k: usize) -> (StationKind, String) {
+    pub(super) fn describe(&self, m: &Model, k: usize) -> (StationKind, String) {
         let n = self.databases;
         match k {
             NETWORK => (StationKind::Network, "network".into()),

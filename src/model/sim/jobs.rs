@@ -187,6 +187,7 @@ impl Sim<'_> {
                 self.job_rng.push(rng);
                 let slot = self.jobs.len() - 1;
                 self.reset_accounts(slot);
+                self.reserve_marks(slot);
                 JobRef {
                     slot: slot as u32,
                     generation: 0,

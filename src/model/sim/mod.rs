@@ -32,6 +32,7 @@
 
 mod accounting;
 mod balancer;
+mod blocking;
 mod certain_miss;
 mod development;
 mod external;
@@ -49,6 +50,7 @@ mod timeline;
 mod timers;
 
 pub use accounting::{StationKind, StationTime};
+pub use blocking::StationBlocking;
 pub use certain_miss::{MissFigure, MissLimit, MissRule, StoppedEarly};
 pub use failure_cost::{
     FailureCost, FailurePeriods, PeriodCounts, RECOVERY_MARGIN, RECOVERY_RESPONSES, RECOVERY_STEP,
@@ -124,6 +126,12 @@ struct Sim<'m> {
     /// time after the warm-up.
     class_time: Vec<f64>,
     stations: accounting::Stations,
+    /// Per job slot: the queues' integrals when it took its worker and
+    /// connection (`blocking`).
+    hold_marks: Vec<blocking::HoldMarks>,
+    /// Per front-end, `2 × stations` values: the waiting for its workers,
+    /// then for its connections, by the station their holders were at.
+    blocking: Vec<f64>,
     free: Vec<u32>,
     live_jobs: usize,
     peak_jobs: usize,
@@ -384,6 +392,8 @@ impl<'m> Sim<'m> {
             m,
             job_time: Vec::with_capacity(4096 * 2 * stations.count()),
             class_time: vec![0.0; m.classes.len() * 2 * stations.count()],
+            hold_marks: Vec::with_capacity(4096),
+            blocking: vec![0.0; m.front_ends.len() * 2 * stations.count()],
             stations,
             cal: Calendar::with_capacity(4096),
             jobs: Vec::with_capacity(4096),
@@ -638,6 +648,7 @@ impl<'m> Sim<'m> {
 
     fn start_measuring(&mut self, now: f64) {
         self.measuring = true;
+        self.reset_blocking();
         for f in &mut self.fes {
             f.cpu.reset_stats(now);
             f.workers.reset_stats(now);

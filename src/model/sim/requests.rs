@@ -121,6 +121,7 @@ impl Sim<'_> {
                 let j = &mut self.jobs[job.slot as usize];
                 j.holds_worker = true;
                 j.worker_since = now;
+                self.mark_worker(now, job, fe);
                 self.next_step(now, job);
             }
             Admission::Queued => {}
@@ -207,6 +208,7 @@ impl Sim<'_> {
         if let Some(id) = j.connect_timeout.take() {
             self.cal.cancel(id);
         }
+        self.mark_connection(now, job, fe);
         self.submit_db(now, job, db);
     }
 
@@ -286,6 +288,9 @@ impl Sim<'_> {
         if j.fe_epoch != self.fes[fe].epoch {
             return;
         }
+        if j.holds_worker || j.holds_conn {
+            self.blame_holds(now, job, fe, j.holds_worker, j.holds_conn);
+        }
         {
             let jm = &mut self.jobs[job.slot as usize];
             jm.holds_conn = false;
@@ -306,6 +311,7 @@ impl Sim<'_> {
                 let j = &mut self.jobs[next.slot as usize];
                 j.holds_worker = true;
                 j.worker_since = now;
+                self.mark_worker(now, next, fe);
                 self.next_step(now, next);
             }
         }

@@ -84,6 +84,10 @@ pub struct ClassResult {
     /// front-ends' CPU, IIS workers and pool, its database's CPU, the
     /// external systems it calls). Empty for other rows.
     pub path: Vec<String>,
+    /// Traffic classes: the waiting of the class's zone for IIS workers
+    /// and connections, by the station their holders were at (see
+    /// `blocking`). Empty for other rows.
+    pub blocking: Vec<super::StationBlocking>,
     mser: Mser5,
 }
 
@@ -104,6 +108,7 @@ impl ClassResult {
             warmup_estimate: None,
             stations: Vec::new(),
             path: Vec::new(),
+            blocking: Vec::new(),
             mser: Mser5::new(),
         }
     }
@@ -375,6 +380,7 @@ impl Sim<'_> {
         for c in 0..m.classes.len() {
             self.rows[c].stations = self.class_stations(c);
             self.rows[c].path = self.class_path(c);
+            self.rows[c].blocking = self.class_blocking(c);
         }
         RunResult {
             classes: self.rows,
