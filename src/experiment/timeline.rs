@@ -29,6 +29,9 @@ pub struct WindowFigures {
     pub mean: f64,
     /// p95 of the response time (seconds); NaN when nothing was answered.
     pub p95: f64,
+    /// The p95 fell among the responses cut at the client timeout: only
+    /// a lower bound.
+    pub p95_censored: bool,
     /// Rejected, timed out or failed over finished; 0 when none finished.
     pub error_rate: f64,
 }
@@ -63,6 +66,7 @@ impl From<&Timeline> for TimelineFigures {
                         c.response_sum / c.answered as f64
                     },
                     p95: c.p95,
+                    p95_censored: c.p95_censored(),
                     error_rate: if c.finished == 0 {
                         0.0
                     } else {
@@ -132,6 +136,9 @@ pub struct WindowClassSummary {
     pub mean: WindowEstimate,
     pub p95: WindowEstimate,
     pub error_rate: WindowEstimate,
+    /// Replications whose p95 in this window fell among the responses cut
+    /// at the client timeout: with any, the p95 is only a lower bound.
+    pub p95_censored: u32,
 }
 
 /// One resource in one window, over replications.
@@ -267,6 +274,7 @@ impl TimelineSummary {
                 mean: est(&mut t, &|f| f.classes[i].mean, true),
                 p95: est(&mut t, &|f| f.classes[i].p95, true),
                 error_rate: est(&mut t, &|f| f.classes[i].error_rate, false),
+                p95_censored: figs.iter().filter(|f| f.classes[i].p95_censored).count() as u32,
             });
         }
         let mut levels = Vec::with_capacity(first.levels.len());

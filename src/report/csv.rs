@@ -336,7 +336,7 @@ fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<
 }
 
 /// Columns of the timeline CSV after the variant and its varied keys.
-pub const TIMELINE_COLUMNS: [&str; 26] = [
+pub const TIMELINE_COLUMNS: [&str; 27] = [
     "window",
     "start_s",
     "end_s",
@@ -363,6 +363,7 @@ pub const TIMELINE_COLUMNS: [&str; 26] = [
     "mean_queue_ci_high",
     "clock",
     "peak",
+    "p95_censored",
 ];
 
 /// The timeline CSV: per variant with a timeline, per window, one row per
@@ -412,6 +413,7 @@ fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
                 r.push(clock.clone());
                 let peak = t.peaks.iter().any(|p| p.row == i && p.window == win);
                 r.push(if peak { "1" } else { "" }.to_owned());
+                r.push((f.p95_censored > 0).to_string());
                 w.write_record(&r)?;
             }
             for (k, res) in v.summary.resources.iter().enumerate().take(t.resources) {
@@ -421,7 +423,7 @@ fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
                 r.extend(with_ci(plain, &f.utilization));
                 r.extend(with_ci(plain, &f.mean_queue));
                 r.push(clock.clone());
-                r.push(String::new());
+                r.extend([String::new(), String::new()]);
                 w.write_record(&r)?;
             }
         }

@@ -434,6 +434,7 @@ fn timeline(t: &TimelineSummary, v: &VariantResult) -> Value {
                 "throughput_rps": per_window(&|w| triple(&t.class(w, i).throughput, 1.0)),
                 "mean_ms": per_window(&|w| triple(&t.class(w, i).mean, 1e3)),
                 "p95_ms": per_window(&|w| triple(&t.class(w, i).p95, 1e3)),
+                "p95_censored": per_window(&|w| json!(t.class(w, i).p95_censored > 0)),
                 "error_rate": per_window(&|w| triple(&t.class(w, i).error_rate, 1.0)),
             })
         })
@@ -468,6 +469,7 @@ fn timeline(t: &TimelineSummary, v: &VariantResult) -> Value {
                     time_of_day(t.time_of_day(b))
                 ),
                 "p95_ms": triple(&f.p95, 1e3),
+                "p95_censored": f.p95_censored > 0,
                 "throughput_rps": triple(&f.throughput, 1.0),
                 "error_rate": triple(&f.error_rate, 1.0),
             })

@@ -208,6 +208,9 @@ pub struct Point {
     pub ci: Option<(f64, f64)>,
     /// The variant is saturated for this row: drawn hollow in a red ring.
     pub saturated: bool,
+    /// The value is only a lower bound (a percentile among the responses
+    /// cut at the client timeout): drawn as an open triangle.
+    pub lower_bound: bool,
 }
 
 /// One series of the chart (one legend entry).
@@ -561,6 +564,7 @@ pub fn comparison_chart(c: &Comparison, figure: PlotFigure) -> Chart {
                         y: row.y,
                         ci: row.ci,
                         saturated: row.saturated,
+                        lower_bound: false,
                     })
                 })
                 .collect();
@@ -646,6 +650,7 @@ pub fn run_chart(r: &RunReport, figure: PlotFigure) -> Chart {
                     y: r.y,
                     ci: r.ci,
                     saturated: r.saturated,
+                    lower_bound: false,
                 })
                 .collect(),
         }],
@@ -653,6 +658,11 @@ pub fn run_chart(r: &RunReport, figure: PlotFigure) -> Chart {
         shaded: Vec::new(),
     }
 }
+
+/// The corners of the open triangle marking a lower bound (pixels from
+/// the point), and its outline, closed.
+const UP_TRIANGLE: [(i32, i32); 3] = [(-6, 4), (0, -7), (6, 4)];
+const UP_TRIANGLE_OUTLINE: [(i32, i32); 4] = [(-6, 4), (0, -7), (6, 4), (-6, 4)];
 
 /// The timeline of a run (`run --plot`): each traffic class's p95, then
 /// its error rate, against simulated time (window midpoints, with 95 %
@@ -711,6 +721,7 @@ pub fn timeline_charts(r: &RunReport) -> Option<[Chart; 2]> {
                             y,
                             ci,
                             saturated: false,
+                            lower_bound: figure == PlotFigure::P95 && f.p95_censored > 0,
                         }
                     })
                     .collect(),
@@ -874,6 +885,7 @@ pub fn team_chart(t: &TeamGrowth, figure: PlotFigure) -> Chart {
                         y,
                         ci,
                         saturated: p.saturated && figure != PlotFigure::Utilization,
+                        lower_bound: false,
                     })
                 })
                 .collect();
@@ -947,6 +959,7 @@ pub fn sizing_charts(s: &Sizing) -> Vec<Chart> {
                         y,
                         ci,
                         saturated: k.saturated,
+                        lower_bound: false,
                     })
                 })
                 .collect();
@@ -1233,7 +1246,8 @@ pub fn svg(chart: &Chart) -> Result<String> {
     let log = means_min.is_finite() && means_min > 0.0 && y_max / positive_min > 20.0;
     // Headroom above the data for the legend, so it never hides a point.
     let rows = chart.series.iter().filter(|s| !s.name.is_empty()).count()
-        + usize::from(points().any(|p| p.saturated));
+        + usize::from(points().any(|p| p.saturated))
+        + usize::from(points().any(|p| p.lower_bound));
     let band = if rows == 0 {
         0.0
     } else {
@@ -1297,7 +1311,21 @@ pub fn svg(chart: &Chart) -> Result<String> {
             .y_label_area_size(76)
             .build_cartesian_2d(x_axis, y_axis)
             .map_err(plot_error)?;
-        draw(ctx, chart, gap, log)?;
+        // Ending at the shade's right edge, just above the plot: a failure
+        // that lasts to the end of the run would push a label starting
+        // there out of the picture, and inside the plot the legend could
+        // cover it.
+        for (label, (x, y)) in draw(ctx, chart, gap, log)? {
+            root.draw(&Text::new(
+                label,
+                (x, y - 3),
+                ("sans-serif", 12)
+                    .into_font()
+                    .color(&SATURATED)
+                    .pos(Pos::new(HPos::Right, VPos::Bottom)),
+            ))
+            .map_err(plot_error)?;
+        }
         root.present().map_err(plot_error)?;
     }
     Ok(out)
@@ -1322,7 +1350,11 @@ fn draw<'a, 'b: 'a>(
     chart: &Chart,
     gap: f64,
     log: bool,
-) -> Result<()> {
+) -> Result<Vec<(String, (i32, i32))>> {
+    // The shades' labels, with the pixel of each shade's top right corner:
+    // the caller writes them above the plot, where the legend never
+    // hides them.
+    let mut labels = Vec::new();
     let ticks = chart.x_ticks.clone();
     let x_fmt = move |x: &f64| match &ticks {
         Some(t) => t
@@ -1360,18 +1392,7 @@ fn draw<'a, 'b: 'a>(
             SHADE.filled(),
         )))
         .map_err(plot_error)?;
-        // Ending at the shade's right edge, inside the plot: a failure that
-        // lasts to the end of the run would push a label starting there
-        // out of the picture.
-        ctx.draw_series(std::iter::once(Text::new(
-            sh.label.clone(),
-            (sh.to, y1),
-            ("sans-serif", 12)
-                .into_font()
-                .color(&SATURATED)
-                .pos(Pos::new(HPos::Right, VPos::Top)),
-        )))
-        .map_err(plot_error)?;
+        labels.push((sh.label.clone(), ctx.backend_coord(&(sh.to, y1))));
     }
     // A long timeline is drawn as lines alone: markers and error bars
     // would hide each other.
@@ -1386,11 +1407,23 @@ fn draw<'a, 'b: 'a>(
             .map(|p| Point { x: p.x + dx, ..*p })
             .collect();
         let anno = if chart.lines {
-            ctx.draw_series(LineSeries::new(
-                points.iter().map(|p| (p.x, p.y)),
-                colour.stroke_width(2),
-            ))
-            .map_err(plot_error)?
+            // A window that measured nothing breaks the line: joining its
+            // neighbours would draw figures across a gap with none.
+            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            for p in &s.points {
+                if p.y.is_finite() && p.y > floor {
+                    runs.last_mut().expect("never empty").push((p.x + dx, p.y));
+                } else if !runs.last().expect("never empty").is_empty() {
+                    runs.push(Vec::new());
+                }
+            }
+            for run in runs.iter().skip(1) {
+                ctx.draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2)))
+                    .map_err(plot_error)?;
+            }
+            let first = runs.swap_remove(0);
+            ctx.draw_series(LineSeries::new(first, colour.stroke_width(2)))
+                .map_err(plot_error)?
         } else {
             ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                 .map_err(plot_error)?
@@ -1410,6 +1443,8 @@ fn draw<'a, 'b: 'a>(
         let bars: Vec<(f64, f64, f64)> = s
             .points
             .iter()
+            // A lower bound has no interval worth drawing.
+            .filter(|p| !p.lower_bound)
             .filter_map(|p| {
                 let (lo, hi) = p.ci?;
                 (lo.is_finite() && hi.is_finite() && hi > floor).then_some((
@@ -1437,12 +1472,24 @@ fn draw<'a, 'b: 'a>(
             caps
         }))
         .map_err(plot_error)?;
-        // Markers: filled, or hollow in a red ring when saturated.
+        // Markers: filled, hollow in a red ring when saturated, an open
+        // triangle for a lower bound.
         ctx.draw_series(
             points
                 .iter()
-                .filter(|p| !p.saturated)
+                .filter(|p| !p.saturated && !p.lower_bound)
                 .map(|p| Circle::new((p.x, p.y), 4, colour.filled())),
+        )
+        .map_err(plot_error)?;
+        ctx.draw_series(
+            points
+                .iter()
+                .filter(|p| p.lower_bound && !p.saturated)
+                .map(|p| {
+                    EmptyElement::at((p.x, p.y))
+                        + Polygon::new(UP_TRIANGLE.to_vec(), WHITE.filled())
+                        + PathElement::new(UP_TRIANGLE_OUTLINE.to_vec(), colour.stroke_width(2))
+                }),
         )
         .map_err(plot_error)?;
         ctx.draw_series(points.iter().filter(|p| p.saturated).map(|p| {
@@ -1452,6 +1499,21 @@ fn draw<'a, 'b: 'a>(
                 + Circle::new((0, 0), 9, SATURATED.stroke_width(2))
         }))
         .map_err(plot_error)?;
+    }
+    if !dense
+        && chart
+            .series
+            .iter()
+            .any(|s| s.points.iter().any(|p| p.lower_bound))
+    {
+        ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(plot_error)?
+            .label("at least (cut at the client timeout)")
+            .legend(|(x, y)| {
+                EmptyElement::at((x + 7, y))
+                    + Polygon::new(UP_TRIANGLE.to_vec(), WHITE.filled())
+                    + PathElement::new(UP_TRIANGLE_OUTLINE.to_vec(), BLACK.stroke_width(1))
+            });
     }
     if chart
         .series
@@ -1500,7 +1562,7 @@ fn draw<'a, 'b: 'a>(
             .draw()
             .map_err(plot_error)?;
     }
-    Ok(())
+    Ok(labels)
 }
 
 /// A tick label: integers without decimals, others with up to 3
@@ -1542,6 +1604,7 @@ mod tests {
                             y,
                             ci: Some((y * 0.9, y * 1.1)),
                             saturated: i == 0,
+                            lower_bound: false,
                         })
                         .collect(),
                 },
@@ -1552,6 +1615,7 @@ mod tests {
                         y: 5.0,
                         ci: None,
                         saturated: false,
+                        lower_bound: false,
                     }],
                 },
             ],

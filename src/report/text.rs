@@ -22,7 +22,7 @@ use crate::experiment::summary::{
     Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names,
     upper,
 };
-use crate::experiment::timeline::TimelineSummary;
+use crate::experiment::timeline::{TimelineSummary, WindowClassSummary};
 use crate::experiment::{CommandResult, Summary};
 use crate::model::sim::{ResourceKind, StationKind};
 use crate::model::spec::Slo;
@@ -1265,12 +1265,12 @@ pub fn timeline(s: &Summary) -> String {
                     time_of_day(t.time_of_day(b))
                 ));
             }
-            for &(i, _) in &traffic {
+            for &(i, c) in &traffic {
                 let f = t.class(w, i);
                 row.push(if f.p95.mean.is_nan() {
                     "-".into()
                 } else {
-                    with_ci(&f.p95.estimate(), ms, "")
+                    window_p95_cell(c, f)
                 });
                 row.push(pct(f.error_rate.mean));
             }
@@ -1279,6 +1279,16 @@ pub fn timeline(s: &Summary) -> String {
         .collect();
     out.push_str(&align(&Columns::new(&header_refs), &rows));
     out
+}
+
+/// A window's p95 with its CI, or, when it fell among the responses cut
+/// at the client timeout in some replication, the bound the whole-run
+/// table gives: `>= 10000 (timed out)`.
+pub(crate) fn window_p95_cell(c: &ClassSummary, f: &WindowClassSummary) -> String {
+    match c.timeout {
+        Some(timeout) if f.p95_censored > 0 => format!(">= {} (timed out)", ms(timeout)),
+        _ => with_ci(&f.p95.estimate(), ms, ""),
+    }
 }
 
 /// The heading word of a timeline's peak windows: `Peak hour` with
@@ -1311,7 +1321,7 @@ fn peak_rows(s: &Summary) -> Vec<[String; 6]> {
                     time_of_day(t.time_of_day(a)),
                     time_of_day(t.time_of_day(b))
                 ),
-                with_ci(&f.p95.estimate(), ms, ""),
+                window_p95_cell(&s.classes[p.row], f),
                 with_ci(&f.throughput.estimate(), |x| format!("{x:.2}"), ""),
                 with_ci(
                     &f.error_rate.estimate(),

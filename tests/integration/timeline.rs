@@ -274,7 +274,7 @@ cpu = "exp(20ms)"
 
 // ---- the command line ---------------------------------------------------------
 
-const TIMELINE_COLUMNS: [&str; 27] = [
+const TIMELINE_COLUMNS: [&str; 28] = [
     "variant",
     "window",
     "start_s",
@@ -302,6 +302,7 @@ const TIMELINE_COLUMNS: [&str; 27] = [
     "mean_queue_ci_high",
     "clock",
     "peak",
+    "p95_censored",
 ];
 
 const QUICK: [&str; 6] = ["--replications", "2", "--duration", "3m", "--warmup", "30s"];
@@ -429,7 +430,8 @@ fn run_plot_draws_the_timeline_with_the_failure_shaded() {
     // The shading is drawn in both panels.
     assert_eq!(text.matches("#FBE3E3").count(), 2, "{text}");
     // The label ends at the shade's right edge (anchored at its end),
-    // instead of starting there and running out of the picture.
+    // instead of starting there and running out of the picture, and sits
+    // above the plot, where the legend cannot cover it.
     let rect = text
         .split("<rect ")
         .map(|r| r.split('>').next().unwrap().to_owned())
@@ -450,6 +452,7 @@ fn run_plot_draws_the_timeline_with_the_failure_shaded() {
     let tag = label.split('>').next().unwrap();
     assert!(tag.contains(r#"text-anchor="end""#), "{tag}");
     assert!((attr(tag, "x") - right).abs() <= 1.0, "{tag} vs {rect}");
+    assert!(attr(tag, "y") < attr(&rect, "y"), "{tag} vs {rect}");
 }
 
 #[test]
@@ -839,4 +842,92 @@ duration = "30m"
     assert_eq!(out.code, 0, "{}", out.stderr);
     let text = std::fs::read_to_string(&plain).unwrap();
     assert!(text.contains("simulated time (min"), "{text}");
+}
+
+#[test]
+fn a_window_whose_p95_was_cut_at_the_client_timeout_is_shown_as_a_bound() {
+    // Calls wait out a 2-minute failover from 0:02; the requests holding
+    // the workers get their answers when it ends, at 0:04, long after
+    // their clients' timeouts (10 s portal, 110 s back office): that
+    // window's p95 lies among the cut responses, a lower bound.
+    let dir = temp_dir("timeline-censored");
+    let csv = dir.join("c.csv");
+    let json = dir.join("c.json");
+    let svg = dir.join("c.svg");
+    let out = o11sim(&[
+        "run",
+        "--duration",
+        "6m",
+        "--warmup",
+        "1m",
+        "--replications",
+        "2",
+        "--timeline",
+        "1m",
+        "--set",
+        "database.on_failover=wait",
+        "--set",
+        "database.failover_duration=2m",
+        "--set",
+        r#"failures=[{database="primary", at="2m", duration="3m"}]"#,
+        "--csv",
+        csv.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The chart marks the bound and says what the mark means.
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        chart.contains("at least (cut at the client timeout)"),
+        "{chart}"
+    );
+    let row = |window: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(window))
+            .unwrap_or_else(|| panic!("no window {window}:\n{}", out.stdout))
+    };
+    assert!(
+        row("0:04-0:05").contains(">= 10000 (timed out)")
+            && row("0:04-0:05").contains(">= 110000 (timed out)"),
+        "{}",
+        row("0:04-0:05")
+    );
+    assert!(!row("0:01-0:02").contains("timed out"), "{}", out.stdout);
+    // The CSV flags exactly the traffic rows of that window.
+    let text = std::fs::read_to_string(dir.join("c-timeline.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (window, row_name, censored) = (col("window"), col("row"), col("p95_censored"));
+    let mut flagged = Vec::new();
+    for r in reader.records().map(Result::unwrap) {
+        match &r[censored] {
+            "true" => flagged.push((r[window].to_owned(), r[row_name].to_owned())),
+            "false" | "" => {}
+            other => panic!("p95_censored {other:?}"),
+        }
+    }
+    assert_eq!(
+        flagged,
+        [
+            ("3".into(), "portal".into()),
+            ("3".into(), "backoffice".into())
+        ] as [(String, String); 2]
+    );
+    // So does the JSON, one flag per window.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let portal = &doc["variants"][0]["timeline"]["classes"][0];
+    assert_eq!(portal["name"], "portal");
+    let flags: Vec<bool> = portal["p95_censored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_bool().unwrap())
+        .collect();
+    assert_eq!(flags, [false, false, false, true, false, false]);
 }

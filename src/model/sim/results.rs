@@ -250,6 +250,9 @@ impl Sim<'_> {
         if self.measuring {
             let row = self.row_of(kind);
             self.rows[row].cut += 1;
+            if let Some(t) = &mut self.timeline {
+                t.cut(row);
+            }
         }
     }
 

@@ -37,6 +37,21 @@ pub struct WindowCounts {
     pub response_sum: f64,
     /// Their 95th percentile (seconds); NaN with none.
     pub p95: f64,
+    /// Of `answered`, the responses cut at the client timeout (recorded
+    /// as exactly the timeout).
+    pub cut: u64,
+}
+
+impl WindowCounts {
+    /// The window's p95 fell among the responses cut at the client
+    /// timeout: it is only a lower bound (as `ClassFigures::censored`).
+    pub fn p95_censored(&self) -> bool {
+        if self.cut == 0 || self.answered == 0 {
+            return false;
+        }
+        let rank = ((0.95 * self.answered as f64).ceil() as u64).max(1);
+        self.answered - self.cut.min(self.answered) < rank
+    }
 }
 
 /// What one resource measured in one window.
@@ -100,6 +115,7 @@ pub(super) struct Collector {
     /// Outcomes, answered count and response sum of the open window, per row.
     outcomes: Vec<Outcomes>,
     sums: Vec<f64>,
+    cuts: Vec<u64>,
     hists: Vec<WindowHistogram>,
     /// Resources' integrals at the open window's start.
     prev: Vec<(f64, f64)>,
@@ -124,6 +140,7 @@ impl Collector {
             current: 0,
             outcomes: vec![Outcomes::default(); rows],
             sums: vec![0.0; rows],
+            cuts: vec![0; rows],
             hists: (0..rows).map(|_| WindowHistogram::new()).collect(),
             prev: vec![(0.0, 0.0); resources],
             now: vec![(0.0, 0.0); resources],
@@ -149,6 +166,12 @@ impl Collector {
         }
     }
 
+    /// A response of `row` recorded in the open window was cut at the
+    /// client timeout.
+    pub(super) fn cut(&mut self, row: usize) {
+        self.cuts[row] += 1;
+    }
+
     /// Closes the open window, with the resources' integrals at its end in
     /// `self.now`, and opens the next (if any).
     fn close(&mut self) {
@@ -165,6 +188,7 @@ impl Collector {
                 answered: h.count(),
                 response_sum: std::mem::take(&mut self.sums[row]),
                 p95: h.quantile(0.95),
+                cut: std::mem::take(&mut self.cuts[row]),
             };
             h.clear();
         }
