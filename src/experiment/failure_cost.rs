@@ -41,6 +41,9 @@ pub struct FailureCostFigures {
     pub p95_before: f64,
     pub p95_during: f64,
     pub p95_after: f64,
+    /// Before, during, after: the p95 fell among the responses cut at the
+    /// client timeout, so it is only a lower bound.
+    pub p95_censored: [bool; 3],
     /// Seconds after the target's return; NaN without a *before* level;
     /// a lower bound when `recovery_censored`.
     pub recovery: f64,
@@ -72,6 +75,11 @@ impl FailureCostFigures {
             p95_before: c.before.p95,
             p95_during: c.during.p95,
             p95_after: c.after.p95,
+            p95_censored: [
+                c.before.p95_censored(),
+                c.during.p95_censored(),
+                c.after.p95_censored(),
+            ],
             recovery,
             recovery_censored,
         }
@@ -92,6 +100,11 @@ pub struct FailureClassCost {
     pub p95_before: Estimate,
     pub p95_during: Estimate,
     pub p95_after: Estimate,
+    /// Before, during, after: replications whose p95 fell among the
+    /// responses cut at the client timeout (with any, a lower bound).
+    pub p95_censored: [usize; 3],
+    /// The class's client timeout (seconds), which bounds a censored p95.
+    pub timeout: Option<f64>,
     /// Seconds from the target's return until the p95 is back within
     /// 10 % of `p95_before`, over the replications with a *before* level
     /// (`n`); mean NaN when none had one.
@@ -227,6 +240,8 @@ pub fn summarize(replications: &[&[FailureCostFigures]]) -> Vec<FailureCostSumma
             p95_before: defined(all().map(|x| x.p95_before)),
             p95_during: defined(all().map(|x| x.p95_during)),
             p95_after: defined(all().map(|x| x.p95_after)),
+            p95_censored: std::array::from_fn(|k| all().filter(|x| x.p95_censored[k]).count()),
+            timeout: None,
             recovery: defined(all().map(|x| x.recovery)),
             recovery_censored: all()
                 .filter(|x| x.recovery_censored && !x.recovery.is_nan())
@@ -268,6 +283,13 @@ pub fn name(model: &Model, measured: Vec<FailureCostSummary>) -> Vec<FailureCost
                 },
             };
             s.target = w.target;
+            for c in &mut s.classes {
+                c.timeout = model
+                    .classes
+                    .iter()
+                    .find(|m| m.name == c.class)
+                    .map(|m| m.timeout);
+            }
             s
         })
         .collect()
@@ -287,6 +309,7 @@ mod tests {
             },
             answered: 100,
             p95,
+            cut: 0,
         }
     }
 
@@ -351,6 +374,7 @@ mod tests {
             p95_before: 0.1,
             p95_during: 0.5,
             p95_after: 0.2,
+            p95_censored: [false; 3],
             recovery: t,
             recovery_censored: censored,
         }

@@ -855,12 +855,7 @@ impl ClassFigures {
     /// nearest-rank percentile (rank ⌈q·n⌉) is one of them when fewer than
     /// ⌈q·n⌉ responses came in time.
     pub fn censored(&self, q: f64) -> bool {
-        let n = self.answered;
-        if self.cut == 0 || n == 0 {
-            return false;
-        }
-        let rank = ((q * n as f64).ceil() as u64).max(1);
-        self.completed() < rank
+        crate::stats::quantile_censored(q, self.answered, self.cut)
     }
 }
 

@@ -443,7 +443,7 @@ fn row_kind(kind: crate::model::RowKind) -> &'static str {
 }
 
 /// Columns of the failures CSV after the variant and its varied keys.
-pub const FAILURE_COLUMNS: [&str; 54] = [
+pub const FAILURE_COLUMNS: [&str; 57] = [
     "failure",
     "target",
     "start_s",
@@ -498,6 +498,9 @@ pub const FAILURE_COLUMNS: [&str; 54] = [
     "recovery_difference_ci_high_s",
     "recovery_difference_replications",
     "recovery_difference_censored",
+    "p95_before_censored",
+    "p95_during_censored",
+    "p95_after_censored",
 ];
 
 /// The failures CSV: per variant, per scheduled failure, one row per
@@ -545,7 +548,7 @@ fn failures(variants: &[&VariantResult], diffs: &[FailureDifference]) -> Result<
                 let mut r = lead("", 0);
                 r.extend(std::iter::repeat_n(String::new(), 26));
                 r.extend(["false".to_owned(), margin.clone()]);
-                r.extend(std::iter::repeat_n(String::new(), 18));
+                r.extend(std::iter::repeat_n(String::new(), 21));
                 w.write_record(&r)?;
                 continue;
             }
@@ -592,6 +595,7 @@ fn failures(variants: &[&VariantResult], diffs: &[FailureDifference]) -> Result<
                     }
                     None => r.extend(std::iter::repeat_n(String::new(), 18)),
                 }
+                r.extend(c.p95_censored.iter().map(|&k| k.to_string()));
                 w.write_record(&r)?;
             }
         }

@@ -30,9 +30,9 @@ use super::svg::{self, Chart, PlotFigure};
 use super::text::{
     BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, bottleneck_lines,
     censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
-    figure_cell, figure_label, layout_name, limit_advice, limit_reason, p95_cell, pct, pct_ci,
-    random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
-    slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice,
+    figure_cell, figure_label, layout_name, limit_advice, limit_reason, pct, pct_ci,
+    period_p95_cell, random_failures_note, recovery_cell, recovery_difference_cell, secs,
+    slo_amount, slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -592,9 +592,9 @@ fn failure_cost_table(variants: &[&VariantResult]) -> Option<Table> {
                     count_cell(&c.failed).into(),
                     count_cell(&c.timed_out).into(),
                     count_cell(&c.rejected).into(),
-                    p95_cell(&c.p95_before, c.errors.n).into(),
-                    p95_cell(&c.p95_during, c.errors.n).into(),
-                    p95_cell(&c.p95_after, c.errors.n).into(),
+                    period_p95_cell(c, 0).into(),
+                    period_p95_cell(c, 1).into(),
+                    period_p95_cell(c, 2).into(),
                     if c.recovery_censored > 0 {
                         marked(recovery, "missed")
                     } else {

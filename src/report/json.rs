@@ -364,6 +364,7 @@ fn failures(
                         "p95_during_ms": estimate(&c.p95_during, 1e3),
                         "p95_after_ms": estimate(&c.p95_after, 1e3),
                         "p95_replications": [c.p95_before.n, c.p95_during.n, c.p95_after.n],
+                        "p95_censored": c.p95_censored,
                         "recovery_s": estimate(&c.recovery, 1.0),
                         "recovery_replications": c.recovery.n,
                         "recovery_censored": c.recovery_censored,

@@ -1500,12 +1500,8 @@ fn draw<'a, 'b: 'a>(
         }))
         .map_err(plot_error)?;
     }
-    if !dense
-        && chart
-            .series
-            .iter()
-            .any(|s| s.points.iter().any(|p| p.lower_bound))
-    {
+    let any_point = |f: fn(&Point) -> bool| chart.series.iter().any(|s| s.points.iter().any(f));
+    if !dense && any_point(|p| p.lower_bound) {
         ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
             .map_err(plot_error)?
             .label("at least (cut at the client timeout)")
@@ -1515,11 +1511,7 @@ fn draw<'a, 'b: 'a>(
                     + PathElement::new(UP_TRIANGLE_OUTLINE.to_vec(), BLACK.stroke_width(1))
             });
     }
-    if chart
-        .series
-        .iter()
-        .any(|s| s.points.iter().any(|p| p.saturated))
-    {
+    if any_point(|p| p.saturated) {
         ctx.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
             .map_err(plot_error)?
             .label("saturated (backlog grew; latencies cover only the requests that got through)")

@@ -706,9 +706,9 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
                     count_cell(&c.failed),
                     count_cell(&c.timed_out),
                     count_cell(&c.rejected),
-                    p95_cell(&c.p95_before, c.errors.n),
-                    p95_cell(&c.p95_during, c.errors.n),
-                    p95_cell(&c.p95_after, c.errors.n),
+                    period_p95_cell(c, 0),
+                    period_p95_cell(c, 1),
+                    period_p95_cell(c, 2),
                     recovery_cell(c),
                 ]);
                 rows.push(row);
@@ -740,6 +740,23 @@ pub(crate) fn p95_cell(e: &Estimate, of: usize) -> String {
         format!("{} ({}/{of})", with_ci(e, ms, ""), e.n)
     } else {
         with_ci(e, ms, "")
+    }
+}
+
+/// The p95 of period `k` (before, during, after) of a failure's cost, as
+/// [`p95_cell`]; when it fell among the responses cut at the client
+/// timeout in some replication, the bound the class table gives:
+/// `>= 10000 (timed out)`.
+pub(crate) fn period_p95_cell(
+    c: &crate::experiment::failure_cost::FailureClassCost,
+    k: usize,
+) -> String {
+    let e = [&c.p95_before, &c.p95_during, &c.p95_after][k];
+    match c.timeout {
+        Some(timeout) if c.p95_censored[k] > 0 && !e.mean.is_nan() => {
+            format!(">= {} (timed out)", ms(timeout))
+        }
+        _ => p95_cell(e, c.errors.n),
     }
 }
 

@@ -3,6 +3,18 @@
 
 use hdrhistogram::Histogram;
 
+/// Of `answered` responses, the `cut` largest were cut at the client
+/// timeout (recorded as exactly the timeout): the `q` quantile falls among
+/// them, and is then only a lower bound, when fewer than its rank
+/// (`ceil(q × answered)`) were measured.
+pub fn quantile_censored(q: f64, answered: u64, cut: u64) -> bool {
+    if cut == 0 || answered == 0 {
+        return false;
+    }
+    let rank = ((q * answered as f64).ceil() as u64).max(1);
+    answered - cut.min(answered) < rank
+}
+
 /// Highest latency tracked exactly: 30 days. Longer values are clamped (a
 /// request that takes a month is reported as taking a month).
 const MAX_MICROS: u64 = 30 * 86_400 * 1_000_000;
@@ -77,6 +89,20 @@ impl LatencyHistogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quantile_is_censored_exactly_when_its_rank_falls_among_the_cut_responses() {
+        // 100 responses: the p95 is the 95th. With 5 cut (the largest, at
+        // the timeout) it is the last one measured; with 6, a cut one.
+        assert!(!quantile_censored(0.95, 100, 0));
+        assert!(!quantile_censored(0.95, 100, 5));
+        assert!(quantile_censored(0.95, 100, 6));
+        assert!(quantile_censored(0.95, 100, 100));
+        assert!(quantile_censored(0.50, 100, 51));
+        assert!(!quantile_censored(0.50, 100, 50));
+        // Nothing answered: nothing to bound.
+        assert!(!quantile_censored(0.95, 0, 0));
+    }
 
     #[test]
     fn quantiles_within_three_significant_digits() {

@@ -14,7 +14,7 @@ pub mod tally;
 pub mod window_hist;
 
 pub use ci::{Estimate, TQuantiles};
-pub use latency::LatencyHistogram;
+pub use latency::{LatencyHistogram, quantile_censored};
 pub use level::TimeWeighted;
 pub use mser::Mser5;
 pub use tally::Tally;

@@ -748,6 +748,7 @@ mod tests {
                 p95_before: 0.05,
                 p95_during: 0.05,
                 p95_after: 0.05,
+                p95_censored: [false; 3],
                 recovery,
                 recovery_censored: censored,
             }],

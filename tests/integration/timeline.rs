@@ -845,7 +845,7 @@ duration = "30m"
 }
 
 #[test]
-fn a_window_whose_p95_was_cut_at_the_client_timeout_is_shown_as_a_bound() {
+fn a_p95_cut_at_the_client_timeout_in_a_window_or_a_failure_period_is_shown_as_a_bound() {
     // Calls wait out a 2-minute failover from 0:02; the requests holding
     // the workers get their answers when it ends, at 0:04, long after
     // their clients' timeouts (10 s portal, 110 s back office): that
@@ -930,4 +930,42 @@ fn a_window_whose_p95_was_cut_at_the_client_timeout_is_shown_as_a_bound() {
         .map(|v| v.as_bool().unwrap())
         .collect();
     assert_eq!(flags, [false, false, false, true, false, false]);
+    // The failure's cost: its p95 during the failure is the same bound,
+    // before and after it measured.
+    let cost = |class: &str| {
+        out.stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("What each scheduled failure costs"))
+            .find(|l| l.starts_with(&format!("{class} ")))
+            .unwrap_or_else(|| panic!("no cost row for {class}:\n{}", out.stdout))
+    };
+    assert_eq!(
+        cost("portal").matches("(timed out)").count(),
+        1,
+        "{}",
+        cost("portal")
+    );
+    assert!(
+        cost("portal").contains(">= 10000 (timed out)"),
+        "{}",
+        cost("portal")
+    );
+    assert!(
+        cost("backoffice").contains(">= 110000 (timed out)"),
+        "{}",
+        cost("backoffice")
+    );
+    let text = std::fs::read_to_string(dir.join("c-failures.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for r in reader.records().map(Result::unwrap) {
+        let periods = [
+            "p95_before_censored",
+            "p95_during_censored",
+            "p95_after_censored",
+        ]
+        .map(|c| r[col(c)].to_owned());
+        assert_eq!(periods, ["0", "2", "0"], "{r:?}");
+    }
 }

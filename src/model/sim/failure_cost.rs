@@ -112,6 +112,17 @@ pub struct PeriodCounts {
     pub answered: u64,
     /// Their p95 (seconds, about 1 % precision); NaN with none.
     pub p95: f64,
+    /// Of `answered`, the responses cut at the client timeout (recorded
+    /// as exactly the timeout).
+    pub cut: u64,
+}
+
+impl PeriodCounts {
+    /// The period's p95 fell among the responses cut at the client
+    /// timeout: it is only a lower bound.
+    pub fn p95_censored(&self) -> bool {
+        crate::stats::quantile_censored(0.95, self.answered, self.cut)
+    }
 }
 
 impl Default for PeriodCounts {
@@ -120,6 +131,7 @@ impl Default for PeriodCounts {
             outcomes: Outcomes::default(),
             answered: 0,
             p95: f64::NAN,
+            cut: 0,
         }
     }
 }
@@ -167,6 +179,8 @@ struct Cell {
     /// The open period's outcomes and response times.
     outcomes: Outcomes,
     hist: WindowHistogram,
+    /// Responses of the open period cut at the client timeout.
+    cuts: u64,
     closed: [PeriodCounts; 3],
     /// The *before* p95, once *before* has closed (NaN until then or
     /// with nothing answered).
@@ -209,6 +223,7 @@ impl Collector {
                 (0..classes).map(move |_| Cell {
                     outcomes: Outcomes::default(),
                     hist: WindowHistogram::new(),
+                    cuts: 0,
                     closed: [PeriodCounts::default(); 3],
                     baseline: f64::NAN,
                     sub_start: w.periods.back,
@@ -272,6 +287,19 @@ impl Collector {
         }
     }
 
+    /// The response of row `row` just recorded (at the same instant) was
+    /// cut at the client timeout.
+    pub(super) fn cut(&mut self, row: usize) {
+        if row >= self.classes {
+            return;
+        }
+        for (w, watch) in self.watches.iter().enumerate() {
+            if (1..4).contains(&watch.passed) {
+                self.cells[w * self.classes + row].cuts += 1;
+            }
+        }
+    }
+
     /// Closes every period of watch `w` that ended at or before `now` and
     /// opens the next.
     #[cold]
@@ -289,6 +317,7 @@ impl Collector {
                     outcomes: std::mem::take(&mut cell.outcomes),
                     answered: cell.hist.count(),
                     p95: cell.hist.quantile(0.95),
+                    cut: std::mem::take(&mut cell.cuts),
                 };
                 cell.hist.clear();
                 cell.closed[closing - 1] = counts;

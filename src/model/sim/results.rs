@@ -253,6 +253,9 @@ impl Sim<'_> {
             if let Some(t) = &mut self.timeline {
                 t.cut(row);
             }
+            if let Some(c) = &mut self.failure_costs {
+                c.cut(row);
+            }
         }
     }
 

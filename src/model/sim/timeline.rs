@@ -46,11 +46,7 @@ impl WindowCounts {
     /// The window's p95 fell among the responses cut at the client
     /// timeout: it is only a lower bound (as `ClassFigures::censored`).
     pub fn p95_censored(&self) -> bool {
-        if self.cut == 0 || self.answered == 0 {
-            return false;
-        }
-        let rank = ((0.95 * self.answered as f64).ceil() as u64).max(1);
-        self.answered - self.cut.min(self.answered) < rank
+        crate::stats::quantile_censored(0.95, self.answered, self.cut)
     }
 }
 
