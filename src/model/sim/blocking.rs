@@ -50,13 +50,13 @@ pub struct StationBlocking {
 
 impl Sim<'_> {
     /// The job took an IIS worker of front-end `fe`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn mark_worker(&mut self, now: f64, job: JobRef, fe: usize) {
         self.hold_marks[job.slot as usize][0] = self.fes[fe].workers.queue_area(now);
     }
 
     /// The job took a connection of front-end `fe`'s pool.
-    #[inline]
+    #[inline(always)]
     pub(super) fn mark_connection(&mut self, now: f64, job: JobRef, fe: usize) {
         let slot = job.slot as usize;
         let cpu = self.job_time[slot * 2 * self.stations.count() + FE_CPU];
@@ -67,7 +67,7 @@ impl Sim<'_> {
     /// The job gives back its worker (`worker`) and its connection
     /// (`conn`) of front-end `fe`: the queue each saw during the hold goes
     /// to the stations of the hold.
-    #[inline]
+    #[inline(always)]
     pub(super) fn blame_holds(
         &mut self,
         now: f64,
