@@ -103,8 +103,6 @@ pub struct FailureClassCost {
     /// Before, during, after: replications whose p95 fell among the
     /// responses cut at the client timeout (with any, a lower bound).
     pub p95_censored: [usize; 3],
-    /// The class's client timeout (seconds), which bounds a censored p95.
-    pub timeout: Option<f64>,
     /// Seconds from the target's return until the p95 is back within
     /// 10 % of `p95_before`, over the replications with a *before* level
     /// (`n`); mean NaN when none had one.
@@ -241,7 +239,6 @@ pub fn summarize(replications: &[&[FailureCostFigures]]) -> Vec<FailureCostSumma
             p95_during: defined(all().map(|x| x.p95_during)),
             p95_after: defined(all().map(|x| x.p95_after)),
             p95_censored: std::array::from_fn(|k| all().filter(|x| x.p95_censored[k]).count()),
-            timeout: None,
             recovery: defined(all().map(|x| x.recovery)),
             recovery_censored: all()
                 .filter(|x| x.recovery_censored && !x.recovery.is_nan())
@@ -283,13 +280,6 @@ pub fn name(model: &Model, measured: Vec<FailureCostSummary>) -> Vec<FailureCost
                 },
             };
             s.target = w.target;
-            for c in &mut s.classes {
-                c.timeout = model
-                    .classes
-                    .iter()
-                    .find(|m| m.name == c.class)
-                    .map(|m| m.timeout);
-            }
             s
         })
         .collect()

@@ -592,9 +592,9 @@ fn failure_cost_table(variants: &[&VariantResult]) -> Option<Table> {
                     count_cell(&c.failed).into(),
                     count_cell(&c.timed_out).into(),
                     count_cell(&c.rejected).into(),
-                    period_p95_cell(c, 0).into(),
-                    period_p95_cell(c, 1).into(),
-                    period_p95_cell(c, 2).into(),
+                    period_p95_cell(&v.summary, c, 0).into(),
+                    period_p95_cell(&v.summary, c, 1).into(),
+                    period_p95_cell(&v.summary, c, 2).into(),
                     if c.recovery_censored > 0 {
                         marked(recovery, "missed")
                     } else {

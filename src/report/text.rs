@@ -706,9 +706,9 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
                     count_cell(&c.failed),
                     count_cell(&c.timed_out),
                     count_cell(&c.rejected),
-                    period_p95_cell(c, 0),
-                    period_p95_cell(c, 1),
-                    period_p95_cell(c, 2),
+                    period_p95_cell(s, c, 0),
+                    period_p95_cell(s, c, 1),
+                    period_p95_cell(s, c, 2),
                     recovery_cell(c),
                 ]);
                 rows.push(row);
@@ -743,16 +743,22 @@ pub(crate) fn p95_cell(e: &Estimate, of: usize) -> String {
     }
 }
 
-/// The p95 of period `k` (before, during, after) of a failure's cost, as
-/// [`p95_cell`]; when it fell among the responses cut at the client
-/// timeout in some replication, the bound the class table gives:
-/// `>= 10000 (timed out)`.
+/// The p95 of period `k` (before, during, after) of a failure's cost in
+/// summary `s`, as [`p95_cell`]; when it fell among the responses cut at
+/// the client timeout in some replication, the bound the class table
+/// gives: `>= 10000 (timed out)`.
 pub(crate) fn period_p95_cell(
+    s: &Summary,
     c: &crate::experiment::failure_cost::FailureClassCost,
     k: usize,
 ) -> String {
     let e = [&c.p95_before, &c.p95_during, &c.p95_after][k];
-    match c.timeout {
+    let timeout = s
+        .classes
+        .iter()
+        .find(|r| r.name == c.class)
+        .and_then(|r| r.timeout);
+    match timeout {
         Some(timeout) if c.p95_censored[k] > 0 && !e.mean.is_nan() => {
             format!(">= {} (timed out)", ms(timeout))
         }
