@@ -54,7 +54,9 @@ pub struct RunOptions {
     pub set: Vec<String>,
     /// Refuse work estimated above this many simulated events in all
     /// (about 10 minutes on a 2-core machine by default); checked before
-    /// running, and by `size` before each candidate, over its whole search.
+    /// running, and by `size` before each candidate, over its whole search
+    /// (a candidate that stopped on a certain miss counts for the time it
+    /// simulated).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_EVENTS)]
     pub max_events: f64,
     /// Refuse work whose peak memory is estimated above this, e.g. 4GB or

@@ -563,22 +563,22 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
         keys,
         scenario,
     };
-    let events = v.scenario.model.estimated_events() * v.scenario.replications as f64;
-    let total = spent.get() + events;
+    let per_replication = v.scenario.model.estimated_events();
+    let events = per_replication * v.scenario.replications as f64;
+    let before = spent.get();
+    let total = before + events;
     if total > req.budget.max_events {
         return Err(Error::Usage(format!(
             "this search would simulate about {total:.2e} events in all ({:.2e} so far, {events:.2e} for {} = {running}), \
              above --max-events {:.2e}, which bounds the whole search (at roughly 10 million events per second per core); \
              shorten --duration, lower --replications or --max-front-ends, or raise --max-events",
-            spent.get(),
-            t.label,
-            req.budget.max_events
+            before, t.label, req.budget.max_events
         )));
     }
     spent.set(total);
-    // Events are counted over the whole search above (with `--precision`,
-    // the first batch before and the rest after it ran); memory is a
-    // candidate's own. `--precision` watches the objectives and ends a
+    // Events are counted over the whole search: each candidate's first
+    // batch in full before it runs, then (below) what it really simulated;
+    // memory is a candidate's own. `--precision` watches the objectives and ends a
     // candidate's batches once it clearly misses one.
     let errors_judged = |o: &Objective| {
         bound
@@ -610,9 +610,20 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
         progress,
         |_| watch.clone(),
     )?;
-    let extra = ran.replications.first().map_or(0, Vec::len);
-    let extra = extra.saturating_sub(v.scenario.replications);
-    spent.set(spent.get() + v.scenario.model.estimated_events() * extra as f64);
+    // Once it ran, the candidate is charged for what it simulated: every
+    // replication in full, but one that stopped on a certain miss only
+    // for its warm-up and the time it measured.
+    let model = &v.scenario.model;
+    let span = model.warmup + model.duration;
+    let simulated: f64 = ran.replications.first().map_or(0.0, |reps| {
+        reps.iter()
+            .map(|r| match &r.stopped_early {
+                Some(s) if span > 0.0 => ((model.warmup + s.measured) / span).min(1.0),
+                _ => 1.0,
+            })
+            .sum()
+    });
+    spent.set(before + per_replication * simulated);
     let summary = ran
         .summaries
         .pop()

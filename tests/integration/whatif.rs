@@ -980,7 +980,8 @@ fn common_random_numbers_narrow_the_difference_ci() {
 
 #[test]
 fn size_bounds_its_whole_search_by_max_events() {
-    // backoffice:p95<=5ms is never met: the search tries 1, 2 and 3.
+    // backoffice:p95<=5ms is never met: the search tries 1, 2 and 3, each
+    // run to its end.
     let args = |max: &str| {
         o11sim(&[
             "size",
@@ -995,6 +996,7 @@ fn size_bounds_its_whole_search_by_max_events() {
             "1m",
             "--warmup",
             "10s",
+            "--run-misses-to-end",
             "--max-events",
             max,
         ])
@@ -1015,6 +1017,74 @@ fn size_bounds_its_whole_search_by_max_events() {
     assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("whole search"), "{}", out.stderr);
     assert!(!out.stderr.contains("(0.00e0 so far"), "{}", out.stderr);
+}
+
+#[test]
+fn a_size_candidate_that_stops_on_a_certain_miss_is_charged_for_what_it_simulated() {
+    // backoffice:p95<=5ms is never met, and each candidate stops early on
+    // it: the same budget that refuses the search run to its end (above)
+    // lets it finish, and it reports that no count meets the objective.
+    let args = |max: &str| {
+        o11sim(&[
+            "size",
+            "prod",
+            "--slo",
+            "backoffice:p95<=5ms",
+            "--max-front-ends",
+            "3",
+            "--replications",
+            "2",
+            "--duration",
+            "10m",
+            "--warmup",
+            "10s",
+            "--max-events",
+            max,
+        ])
+    };
+    let first = args("1");
+    assert_eq!(first.code, 2, "{}", first.stderr);
+    let per_candidate: f64 = first
+        .stderr
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{}", first.stderr));
+    let out = args(&format!("{}", per_candidate * 1.5));
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout.matches("stopped early").count(),
+        3,
+        "{}",
+        out.stdout
+    );
+    // Run to its end, the same search is refused at its second candidate.
+    let mut to_end = vec![
+        "size",
+        "prod",
+        "--slo",
+        "backoffice:p95<=5ms",
+        "--max-front-ends",
+        "3",
+        "--replications",
+        "2",
+        "--duration",
+        "10m",
+        "--warmup",
+        "10s",
+        "--run-misses-to-end",
+        "--max-events",
+    ];
+    let max = format!("{}", per_candidate * 1.5);
+    to_end.push(&max);
+    let refused = o11sim(&to_end);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("whole search"),
+        "{}",
+        refused.stderr
+    );
 }
 
 /// Design 1 with example 1's defaults, machines sized from the guide: the
