@@ -1022,10 +1022,10 @@ fn size_bounds_its_whole_search_by_max_events() {
 #[test]
 fn a_size_candidate_that_stops_on_a_certain_miss_is_charged_for_what_it_simulated() {
     // backoffice:p95<=5ms is never met, and each candidate stops early on
-    // it: the same budget that refuses the search run to its end (above)
-    // lets it finish, and it reports that no count meets the objective.
-    let args = |max: &str| {
-        o11sim(&[
+    // it: a budget that refuses the search run to its end lets it finish,
+    // and it reports that no count meets the objective.
+    let args = |max: &str, to_end: bool| {
+        let mut a = vec![
             "size",
             "prod",
             "--slo",
@@ -1040,9 +1040,13 @@ fn a_size_candidate_that_stops_on_a_certain_miss_is_charged_for_what_it_simulate
             "10s",
             "--max-events",
             max,
-        ])
+        ];
+        if to_end {
+            a.push("--run-misses-to-end");
+        }
+        o11sim(&a)
     };
-    let first = args("1");
+    let first = args("1", false);
     assert_eq!(first.code, 2, "{}", first.stderr);
     let per_candidate: f64 = first
         .stderr
@@ -1051,7 +1055,8 @@ fn a_size_candidate_that_stops_on_a_certain_miss_is_charged_for_what_it_simulate
         .and_then(|s| s.split_whitespace().next())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("{}", first.stderr));
-    let out = args(&format!("{}", per_candidate * 1.5));
+    let max = format!("{}", per_candidate * 1.5);
+    let out = args(&max, false);
     assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(
         out.stdout.matches("stopped early").count(),
@@ -1060,25 +1065,7 @@ fn a_size_candidate_that_stops_on_a_certain_miss_is_charged_for_what_it_simulate
         out.stdout
     );
     // Run to its end, the same search is refused at its second candidate.
-    let mut to_end = vec![
-        "size",
-        "prod",
-        "--slo",
-        "backoffice:p95<=5ms",
-        "--max-front-ends",
-        "3",
-        "--replications",
-        "2",
-        "--duration",
-        "10m",
-        "--warmup",
-        "10s",
-        "--run-misses-to-end",
-        "--max-events",
-    ];
-    let max = format!("{}", per_candidate * 1.5);
-    to_end.push(&max);
-    let refused = o11sim(&to_end);
+    let refused = args(&max, true);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
         refused.stderr.contains("whole search"),
