@@ -92,9 +92,10 @@ pub fn observe(spec: &InputSpec, front_ends: &[String], databases: &[String]) ->
     };
     // Host names the logs were known by, for mapping counters to front-ends.
     let mut log_names: Vec<(String, usize)> = Vec::new();
+    let mut assigned = Vec::with_capacity(spec.iis.len());
     for (n, arg) in spec.iis.iter().enumerate() {
         let names = log_names_of(arg);
-        let fe = names
+        let mapped = names
             .iter()
             .find_map(|name| match servers.get(name) {
                 Some(Machine::FrontEnd(f)) => Some(Ok(*f)),
@@ -105,7 +106,7 @@ pub fn observe(spec: &InputSpec, front_ends: &[String], databases: &[String]) ->
                 None => None,
             })
             .transpose()?;
-        let fe = match fe {
+        let fe = match mapped {
             Some(f) => f,
             None if n < front_ends.len() => n,
             None => {
@@ -118,6 +119,10 @@ pub fn observe(spec: &InputSpec, front_ends: &[String], databases: &[String]) ->
                 )));
             }
         };
+        assigned.push((fe, mapped.is_some(), names));
+    }
+    refuse_shared_front_ends(&spec.iis, &assigned, front_ends)?;
+    for (arg, (fe, _, names)) in spec.iis.iter().zip(assigned) {
         for name in names {
             log_names.push((name, fe));
         }
@@ -137,6 +142,38 @@ pub fn observe(spec: &InputSpec, front_ends: &[String], databases: &[String]) ->
         )?;
     }
     Ok(obs)
+}
+
+/// A log placed by its position (rule 3) on a front-end that `--server`
+/// gives another log is an error: its requests and counters would be
+/// credited to one machine and the other's left empty, which spoils the fit
+/// silently. Logs mapped by `--server` may share a front-end (several days
+/// of one machine, say); logs placed by position never do.
+fn refuse_shared_front_ends(
+    args: &[PathBuf],
+    assigned: &[(usize, bool, Vec<String>)],
+    front_ends: &[String],
+) -> Result<()> {
+    for (n, (fe, mapped, _)) in assigned.iter().enumerate() {
+        if *mapped {
+            continue;
+        }
+        if let Some(m) = assigned
+            .iter()
+            .position(|(f, mapped, _)| *mapped && f == fe)
+        {
+            return Err(Error::Usage(format!(
+                "{}: IIS log number {} is not mapped by --server, so it would go to front-end number {}, {}, by its position; but --server gives {} to {} as well: map every log with --server NAME=FRONT_END (NAME being its s-computername, directory name or file stem), or none",
+                args[n].display(),
+                n + 1,
+                n + 1,
+                front_ends[*fe],
+                args[m].display(),
+                front_ends[*fe]
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Names an IIS log argument is known by: a directory's own name; a file's

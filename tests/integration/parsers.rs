@@ -484,6 +484,38 @@ fn calibrate_input_arguments_are_checked() {
     assert!(usage(observe(&spec, &fes(), &[])).contains("missing.log"));
 }
 
+#[test]
+fn a_log_placed_by_position_on_a_front_end_another_log_is_mapped_to_is_refused() {
+    let dir = temp_dir("cal-shared-fe");
+    let (fe1, fe2) = iis_sample(&dir);
+    let mut spec = InputSpec::new();
+    // FE2 first and unmapped: by position it would be main.1, which
+    // --server gives FE1's log too; main.2 would get nothing.
+    spec.iis = vec![fe2.clone(), fe1.clone()];
+    spec.servers = vec![("FE1".into(), "main.1".into())];
+    let msg = usage(observe(&spec, &fes(), &[]));
+    assert!(
+        msg.contains("FE2") && msg.contains("main.1") && msg.contains("--server"),
+        "{msg}"
+    );
+    // Every log mapped: accepted, each on its own front-end.
+    spec.servers.push(("FE2".into(), "main.2".into()));
+    let obs = observe(&spec, &fes(), &[]).unwrap();
+    assert!(
+        obs.classes
+            .iter()
+            .any(|c| c.completions[1].iter().any(|&n| n > 0))
+    );
+    // Two logs mapped to the same front-end (two days of one machine) are
+    // fine, and so is placing every log by position.
+    spec.servers = vec![("FE1".into(), "main.1".into())];
+    spec.iis = vec![fe1.clone(), fe1.clone()];
+    assert!(observe(&spec, &fes(), &[]).is_ok());
+    spec.servers.clear();
+    spec.iis = vec![fe2, fe1];
+    assert!(observe(&spec, &fes(), &[]).is_ok());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -510,8 +542,6 @@ proptest! {
 /// `cargo test --test integration iis_gigabyte -- --ignored --nocapture`.
 /// Prints MB/s of `observe` and the process's peak resident memory.
 /// Writes the log under the temporary directory and deletes it after.
-/// `O11SIM_IIS_BYTES` sets the (uncompressed) size; `O11SIM_IIS_GZ=1`
-/// writes it gzip-compressed (MB/s then counts uncompressed bytes).
 /// `O11SIM_IIS_BYTES` sets the (uncompressed) size; `O11SIM_IIS_GZ=1`
 /// writes it gzip-compressed (MB/s then counts uncompressed bytes).
 #[test]
