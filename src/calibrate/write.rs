@@ -244,7 +244,7 @@ pub fn scenario_text(
                 hhmm((c.peak_hour as i64 + 1) * 3600)
             )
             .unwrap();
-            let profile: Vec<String> = c.profile.iter().map(|p| num4(*p)).collect();
+            let profile: Vec<String> = c.profile.iter().map(|p| num(*p)).collect();
             writeln!(
                 out,
                 "# each hour's observed rate over the peak's; hours the data does not cover are 0"
@@ -346,24 +346,30 @@ pub fn scenario_text(
 }
 
 /// The base text without its `[traffic.*]` (or `[environments.E.traffic.*]`)
-/// and `[simulation]` tables; a comment block right above a removed header
-/// goes with it.
+/// and `[simulation]` tables; a comment block right above a header goes
+/// with its table: removed with a removed one, kept with a kept one that
+/// follows a removed table.
 fn strip_sections(text: &str, multi: bool) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut keep = vec![true; lines.len()];
     let mut removing = false;
+    let is_comment = |l: &str| l.trim_start().starts_with('#');
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim();
         if let Some(h) = header(t) {
             let parts: Vec<&str> = h.split('.').map(|p| p.trim().trim_matches('"')).collect();
+            let was_removing = removing;
             removing = parts[0] == "simulation"
                 || (!multi && parts[0] == "traffic")
                 || (multi && parts[0] == "environments" && parts.get(2) == Some(&"traffic"));
-            if removing {
+            if removing != was_removing {
                 let mut j = i;
-                while j > 0 && lines[j - 1].trim_start().starts_with('#') {
+                while j > 0 && is_comment(lines[j - 1]) {
                     j -= 1;
-                    keep[j] = false;
+                    keep[j] = !removing;
+                }
+                if !removing && j > 0 && lines[j - 1].trim().is_empty() {
+                    keep[j - 1] = true;
                 }
             }
         }
@@ -463,12 +469,15 @@ fn secs(s: f64) -> String {
     format!("{} s", trim(format!("{s:.3}")))
 }
 
+/// A rate or a profile share to six significant digits: a module called
+/// once a week keeps its rate (0.00000165 /s), where a fixed number of
+/// decimals would write 0, which the scenario refuses, or lose a tenth of it.
 fn num(v: f64) -> String {
-    trim(format!("{v:.4}"))
-}
-
-fn num4(v: f64) -> String {
-    trim(format!("{v:.4}"))
+    if v == 0.0 || !v.is_finite() {
+        return trim(format!("{v}"));
+    }
+    let decimals = (5 - v.abs().log10().floor() as i32).clamp(0, 17) as usize;
+    trim(format!("{v:.decimals$}"))
 }
 
 fn trim(s: String) -> String {
@@ -503,6 +512,16 @@ mod tests {
     }
 
     #[test]
+    fn rates_keep_six_significant_digits() {
+        assert_eq!(num(1.0 / (7.0 * 3600.0)), "0.0000396825");
+        assert_eq!(num(1.0 / 3600.0), "0.000277778");
+        assert_eq!(num(123.456789), "123.457");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(2.0), "2");
+        assert_eq!(num(0.0), "0");
+    }
+
+    #[test]
     fn durations_and_names() {
         assert_eq!(dur(0.0112), "11.2ms");
         assert_eq!(dur(0.000_012_34), "0.0123ms");
@@ -517,5 +536,15 @@ mod tests {
         let text = "kind = \"production\"\n[simulation]\nduration = \"1h\"\n\n# the portal\n[traffic.portal]\nrate = 5\n[traffic.portal.slo]\np95 = \"1s\"\n[database]\ncores = 4\n";
         let s = strip_sections(text, false);
         assert_eq!(s, "kind = \"production\"\n[database]\ncores = 4\n");
+    }
+
+    #[test]
+    fn keeps_the_comments_above_a_table_that_follows_a_removed_one() {
+        let text = "kind = \"production\"\n# how long\n[simulation]\nduration = \"1h\"\n\n# two cores each\n# (the guide's)\n[front_end]\ncores = 2\n# the portal\n[traffic.portal]\nrate = 5\n# the database\n[database]\ncores = 4\n";
+        let s = strip_sections(text, false);
+        assert_eq!(
+            s,
+            "kind = \"production\"\n\n# two cores each\n# (the guide's)\n[front_end]\ncores = 2\n# the database\n[database]\ncores = 4\n"
+        );
     }
 }

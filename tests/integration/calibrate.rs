@@ -435,3 +435,52 @@ fn unexplained_response_time_becomes_an_integration_wait() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_module_called_once_a_week_keeps_its_rate_in_the_written_scenario() {
+    use crate::common::{o11sim, temp_dir};
+    // Seven daily logs of one front-end: /Orders/Home every 10 s from 10:00
+    // to 11:00, and /Rare/Home once in the whole week.
+    let dir = temp_dir("calibrate-rare");
+    let logs = dir.join("FE1");
+    std::fs::create_dir_all(&logs).unwrap();
+    for day in 0..7 {
+        let mut text = String::from("#Fields: date time cs-uri-stem sc-status time-taken\n");
+        for s in (0..3600).step_by(10) {
+            text.push_str(&format!(
+                "2026-11-{:02} 10:{:02}:{:02} /Orders/Home 200 50\n",
+                20 + day,
+                s / 60,
+                s % 60
+            ));
+        }
+        if day == 6 {
+            text.push_str("2026-11-26 10:59:55 /Rare/Home 200 50\n");
+        }
+        std::fs::write(logs.join(format!("u_ex2611{:02}.log", 20 + day)), text).unwrap();
+    }
+    let out = dir.join("mine.toml");
+    let r = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        logs.to_str().unwrap(),
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let sc = scenario::load(out.to_str().unwrap(), &[]).unwrap();
+    let rate = |name: &str| {
+        let c = sc.model.classes.iter().find(|c| c.name == name).unwrap();
+        match &c.arrivals {
+            o11sim::model::spec::Arrivals::Open { rate, .. } => *rate,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(rel(rate("orders"), 0.1) < 1e-5, "{}", rate("orders"));
+    // One request in the seven 10:00 hours the logs cover.
+    let rare = rate("rare");
+    assert!(rel(rare, 1.0 / (7.0 * 3600.0)) < 1e-5, "{rare}");
+}
