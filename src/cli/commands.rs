@@ -220,6 +220,19 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
         }
     }
     output::check_not_input(&targets, &a.inputs())?;
+    if let Some(r) = &a.report
+        && *r == a.out
+    {
+        return Err(Error::Usage(if r.as_os_str() == "-" {
+            "only one output can go to standard output (-): give --out or --report a file name"
+                .into()
+        } else {
+            format!(
+                "--report {} is also the --out scenario; give the check its own file",
+                r.display()
+            )
+        }));
+    }
     let req = a.request()?;
     let done = crate::calibrate::run(&req, &Bar::default())?;
     let mut files = output::FileSet::default();
@@ -231,10 +244,24 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
     let mut text = crate::calibrate::summary_text(&done);
     text.push('\n');
     text.push_str(&crate::calibrate::check::text(&done.check));
-    text.push_str(&format!("\nwrote {}", a.out.display()));
+    let name = |p: &PathBuf| {
+        if p.as_os_str() == "-" {
+            "standard output".to_owned()
+        } else {
+            p.display().to_string()
+        }
+    };
+    text.push_str(&format!("\nwrote {}", name(&a.out)));
     if let Some(r) = &a.report {
-        text.push_str(&format!(" and {}", r.display()));
+        text.push_str(&format!(" and {}", name(r)));
     }
     text.push('\n');
-    super::to_stdout(&text)
+    // With the scenario or the check on standard output, the report moves
+    // to standard error, so what is piped is only the file.
+    if targets.iter().any(|t| t.as_os_str() == "-") {
+        eprint!("{text}");
+        Ok(())
+    } else {
+        super::to_stdout(&text)
+    }
 }

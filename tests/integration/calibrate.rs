@@ -484,3 +484,54 @@ fn a_module_called_once_a_week_keeps_its_rate_in_the_written_scenario() {
     let rare = rate("rare");
     assert!(rel(rare, 1.0 / (7.0 * 3600.0)) < 1e-5, "{rare}");
 }
+
+#[test]
+fn calibrate_to_standard_output_writes_only_the_scenario_there_and_outputs_are_distinct() {
+    use crate::common::{o11sim, rejected, temp_dir};
+    let dir = temp_dir("calibrate-stdout");
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/calibrate");
+    let fe1 = ex.join("FE1").to_str().unwrap().to_owned();
+    let r = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        &fe1,
+        "--replications",
+        "2",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // What is piped loads as a scenario; the estimates and the check went
+    // to standard error.
+    let sc = scenario::load_str("piped.toml", &r.stdout, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!sc.model.classes.is_empty());
+    assert!(r.stderr.contains("Calibration check"), "{}", r.stderr);
+    assert!(r.stderr.contains("wrote standard output"), "{}", r.stderr);
+    // One file for both outputs is refused before anything runs.
+    let same = dir.join("same.out");
+    let s = same.to_str().unwrap();
+    let out = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        &fe1,
+        "--out",
+        s,
+        "--report",
+        s,
+    ]);
+    rejected(&out, &["--report", "--out", "its own file"]);
+    assert!(!same.exists());
+    let out = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        &fe1,
+        "--out",
+        "-",
+        "--report",
+        "-",
+    ]);
+    rejected(&out, &["standard output"]);
+}
