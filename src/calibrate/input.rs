@@ -310,19 +310,83 @@ pub fn files_of(arg: &Path) -> Result<Vec<PathBuf>> {
 const BUFFER: usize = 1 << 20;
 
 /// Opens `path` for reading lines, decompressing it when it starts with the
-/// gzip magic number (whatever its name).
+/// gzip magic number (whatever its name), and past a UTF-8 byte-order mark
+/// at the start of the text (Windows tools write one), so no reader sees it.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
+    let cannot_read =
+        |e: std::io::Error| Error::Usage(format!("{}: cannot read: {e}", path.display()));
     let mut file = File::open(path)
         .map_err(|e| Error::Usage(format!("{}: cannot open: {e}", path.display())))?;
     let mut magic = [0u8; 2];
-    let n = read_full(&mut file, &mut magic)
-        .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", path.display())))?;
+    let n = read_full(&mut file, &mut magic).map_err(cannot_read)?;
     let head = std::io::Cursor::new(magic[..n].to_vec()).chain(file);
-    if n == 2 && magic == [0x1f, 0x8b] {
+    let mut reader: Box<dyn BufRead> = if n == 2 && magic == [0x1f, 0x8b] {
         let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUFFER, head));
-        Ok(Box::new(BufReader::with_capacity(BUFFER, gz)))
+        Box::new(BufReader::with_capacity(BUFFER, gz))
     } else {
-        Ok(Box::new(BufReader::with_capacity(BUFFER, head)))
+        Box::new(BufReader::with_capacity(BUFFER, head))
+    };
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let mut start = Vec::with_capacity(BOM.len());
+    while start.len() < BOM.len() {
+        let buf = reader.fill_buf().map_err(cannot_read)?;
+        if buf.is_empty() {
+            break;
+        }
+        let k = buf.len().min(BOM.len() - start.len());
+        start.extend_from_slice(&buf[..k]);
+        reader.consume(k);
+    }
+    if start == BOM {
+        Ok(reader)
+    } else {
+        Ok(Box::new(std::io::Cursor::new(start).chain(reader)))
+    }
+}
+
+/// A CSV file (performance counters, JMeter results) read record by record,
+/// opened as [`open`] opens it, that knows each record's line.
+pub struct CsvFile<'a> {
+    path: &'a Path,
+    reader: csv::Reader<Box<dyn BufRead>>,
+    /// The file's lines end in `\r\n`: the csv crate then gives a record
+    /// the line before its own (it counts the previous record's `\n` only
+    /// as it starts reading the next one).
+    crlf: bool,
+}
+
+impl<'a> CsvFile<'a> {
+    pub fn open(path: &'a Path) -> Result<Self> {
+        let mut text = open(path)?;
+        let mut first = Vec::new();
+        text.read_until(b'\n', &mut first)
+            .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", path.display())))?;
+        let crlf = first.ends_with(b"\r\n");
+        let text: Box<dyn BufRead> = Box::new(std::io::Cursor::new(first).chain(text));
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        Ok(CsvFile { path, reader, crlf })
+    }
+
+    /// Reads the next record; `false` at the end of the file. A file the
+    /// csv reader cannot read (bad UTF-8 is fine: records are bytes) is an
+    /// error naming it.
+    pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
+        self.reader
+            .read_byte_record(record)
+            .map_err(|e| Error::Usage(format!("{}: {e}", self.path.display())))
+    }
+
+    /// The line `record` (just read) starts on, counted from 1.
+    pub fn line(&self, record: &csv::ByteRecord) -> u64 {
+        let line = record.position().map_or(0, |p| p.line());
+        if self.crlf && line > 1 {
+            line + 1
+        } else {
+            line
+        }
     }
 }
 

@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::classes::push_name;
-use super::input::{Accumulator, digits, open, source};
+use super::input::{Accumulator, CsvFile, digits, source};
 use super::observed::{Observed, Population};
 use crate::error::{Error, Result};
 
@@ -79,13 +79,9 @@ fn read_file(
     owned: &mut Vec<Owned>,
     turn: &mut usize,
 ) -> Result<f64> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(open(path)?);
+    let mut file = CsvFile::open(path)?;
     let mut record = csv::ByteRecord::new();
-    let csv_err = |e: csv::Error| Error::Usage(format!("{}: {e}", path.display()));
-    if !reader.read_byte_record(&mut record).map_err(csv_err)? {
+    if !file.read(&mut record)? {
         return Err(Error::Usage(format!(
             "{}: empty file: not a JMeter CSV result file",
             path.display()
@@ -115,8 +111,18 @@ fn read_file(
     let (mut used, mut skipped) = (0u64, 0u64);
     let (mut first, mut last) = (u64::MAX, 0u64);
     let fes = acc.front_ends();
-    while reader.read_byte_record(&mut record).map_err(csv_err)? {
-        let line = record.position().map_or(0, |p| p.line());
+    let cells = record.len();
+    while file.read(&mut record)? {
+        let line = file.line(&record);
+        if record.len() != cells {
+            obs.skipped.record(
+                path,
+                line,
+                format!("{} cells where the header has {cells}", record.len()),
+            );
+            skipped += 1;
+            continue;
+        }
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
         if get(msg_col).starts_with(b"Number of samples in transaction") {
             continue;

@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::input::{ServerMap, days_from_civil, digits, open, source, valid_date};
+use super::input::{CsvFile, ServerMap, days_from_civil, digits, source, valid_date};
 use super::observed::{CpuSeries, Machine, Observed};
 use crate::error::{Error, Result};
 
@@ -109,24 +109,17 @@ pub fn read_counters(
 
 fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed) -> Result<()> {
     let usage = |line: u64, why: String| Error::Usage(format!("{}:{line}: {why}", path.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(open(path)?);
+    let mut file = CsvFile::open(path)?;
     let mut record = csv::ByteRecord::new();
-    let read = |reader: &mut csv::Reader<_>, record: &mut csv::ByteRecord| -> Result<bool> {
-        reader
-            .read_byte_record(record)
-            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
-    };
-    if !read(&mut reader, &mut record)? {
+    if !file.read(&mut record)? {
         return Err(usage(
             1,
             "empty file: not a PDH-CSV performance counter log".into(),
         ));
     }
     let head = String::from_utf8_lossy(record.get(0).unwrap_or_default()).into_owned();
-    let head = head.trim_start_matches('\u{feff}');
+    let head = head.as_str();
+    let cells = record.len();
     if !head.starts_with("(PDH-CSV") {
         return Err(usage(
             1,
@@ -166,8 +159,17 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
     }
     let (mut used, mut skipped) = (0u64, 0u64);
     let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
-    while read(&mut reader, &mut record)? {
-        let line = record.position().map_or(0, |p| p.line());
+    while file.read(&mut record)? {
+        let line = file.line(&record);
+        if record.len() != cells {
+            obs.skipped.record(
+                path,
+                line,
+                format!("{} cells where the header has {cells}", record.len()),
+            );
+            skipped += 1;
+            continue;
+        }
         let Some(local) = record.get(0).and_then(parse_timestamp) else {
             obs.skipped
                 .record(path, line, "timestamp is not MM/DD/YYYY HH:MM:SS.mmm");

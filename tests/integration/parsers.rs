@@ -350,7 +350,10 @@ fn performance_counters_with_bias_and_empty_samples() {
     let mut spec = InputSpec::new();
     spec.iis = vec![a, b];
     spec.perfmon = vec![csv.clone()];
-    spec.servers = vec![("FE1".into(), "main.2".into())];
+    spec.servers = vec![
+        ("FE1".into(), "main.2".into()),
+        ("FE2".into(), "main.1".into()),
+    ];
     let dbs = vec!["db".to_string()];
     let obs = observe(&spec, &fes(), &dbs).unwrap();
     let ten = (20_784 * 86_400 + 10 * 3600) as f64; // 02:00 PST + 480 min = 10:00 UTC
@@ -459,6 +462,86 @@ fn jmeter_results_give_classes_and_a_closed_population() {
         "1795780800000,200,Home,200\n",
     )];
     assert!(usage(observe(&spec, &fes(), &[])).contains("timeStamp, elapsed and label"));
+}
+
+/// Windows tools write a UTF-8 byte-order mark and `\r\n` line ends: the
+/// three readers read past the mark, name bad rows by their true line, and
+/// skip a row whose cells do not match the header instead of reading its
+/// values from the wrong columns.
+#[test]
+fn byte_order_marks_crlf_line_ends_and_short_or_long_rows() {
+    let dir = temp_dir("cal-windows");
+    let windows = |text: &str| format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    let counts = |obs: &Observed, path: &Path| -> Vec<(u64, String)> {
+        obs.skipped
+            .first
+            .iter()
+            .filter(|(p, _, _)| p == path)
+            .map(|(_, l, why)| (*l, why.clone()))
+            .collect()
+    };
+    // IIS: the mark right before #Fields.
+    let mut spec = InputSpec::new();
+    spec.iis = vec![write(&dir.join("FE1/u_ex261127.log"), &windows(IIS_FE1))];
+    let plain = {
+        let mut s = InputSpec::new();
+        s.iis = vec![write(&dir.join("plain/u_ex261127.log"), IIS_FE1)];
+        observe(&s, &fes(), &[]).unwrap()
+    };
+    let obs = observe(&spec, &fes(), &[]).unwrap();
+    assert_eq!(obs.skipped.count, plain.skipped.count);
+    let lines = |o: &Observed| o.skipped.first.iter().map(|f| f.1).collect::<Vec<_>>();
+    assert_eq!(lines(&obs), lines(&plain));
+
+    // Performance counters: a row with an extra cell (line 3), one with a
+    // bad timestamp (line 5).
+    let (a, b) = iis_sample(&dir);
+    let mut rows: Vec<&str> = PERFMON.lines().collect();
+    rows.insert(2, r#""11/27/2026 02:00:20.000","50","2048","10","99""#);
+    let text = rows.join("\n") + "\n";
+    spec.iis = vec![a, b];
+    spec.servers = vec![
+        ("FE1".into(), "main.2".into()),
+        ("FE2".into(), "main.1".into()),
+    ];
+    let dbs = vec!["db".to_string()];
+    for (name, text) in [("lf.csv", text.clone()), ("crlf.csv", windows(&text))] {
+        let csv = write(&dir.join(name), &text);
+        spec.perfmon = vec![csv.clone()];
+        let obs = observe(&spec, &fes(), &dbs).unwrap();
+        let got = counts(&obs, &csv);
+        assert_eq!(got.len(), 2, "{name}: {got:?}");
+        assert_eq!(got[0].0, 3, "{name}: {got:?}");
+        assert!(
+            got[0].1.contains("5 cells where the header has 4"),
+            "{got:?}"
+        );
+        assert_eq!(got[1].0, 6, "{name}: {got:?}");
+        let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
+        assert_eq!(fe1.samples.len(), 2, "{name}: the long row is not read");
+    }
+
+    // JMeter: a short row (line 3); the bad timestamp is on line 8.
+    let mut rows: Vec<&str> = JTL.lines().collect();
+    rows.insert(2, "1795780800050,200,Home Page");
+    let text = rows.join("\n") + "\n";
+    spec = InputSpec::new();
+    for (name, text) in [("lf.jtl", text.clone()), ("crlf.jtl", windows(&text))] {
+        let jtl = write(&dir.join(name), &text);
+        spec.jmeter = vec![jtl.clone()];
+        let obs = observe(&spec, &fes(), &[]).unwrap();
+        let got = counts(&obs, &jtl);
+        assert_eq!(
+            got.iter().map(|g| g.0).collect::<Vec<_>>(),
+            [3, 8],
+            "{name}: {got:?}"
+        );
+        assert!(
+            got[0].1.contains("3 cells where the header has 17"),
+            "{got:?}"
+        );
+        assert_eq!(class(&obs, "Home_Page").statuses.get(&200), Some(&1));
+    }
 }
 
 #[test]
