@@ -348,6 +348,12 @@ fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
             "--spare applies to front-end counts; --key {key} is not one"
         )));
     }
+    let path = resolved.as_deref().unwrap_or(key);
+    if path == "simulation" || path.starts_with("simulation.") {
+        return Err(Error::Usage(format!(
+            "--key {key}: a [simulation] key is a setting of the run, not of the installation; give an integer field of the installation such as database.cores, development.controller_cores or zones.NAME.front_ends"
+        )));
+    }
     // The key must exist in the schema and take a whole number: try it.
     for value in ["1", "2"] {
         let setting = [Setting {

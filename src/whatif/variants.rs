@@ -200,6 +200,14 @@ pub fn parse_vary(arg: &str) -> Result<Varied> {
     format!("{key}=0")
         .parse::<Override>()
         .map_err(|e| bad(&inner_message(&e)))?;
+    if key == "simulation" || key.starts_with("simulation.") {
+        // The report's header, the JSON settings and the pairing of the
+        // variants (replication k of each uses the same random numbers) are
+        // one run's settings, shared by every variant.
+        return Err(bad(
+            "[simulation] keys are settings of the whole run, the same for every variant (its length, replications, seed and common random numbers): set them with --duration, --warmup, --replications, --seed or --set, and compare variants of the installation",
+        ));
+    }
     let values = parse_list(list).map_err(|m| bad(&m))?;
     Ok(Varied {
         key: key.to_owned(),

@@ -647,6 +647,8 @@ fn size_key_rejects_fields_it_cannot_size() {
             "simulation.policy_of_nothing",
             "--key simulation.policy_of_nothing",
         ),
+        ("simulation.seed", "a setting of the run"),
+        ("simulation.replications", "a setting of the run"),
     ] {
         let out = o11sim(&["size", "prod", "--key", key, "--slo", "portal:p95<=1s"]);
         rejected(&out, &[needle]);
@@ -1194,4 +1196,21 @@ fn dev_and_qa_sharing_one_sql_server_raise_qa_p95_at_32_developers() {
         d.mean * 1e3,
         h * 1e3
     );
+}
+
+#[test]
+fn run_settings_cannot_be_varied_between_variants() {
+    // The header, the JSON settings and the common random numbers are the
+    // run's: a variant may not change its length, replications or seed.
+    for key in [
+        "simulation.duration=2m,4m",
+        "simulation.replications=2,3",
+        "simulation.seed=1,2",
+        "simulation.warmup=0s,1m",
+    ] {
+        for command in ["compare", "sweep"] {
+            let out = o11sim(&[command, "prod", "--vary", key, "--duration", "1m"]);
+            rejected(&out, &["--vary", "settings of the whole run", "--duration"]);
+        }
+    }
 }
