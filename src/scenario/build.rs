@@ -284,6 +284,9 @@ impl<'l, 'a> Builder<'l, 'a> {
         };
 
         let envs = self.environments_in(&mut doc)?;
+        // The shared instances ([databases.NAME]), each with where it is
+        // defined, to refuse one that no environment uses.
+        let mut shared = Vec::new();
         if let Some(map) = doc.databases.take() {
             let base = root.key("databases");
             for (name, spec) in self.ordered(map, &base) {
@@ -296,6 +299,7 @@ impl<'l, 'a> Builder<'l, 'a> {
                     ));
                 }
                 let db = self.database(&name, &spec, &path)?;
+                shared.push((self.databases.len(), path));
                 self.database_names.insert(name, self.databases.len());
                 self.databases.push(db);
             }
@@ -324,6 +328,17 @@ impl<'l, 'a> Builder<'l, 'a> {
         }
         for env in envs {
             self.environment(env)?;
+        }
+        for (index, path) in shared {
+            if !self.environments.iter().any(|e| e.database == index) {
+                let name = &self.databases[index].name;
+                return Err(self.err_key(
+                    &path,
+                    format!(
+                        "no environment uses this instance, so nothing set here would change a result: refer to it with database = {{ instance = \"{name}\" }} in an environment, or remove it"
+                    ),
+                ));
+            }
         }
 
         let failures = doc

@@ -339,6 +339,16 @@ fn bad_scenarios_are_refused_with_position_field_and_what_is_allowed() {
             vec!["bad-slo.toml:", "p90"],
         ),
         ("empty.toml", String::new(), vec!["empty.toml"]),
+        (
+            "unused-instance.toml",
+            format!("{GOOD}\n[databases.reporting]\ncores = 2\n"),
+            vec![
+                "unused-instance.toml:",
+                "databases.reporting",
+                "no environment uses",
+                "instance = \"reporting\"",
+            ],
+        ),
     ];
     for (name, text, needles) in cases {
         let f = write(&dir, name, &text);
