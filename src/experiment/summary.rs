@@ -79,7 +79,8 @@ pub struct ClassSummary {
     pub unanswered_rate: Estimate,
     /// Requests answered (ok or timed out) over all replications.
     pub answered: u64,
-    /// The backlog grew through the run, or most requests timed out.
+    /// The backlog grew through the run, or most requests timed out
+    /// (traffic classes and BPT processes: open arrivals).
     pub saturated: bool,
     /// More than [`REJECTION_LIMIT`] of the finished requests were
     /// rejected (traffic classes only).
@@ -1190,9 +1191,10 @@ impl Summary {
                 unanswered_rate: e(|c| c.unanswered_rate),
                 answered: figures.iter().map(|r| r.classes[i].answered).sum(),
                 // Timers run as single instances and developers as a closed
-                // population, so their backlog cannot grow: only traffic
-                // classes can saturate.
-                saturated: is_traffic
+                // population, so their backlog cannot grow; traffic classes
+                // and BPT processes arrive open (Poisson), whatever is
+                // still waiting, so theirs can.
+                saturated: (is_traffic || first.kind == RowKind::Process)
                     && (backlog > SATURATION_BACKLOG || timed_out_rate.mean > 0.5),
                 rejecting: is_traffic && rejected_rate.mean > REJECTION_LIMIT,
                 timeout: first.timeout,
