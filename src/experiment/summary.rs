@@ -162,8 +162,9 @@ pub struct StationSummary {
 /// front-ends (their CPU, which more front-ends' workers and connections
 /// would run side by side) to the front-ends. No threshold: the largest waiting time decides, and the
 /// report gives its share (the text calls it a bottleneck from 10 % of the
-/// response time spent waiting, `report::text::LITTLE_WAITING`; below it,
-/// "no bottleneck yet").
+/// response time spent waiting there, `report::text::LITTLE_WAITING`; below
+/// it, "no bottleneck yet", with the waiting of the whole path beside it:
+/// waiting spread over several places is no one place's limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Advice {
     /// Requests wait longest at the front-ends, whose load more front-ends
@@ -216,6 +217,10 @@ pub struct Bottleneck {
     /// `limit`), with its part of the IIS and pool waits; 0 with
     /// [`Advice::NoWaiting`].
     pub limit_waiting_share: f64,
+    /// The share of the response time spent waiting anywhere on the path
+    /// (the stations' waiting added up): at least `limit_waiting_share`,
+    /// which is the largest part of it.
+    pub total_waiting_share: f64,
     /// Of the database's part, the share of the response time spent
     /// waiting out its failovers (its own calls', and its share of the
     /// IIS and pool waits by what their holders were doing); 0 without.
@@ -313,6 +318,7 @@ fn bottleneck(
         busiest,
         advice,
         limit_waiting_share: waited / total,
+        total_waiting_share: stations.iter().map(|s| s.wait.mean.max(0.0)).sum::<f64>() / total,
         failover_waiting_share: failovers / total,
         limit,
         limit_resource,

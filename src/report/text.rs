@@ -1139,8 +1139,12 @@ pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
             };
             let busy = busy.trim_end_matches("; ");
             let busy = if busy.is_empty() { String::new() } else { format!(", {busy}") };
+            // The rule judges the one place where the requests wait
+            // longest; the path's waiting in all can be larger, spread over
+            // places none of which is a limit on its own.
             format!(
-                "no bottleneck yet: {waited} of the response time waits, most of it for {place}{busy}; more capacity would shorten it little"
+                "no bottleneck yet: {} of the response time waits in all, at most {waited} for one place ({place}{busy}); more capacity would shorten it little",
+                short_pct(b.total_waiting_share.max(b.limit_waiting_share))
             )
         }
         Advice::MoreFrontEndsHelp => format!(
