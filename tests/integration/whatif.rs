@@ -557,6 +557,84 @@ fn compare_and_sweep_give_each_variant_its_bottleneck_and_the_csv_its_columns() 
     );
 }
 
+#[test]
+fn compare_and_sweep_give_each_variant_its_slo_verdicts_in_the_text_and_the_csv() {
+    let dir = crate::common::temp_dir("variant-slos");
+    let csv = dir.join("c.csv");
+    let json = dir.join("c.json");
+    let out = quick(&[
+        "compare",
+        "prod",
+        "--front-ends",
+        "1,3",
+        "--csv",
+        s(&csv),
+        "--json",
+        s(&json),
+    ]);
+    succeeded(&out);
+    // One front-end rejects about a fifth of the portal's requests, three
+    // meet its p95 of 800 ms: worded as `run` words them.
+    assert!(
+        out.stdout.contains("SLO verdicts of each variant"),
+        "{}",
+        out.stdout
+    );
+    let line = |name: &str| -> String {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("  {name}: SLO ")))
+            .unwrap_or_else(|| panic!("no SLO line for {name}:\n{}", out.stdout))
+            .to_owned()
+    };
+    assert!(
+        line("front_ends=1").contains("SLO portal: p95 <= 800 ms: not met: rejecting"),
+        "{}",
+        line("front_ends=1")
+    );
+    assert!(
+        line("front_ends=3").contains("SLO portal: p95 <= 800 ms: met (estimate"),
+        "{}",
+        line("front_ends=3")
+    );
+    let doc = read_json(&json);
+    let (header, rows) = read_csv(&csv);
+    for (i, v) in doc["variants"].as_array().unwrap().iter().enumerate() {
+        let portal = rows
+            .iter()
+            .filter(|r| r[col(&header, "class")] == "portal")
+            .nth(i)
+            .unwrap();
+        let slo = &v["classes"][0]["slos"][0];
+        assert_eq!(portal[col(&header, "slos_met")], slo["met"].to_string());
+        assert_eq!(
+            portal[col(&header, "slo_verdicts")],
+            format!("p95<=800ms:{}", slo["verdict"].as_str().unwrap())
+        );
+    }
+    let backoffice = rows
+        .iter()
+        .find(|r| r[col(&header, "class")] == "backoffice")
+        .unwrap();
+    if doc["variants"][0]["classes"][1]["slos"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        assert_eq!(backoffice[col(&header, "slos_met")], "");
+        assert_eq!(backoffice[col(&header, "slo_verdicts")], "");
+    }
+    let out = quick(&["sweep", "prod", "--vary", "front_ends=1,3"]);
+    succeeded(&out);
+    assert!(
+        out.stdout
+            .contains("  front_ends=1: SLO portal: p95 <= 800 ms: not met: rejecting"),
+        "{}",
+        out.stdout
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A percentage as the bottleneck line prints it (`9.1 %`, `16 %`).
 fn short_pct(x: f64) -> String {
     let v = x * 100.0;
