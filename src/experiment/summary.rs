@@ -79,7 +79,8 @@ pub struct ClassSummary {
     pub unanswered_rate: Estimate,
     /// Requests answered (ok or timed out) over all replications.
     pub answered: u64,
-    /// The backlog grew through the run, or most requests timed out.
+    /// The backlog grew through the run, or most requests timed out
+    /// (traffic classes and BPT processes: open arrivals).
     pub saturated: bool,
     /// More than [`REJECTION_LIMIT`] of the finished requests were
     /// rejected (traffic classes only).
@@ -161,8 +162,9 @@ pub struct StationSummary {
 /// front-ends (their CPU, which more front-ends' workers and connections
 /// would run side by side) to the front-ends. No threshold: the largest waiting time decides, and the
 /// report gives its share (the text calls it a bottleneck from 10 % of the
-/// response time spent waiting, `report::text::LITTLE_WAITING`; below it,
-/// "no bottleneck yet").
+/// response time spent waiting there, `report::text::LITTLE_WAITING`; below
+/// it, "no bottleneck yet", with the waiting of the whole path beside it:
+/// waiting spread over several places is no one place's limit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Advice {
     /// Requests wait longest at the front-ends, whose load more front-ends
@@ -215,6 +217,10 @@ pub struct Bottleneck {
     /// `limit`), with its part of the IIS and pool waits; 0 with
     /// [`Advice::NoWaiting`].
     pub limit_waiting_share: f64,
+    /// The share of the response time spent waiting anywhere on the path
+    /// (the stations' waiting added up): at least `limit_waiting_share`,
+    /// which is the largest part of it.
+    pub total_waiting_share: f64,
     /// Of the database's part, the share of the response time spent
     /// waiting out its failovers (its own calls', and its share of the
     /// IIS and pool waits by what their holders were doing); 0 without.
@@ -312,6 +318,7 @@ fn bottleneck(
         busiest,
         advice,
         limit_waiting_share: waited / total,
+        total_waiting_share: stations.iter().map(|s| s.wait.mean.max(0.0)).sum::<f64>() / total,
         failover_waiting_share: failovers / total,
         limit,
         limit_resource,
@@ -1190,9 +1197,10 @@ impl Summary {
                 unanswered_rate: e(|c| c.unanswered_rate),
                 answered: figures.iter().map(|r| r.classes[i].answered).sum(),
                 // Timers run as single instances and developers as a closed
-                // population, so their backlog cannot grow: only traffic
-                // classes can saturate.
-                saturated: is_traffic
+                // population, so their backlog cannot grow; traffic classes
+                // and BPT processes arrive open (Poisson), whatever is
+                // still waiting, so theirs can.
+                saturated: (is_traffic || first.kind == RowKind::Process)
                     && (backlog > SATURATION_BACKLOG || timed_out_rate.mean > 0.5),
                 rejecting: is_traffic && rejected_rate.mean > REJECTION_LIMIT,
                 timeout: first.timeout,

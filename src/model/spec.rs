@@ -164,7 +164,7 @@ pub enum Arrivals {
 
 /// A service-level objective on a class's response time (seconds) or on
 /// its error rate.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Slo {
     P95(f64),
     P99(f64),

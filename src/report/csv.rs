@@ -162,6 +162,8 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
             "advice_waiting_share",
             "stopped_early_after_s",
             "replications_measured",
+            "slos_met",
+            "slo_verdicts",
         ]
         .map(String::from),
     );
@@ -221,10 +223,35 @@ fn classes(variants: &[&VariantResult]) -> Result<Vec<u8>> {
                     .map_or_else(String::new, |m| format!("{:.3}", m.measured)),
             );
             row.push(c.mean.n.to_string());
+            row.extend(slo_cells(c));
             w.write_record(&row)?;
         }
     }
     Ok(w.into_inner()?)
+}
+
+/// The SLO columns of a class row: whether every SLO of the class is met,
+/// and each SLO with its verdict, `p95<=800ms:met;errors<=0.1%:missed`
+/// (both empty for a row without SLOs).
+fn slo_cells(c: &crate::experiment::summary::ClassSummary) -> [String; 2] {
+    if c.slos.is_empty() {
+        return Default::default();
+    }
+    let verdicts: Vec<String> = c
+        .slos
+        .iter()
+        .map(|k| {
+            let (figure, limit) = crate::report::text::describe(k.slo);
+            let limit = if k.slo.is_latency() {
+                crate::dist::format_duration(limit)
+            } else {
+                let pct = format!("{:.6}", limit * 100.0);
+                format!("{}%", pct.trim_end_matches('0').trim_end_matches('.'))
+            };
+            format!("{figure}<={limit}:{}", k.verdict.key())
+        })
+        .collect();
+    [c.slos.iter().all(|k| k.met).to_string(), verdicts.join(";")]
 }
 
 /// The bottleneck columns of a class row (empty cells without one).

@@ -268,6 +268,7 @@ fn bottleneck(b: &Bottleneck) -> Value {
         "advice_waiting_share": b.limit_waiting_share,
         "failover_waiting_share": b.failover_waiting_share,
         "limit": b.limit,
+        "total_waiting_share": b.total_waiting_share,
     })
 }
 

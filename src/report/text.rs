@@ -939,22 +939,51 @@ pub(crate) fn recovery_cell(c: &crate::experiment::failure_cost::FailureClassCos
     }
 }
 
+/// One SLO and its verdict: `SLO portal: p95 <= 800 ms: met (estimate
+/// …)`, as `run` prints it.
+fn slo_verdict(c: &ClassSummary, check: &SloCheck) -> String {
+    let (what, limit) = describe(check.slo);
+    format!(
+        "SLO {}: {what} <= {}: {}",
+        c.name,
+        slo_amount(check.slo, limit),
+        slo_outcome(c, check)
+    )
+}
+
 /// SLO verdicts, one line each; empty when no class has an SLO.
 pub fn slos(s: &Summary) -> String {
     let mut out = String::new();
     for c in &s.classes {
         for check in &c.slos {
-            let (what, limit) = describe(check.slo);
-            let _ = writeln!(
-                out,
-                "SLO {}: {what} <= {}: {}",
-                c.name,
-                slo_amount(check.slo, limit),
-                slo_outcome(c, check)
-            );
+            let _ = writeln!(out, "{}", slo_verdict(c, check));
         }
     }
     out
+}
+
+/// The SLO verdicts of every variant, one line per variant (its checks
+/// worded as `run` words them, separated by `; `) under a heading; empty
+/// when no variant has an SLO.
+fn variant_slos(c: &Comparison) -> String {
+    let mut lines = String::new();
+    for v in &c.variants {
+        let checks: Vec<String> = v
+            .summary
+            .classes
+            .iter()
+            .flat_map(|c| c.slos.iter().map(move |k| slo_verdict(c, k)))
+            .collect();
+        if !checks.is_empty() {
+            let _ = writeln!(lines, "  {}: {}", v.name, checks.join("; "));
+        }
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    format!(
+        "SLO verdicts of each variant (met when the upper end of the figure's 95% CI is within the limit and the figure can be judged):\n{lines}"
+    )
 }
 
 /// Publish lead times, one line each.
@@ -1139,8 +1168,12 @@ pub(crate) fn bottleneck_line(class: &str, b: &Bottleneck) -> String {
             };
             let busy = busy.trim_end_matches("; ");
             let busy = if busy.is_empty() { String::new() } else { format!(", {busy}") };
+            // The rule judges the one place where the requests wait
+            // longest; the path's waiting in all can be larger, spread over
+            // places none of which is a limit on its own.
             format!(
-                "no bottleneck yet: {waited} of the response time waits, most of it for {place}{busy}; more capacity would shorten it little"
+                "no bottleneck yet: {} of the response time waits in all, at most {waited} for one place ({place}{busy}); more capacity would shorten it little",
+                short_pct(b.total_waiting_share.max(b.limit_waiting_share))
             )
         }
         Advice::MoreFrontEndsHelp => format!(
@@ -1491,6 +1524,10 @@ pub fn comparison(c: &Comparison, written: &[PathBuf]) -> String {
     if !unmeasured.is_empty() {
         let _ = write!(out, "\n{unmeasured}");
     }
+    let verdicts = variant_slos(c);
+    if !verdicts.is_empty() {
+        let _ = write!(out, "\n{verdicts}");
+    }
     let _ = write!(out, "\n{}", utilizations(c, &resources));
     for v in &c.variants {
         let db = databases(&v.summary);
@@ -1734,6 +1771,10 @@ pub fn sweep(c: &Comparison, written: &[PathBuf]) -> String {
     let unmeasured = variants_unmeasured_note(c);
     if !unmeasured.is_empty() {
         let _ = write!(out, "\n{unmeasured}");
+    }
+    let verdicts = variant_slos(c);
+    if !verdicts.is_empty() {
+        let _ = write!(out, "\n{verdicts}");
     }
     let mut header: Vec<&str> = keys.clone();
     header.extend(["resource (CPU)", "utilization", "mean queue"]);

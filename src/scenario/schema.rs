@@ -403,15 +403,36 @@ impl Visitor<'_> for CountVisitor {
     }
 }
 
-/// Why text was refused where a plain number belongs: too large to be one,
-/// written with a unit, or not a number at all.
+/// Why text was refused where a plain number belongs: a number in quotes
+/// (or, from `--set` and `--vary`, one TOML does not read as a number:
+/// with a leading zero, or a whole number too large for it), written with
+/// a unit, or not a number at all.
 fn not_a_number(text: &str, wanted: &str) -> String {
     let t = text.trim();
-    if !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || c == '-' || c == '+')
-    {
-        return format!("{t} is too large for {wanted}");
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let whole = !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit());
+    let numeric = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && t.parse::<f64>().is_ok_and(f64::is_finite);
+    if whole && t.parse::<i64>().is_err() {
+        let side = if t.starts_with('-') { "small" } else { "large" };
+        return format!("{t} is too {side} for {wanted}");
+    }
+    // TOML writes no number with a leading zero (`03`), so such a value
+    // from the command line arrives as text.
+    let integral = unsigned.split(['.', 'e', 'E']).next().unwrap_or_default();
+    if numeric && integral.len() > 1 && integral.starts_with('0') {
+        let value = t.parse::<f64>().unwrap_or_default();
+        return format!(
+            "expected {wanted}, got \"{t}\": write it without a leading zero ({value})"
+        );
+    }
+    if whole || (numeric && wanted != "a whole number") {
+        return format!(
+            "expected {wanted}, got the text \"{t}\": write the number without quotes ({t})"
+        );
+    }
+    if numeric {
+        return format!("expected {wanted}, got the text \"{t}\"");
     }
     let starts_numeric = t.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     if starts_numeric {

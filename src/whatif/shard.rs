@@ -34,9 +34,10 @@ use crate::scenario::Fnv1a;
 /// Part 4: rows carry the requests finished, which decides the
 /// replications a rate is averaged over. Part 5: traffic rows carry what
 /// the holders of the workers and connections were doing while requests
-/// queued for them, which decides the bottleneck advice. Parts of an older
-/// format cannot be merged with these.
-const FORMAT: &str = "o11sim sweep part 5";
+/// queued for them, which decides the bottleneck advice. Part 6: variants
+/// carry their traffic classes' SLOs, which the merged CSV judges. Parts
+/// of an older format cannot be merged with these.
+const FORMAT: &str = "o11sim sweep part 6";
 
 /// One variant as a part file records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +46,8 @@ pub struct PartVariant {
     pub values: Vec<String>,
     pub replications: usize,
     pub traffic_classes: usize,
+    /// Each traffic class's SLOs, in class order.
+    pub slos: Vec<Vec<Slo>>,
 }
 
 /// One finished (variant, replication) pair.
@@ -144,6 +147,13 @@ pub fn run_part(req: &SweepRequest, shard: Shard, progress: &dyn Progress) -> Re
                 values: v.keys.iter().map(|(_, val)| val.clone()).collect(),
                 replications: v.scenario.replications,
                 traffic_classes: v.scenario.model.classes.len(),
+                slos: v
+                    .scenario
+                    .model
+                    .classes
+                    .iter()
+                    .map(|c| c.slos.clone())
+                    .collect(),
             })
             .collect(),
         results: results
@@ -363,7 +373,6 @@ pub fn merge(parts: Vec<(String, PartFile)>) -> Result<Comparison> {
             }
         }
     }
-    let no_slos: Vec<&[Slo]> = Vec::new();
     let mut summaries = Vec::with_capacity(slots.len());
     let mut replications = Vec::with_capacity(slots.len());
     for (v, reps) in first.variants.iter().zip(slots) {
@@ -374,7 +383,8 @@ pub fn merge(parts: Vec<(String, PartFile)>) -> Result<Comparison> {
                 v.name
             ))
         })?;
-        summaries.push(Summary::from_parts(v.traffic_classes, &no_slos, &figures));
+        let slos: Vec<&[Slo]> = v.slos.iter().map(Vec::as_slice).collect();
+        summaries.push(Summary::from_parts(v.traffic_classes, &slos, &figures));
         replications.push(figures);
     }
     let differences = variants::differences(&summaries, &replications);

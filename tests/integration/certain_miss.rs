@@ -317,10 +317,16 @@ fn size_reports_a_stopped_candidate_and_answers_as_full_runs_do() {
         .iter()
         .position(|h| *h == "stopped_early_after_s")
         .unwrap();
-    // New columns go at the end: this one, then the replications measured.
+    // New columns go at the end: this one, then the replications
+    // measured, then the SLO verdicts.
     assert_eq!(
         header[col..],
-        ["stopped_early_after_s", "replications_measured"]
+        [
+            "stopped_early_after_s",
+            "replications_measured",
+            "slos_met",
+            "slo_verdicts"
+        ]
     );
     for line in lines {
         let cells: Vec<&str> = line.split(',').collect();

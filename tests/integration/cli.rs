@@ -357,6 +357,66 @@ fn bad_scenarios_are_refused_with_position_field_and_what_is_allowed() {
     }
 }
 
+/// A number in quotes is text, not a number too large to hold; and a
+/// value with a leading zero on the command line (which TOML does not read
+/// as a number) is refused for what it is.
+#[test]
+fn a_quoted_number_is_refused_as_text_not_as_too_large() {
+    let dir = temp_dir("quoted");
+    let cases = [
+        (
+            GOOD.replace("front_ends = 2", "front_ends = \"3\""),
+            "quoted.toml:2:14: front_ends: expected a whole number, got the text \"3\": write the number without quotes (3)",
+        ),
+        (
+            GOOD.replace("rate = 50", "rate = \"10\""),
+            "quoted.toml:10:8: traffic.web.rate: expected a number, got the text \"10\": write the number without quotes (10)",
+        ),
+        (
+            GOOD.replace("rate = 50", "rate = \"2.5\""),
+            "quoted.toml:10:8: traffic.web.rate: expected a number, got the text \"2.5\": write the number without quotes (2.5)",
+        ),
+        (
+            GOOD.replace("replications = 2", "replications = 2\nseed = \"1\""),
+            "quoted.toml:8:8: simulation.seed: expected a whole number, got the text \"1\"",
+        ),
+    ];
+    for (text, message) in cases {
+        let f = write(&dir, "quoted.toml", &text);
+        let out = o11sim(&["run", &f]);
+        rejected(&out, &[message]);
+        assert!(!out.stderr.contains("too large"), "{}", out.stderr);
+    }
+    let f = write(&dir, "good.toml", GOOD);
+    let out = o11sim(&["run", &f, "--set", "database.nodes=\"2\""]);
+    rejected(
+        &out,
+        &[
+            "database.nodes=\"2\": expected a whole number, got the text \"2\": write the number without quotes (2)",
+        ],
+    );
+    let out = o11sim(&["compare", &f, "--vary", "front_ends=2,03"]);
+    rejected(
+        &out,
+        &[
+            "front_ends=03: expected a whole number, got \"03\": write it without a leading zero (3)",
+        ],
+    );
+    assert!(!out.stderr.contains("too large"), "{}", out.stderr);
+    let out = o11sim(&["run", &f, "--set", "traffic.web.rate=07.5"]);
+    rejected(
+        &out,
+        &["expected a number, got \"07.5\": write it without a leading zero (7.5)"],
+    );
+    // Too large is still said when it is so.
+    let out = o11sim(&["run", &f, "--set", "front_ends=99999999999999999999"]);
+    rejected(
+        &out,
+        &["99999999999999999999 is too large for a whole number"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn unreadable_inputs_are_refused_clearly() {
     let dir = temp_dir("unreadable");

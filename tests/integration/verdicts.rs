@@ -639,3 +639,81 @@ fn size_shows_a_figure_it_could_not_measure_as_the_class_table_does() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A BPT process launched twice as fast as its one front-end can run it:
+/// 2 launches/s of 1 s of CPU on one core. Launches keep coming whatever
+/// is waiting, so its backlog and lead time grow with the run.
+const BPT_OVERLOAD: &str = r#"
+front_ends = 2
+[traffic.web]
+rate = 20
+cpu = "exp(10ms)"
+[processes.orders]
+launches_per_hour = 7200
+activities = 1
+cpu = "exp(1s)"
+db_calls = 1
+[front_end]
+cores = 1
+process_front_ends = 1
+"#;
+
+#[test]
+fn an_overloaded_bpt_process_is_saturated_and_a_light_one_is_not() {
+    let dir = crate::common::temp_dir("bpt-saturated");
+    let file = dir.join("bpt.toml");
+    std::fs::write(&file, BPT_OVERLOAD).unwrap();
+    let csv = dir.join("bpt.csv");
+    let json = dir.join("bpt.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            file.to_str().unwrap(),
+            "--replications",
+            "3",
+            "--duration",
+            "10m",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = o11sim(&args);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        out
+    };
+    let process_cell = |column: &str| -> String {
+        let mut r = csv::Reader::from_path(&csv).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        let at = header.iter().position(|h| h == column).unwrap();
+        r.records()
+            .map(Result::unwrap)
+            .find(|row| &row[header.iter().position(|h| h == "class").unwrap()] == "process.orders")
+            .unwrap()[at]
+            .to_owned()
+    };
+
+    let out = run(&[]);
+    assert!(
+        out.stdout.contains("process.orders [SATURATED]"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(process_cell("saturated"), "true");
+    let doc = read_json(&json);
+    let process = &doc["variants"][0]["classes"][1];
+    assert_eq!(process["name"], "process.orders");
+    assert!(process["unanswered_rate"]["mean"].as_f64().unwrap() > 0.5);
+    assert_eq!(process["saturated"], true);
+    assert_eq!(doc["variants"][0]["saturated"], true);
+
+    // A tenth of the launches: the threads keep up, nothing is flagged.
+    let out = run(&["--set", "processes.orders.launches_per_hour=720"]);
+    assert!(!out.stdout.contains("SATURATED"), "{}", out.stdout);
+    assert_eq!(process_cell("saturated"), "false");
+    let doc = read_json(&json);
+    assert_eq!(doc["variants"][0]["classes"][1]["saturated"], false);
+    assert_eq!(doc["variants"][0]["saturated"], false);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
