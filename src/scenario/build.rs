@@ -326,11 +326,18 @@ impl<'l, 'a> Builder<'l, 'a> {
                 });
             }
         }
+        // An instance left unused by a --set (or --vary) that points an
+        // environment at another one (the "share one SQL Server" what-if)
+        // is fine: only the file's own unused instances are refused.
+        let repointed = envs.iter().any(|e| {
+            self.loc
+                .is_overridden(&e.path.key("database").key("instance"))
+        });
         for env in envs {
             self.environment(env)?;
         }
         for (index, path) in shared {
-            if !self.environments.iter().any(|e| e.database == index) {
+            if !repointed && !self.environments.iter().any(|e| e.database == index) {
                 let name = &self.databases[index].name;
                 return Err(self.err_key(
                     &path,

@@ -418,6 +418,23 @@ fn a_quoted_number_is_refused_as_text_not_as_too_large() {
 }
 
 #[test]
+fn an_instance_left_unused_by_a_set_that_shares_another_is_accepted() {
+    // Preset 1's question "Dev and QA on one SQL Server": dev_sql is then
+    // unused, which is the point, not a mistake in the file.
+    let out = o11sim(&[
+        "run",
+        "nonprod",
+        "--set",
+        "environments.dev.database.instance=qa_sql",
+        "--duration",
+        "1m",
+        "--replications",
+        "1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
 fn unreadable_inputs_are_refused_clearly() {
     let dir = temp_dir("unreadable");
     rejected(
