@@ -69,7 +69,7 @@ pub struct ClassEstimate {
     pub peak_hour: usize,
     /// Hourly rate over the peak, per hour of day; 0 for hours not observed.
     pub profile: [f64; 24],
-    /// Completions per second over the whole observed span.
+    /// Completions per second over the seconds the data covers.
     pub throughput: f64,
     /// Observed response times of the answered requests, seconds.
     pub mean: f64,
@@ -239,7 +239,11 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
         }
     }
 
-    let span = obs.intervals as f64 * obs.interval;
+    // The observed window and the seconds of it the data covers, as the
+    // parsers measured them: independent of `--interval`.
+    let start = obs.window.0.floor();
+    let span = (obs.window.1 - start).max(0.0);
+    let covered: f64 = obs.hour_coverage.iter().sum();
     let mut classes = Vec::with_capacity(n_classes);
     for (k, c) in obs.classes.iter().enumerate() {
         let hourly = c.hourly_rate(&obs.hour_coverage);
@@ -286,7 +290,11 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
             rate,
             peak_hour,
             profile,
-            throughput: if span > 0.0 { total as f64 / span } else { 0.0 },
+            throughput: if covered > 0.0 {
+                total as f64 / covered
+            } else {
+                0.0
+            },
             mean,
             p50: if answered > 0 {
                 c.response.quantile(0.50)
@@ -313,7 +321,7 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
         classes,
         front_end,
         databases,
-        start: obs.origin,
+        start: start as i64,
         span,
     }
 }

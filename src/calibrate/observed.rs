@@ -25,8 +25,17 @@ pub struct Observed {
     /// (or the order of the rules file).
     pub classes: Vec<ClassObserved>,
     /// Seconds of observed time falling in each hour of the day (UTC), over
-    /// the whole span of the request data: the denominator of the hourly rates.
+    /// the whole span of the request data: the denominator of the hourly
+    /// rates. Measured in seconds from the data (see [`Observed::window`]),
+    /// not in intervals: it does not depend on `--interval`.
     pub hour_coverage: [f64; 24],
+    /// The request data's window `[from, to)`, Unix seconds: from the first
+    /// observation to the end of the last file's coverage (an IIS log
+    /// covers its first request's second up to one mean gap between its
+    /// requests, and at least a second, past its last; a JMeter file its
+    /// first sample's start to its last sample's end). The time covered
+    /// within it is `hour_coverage`'s sum.
+    pub window: (f64, f64),
     /// CPU samples from performance counters, one series per machine.
     pub cpu: Vec<CpuSeries>,
     /// Files read, for the comments of the written scenario.

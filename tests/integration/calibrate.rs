@@ -435,3 +435,98 @@ fn unexplained_response_time_becomes_an_integration_wait() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A small base: two front-ends of 2 cores and a 4-core database; its
+/// traffic is replaced by the calibration.
+const SMALL_BASE: &str = r#"
+kind = "production"
+front_ends = 2
+
+[simulation]
+duration = "1h"
+warmup = "5m"
+replications = 2
+seed = 7
+
+[front_end]
+cores = 2
+
+[database]
+cores = 4
+
+[traffic.portal]
+rate = 10
+cpu = "exp(10ms)"
+"#;
+
+/// An IIS log of one request of `stem` every `step` seconds, `n` of them,
+/// the first at `first` (Unix seconds), each taking `taken_ms`.
+fn steady_log(first: i64, n: usize, step: i64, stem: &str, taken_ms: u32) -> String {
+    let (y, m, d, ..) = o11sim::calibrate::synth::civil(first);
+    let mut out = format!(
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: {y:04}-{m:02}-{d:02} 00:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n"
+    );
+    for k in 0..n as i64 {
+        let (y, m, d, h, mi, s) = o11sim::calibrate::synth::civil(first + k * step);
+        out.push_str(&format!(
+            "{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02} 10.0.0.4 GET {stem} - 443 - 10.0.1.9 UA - 200 0 0 {taken_ms}\n"
+        ));
+    }
+    out
+}
+
+/// Observes `input` against [`SMALL_BASE`] and fits it.
+fn calibrate_small(input: &InputSpec) -> (o11sim::calibrate::Observed, fit::Calibration) {
+    let base = scenario::load_str("base.toml", SMALL_BASE, &[]).unwrap();
+    let fes: Vec<String> = base
+        .model
+        .front_ends
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let dbs: Vec<String> = base
+        .model
+        .databases
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
+    let obs = observe(input, &fes, &dbs).unwrap();
+    let cal = fit::calibrate(&obs, &base.model);
+    (obs, cal)
+}
+
+/// The hourly rates are counted over the seconds the data covers, so
+/// `--interval` (which only shapes the CPU fit) changes neither the rate,
+/// nor the peak hour, nor the profile, nor the observed window.
+#[test]
+fn interval_changes_neither_rates_nor_profile() {
+    let dir = scratch("interval");
+    // One request every 10 s for an hour, from 10:30:00 and from 10:14:00.
+    for (name, first) in [("half", 10 * 3600 + 1800), ("late", 10 * 3600 + 840)] {
+        let log = dir.join(format!("{name}.log"));
+        std::fs::write(&log, steady_log(EPOCH + first, 360, 10, "/Orders/Home", 50)).unwrap();
+        let mut seen = Vec::new();
+        for interval in [60.0, 900.0, 3600.0] {
+            let input = InputSpec {
+                iis: vec![log.clone()],
+                interval,
+                ..InputSpec::default()
+            };
+            let (_, cal) = calibrate_small(&input);
+            let c = &cal.classes[0];
+            let what = format!(
+                "{name}, --interval {interval}: rate {}, peak {}, profile {:?}, throughput {}, window {} + {}",
+                c.rate, c.peak_hour, c.profile, c.throughput, cal.start, cal.span
+            );
+            assert!((c.rate - 0.1).abs() < 1e-9, "{what}");
+            assert_eq!(c.peak_hour, 10, "{what}");
+            assert!((c.profile[10] - 1.0).abs() < 1e-9, "{what}");
+            assert!((c.profile[11] - 1.0).abs() < 1e-9, "{what}");
+            assert!((c.throughput - 0.1).abs() < 1e-9, "{what}");
+            assert_eq!((cal.start, cal.span), (EPOCH + first, 3600.0), "{what}");
+            seen.push((c.rate, c.profile, cal.start, cal.span));
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{name}: {seen:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
