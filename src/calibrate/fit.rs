@@ -69,7 +69,12 @@ pub struct ClassEstimate {
     pub peak_hour: usize,
     /// Hourly rate over the peak, per hour of day; 0 for hours not observed.
     pub profile: [f64; 24],
-    /// Completions per second over the seconds the data covers.
+    /// Completions per second, comparable with what the written scenario
+    /// simulates: for open arrivals, the hourly rates averaged over the
+    /// simulated window ([`Calibration::simulated_window`]), each hour
+    /// weighted by the seconds of it the window holds; for a closed
+    /// population (a load test), the completions over the seconds the data
+    /// covers.
     pub throughput: f64,
     /// Observed response times of the answered requests, seconds.
     pub mean: f64,
@@ -96,6 +101,36 @@ pub struct Calibration {
     /// Observed span: start (Unix seconds, UTC) and length (seconds).
     pub start: i64,
     pub span: f64,
+}
+
+impl Calibration {
+    /// The written scenario's measured window: its start as seconds of the
+    /// day (the warm-up from 00:00) and its duration in whole seconds (the
+    /// observed span, at most a day).
+    pub fn simulated_window(&self) -> (f64, f64) {
+        simulated_window(self.start, self.span)
+    }
+}
+
+fn simulated_window(start: i64, span: f64) -> (f64, f64) {
+    (start.rem_euclid(86_400) as f64, span.min(86_400.0).round())
+}
+
+/// The mean of hourly rates (per hour of day) over `duration` seconds from
+/// `tod` seconds after midnight, the day repeating: what a scenario with
+/// these hourly rates issues over that window.
+fn window_rate(hourly: &[f64; 24], tod: f64, duration: f64) -> f64 {
+    if duration <= 0.0 {
+        return 0.0;
+    }
+    let (mut t, end, mut sum) = (tod, tod + duration, 0.0);
+    while t < end {
+        let hour = (t / 3600.0).floor();
+        let upto = ((hour + 1.0) * 3600.0).min(end);
+        sum += hourly[(hour as i64).rem_euclid(24) as usize] * (upto - t);
+        t = upto;
+    }
+    sum / duration
 }
 
 /// One-way network delay the written scenario keeps (the schema's default
@@ -244,6 +279,7 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
     let start = obs.window.0.floor();
     let span = (obs.window.1 - start).max(0.0);
     let covered: f64 = obs.hour_coverage.iter().sum();
+    let (tod, duration) = simulated_window(start as i64, span);
     let mut classes = Vec::with_capacity(n_classes);
     for (k, c) in obs.classes.iter().enumerate() {
         let hourly = c.hourly_rate(&obs.hour_coverage);
@@ -290,10 +326,14 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
             rate,
             peak_hour,
             profile,
-            throughput: if covered > 0.0 {
-                total as f64 / covered
+            throughput: if c.population.is_some() {
+                if covered > 0.0 {
+                    total as f64 / covered
+                } else {
+                    0.0
+                }
             } else {
-                0.0
+                window_rate(&hourly, tod, duration)
             },
             mean,
             p50: if answered > 0 {
@@ -741,6 +781,19 @@ mod tests {
             "{w:?}"
         );
         assert!(!w.iter().any(|s| s.starts_with("class c:")), "{w:?}");
+    }
+
+    #[test]
+    fn window_rate_weights_hours_by_the_window() {
+        let mut hourly = [0.0; 24];
+        hourly[10] = 0.1;
+        hourly[23] = 1.0;
+        assert!((window_rate(&hourly, 36_000.0, 86_400.0) - 0.1 / 24.0 - 1.0 / 24.0).abs() < 1e-12);
+        assert!((window_rate(&hourly, 36_000.0, 3_600.0) - 0.1).abs() < 1e-12);
+        // Half of 10:00 and half of 11:00.
+        assert!((window_rate(&hourly, 37_800.0, 3_600.0) - 0.05).abs() < 1e-12);
+        // Past midnight the day repeats.
+        assert!((window_rate(&hourly, 23.0 * 3600.0, 7_200.0) - 0.5).abs() < 1e-12);
     }
 
     #[test]

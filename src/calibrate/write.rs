@@ -137,8 +137,8 @@ pub fn scenario_text(
 
     // [simulation]: the observed window.
     let sim = base.table().get("simulation").and_then(|s| s.as_table());
-    let tod = cal.start.rem_euclid(86_400);
-    let duration = cal.span.min(86_400.0);
+    let (tod, duration) = cal.simulated_window();
+    let tod = tod as i64;
     writeln!(
         out,
         "# The observed window: the simulated day starts at 00:00 UTC; the warm-up"
@@ -152,7 +152,7 @@ pub fn scenario_text(
     .unwrap();
     writeln!(out, "[simulation]").unwrap();
     writeln!(out, "warmup = \"{}s\"", tod).unwrap();
-    writeln!(out, "duration = \"{}s\"", duration.round() as i64).unwrap();
+    writeln!(out, "duration = \"{}s\"", duration as i64).unwrap();
     for key in ["replications", "seed"] {
         if let Some(v) = sim.and_then(|s| s.get(key)) {
             writeln!(out, "{key} = {v}").unwrap();

@@ -530,3 +530,58 @@ fn interval_changes_neither_rates_nor_profile() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Several days of logs: the written scenario simulates one day of the
+/// mean profile, and the check's observed throughput is that day's, not
+/// the requests over the whole span of the logs.
+#[test]
+fn several_days_are_checked_as_one_mean_day() {
+    let dir = scratch("days");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    // Seven days, each with one request every 10 s from 10:00 to 10:59:50.
+    for day in 0..7 {
+        let first = EPOCH + day * 86_400 + 10 * 3600;
+        let (y, m, d, ..) = o11sim::calibrate::synth::civil(first);
+        std::fs::write(
+            logs.join(format!("u_ex{:02}{m:02}{d:02}.log", y % 100)),
+            steady_log(first, 360, 10, "/Orders/Home", 50),
+        )
+        .unwrap();
+    }
+    let input = InputSpec {
+        iis: vec![logs],
+        interval: 60.0,
+        ..InputSpec::default()
+    };
+    let (obs, cal) = calibrate_small(&input);
+    let c = &cal.classes[0];
+    assert!((c.rate - 0.1).abs() < 1e-9, "{c:?}");
+    // One hour a day at 0.1/s, over the simulated day.
+    let day = 360.0 / 86_400.0;
+    assert!((c.throughput - day).abs() < 1e-12, "{c:?}");
+    let base = Source::parse("base.toml", SMALL_BASE).unwrap();
+    let model = base.build(&[]).unwrap().model;
+    let written = write::scenario_text(&base, &model, &obs, &cal).unwrap();
+    assert!(
+        written
+            .text
+            .contains("warmup = \"36000s\"\nduration = \"86400s\"\n"),
+        "{}",
+        written.text
+    );
+    let chk = check::check(
+        "calibrated.toml",
+        &written,
+        &obs,
+        &cal,
+        Some(4),
+        Budget::UNLIMITED,
+        &Silent,
+    )
+    .unwrap();
+    let t = &chk.classes[0].throughput;
+    // 4 replications of about 360 requests: the Poisson noise is about 2.6 %.
+    assert!(t.relative_error().abs() < 0.08, "{}", check::text(&chk));
+    let _ = std::fs::remove_dir_all(&dir);
+}
