@@ -88,6 +88,42 @@ pub struct ClassEstimate {
     /// response, seconds, and the rest (observed mean minus explained).
     pub explained: f64,
     pub residual: f64,
+    /// From a load test: the closed population the scenario is written with.
+    pub closed: Option<Closed>,
+}
+
+/// A load test's class as the schema's closed population: whole `users`,
+/// each cycling through `think` and the class's response time.
+///
+/// The threads that issued the class are a fraction `L` on average (one
+/// JMeter thread running four samplers gives each about a quarter), and
+/// the schema's `users` is a whole number. By Little's law a class's
+/// throughput is `X = users / (think + R)`, `R` its mean response time, so
+/// the class is written with `users = ⌈L⌉` (at least 1) and the think time
+/// that gives the observed throughput with them: `think = users / X − R`.
+/// Rounding up keeps it at least the observed mean think time (rounding
+/// down could ask for a negative one). Each class is thus its own
+/// population issuing its own observed throughput; the users of all
+/// classes may add up to more than the test's threads, each thinking
+/// longer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Closed {
+    pub users: u64,
+    /// Mean think time, seconds.
+    pub think: f64,
+}
+
+impl Closed {
+    /// The population that issues `throughput` (per second) with a mean
+    /// response of `p.response`; `None` without throughput.
+    pub fn of(p: &super::observed::Population, throughput: f64) -> Option<Closed> {
+        if !(throughput > 0.0 && p.users.is_finite()) {
+            return None;
+        }
+        let users = ((p.users - 1e-9).ceil() as u64).max(1);
+        let think = (users as f64 / throughput - p.response).max(0.0);
+        Some(Closed { users, think })
+    }
 }
 
 /// Everything `calibrate` estimated.
@@ -320,21 +356,22 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
         if let Some(fit) = databases.first() {
             explained += fit.demand[k].unwrap_or(0.0) * stretch(fit.cores, fit.utilization);
         }
+        let throughput = if c.population.is_some() {
+            if covered > 0.0 {
+                total as f64 / covered
+            } else {
+                0.0
+            }
+        } else {
+            window_rate(&hourly, tod, duration)
+        };
         classes.push(ClassEstimate {
             name: c.name.clone(),
             requests: total,
             rate,
             peak_hour,
             profile,
-            throughput: if c.population.is_some() {
-                if covered > 0.0 {
-                    total as f64 / covered
-                } else {
-                    0.0
-                }
-            } else {
-                window_rate(&hourly, tod, duration)
-            },
+            throughput,
             mean,
             p50: if answered > 0 {
                 c.response.quantile(0.50)
@@ -355,6 +392,10 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
             failed: status(&|s| s >= 500 && s != 503),
             explained,
             residual: mean - explained,
+            closed: c
+                .population
+                .as_ref()
+                .and_then(|p| Closed::of(p, throughput)),
         });
     }
     Calibration {
@@ -781,6 +822,45 @@ mod tests {
             "{w:?}"
         );
         assert!(!w.iter().any(|s| s.starts_with("class c:")), "{w:?}");
+    }
+
+    #[test]
+    fn closed_population_reproduces_the_throughput() {
+        use super::super::observed::Population;
+        // One thread through four samplers: a quarter of it each.
+        let p = Population {
+            users: 0.217,
+            think: 0.8,
+            response: 0.2,
+        };
+        let x = 1.0 / 4.6;
+        let c = Closed::of(&p, x).unwrap();
+        assert_eq!(c.users, 1);
+        assert!((c.users as f64 / (c.think + p.response) - x).abs() < 1e-12);
+        assert!((c.think - 4.4).abs() < 1e-9, "{c:?}");
+        // 1.25 threads: 2 users, thinking longer.
+        let p = Population {
+            users: 1.25,
+            think: 0.8,
+            response: 0.9,
+        };
+        let x = 1.25 / 1.7;
+        let c = Closed::of(&p, x).unwrap();
+        assert_eq!(c.users, 2);
+        assert!((c.users as f64 / (c.think + p.response) - x).abs() < 1e-12);
+        assert!(c.think >= p.think);
+        // Whole threads stay as they are.
+        let c = Closed::of(
+            &Population {
+                users: 3.0,
+                think: 1.0,
+                response: 0.5,
+            },
+            2.0,
+        )
+        .unwrap();
+        assert_eq!(c.users, 3);
+        assert!((c.think - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -71,10 +71,15 @@ pub struct ClassObserved {
 /// A closed population derived from a load test.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Population {
-    /// Virtual users (JMeter threads) attributed to the class.
+    /// Virtual users (JMeter threads) attributed to the class: the mean
+    /// number of threads busy with it (thinking before it or waiting for
+    /// it), a fraction.
     pub users: f64,
     /// Mean think time between one response and the thread's next request, seconds.
     pub think: f64,
+    /// Mean elapsed time of the class's samples (all of them, whatever
+    /// their status), seconds.
+    pub response: f64,
 }
 
 /// Which machine of the base scenario a series or a log belongs to.

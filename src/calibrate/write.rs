@@ -10,6 +10,8 @@
 //! Choices, each written as a comment in the file:
 //! - `rate` is the peak hour's rate and `profile` each hour's rate over it;
 //!   hours the data does not cover get 0.
+//! - a load test's class is a closed population of whole users thinking so
+//!   that they issue its observed throughput ([`super::fit::Closed`]).
 //! - `cpu` is `lognormal(mean=D, cv=1)`: the counters fit the mean demand
 //!   only; cv = 1 is the presets' shape, and under processor sharing the
 //!   mean response depends on the mean alone.
@@ -219,18 +221,25 @@ pub fn scenario_text(
             )
             .unwrap();
         }
-        if let Some(p) = obs.classes[k].population {
+        if let (Some(p), Some(closed)) = (obs.classes[k].population, c.closed) {
             // A load test: its threads are a closed population.
             writeln!(
                 out,
-                "# the load test's threads: {:.2} users on average issued this class, thinking {} on average before it",
+                "# the load test's threads: {:.2} on average issued this class ({}/s), thinking {} before it and waiting {} for it on average;",
                 p.users,
-                ms(p.think)
+                num(c.throughput),
+                ms(p.think),
+                ms(p.response)
             )
             .unwrap();
-            writeln!(out, "users = {}", (p.users.round() as u64).max(1)).unwrap();
-            let think = if p.think > 0.0 {
-                format!("exp({})", dur(p.think))
+            writeln!(
+                out,
+                "# written as whole users (rounded up) with the think time that gives its throughput: users / (think + response)"
+            )
+            .unwrap();
+            writeln!(out, "users = {}", closed.users).unwrap();
+            let think = if closed.think > 0.0 {
+                format!("exp({})", dur(closed.think))
             } else {
                 "0s".into()
             };

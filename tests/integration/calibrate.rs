@@ -585,3 +585,99 @@ fn several_days_are_checked_as_one_mean_day() {
     assert!(t.relative_error().abs() < 0.08, "{}", check::text(&chk));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A JMeter result file: `threads` threads, each running the samplers
+/// `Step 1..=steps` in turn (step k takes 100 + 100 k ms, then 800 ms of
+/// think time) for `seconds`, thread n starting n × 100 ms after `t0_ms`.
+fn load_test(threads: usize, steps: usize, seconds: u64, t0_ms: u64) -> String {
+    let mut rows: Vec<(u64, String)> = Vec::new();
+    let stop = t0_ms + seconds * 1000;
+    for th in 0..threads {
+        let mut t = t0_ms + th as u64 * 100;
+        'thread: loop {
+            for k in 1..=steps {
+                let el = 100 + 100 * k as u64;
+                if t + el > stop {
+                    break 'thread;
+                }
+                rows.push((
+                    t + el,
+                    format!(
+                        "{t},{el},Step {k},200,OK,Thread Group 1-{},text,true,,1000,100,{threads},{threads}",
+                        th + 1
+                    ),
+                ));
+                t += el + 800;
+            }
+        }
+    }
+    rows.sort();
+    let mut out = String::from(
+        "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads\n",
+    );
+    for (_, r) in rows {
+        out.push_str(&r);
+        out.push('\n');
+    }
+    out
+}
+
+/// A load test's classes are written as closed populations that issue the
+/// observed throughput: whole users (one thread through four samplers is a
+/// quarter of a user per class), each thinking so that users / (think +
+/// response) is the class's throughput; files of concurrent load generators
+/// overlap in time, so their lengths are not summed.
+#[test]
+fn load_test_populations_reproduce_the_throughput() {
+    let dir = scratch("jmeter");
+    // 2026-11-27 12:00 UTC.
+    let t0 = 1_795_780_800_000u64;
+    let one = dir.join("one.jtl");
+    std::fs::write(&one, load_test(1, 4, 1800, t0)).unwrap();
+    let (g1, g2) = (dir.join("gen1.jtl"), dir.join("gen2.jtl"));
+    std::fs::write(&g1, load_test(5, 2, 1800, t0)).unwrap();
+    std::fs::write(&g2, load_test(5, 2, 1800, t0)).unwrap();
+    let base = Source::parse("base.toml", SMALL_BASE).unwrap();
+    let model = base.build(&[]).unwrap().model;
+    for (files, users) in [(vec![one], 1), (vec![g1, g2], 10)] {
+        let input = InputSpec {
+            jmeter: files.clone(),
+            interval: 60.0,
+            ..InputSpec::default()
+        };
+        let (obs, cal) = calibrate_small(&input);
+        let written = write::scenario_text(&base, &model, &obs, &cal).unwrap();
+        let loaded = scenario::load_str("calibrated.toml", &written.text, &[]).unwrap();
+        let total_users: u64 = loaded
+            .model
+            .classes
+            .iter()
+            .map(|c| match &c.arrivals {
+                o11sim::model::Arrivals::Closed { users, .. } => u64::from(*users),
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        let chk = check::check(
+            "calibrated.toml",
+            &written,
+            &obs,
+            &cal,
+            Some(4),
+            Budget::UNLIMITED,
+            &Silent,
+        )
+        .unwrap();
+        let text = format!("{files:?}\n{}\n{}", written.text, check::text(&chk));
+        // A cycle of step 1 and step 2 (0.2 + 0.8 + 0.3 + 0.8 s) by 10 threads.
+        if users == 10 {
+            for c in &cal.classes {
+                assert!((c.throughput - 10.0 / 2.1).abs() < 0.02, "{text}");
+            }
+        }
+        assert!(total_users >= users, "{text}");
+        for c in &chk.classes {
+            assert!(c.throughput.relative_error().abs() < 0.05, "{text}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
