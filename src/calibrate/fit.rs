@@ -23,9 +23,11 @@
 //! Standard errors come from `σ² (AᵀA)⁻¹` over the columns of the fit.
 
 use crate::analytic::erlang_c;
+use crate::error::{Error, Result};
 use crate::model::Model;
 
-use super::observed::{Machine, Observed};
+use super::observed::{CpuSeries, Machine, Observed};
+use super::write::utc;
 
 /// A column whose variance-inflation factor exceeds this cannot be told
 /// apart from the others (its R² against them is above 0.9): the usual
@@ -219,7 +221,12 @@ fn kept_load_warning(model: &Model, fitted: &[String], fit: &Fit) -> Option<Stri
 
 /// Fits every demand the data allows against `model`, the base scenario's
 /// model (its front-ends, cores and databases).
-pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
+///
+/// A counter series that gives the fit no interval (its samples do not
+/// overlap the requests, or fall only in the first or last interval, which
+/// are left out) is an [`Error::Usage`] naming its file, its server and
+/// both time spans: dropping it would silently leave the CPU uncalibrated.
+pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
     let n_classes = obs.classes.len();
     let fe_cores: Vec<f64> = obs
         .front_ends
@@ -254,7 +261,7 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
         let cores = fe_cores[f];
         fe_rows.hosts.push(s.host.clone());
         fe_rows.cores.push(cores);
-        for (i, u) in interval_means(obs, &s.samples) {
+        for (i, u) in usable_intervals(obs, s)? {
             let x: Vec<f64> = obs
                 .classes
                 .iter()
@@ -285,7 +292,7 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
             }
             rows.hosts.push(s.host.clone());
             rows.cores.push(db.cores);
-            for (i, u) in interval_means(obs, &s.samples) {
+            for (i, u) in usable_intervals(obs, s)? {
                 let x: Vec<f64> = obs
                     .classes
                     .iter()
@@ -398,13 +405,59 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
                 .and_then(|p| Closed::of(p, throughput)),
         });
     }
-    Calibration {
+    Ok(Calibration {
         classes,
         front_end,
         databases,
         start: start as i64,
         span,
+    })
+}
+
+/// [`interval_means`] of one series; none is an error saying why.
+fn usable_intervals(obs: &Observed, s: &CpuSeries) -> Result<Vec<(usize, f64)>> {
+    let means = interval_means(obs, &s.samples);
+    if !means.is_empty() {
+        return Ok(means);
     }
+    let (from, to) = obs.window;
+    let requests = format!(
+        "the requests ({} to {} UTC)",
+        utc(from.floor() as i64),
+        utc(to.ceil() as i64)
+    );
+    let (Some(first), Some(last)) = (s.samples.first(), s.samples.last()) else {
+        return Err(Error::Usage(format!(
+            "{}: the % Processor Time counter of {} has no sample: every value is empty",
+            s.file.display(),
+            s.host
+        )));
+    };
+    let counters = format!(
+        "{}: the % Processor Time samples of {} ({} to {} UTC)",
+        s.file.display(),
+        s.host,
+        utc(first.0.floor() as i64),
+        utc(last.0.ceil() as i64)
+    );
+    let why = if last.0 <= from || first.0 > to {
+        format!(
+            "{counters} do not overlap {requests}: give counters of the same period (a wrong time-zone bias in the header's last parenthesis shifts them: UTC = local time + bias)"
+        )
+    } else if obs.intervals < 3 {
+        format!(
+            "{counters}: {requests} span {} interval(s) of --interval {} s; the fit leaves out the first and the last, which the data may cover only in part, so it needs at least 3: give a shorter --interval (the requests span {} s)",
+            obs.intervals,
+            obs.interval,
+            (to - from).round()
+        )
+    } else {
+        format!(
+            "{counters} fall only in the first or last interval of --interval {} s of {requests}, which the fit leaves out as the data may cover them only in part: give counters of the same period, or a shorter --interval",
+            obs.interval
+        )
+    };
+    Err(Error::Usage(why))
 }
 
 /// Mean response over mean demand of a `cores`-server processor-sharing
@@ -477,7 +530,13 @@ impl Rows {
             .collect();
         a.push(vec![1.0; n]);
         let names: Vec<&str> = cols.iter().map(|&k| obs.classes[k].name.as_str()).collect();
-        let warnings = collinearity(&a[..cols.len()], &names);
+        let mut warnings = collinearity(&a[..cols.len()], &names);
+        if n <= a.len() {
+            warnings.push(format!(
+                "{n} machine-interval(s) for {} unknowns (a demand per class and the background): the demands are not determined; give a shorter --interval or longer data",
+                a.len()
+            ));
+        }
         let beta = nnls(&a, &self.y);
         let fitted: Vec<f64> = (0..n)
             .map(|i| a.iter().zip(&beta).map(|(c, b)| c[i] * b).sum())

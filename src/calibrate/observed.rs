@@ -96,6 +96,8 @@ pub enum Machine {
 pub struct CpuSeries {
     /// Server name as written in the counter path (`\\FE1\...` → `FE1`).
     pub host: String,
+    /// The first counter file it appeared in, for messages.
+    pub file: PathBuf,
     pub machine: Machine,
     /// (Unix seconds UTC, busy percent of the whole machine 0..=100), in time order.
     pub samples: Vec<(f64, f64)>,

@@ -97,7 +97,7 @@ fn round_trip_recovers_rates_demands_and_p95() {
     let dbs: Vec<String> = model.databases.iter().map(|d| d.name.clone()).collect();
     let obs = observe(&input, &fes, &dbs).unwrap();
     assert_eq!(obs.skipped.count, 0);
-    let cal = fit::calibrate(&obs, model);
+    let cal = fit::calibrate(&obs, model).unwrap();
     let class = |name: &str| {
         let k = cal
             .classes
@@ -237,7 +237,7 @@ fn collinear_classes_are_reported() {
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let obs = observe(&input, &fes, &["production".into()]).unwrap();
-    let cal = fit::calibrate(&obs, &model);
+    let cal = fit::calibrate(&obs, &model).unwrap();
     let warnings = &cal.front_end.as_ref().unwrap().warnings;
     assert!(
         warnings
@@ -388,7 +388,7 @@ fn unexplained_response_time_becomes_an_integration_wait() {
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let obs = observe(&input, &fes, &["production".into()]).unwrap();
-    let cal = fit::calibrate(&obs, model);
+    let cal = fit::calibrate(&obs, model).unwrap();
     let back = cal.classes.iter().find(|c| c.name == "backoffice").unwrap();
     let portal = cal.classes.iter().find(|c| c.name == "portal").unwrap();
     eprintln!(
@@ -491,7 +491,7 @@ fn calibrate_small(input: &InputSpec) -> (o11sim::calibrate::Observed, fit::Cali
         .map(|d| d.name.clone())
         .collect();
     let obs = observe(input, &fes, &dbs).unwrap();
-    let cal = fit::calibrate(&obs, &base.model);
+    let cal = fit::calibrate(&obs, &base.model).unwrap();
     (obs, cal)
 }
 
@@ -679,5 +679,91 @@ fn load_test_populations_reproduce_the_throughput() {
             assert!(c.throughput.relative_error().abs() < 0.05, "{text}");
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Counters that give the fit no interval are an error naming the file,
+/// the server and both time spans, not a silent fallback to the default CPU
+/// (and a check comparing with "NaN %").
+#[test]
+fn counters_outside_the_requests_are_refused() {
+    use crate::common::{o11sim, rejected};
+    let dir = scratch("counters");
+    let base = dir.join("base.toml");
+    std::fs::write(&base, SMALL_BASE).unwrap();
+    // Two front-ends' logs from 10:00 to 11:00, one request every 2 s.
+    let logs: Vec<String> = ["FE1", "FE2"]
+        .iter()
+        .map(|h| {
+            let d = dir.join(h);
+            std::fs::create_dir_all(&d).unwrap();
+            let p = d.join("u_ex251127.log");
+            std::fs::write(&p, steady_log(EPOCH + 36_000, 1800, 2, "/Orders/Home", 80)).unwrap();
+            p.to_str().unwrap().to_owned()
+        })
+        .collect();
+    // Counters every 15 s over that hour (UTC), or over the next day's.
+    let counters = |name: &str, day: i64| {
+        let mut text = String::from(
+            "\"(PDH-CSV 4.0) (Coordinated Universal Time)(0)\",\"\\\\FE1\\Processor(_Total)\\% Processor Time\",\"\\\\FE2\\Processor(_Total)\\% Processor Time\"\r\n",
+        );
+        for k in 1..=240 {
+            let (y, m, d, h, mi, s) =
+                o11sim::calibrate::synth::civil(EPOCH + day * 86_400 + 36_000 + 15 * k);
+            text.push_str(&format!(
+                "\"{m:02}/{d:02}/{y:04} {h:02}:{mi:02}:{s:02}.000\",\"{}\",\"{}\"\r\n",
+                10 + k % 7,
+                12 + k % 5
+            ));
+        }
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let same_day = counters("counters.csv", 0);
+    let next_day = counters("counters-nextday.csv", 1);
+    let out = dir.join("out.toml");
+    let run = |perfmon: &str, interval: &str| {
+        o11sim(&[
+            "calibrate",
+            base.to_str().unwrap(),
+            "--iis",
+            &logs[0],
+            &logs[1],
+            "--server",
+            "FE1=main.1",
+            "--server",
+            "FE2=main.2",
+            "--perfmon",
+            perfmon,
+            "--interval",
+            interval,
+            "--replications",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let r = run(&next_day, "60s");
+    rejected(
+        &r,
+        &[
+            "counters-nextday.csv",
+            "FE1",
+            "2025-11-28 10:00",
+            "2025-11-27 10:00 to 2025-11-27 11:00",
+            "do not overlap",
+        ],
+    );
+    assert!(!r.stdout.contains("NaN"), "{}", r.stdout);
+    assert!(!out.exists());
+    let r = run(&same_day, "30m");
+    rejected(&r, &["counters.csv", "FE1", "--interval"]);
+    assert!(!out.exists());
+    // The same counters with the default interval: calibrated, no NaN.
+    let r = run(&same_day, "60s");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("NaN"), "{}", r.stdout);
+    assert!(!r.stdout.contains("no front-end counters"), "{}", r.stdout);
     let _ = std::fs::remove_dir_all(&dir);
 }
