@@ -86,10 +86,22 @@ pub struct ClassEstimate {
     /// Fraction rejected (503) and failed (other 5xx) over all requests.
     pub rejected: f64,
     pub failed: f64,
-    /// What the calibrated CPU, database and network explain of the mean
+    /// What the written CPU, database and network explain of the mean
     /// response, seconds, and the rest (observed mean minus explained).
     pub explained: f64,
     pub residual: f64,
+    /// Front-end CPU per request as written, seconds: the fitted demand,
+    /// or without front-end counters [`DEFAULT_CPU`] times `assumed_scale`.
+    pub cpu: f64,
+    /// Database time as written, seconds: with counters of the class's
+    /// database the fitted demand per request, else the time per call of
+    /// [`DEFAULT_DB_CALLS`] calls, [`DEFAULT_DB_TIME`] times
+    /// `assumed_scale`; `None` when the class has no database.
+    pub db: Option<f64>,
+    /// What the defaults written in place of uncalibrated demands were
+    /// multiplied by so that they fit in the observed mean response: 1 when
+    /// they fit, down to 0 when the network alone takes the whole mean.
+    pub assumed_scale: f64,
     /// From a load test: the closed population the scenario is written with.
     pub closed: Option<Closed>,
 }
@@ -170,6 +182,17 @@ fn window_rate(hourly: &[f64; 24], tod: f64, duration: f64) -> f64 {
     }
     sum / duration
 }
+
+/// Front-end CPU per request written without front-end counters: the
+/// sizing guide's Reactive figure (11.2 ms on 4 cores for 250 req/s).
+pub const DEFAULT_CPU: f64 = 0.0112;
+
+/// Database calls per request and database time per call written without
+/// counters of the class's database: the schema's defaults (`db_calls =
+/// 2`, `db_time = exp(3.5ms)`), written out so that what the check
+/// simulates is what the leftover was computed with.
+pub const DEFAULT_DB_CALLS: f64 = 2.0;
+pub const DEFAULT_DB_TIME: f64 = 0.0035;
 
 /// One-way network delay the written scenario keeps (the schema's default
 /// `network`, `const(5ms)`), counted twice in what is explained.
@@ -323,6 +346,50 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
     let span = (obs.window.1 - start).max(0.0);
     let covered: f64 = obs.hour_coverage.iter().sum();
     let (tod, duration) = simulated_window(start as i64, span);
+
+    // What the written scenario will put on the machines: the fitted
+    // demands, or the defaults written in their place. Without counters,
+    // the utilization at which they are stretched is the one they imply at
+    // the observed throughput (utilization law), over the machines.
+    let class_db: Vec<Option<usize>> = obs
+        .classes
+        .iter()
+        .map(|c| {
+            let f = (0..c.completions.len())
+                .max_by_key(|&f| c.completions[f].iter().map(|&n| u64::from(n)).sum::<u64>())?;
+            fe_db[f]
+        })
+        .collect();
+    let db_fit_of = |d: Option<usize>| {
+        d.and_then(|d| {
+            let server = format!("database {}", model.databases[d].name);
+            databases.iter().find(|f| f.server == server)
+        })
+    };
+    let mean_rate = |c: &super::observed::ClassObserved| {
+        if covered > 0.0 {
+            c.total() as f64 / covered
+        } else {
+            0.0
+        }
+    };
+    let fe_total_cores: f64 = fe_cores.iter().sum();
+    let fe_default_load: f64 = obs.classes.iter().map(|c| mean_rate(c) * DEFAULT_CPU).sum();
+    let fe_default = (
+        fe_total_cores / fe_cores.len().max(1) as f64,
+        if fe_total_cores > 0.0 {
+            fe_default_load / fe_total_cores
+        } else {
+            0.0
+        },
+    );
+    let mut db_default_load = vec![0.0; model.databases.len()];
+    for (k, c) in obs.classes.iter().enumerate() {
+        if let Some(d) = class_db[k] {
+            db_default_load[d] += mean_rate(c) * DEFAULT_DB_CALLS * DEFAULT_DB_TIME;
+        }
+    }
+
     let mut classes = Vec::with_capacity(n_classes);
     for (k, c) in obs.classes.iter().enumerate() {
         let hourly = c.hourly_rate(&obs.hour_coverage);
@@ -356,13 +423,35 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
         } else {
             f64::NAN
         };
-        let mut explained = 2.0 * NETWORK_ONE_WAY;
-        if let Some(fit) = &front_end {
-            explained += fit.demand[k].unwrap_or(0.0) * stretch(fit.cores, fit.utilization);
+        // Explained: the network, then each demand as written, stretched
+        // at its machine's utilization; `fitted` from counters, `assumed`
+        // the defaults written without them.
+        let mut fitted = 2.0 * NETWORK_ONE_WAY;
+        let mut assumed = 0.0;
+        let fe = front_end.as_ref().and_then(|f| f.demand[k].map(|d| (f, d)));
+        match fe {
+            Some((fit, d)) => fitted += d * stretch(fit.cores, fit.utilization),
+            None => assumed += DEFAULT_CPU * stretch(fe_default.0, fe_default.1),
         }
-        if let Some(fit) = databases.first() {
-            explained += fit.demand[k].unwrap_or(0.0) * stretch(fit.cores, fit.utilization);
+        let db = db_fit_of(class_db[k]).and_then(|f| f.demand[k].map(|d| (f, d)));
+        match (db, class_db[k]) {
+            (Some((fit, d)), _) => fitted += d * stretch(fit.cores, fit.utilization),
+            (None, Some(d)) => {
+                let cores = model.databases[d].cores;
+                assumed += DEFAULT_DB_CALLS
+                    * DEFAULT_DB_TIME
+                    * stretch(cores, db_default_load[d] / cores.max(1e-9));
+            }
+            (None, None) => {}
         }
+        // The defaults are assumptions, the observed mean is data: when
+        // they do not fit in it, they are scaled down until they do.
+        let scale = if assumed > 0.0 && mean.is_finite() && fitted + assumed > mean {
+            ((mean - fitted) / assumed).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let explained = fitted + scale * assumed;
         let throughput = if c.population.is_some() {
             if covered > 0.0 {
                 total as f64 / covered
@@ -399,6 +488,11 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
             failed: status(&|s| s >= 500 && s != 503),
             explained,
             residual: mean - explained,
+            cpu: fe.map_or(DEFAULT_CPU * scale, |(_, d)| d),
+            db: db.map_or(class_db[k].map(|_| DEFAULT_DB_TIME * scale), |(_, d)| {
+                Some(d)
+            }),
+            assumed_scale: scale,
             closed: c
                 .population
                 .as_ref()

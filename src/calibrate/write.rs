@@ -18,6 +18,10 @@
 //! - the database time per request is written as `db_calls = 2` (the
 //!   schema's default: the number of calls is not in the data) with
 //!   `db_time = exp(D/2)` per call.
+//! - without counters, the CPU is the sizing guide's Reactive figure and the
+//!   database the schema's defaults, written out, and scaled down when they
+//!   do not fit in the observed mean response (`ClassEstimate::assumed_scale`):
+//!   the residual is computed with the demands as written.
 //! - a residual (observed mean response minus what CPU, database and the
 //!   network explain) above 5 ms and 10 % of the mean is written as a call
 //!   to `[external.residual]`, an external system without a concurrency
@@ -32,7 +36,10 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::scenario::Source;
 
-use super::fit::{Calibration, Fit, NETWORK_ONE_WAY};
+use super::fit::{
+    Calibration, ClassEstimate, DEFAULT_CPU, DEFAULT_DB_CALLS, DEFAULT_DB_TIME, Fit,
+    NETWORK_ONE_WAY,
+};
 use super::observed::Observed;
 
 /// A residual is written as an integration wait above both of these.
@@ -276,8 +283,14 @@ pub fn scenario_text(
                 writeln!(out, "cpu = \"{}\"", lognormal(d)).unwrap();
             }
             None => {
-                writeln!(out, "# front-end CPU per request: NOT calibrated (no front-end counters); the sizing guide's Reactive figure").unwrap();
-                writeln!(out, "cpu = \"lognormal(mean=11.2ms, cv=1)\"").unwrap();
+                writeln!(
+                    out,
+                    "# front-end CPU per request: NOT calibrated (no front-end counters); the sizing guide's Reactive figure, {}{}",
+                    ms(DEFAULT_CPU),
+                    scaled(c)
+                )
+                .unwrap();
+                writeln!(out, "cpu = \"{}\"", lognormal(c.cpu)).unwrap();
             }
         }
         let db_fit = cal.databases.iter().find(|f| {
@@ -296,9 +309,39 @@ pub fn scenario_text(
                 )
                 .unwrap();
                 writeln!(out, "db_calls = 2").unwrap();
-                writeln!(out, "db_time = \"{}\"", if d > 0.0 { format!("exp({})", dur(d / 2.0)) } else { "0s".into() }).unwrap();
+                writeln!(
+                    out,
+                    "db_time = \"{}\"",
+                    if written_positive(d / 2.0) {
+                        format!("exp({})", dur(d / 2.0))
+                    } else {
+                        "0s".into()
+                    }
+                )
+                .unwrap();
             }
-            None => writeln!(out, "# database time: NOT calibrated (no counters of this database); the schema's defaults").unwrap(),
+            None => {
+                writeln!(
+                    out,
+                    "# database time: NOT calibrated (no counters of this database); the schema's defaults, {} calls of {}{}",
+                    DEFAULT_DB_CALLS,
+                    ms(DEFAULT_DB_TIME),
+                    scaled(c)
+                )
+                .unwrap();
+                let per_call = c.db.unwrap_or(DEFAULT_DB_TIME);
+                writeln!(out, "db_calls = {DEFAULT_DB_CALLS}").unwrap();
+                writeln!(
+                    out,
+                    "db_time = \"{}\"",
+                    if written_positive(per_call) {
+                        format!("exp({})", dur(per_call))
+                    } else {
+                        "0s".into()
+                    }
+                )
+                .unwrap();
+            }
         }
         if c.residual.is_finite()
             && c.residual > RESIDUAL_MIN
@@ -307,7 +350,7 @@ pub fn scenario_text(
             any_residual = true;
             writeln!(
                 out,
-                "# unexplained: observed mean {} minus {} explained by CPU and database at the observed utilizations (M/M/c) and {} of network; written as a wait",
+                "# unexplained: observed mean {} minus {} explained by the CPU and database as written (M/M/c at the observed utilizations, or without counters those they imply) and {} of network; written as a wait",
                 ms(c.mean),
                 ms(c.explained - 2.0 * NETWORK_ONE_WAY),
                 ms(2.0 * NETWORK_ONE_WAY)
@@ -422,6 +465,20 @@ fn unique_name(name: &str, taken: &[String]) -> String {
     n
 }
 
+/// How an uncalibrated default was scaled to fit in the observed mean.
+fn scaled(c: &ClassEstimate) -> String {
+    if c.assumed_scale < 1.0 {
+        format!(
+            ", scaled by {:.3} to fit in the observed mean response {} with the network's {}",
+            c.assumed_scale,
+            ms(c.mean),
+            ms(2.0 * NETWORK_ONE_WAY)
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn fit_summary(fit: &Fit) -> String {
     format!(
         "CPU fit on {} ({}): {} machine-intervals, R² {:.3}, background {:.3} busy cores per machine, mean utilization {:.1} %",
@@ -446,8 +503,14 @@ fn demand_note(fit: &Fit, k: usize, d: f64) -> String {
     )
 }
 
+/// Whether `d` seconds is written as a positive duration by [`dur`] (to
+/// the tenth of a microsecond).
+fn written_positive(d: f64) -> bool {
+    d >= 0.5e-7
+}
+
 fn lognormal(d: f64) -> String {
-    if d > 0.0 {
+    if written_positive(d) {
         format!("lognormal(mean={}, cv=1)", dur(d))
     } else {
         "0s".into()

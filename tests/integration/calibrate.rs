@@ -767,3 +767,52 @@ fn counters_outside_the_requests_are_refused() {
     assert!(!r.stdout.contains("no front-end counters"), "{}", r.stdout);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Without counters the written scenario keeps default demands (the sizing
+/// guide's CPU, the schema's database calls); the leftover wait is computed
+/// with them, and they are scaled down when they do not fit in the observed
+/// mean, so the check reproduces the observed mean response.
+#[test]
+fn without_counters_the_written_demands_fit_the_observed_mean() {
+    let dir = scratch("defaults");
+    let logs = dir.join("FE1");
+    std::fs::create_dir_all(&logs).unwrap();
+    // 50 ms requests every 10 s, and 10 ms static files (no more than the
+    // network both ways) every 20 s, for an hour.
+    let mut text = steady_log(EPOCH + 36_000, 360, 10, "/Orders/Home", 50);
+    let files = steady_log(EPOCH + 36_005, 180, 20, "/Orders/css/app.css", 10);
+    text.push_str(
+        &files
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    );
+    std::fs::write(logs.join("u_ex251127.log"), text).unwrap();
+    let input = InputSpec {
+        iis: vec![logs],
+        interval: 60.0,
+        ..InputSpec::default()
+    };
+    let (obs, cal) = calibrate_small(&input);
+    let base = Source::parse("base.toml", SMALL_BASE).unwrap();
+    let model = base.build(&[]).unwrap().model;
+    let written = write::scenario_text(&base, &model, &obs, &cal).unwrap();
+    let chk = check::check(
+        "calibrated.toml",
+        &written,
+        &obs,
+        &cal,
+        Some(4),
+        Budget::UNLIMITED,
+        &Silent,
+    )
+    .unwrap();
+    let text = format!("{}\n{}", written.text, check::text(&chk));
+    assert!(text.contains("cpu = \"0s\""), "{text}");
+    assert_eq!(chk.classes.len(), 2, "{text}");
+    for c in &chk.classes {
+        assert!(c.mean.relative_error().abs() < 0.05, "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
