@@ -162,6 +162,15 @@ fn pct(e: f64) -> String {
     }
 }
 
+/// A fraction as a percentage; `n/a` when unknown.
+fn percent(f: f64) -> String {
+    if f.is_finite() {
+        format!("{:.1} %", 100.0 * f)
+    } else {
+        "n/a".into()
+    }
+}
+
 fn ms(s: f64) -> String {
     if s.is_finite() {
         format!("{:.1}", s * 1e3)
@@ -206,8 +215,8 @@ pub fn text(check: &Check) -> String {
         rows.push(vec![
             format!("{} ({})", s.resource, s.host),
             "utilization".into(),
-            format!("{:.1} %", 100.0 * s.utilization.simulated),
-            format!("{:.1} %", 100.0 * s.utilization.observed),
+            percent(s.utilization.simulated),
+            percent(s.utilization.observed),
             pct(s.utilization.relative_error()),
         ]);
     }

@@ -23,9 +23,11 @@
 //! Standard errors come from `σ² (AᵀA)⁻¹` over the columns of the fit.
 
 use crate::analytic::erlang_c;
+use crate::error::{Error, Result};
 use crate::model::Model;
 
-use super::observed::{Machine, Observed};
+use super::observed::{CpuSeries, Machine, Observed};
+use super::write::utc;
 
 /// A column whose variance-inflation factor exceeds this cannot be told
 /// apart from the others (its R² against them is above 0.9): the usual
@@ -69,7 +71,12 @@ pub struct ClassEstimate {
     pub peak_hour: usize,
     /// Hourly rate over the peak, per hour of day; 0 for hours not observed.
     pub profile: [f64; 24],
-    /// Completions per second over the whole observed span.
+    /// Completions per second, comparable with what the written scenario
+    /// simulates: for open arrivals, the hourly rates averaged over the
+    /// simulated window ([`Calibration::simulated_window`]), each hour
+    /// weighted by the seconds of it the window holds; for a closed
+    /// population (a load test), the completions over the seconds the data
+    /// covers.
     pub throughput: f64,
     /// Observed response times of the answered requests, seconds.
     pub mean: f64,
@@ -79,10 +86,58 @@ pub struct ClassEstimate {
     /// Fraction rejected (503) and failed (other 5xx) over all requests.
     pub rejected: f64,
     pub failed: f64,
-    /// What the calibrated CPU, database and network explain of the mean
+    /// What the written CPU, database and network explain of the mean
     /// response, seconds, and the rest (observed mean minus explained).
     pub explained: f64,
     pub residual: f64,
+    /// Front-end CPU per request as written, seconds: the fitted demand,
+    /// or without front-end counters [`DEFAULT_CPU`] times `assumed_scale`.
+    pub cpu: f64,
+    /// Database time as written, seconds: with counters of the class's
+    /// database the fitted demand per request, else the time per call of
+    /// [`DEFAULT_DB_CALLS`] calls, [`DEFAULT_DB_TIME`] times
+    /// `assumed_scale`; `None` when the class has no database.
+    pub db: Option<f64>,
+    /// What the defaults written in place of uncalibrated demands were
+    /// multiplied by so that they fit in the observed mean response: 1 when
+    /// they fit, down to 0 when the network alone takes the whole mean.
+    pub assumed_scale: f64,
+    /// From a load test: the closed population the scenario is written with.
+    pub closed: Option<Closed>,
+}
+
+/// A load test's class as the schema's closed population: whole `users`,
+/// each cycling through `think` and the class's response time.
+///
+/// The threads that issued the class are a fraction `L` on average (one
+/// JMeter thread running four samplers gives each about a quarter), and
+/// the schema's `users` is a whole number. By Little's law a class's
+/// throughput is `X = users / (think + R)`, `R` its mean response time, so
+/// the class is written with `users = ⌈L⌉` (at least 1) and the think time
+/// that gives the observed throughput with them: `think = users / X − R`.
+/// Rounding up keeps it at least the observed mean think time (rounding
+/// down could ask for a negative one). Each class is thus its own
+/// population issuing its own observed throughput; the users of all
+/// classes may add up to more than the test's threads, each thinking
+/// longer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Closed {
+    pub users: u64,
+    /// Mean think time, seconds.
+    pub think: f64,
+}
+
+impl Closed {
+    /// The population that issues `throughput` (per second) with a mean
+    /// response of `p.response`; `None` without throughput.
+    pub fn of(p: &super::observed::Population, throughput: f64) -> Option<Closed> {
+        if !(throughput > 0.0 && p.users.is_finite()) {
+            return None;
+        }
+        let users = ((p.users - 1e-9).ceil() as u64).max(1);
+        let think = (users as f64 / throughput - p.response).max(0.0);
+        Some(Closed { users, think })
+    }
 }
 
 /// Everything `calibrate` estimated.
@@ -97,6 +152,47 @@ pub struct Calibration {
     pub start: i64,
     pub span: f64,
 }
+
+impl Calibration {
+    /// The written scenario's measured window: its start as seconds of the
+    /// day (the warm-up from 00:00) and its duration in whole seconds (the
+    /// observed span, at most a day).
+    pub fn simulated_window(&self) -> (f64, f64) {
+        simulated_window(self.start, self.span)
+    }
+}
+
+fn simulated_window(start: i64, span: f64) -> (f64, f64) {
+    (start.rem_euclid(86_400) as f64, span.min(86_400.0).round())
+}
+
+/// The mean of hourly rates (per hour of day) over `duration` seconds from
+/// `tod` seconds after midnight, the day repeating: what a scenario with
+/// these hourly rates issues over that window.
+fn window_rate(hourly: &[f64; 24], tod: f64, duration: f64) -> f64 {
+    if duration <= 0.0 {
+        return 0.0;
+    }
+    let (mut t, end, mut sum) = (tod, tod + duration, 0.0);
+    while t < end {
+        let hour = (t / 3600.0).floor();
+        let upto = ((hour + 1.0) * 3600.0).min(end);
+        sum += hourly[(hour as i64).rem_euclid(24) as usize] * (upto - t);
+        t = upto;
+    }
+    sum / duration
+}
+
+/// Front-end CPU per request written without front-end counters: the
+/// sizing guide's Reactive figure (11.2 ms on 4 cores for 250 req/s).
+pub const DEFAULT_CPU: f64 = 0.0112;
+
+/// Database calls per request and database time per call written without
+/// counters of the class's database: the schema's defaults (`db_calls =
+/// 2`, `db_time = exp(3.5ms)`), written out so that what the check
+/// simulates is what the leftover was computed with.
+pub const DEFAULT_DB_CALLS: f64 = 2.0;
+pub const DEFAULT_DB_TIME: f64 = 0.0035;
 
 /// One-way network delay the written scenario keeps (the schema's default
 /// `network`, `const(5ms)`), counted twice in what is explained.
@@ -148,7 +244,12 @@ fn kept_load_warning(model: &Model, fitted: &[String], fit: &Fit) -> Option<Stri
 
 /// Fits every demand the data allows against `model`, the base scenario's
 /// model (its front-ends, cores and databases).
-pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
+///
+/// A counter series that gives the fit no interval (its samples do not
+/// overlap the requests, or fall only in the first or last interval, which
+/// are left out) is an [`Error::Usage`] naming its file, its server and
+/// both time spans: dropping it would silently leave the CPU uncalibrated.
+pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
     let n_classes = obs.classes.len();
     let fe_cores: Vec<f64> = obs
         .front_ends
@@ -183,7 +284,7 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
         let cores = fe_cores[f];
         fe_rows.hosts.push(s.host.clone());
         fe_rows.cores.push(cores);
-        for (i, u) in interval_means(obs, &s.samples) {
+        for (i, u) in usable_intervals(obs, s)? {
             let x: Vec<f64> = obs
                 .classes
                 .iter()
@@ -214,7 +315,7 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
             }
             rows.hosts.push(s.host.clone());
             rows.cores.push(db.cores);
-            for (i, u) in interval_means(obs, &s.samples) {
+            for (i, u) in usable_intervals(obs, s)? {
                 let x: Vec<f64> = obs
                     .classes
                     .iter()
@@ -239,7 +340,56 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
         }
     }
 
-    let span = obs.intervals as f64 * obs.interval;
+    // The observed window and the seconds of it the data covers, as the
+    // parsers measured them: independent of `--interval`.
+    let start = obs.window.0.floor();
+    let span = (obs.window.1 - start).max(0.0);
+    let covered: f64 = obs.hour_coverage.iter().sum();
+    let (tod, duration) = simulated_window(start as i64, span);
+
+    // What the written scenario will put on the machines: the fitted
+    // demands, or the defaults written in their place. Without counters,
+    // the utilization at which they are stretched is the one they imply at
+    // the observed throughput (utilization law), over the machines.
+    let class_db: Vec<Option<usize>> = obs
+        .classes
+        .iter()
+        .map(|c| {
+            let f = (0..c.completions.len())
+                .max_by_key(|&f| c.completions[f].iter().map(|&n| u64::from(n)).sum::<u64>())?;
+            fe_db[f]
+        })
+        .collect();
+    let db_fit_of = |d: Option<usize>| {
+        d.and_then(|d| {
+            let server = format!("database {}", model.databases[d].name);
+            databases.iter().find(|f| f.server == server)
+        })
+    };
+    let mean_rate = |c: &super::observed::ClassObserved| {
+        if covered > 0.0 {
+            c.total() as f64 / covered
+        } else {
+            0.0
+        }
+    };
+    let fe_total_cores: f64 = fe_cores.iter().sum();
+    let fe_default_load: f64 = obs.classes.iter().map(|c| mean_rate(c) * DEFAULT_CPU).sum();
+    let fe_default = (
+        fe_total_cores / fe_cores.len().max(1) as f64,
+        if fe_total_cores > 0.0 {
+            fe_default_load / fe_total_cores
+        } else {
+            0.0
+        },
+    );
+    let mut db_default_load = vec![0.0; model.databases.len()];
+    for (k, c) in obs.classes.iter().enumerate() {
+        if let Some(d) = class_db[k] {
+            db_default_load[d] += mean_rate(c) * DEFAULT_DB_CALLS * DEFAULT_DB_TIME;
+        }
+    }
+
     let mut classes = Vec::with_capacity(n_classes);
     for (k, c) in obs.classes.iter().enumerate() {
         let hourly = c.hourly_rate(&obs.hour_coverage);
@@ -273,20 +423,51 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
         } else {
             f64::NAN
         };
-        let mut explained = 2.0 * NETWORK_ONE_WAY;
-        if let Some(fit) = &front_end {
-            explained += fit.demand[k].unwrap_or(0.0) * stretch(fit.cores, fit.utilization);
+        // Explained: the network, then each demand as written, stretched
+        // at its machine's utilization; `fitted` from counters, `assumed`
+        // the defaults written without them.
+        let mut fitted = 2.0 * NETWORK_ONE_WAY;
+        let mut assumed = 0.0;
+        let fe = front_end.as_ref().and_then(|f| f.demand[k].map(|d| (f, d)));
+        match fe {
+            Some((fit, d)) => fitted += d * stretch(fit.cores, fit.utilization),
+            None => assumed += DEFAULT_CPU * stretch(fe_default.0, fe_default.1),
         }
-        if let Some(fit) = databases.first() {
-            explained += fit.demand[k].unwrap_or(0.0) * stretch(fit.cores, fit.utilization);
+        let db = db_fit_of(class_db[k]).and_then(|f| f.demand[k].map(|d| (f, d)));
+        match (db, class_db[k]) {
+            (Some((fit, d)), _) => fitted += d * stretch(fit.cores, fit.utilization),
+            (None, Some(d)) => {
+                let cores = model.databases[d].cores;
+                assumed += DEFAULT_DB_CALLS
+                    * DEFAULT_DB_TIME
+                    * stretch(cores, db_default_load[d] / cores.max(1e-9));
+            }
+            (None, None) => {}
         }
+        // The defaults are assumptions, the observed mean is data: when
+        // they do not fit in it, they are scaled down until they do.
+        let scale = if assumed > 0.0 && mean.is_finite() && fitted + assumed > mean {
+            ((mean - fitted) / assumed).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let explained = fitted + scale * assumed;
+        let throughput = if c.population.is_some() {
+            if covered > 0.0 {
+                total as f64 / covered
+            } else {
+                0.0
+            }
+        } else {
+            window_rate(&hourly, tod, duration)
+        };
         classes.push(ClassEstimate {
             name: c.name.clone(),
             requests: total,
             rate,
             peak_hour,
             profile,
-            throughput: if span > 0.0 { total as f64 / span } else { 0.0 },
+            throughput,
             mean,
             p50: if answered > 0 {
                 c.response.quantile(0.50)
@@ -307,15 +488,70 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Calibration {
             failed: status(&|s| s >= 500 && s != 503),
             explained,
             residual: mean - explained,
+            cpu: fe.map_or(DEFAULT_CPU * scale, |(_, d)| d),
+            db: db.map_or(class_db[k].map(|_| DEFAULT_DB_TIME * scale), |(_, d)| {
+                Some(d)
+            }),
+            assumed_scale: scale,
+            closed: c
+                .population
+                .as_ref()
+                .and_then(|p| Closed::of(p, throughput)),
         });
     }
-    Calibration {
+    Ok(Calibration {
         classes,
         front_end,
         databases,
-        start: obs.origin,
+        start: start as i64,
         span,
+    })
+}
+
+/// [`interval_means`] of one series; none is an error saying why.
+fn usable_intervals(obs: &Observed, s: &CpuSeries) -> Result<Vec<(usize, f64)>> {
+    let means = interval_means(obs, &s.samples);
+    if !means.is_empty() {
+        return Ok(means);
     }
+    let (from, to) = obs.window;
+    let requests = format!(
+        "the requests ({} to {} UTC)",
+        utc(from.floor() as i64),
+        utc(to.ceil() as i64)
+    );
+    let (Some(first), Some(last)) = (s.samples.first(), s.samples.last()) else {
+        return Err(Error::Usage(format!(
+            "{}: the % Processor Time counter of {} has no sample: every value is empty",
+            s.file.display(),
+            s.host
+        )));
+    };
+    let counters = format!(
+        "{}: the % Processor Time samples of {} ({} to {} UTC)",
+        s.file.display(),
+        s.host,
+        utc(first.0.floor() as i64),
+        utc(last.0.ceil() as i64)
+    );
+    let why = if last.0 <= from || first.0 > to {
+        format!(
+            "{counters} do not overlap {requests}: give counters of the same period (a wrong time-zone bias in the header's last parenthesis shifts them: UTC = local time + bias)"
+        )
+    } else if obs.intervals < 3 {
+        format!(
+            "{counters}: {requests} span {} interval(s) of --interval {} s; the fit leaves out the first and the last, which the data may cover only in part, so it needs at least 3: give a shorter --interval (the requests span {} s)",
+            obs.intervals,
+            obs.interval,
+            (to - from).round()
+        )
+    } else {
+        format!(
+            "{counters} fall only in the first or last interval of --interval {} s of {requests}, which the fit leaves out as the data may cover them only in part: give counters of the same period, or a shorter --interval",
+            obs.interval
+        )
+    };
+    Err(Error::Usage(why))
 }
 
 /// Mean response over mean demand of a `cores`-server processor-sharing
@@ -388,7 +624,13 @@ impl Rows {
             .collect();
         a.push(vec![1.0; n]);
         let names: Vec<&str> = cols.iter().map(|&k| obs.classes[k].name.as_str()).collect();
-        let warnings = collinearity(&a[..cols.len()], &names);
+        let mut warnings = collinearity(&a[..cols.len()], &names);
+        if n <= a.len() {
+            warnings.push(format!(
+                "{n} machine-interval(s) for {} unknowns (a demand per class and the background): the demands are not determined; give a shorter --interval or longer data",
+                a.len()
+            ));
+        }
         let beta = nnls(&a, &self.y);
         let fitted: Vec<f64> = (0..n)
             .map(|i| a.iter().zip(&beta).map(|(c, b)| c[i] * b).sum())
@@ -733,6 +975,58 @@ mod tests {
             "{w:?}"
         );
         assert!(!w.iter().any(|s| s.starts_with("class c:")), "{w:?}");
+    }
+
+    #[test]
+    fn closed_population_reproduces_the_throughput() {
+        use super::super::observed::Population;
+        // One thread through four samplers: a quarter of it each.
+        let p = Population {
+            users: 0.217,
+            think: 0.8,
+            response: 0.2,
+        };
+        let x = 1.0 / 4.6;
+        let c = Closed::of(&p, x).unwrap();
+        assert_eq!(c.users, 1);
+        assert!((c.users as f64 / (c.think + p.response) - x).abs() < 1e-12);
+        assert!((c.think - 4.4).abs() < 1e-9, "{c:?}");
+        // 1.25 threads: 2 users, thinking longer.
+        let p = Population {
+            users: 1.25,
+            think: 0.8,
+            response: 0.9,
+        };
+        let x = 1.25 / 1.7;
+        let c = Closed::of(&p, x).unwrap();
+        assert_eq!(c.users, 2);
+        assert!((c.users as f64 / (c.think + p.response) - x).abs() < 1e-12);
+        assert!(c.think >= p.think);
+        // Whole threads stay as they are.
+        let c = Closed::of(
+            &Population {
+                users: 3.0,
+                think: 1.0,
+                response: 0.5,
+            },
+            2.0,
+        )
+        .unwrap();
+        assert_eq!(c.users, 3);
+        assert!((c.think - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn window_rate_weights_hours_by_the_window() {
+        let mut hourly = [0.0; 24];
+        hourly[10] = 0.1;
+        hourly[23] = 1.0;
+        assert!((window_rate(&hourly, 36_000.0, 86_400.0) - 0.1 / 24.0 - 1.0 / 24.0).abs() < 1e-12);
+        assert!((window_rate(&hourly, 36_000.0, 3_600.0) - 0.1).abs() < 1e-12);
+        // Half of 10:00 and half of 11:00.
+        assert!((window_rate(&hourly, 37_800.0, 3_600.0) - 0.05).abs() < 1e-12);
+        // Past midnight the day repeats.
+        assert!((window_rate(&hourly, 23.0 * 3600.0, 7_200.0) - 0.5).abs() < 1e-12);
     }
 
     #[test]

@@ -292,7 +292,17 @@ fn read_file(
         last = last.max(end);
     }
     if used > 0 {
-        acc.cover(first, last);
+        // The last request stands for the time up to the next one, which
+        // the log does not show: one mean gap between its requests, and at
+        // least the second it is stamped in (IIS logs whole seconds). N
+        // requests thus cover N mean gaps, and a log's rate is
+        // (N − 1) / (last − first), whatever --interval.
+        let gap = if used > 1 {
+            (last - first) / (used - 1) as f64
+        } else {
+            0.0
+        };
+        acc.cover(first, last + gap.max(1.0));
     }
     obs.sources.push(source(
         path,

@@ -520,8 +520,9 @@ pub struct Accumulator {
     front_ends: usize,
     classes: Vec<ClassAcc>,
     index: HashMap<Vec<u8>, usize>,
-    /// Absolute interval ranges (inclusive) the request inputs covered.
-    covered: Vec<(i64, i64)>,
+    /// Time ranges `[from, to)` (Unix seconds) the request inputs covered,
+    /// one per file.
+    covered: Vec<(f64, f64)>,
 }
 
 impl Accumulator {
@@ -583,19 +584,18 @@ impl Accumulator {
         self.classes[class].population = Some(population);
     }
 
-    /// Marks the time from `first` to `last` (Unix seconds) as observed.
-    pub fn cover(&mut self, first: f64, last: f64) {
-        if first <= last {
-            self.covered.push((
-                (first / self.step).floor() as i64,
-                (last / self.step).floor() as i64,
-            ));
+    /// Marks the time from `from` up to `to` (Unix seconds) as observed:
+    /// the seconds the hourly rates are counted over, whatever `--interval`.
+    pub fn cover(&mut self, from: f64, to: f64) {
+        if from < to {
+            self.covered.push((from, to));
         }
     }
 
     /// Moves the counts into `obs`: origin and intervals from the first to
     /// the last observation, classes that saw no request left out, seconds
-    /// observed per hour of day from the union of the inputs' spans.
+    /// observed per hour of day (and the observed window) from the union of
+    /// the inputs' spans, in seconds: they do not depend on the interval.
     pub fn finish(self, obs: &mut Observed) {
         let step = self.step as i64;
         let mut lo = i64::MAX;
@@ -647,32 +647,31 @@ impl Accumulator {
                 population: c.population,
             });
         }
-        // Union of the covered ranges, clipped to [lo, hi].
-        let mut ranges: Vec<(i64, i64)> = self
-            .covered
-            .iter()
-            .map(|&(a, b)| (a.max(lo), b.min(hi)))
-            .filter(|(a, b)| a <= b)
-            .collect();
-        ranges.sort_unstable();
-        let mut last = i64::MIN;
+        // Union of the covered ranges.
+        let mut ranges = self.covered;
+        ranges.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let first = ranges.first().map(|r| r.0);
+        let mut upto = f64::NEG_INFINITY;
         for (a, b) in ranges {
-            for idx in a.max(last.saturating_add(1))..=b {
-                add_coverage(&mut obs.hour_coverage, idx * step, step);
+            let from = a.max(upto);
+            if from < b {
+                add_coverage(&mut obs.hour_coverage, from, b);
             }
-            last = last.max(b);
+            upto = upto.max(b);
+        }
+        if let Some(first) = first {
+            obs.window = (first, upto);
         }
     }
 }
 
-/// Adds the seconds of [start, start + len) to the hours of day they fall in.
-fn add_coverage(cov: &mut [f64; 24], start: i64, len: i64) {
-    let mut t = start;
-    let end = start + len;
-    while t < end {
-        let next_hour = (t.div_euclid(3600) + 1) * 3600;
-        let upto = next_hour.min(end);
-        cov[(t.rem_euclid(86_400) / 3600) as usize] += (upto - t) as f64;
+/// Adds the seconds of [from, to) to the hours of day they fall in.
+fn add_coverage(cov: &mut [f64; 24], from: f64, to: f64) {
+    let mut t = from;
+    while t < to {
+        let hour = (t / 3600.0).floor();
+        let upto = ((hour + 1.0) * 3600.0).min(to);
+        cov[(hour as i64).rem_euclid(24) as usize] += upto - t;
         t = upto;
     }
 }
@@ -719,7 +718,8 @@ mod tests {
         acc.add(a, 0, t0 + 5.0, 200, Some(0.3));
         acc.add(b, 1, t0 + 1200.0, 503, Some(9.0));
         acc.add(b, 1, t0 + 1259.0, 200, None);
-        acc.cover(t0, t0 + 1259.0);
+        acc.cover(t0 + 1200.0, t0 + 1260.0);
+        acc.cover(t0, t0 + 1230.5);
         let mut obs = Observed::default();
         acc.finish(&mut obs);
         assert_eq!(obs.origin, t0 as i64);
@@ -739,17 +739,19 @@ mod tests {
             0,
             "a 503 and an unknown time are not response times"
         );
-        assert_eq!(obs.hour_coverage.iter().sum::<f64>(), 21.0 * 60.0);
+        assert_eq!(obs.hour_coverage.iter().sum::<f64>(), 1260.0);
+        assert_eq!(obs.window, (t0, t0 + 1260.0));
     }
 
     #[test]
     fn coverage_splits_hours() {
         let mut cov = [0.0; 24];
-        add_coverage(&mut cov, 3600 - 30, 90);
+        add_coverage(&mut cov, 3600.0 - 30.0, 3600.0 + 60.0);
         assert_eq!(cov[0], 30.0);
         assert_eq!(cov[1], 60.0);
-        add_coverage(&mut cov, 86_400 * 3 + 23 * 3600 + 3590, 20);
+        let t = (86_400 * 3 + 23 * 3600 + 3590) as f64;
+        add_coverage(&mut cov, t, t + 20.5);
         assert_eq!(cov[23], 10.0);
-        assert_eq!(cov[0], 40.0);
+        assert_eq!(cov[0], 40.5);
     }
 }

@@ -20,12 +20,13 @@
 //! time before that next sample. Each sample thus owns a stretch of its
 //! thread's time: its think time before it plus its elapsed time. For a
 //! class, `think` is the mean of its samples' think times (a thread's first
-//! sample has none) and `users` is the time its samples own divided by the
-//! length of the test (each file from its first start to its last end,
-//! summed over files): by Little's law that many users, each cycling
-//! through `think` and the class's response time, issue the class's
-//! observed throughput. Over all classes `users` adds up to the mean number
-//! of active threads (ramp-up and ramp-down included).
+//! sample has none), `response` the mean of their elapsed times, and
+//! `users` is the time its samples own divided by the length of the test:
+//! the time the files cover together (each file from its first start to its
+//! last end; files of concurrent load generators overlap, and their common
+//! time counts once). Over all classes `users` adds up to the mean number
+//! of active threads (ramp-up and ramp-down included). The scenario writer
+//! turns this fraction into whole users (see `fit::Closed`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -35,22 +36,26 @@ use super::input::{Accumulator, CsvFile, digits, source};
 use super::observed::{Observed, Population};
 use crate::error::{Error, Result};
 
-/// Per class: think time summed and counted, thread time owned (ms).
+/// Per class: think time summed and counted, elapsed time summed and
+/// counted, thread time owned (ms).
 #[derive(Clone, Copy, Default)]
 struct Owned {
     think_sum: f64,
     think_n: u64,
+    elapsed_sum: f64,
+    samples: u64,
     time: f64,
 }
 
 /// Reads every `--jmeter` file; sets each class's population.
 pub fn read_jtls(paths: &[PathBuf], acc: &mut Accumulator, obs: &mut Observed) -> Result<()> {
     let mut owned: Vec<Owned> = Vec::new();
-    let mut span_ms = 0.0;
+    let mut spans: Vec<(u64, u64)> = Vec::with_capacity(paths.len());
     let mut turn = 0usize;
     for path in paths {
-        span_ms += read_file(path, acc, obs, &mut owned, &mut turn)?;
+        spans.push(read_file(path, acc, obs, &mut owned, &mut turn)?);
     }
+    let span_ms = union_length(&mut spans);
     if span_ms > 0.0 {
         for (class, o) in owned.iter().enumerate() {
             if o.time > 0.0 {
@@ -63,6 +68,7 @@ pub fn read_jtls(paths: &[PathBuf], acc: &mut Accumulator, obs: &mut Observed) -
                         } else {
                             0.0
                         },
+                        response: o.elapsed_sum / o.samples.max(1) as f64 / 1000.0,
                     },
                 );
             }
@@ -71,14 +77,28 @@ pub fn read_jtls(paths: &[PathBuf], acc: &mut Accumulator, obs: &mut Observed) -
     Ok(())
 }
 
-/// Reads one file; returns its span in ms.
+/// The length of the union of `[first, last]` spans, in their unit.
+fn union_length(spans: &mut [(u64, u64)]) -> f64 {
+    spans.sort_unstable();
+    let (mut total, mut upto) = (0u64, 0u64);
+    for &(a, b) in spans.iter() {
+        let from = a.max(upto);
+        if b > from {
+            total += b - from;
+        }
+        upto = upto.max(b);
+    }
+    total as f64
+}
+
+/// Reads one file; returns its span (first start, last end) in ms.
 fn read_file(
     path: &Path,
     acc: &mut Accumulator,
     obs: &mut Observed,
     owned: &mut Vec<Owned>,
     turn: &mut usize,
-) -> Result<f64> {
+) -> Result<(u64, u64)> {
     let mut file = CsvFile::open(path)?;
     let mut record = csv::ByteRecord::new();
     if !file.read(&mut record)? {
@@ -162,6 +182,8 @@ fn read_file(
         let end = start + elapsed;
         let o = &mut owned[class];
         o.time += elapsed as f64;
+        o.elapsed_sum += elapsed as f64;
+        o.samples += 1;
         if thread_col.is_some() {
             let thread = get(thread_col);
             match threads.get_mut(thread) {
@@ -211,5 +233,18 @@ fn read_file(
         first as f64 / 1000.0,
         last as f64 / 1000.0,
     ));
-    Ok((last - first) as f64)
+    Ok((first, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_files_count_their_common_time_once() {
+        assert_eq!(union_length(&mut [(0, 100), (0, 100)]), 100.0);
+        assert_eq!(union_length(&mut [(50, 150), (0, 100)]), 150.0);
+        assert_eq!(union_length(&mut [(0, 100), (200, 250)]), 150.0);
+        assert_eq!(union_length(&mut [(0, 300), (100, 200)]), 300.0);
+    }
 }

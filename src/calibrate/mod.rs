@@ -59,7 +59,7 @@ pub fn run(req: &CalibrateRequest, progress: &dyn Progress) -> Result<Calibrated
     let front_ends: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let databases: Vec<String> = model.databases.iter().map(|d| d.name.clone()).collect();
     let observed = input::observe(&req.input, &front_ends, &databases)?;
-    let calibration = fit::calibrate(&observed, model);
+    let calibration = fit::calibrate(&observed, model)?;
     let written = write::scenario_text(&req.base, model, &observed, &calibration)?;
     let check = check::check(
         &req.out_name,

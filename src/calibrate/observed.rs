@@ -25,8 +25,17 @@ pub struct Observed {
     /// (or the order of the rules file).
     pub classes: Vec<ClassObserved>,
     /// Seconds of observed time falling in each hour of the day (UTC), over
-    /// the whole span of the request data: the denominator of the hourly rates.
+    /// the whole span of the request data: the denominator of the hourly
+    /// rates. Measured in seconds from the data (see [`Observed::window`]),
+    /// not in intervals: it does not depend on `--interval`.
     pub hour_coverage: [f64; 24],
+    /// The request data's window `[from, to)`, Unix seconds: from the first
+    /// observation to the end of the last file's coverage (an IIS log
+    /// covers its first request's second up to one mean gap between its
+    /// requests, and at least a second, past its last; a JMeter file its
+    /// first sample's start to its last sample's end). The time covered
+    /// within it is `hour_coverage`'s sum.
+    pub window: (f64, f64),
     /// CPU samples from performance counters, one series per machine.
     pub cpu: Vec<CpuSeries>,
     /// Files read, for the comments of the written scenario.
@@ -62,10 +71,15 @@ pub struct ClassObserved {
 /// A closed population derived from a load test.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Population {
-    /// Virtual users (JMeter threads) attributed to the class.
+    /// Virtual users (JMeter threads) attributed to the class: the mean
+    /// number of threads busy with it (thinking before it or waiting for
+    /// it), a fraction.
     pub users: f64,
     /// Mean think time between one response and the thread's next request, seconds.
     pub think: f64,
+    /// Mean elapsed time of the class's samples (all of them, whatever
+    /// their status), seconds.
+    pub response: f64,
 }
 
 /// Which machine of the base scenario a series or a log belongs to.
@@ -82,6 +96,8 @@ pub enum Machine {
 pub struct CpuSeries {
     /// Server name as written in the counter path (`\\FE1\...` → `FE1`).
     pub host: String,
+    /// The first counter file it appeared in, for messages.
+    pub file: PathBuf,
     pub machine: Machine,
     /// (Unix seconds UTC, busy percent of the whole machine 0..=100), in time order.
     pub samples: Vec<(f64, f64)>,

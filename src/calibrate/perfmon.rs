@@ -68,6 +68,7 @@ pub fn read_counters(
         match machine {
             Some(m) => series.push(CpuSeries {
                 host: host.name,
+                file: host.file,
                 machine: m,
                 samples: host.samples,
             }),
@@ -81,6 +82,7 @@ pub fn read_counters(
         let host = unmapped.pop().expect("one unmapped server");
         series.push(CpuSeries {
             host: host.name,
+            file: host.file,
             machine: Machine::Database(databases[0].clone()),
             samples: host.samples,
         });

@@ -10,12 +10,18 @@
 //! Choices, each written as a comment in the file:
 //! - `rate` is the peak hour's rate and `profile` each hour's rate over it;
 //!   hours the data does not cover get 0.
+//! - a load test's class is a closed population of whole users thinking so
+//!   that they issue its observed throughput ([`super::fit::Closed`]).
 //! - `cpu` is `lognormal(mean=D, cv=1)`: the counters fit the mean demand
 //!   only; cv = 1 is the presets' shape, and under processor sharing the
 //!   mean response depends on the mean alone.
 //! - the database time per request is written as `db_calls = 2` (the
 //!   schema's default: the number of calls is not in the data) with
 //!   `db_time = exp(D/2)` per call.
+//! - without counters, the CPU is the sizing guide's Reactive figure and the
+//!   database the schema's defaults, written out, and scaled down when they
+//!   do not fit in the observed mean response (`ClassEstimate::assumed_scale`):
+//!   the residual is computed with the demands as written.
 //! - a residual (observed mean response minus what CPU, database and the
 //!   network explain) above 5 ms and 10 % of the mean is written as a call
 //!   to `[external.residual]`, an external system without a concurrency
@@ -30,7 +36,10 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::scenario::Source;
 
-use super::fit::{Calibration, Fit, NETWORK_ONE_WAY};
+use super::fit::{
+    Calibration, ClassEstimate, DEFAULT_CPU, DEFAULT_DB_CALLS, DEFAULT_DB_TIME, Fit,
+    NETWORK_ONE_WAY,
+};
 use super::observed::Observed;
 
 /// A residual is written as an integration wait above both of these.
@@ -137,8 +146,8 @@ pub fn scenario_text(
 
     // [simulation]: the observed window.
     let sim = base.table().get("simulation").and_then(|s| s.as_table());
-    let tod = cal.start.rem_euclid(86_400);
-    let duration = cal.span.min(86_400.0);
+    let (tod, duration) = cal.simulated_window();
+    let tod = tod as i64;
     writeln!(
         out,
         "# The observed window: the simulated day starts at 00:00 UTC; the warm-up"
@@ -152,7 +161,7 @@ pub fn scenario_text(
     .unwrap();
     writeln!(out, "[simulation]").unwrap();
     writeln!(out, "warmup = \"{}s\"", tod).unwrap();
-    writeln!(out, "duration = \"{}s\"", duration.round() as i64).unwrap();
+    writeln!(out, "duration = \"{}s\"", duration as i64).unwrap();
     for key in ["replications", "seed"] {
         if let Some(v) = sim.and_then(|s| s.get(key)) {
             writeln!(out, "{key} = {v}").unwrap();
@@ -219,18 +228,25 @@ pub fn scenario_text(
             )
             .unwrap();
         }
-        if let Some(p) = obs.classes[k].population {
+        if let (Some(p), Some(closed)) = (obs.classes[k].population, c.closed) {
             // A load test: its threads are a closed population.
             writeln!(
                 out,
-                "# the load test's threads: {:.2} users on average issued this class, thinking {} on average before it",
+                "# the load test's threads: {:.2} on average issued this class ({}/s), thinking {} before it and waiting {} for it on average;",
                 p.users,
-                ms(p.think)
+                num(c.throughput),
+                ms(p.think),
+                ms(p.response)
             )
             .unwrap();
-            writeln!(out, "users = {}", (p.users.round() as u64).max(1)).unwrap();
-            let think = if p.think > 0.0 {
-                format!("exp({})", dur(p.think))
+            writeln!(
+                out,
+                "# written as whole users (rounded up) with the think time that gives its throughput: users / (think + response)"
+            )
+            .unwrap();
+            writeln!(out, "users = {}", closed.users).unwrap();
+            let think = if closed.think > 0.0 {
+                format!("exp({})", dur(closed.think))
             } else {
                 "0s".into()
             };
@@ -267,8 +283,14 @@ pub fn scenario_text(
                 writeln!(out, "cpu = \"{}\"", lognormal(d)).unwrap();
             }
             None => {
-                writeln!(out, "# front-end CPU per request: NOT calibrated (no front-end counters); the sizing guide's Reactive figure").unwrap();
-                writeln!(out, "cpu = \"lognormal(mean=11.2ms, cv=1)\"").unwrap();
+                writeln!(
+                    out,
+                    "# front-end CPU per request: NOT calibrated (no front-end counters); the sizing guide's Reactive figure, {}{}",
+                    ms(DEFAULT_CPU),
+                    scaled(c)
+                )
+                .unwrap();
+                writeln!(out, "cpu = \"{}\"", lognormal(c.cpu)).unwrap();
             }
         }
         let db_fit = cal.databases.iter().find(|f| {
@@ -287,9 +309,39 @@ pub fn scenario_text(
                 )
                 .unwrap();
                 writeln!(out, "db_calls = 2").unwrap();
-                writeln!(out, "db_time = \"{}\"", if d > 0.0 { format!("exp({})", dur(d / 2.0)) } else { "0s".into() }).unwrap();
+                writeln!(
+                    out,
+                    "db_time = \"{}\"",
+                    if written_positive(d / 2.0) {
+                        format!("exp({})", dur(d / 2.0))
+                    } else {
+                        "0s".into()
+                    }
+                )
+                .unwrap();
             }
-            None => writeln!(out, "# database time: NOT calibrated (no counters of this database); the schema's defaults").unwrap(),
+            None => {
+                writeln!(
+                    out,
+                    "# database time: NOT calibrated (no counters of this database); the schema's defaults, {} calls of {}{}",
+                    DEFAULT_DB_CALLS,
+                    ms(DEFAULT_DB_TIME),
+                    scaled(c)
+                )
+                .unwrap();
+                let per_call = c.db.unwrap_or(DEFAULT_DB_TIME);
+                writeln!(out, "db_calls = {DEFAULT_DB_CALLS}").unwrap();
+                writeln!(
+                    out,
+                    "db_time = \"{}\"",
+                    if written_positive(per_call) {
+                        format!("exp({})", dur(per_call))
+                    } else {
+                        "0s".into()
+                    }
+                )
+                .unwrap();
+            }
         }
         if c.residual.is_finite()
             && c.residual > RESIDUAL_MIN
@@ -298,7 +350,7 @@ pub fn scenario_text(
             any_residual = true;
             writeln!(
                 out,
-                "# unexplained: observed mean {} minus {} explained by CPU and database at the observed utilizations (M/M/c) and {} of network; written as a wait",
+                "# unexplained: observed mean {} minus {} explained by the CPU and database as written (M/M/c at the observed utilizations, or without counters those they imply) and {} of network; written as a wait",
                 ms(c.mean),
                 ms(c.explained - 2.0 * NETWORK_ONE_WAY),
                 ms(2.0 * NETWORK_ONE_WAY)
@@ -419,6 +471,20 @@ fn unique_name(name: &str, taken: &[String]) -> String {
     n
 }
 
+/// How an uncalibrated default was scaled to fit in the observed mean.
+fn scaled(c: &ClassEstimate) -> String {
+    if c.assumed_scale < 1.0 {
+        format!(
+            ", scaled by {:.3} to fit in the observed mean response {} with the network's {}",
+            c.assumed_scale,
+            ms(c.mean),
+            ms(2.0 * NETWORK_ONE_WAY)
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn fit_summary(fit: &Fit) -> String {
     format!(
         "CPU fit on {} ({}): {} machine-intervals, R² {:.3}, background {:.3} busy cores per machine, mean utilization {:.1} %",
@@ -443,8 +509,14 @@ fn demand_note(fit: &Fit, k: usize, d: f64) -> String {
     )
 }
 
+/// Whether `d` seconds is written as a positive duration by [`dur`] (to
+/// the tenth of a microsecond).
+fn written_positive(d: f64) -> bool {
+    d >= 0.5e-7
+}
+
 fn lognormal(d: f64) -> String {
-    if d > 0.0 {
+    if written_positive(d) {
         format!("lognormal(mean={}, cv=1)", dur(d))
     } else {
         "0s".into()

@@ -97,7 +97,7 @@ fn round_trip_recovers_rates_demands_and_p95() {
     let dbs: Vec<String> = model.databases.iter().map(|d| d.name.clone()).collect();
     let obs = observe(&input, &fes, &dbs).unwrap();
     assert_eq!(obs.skipped.count, 0);
-    let cal = fit::calibrate(&obs, model);
+    let cal = fit::calibrate(&obs, model).unwrap();
     let class = |name: &str| {
         let k = cal
             .classes
@@ -237,7 +237,7 @@ fn collinear_classes_are_reported() {
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let obs = observe(&input, &fes, &["production".into()]).unwrap();
-    let cal = fit::calibrate(&obs, &model);
+    let cal = fit::calibrate(&obs, &model).unwrap();
     let warnings = &cal.front_end.as_ref().unwrap().warnings;
     assert!(
         warnings
@@ -388,7 +388,7 @@ fn unexplained_response_time_becomes_an_integration_wait() {
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let obs = observe(&input, &fes, &["production".into()]).unwrap();
-    let cal = fit::calibrate(&obs, model);
+    let cal = fit::calibrate(&obs, model).unwrap();
     let back = cal.classes.iter().find(|c| c.name == "backoffice").unwrap();
     let portal = cal.classes.iter().find(|c| c.name == "portal").unwrap();
     eprintln!(
@@ -432,6 +432,387 @@ fn unexplained_response_time_becomes_an_integration_wait() {
     for c in &chk.classes {
         assert!(c.mean.relative_error().abs() < 0.05, "{c:?}");
         assert!(c.p95.relative_error().abs() < 0.10, "{c:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A small base: two front-ends of 2 cores and a 4-core database; its
+/// traffic is replaced by the calibration.
+const SMALL_BASE: &str = r#"
+kind = "production"
+front_ends = 2
+
+[simulation]
+duration = "1h"
+warmup = "5m"
+replications = 2
+seed = 7
+
+[front_end]
+cores = 2
+
+[database]
+cores = 4
+
+[traffic.portal]
+rate = 10
+cpu = "exp(10ms)"
+"#;
+
+/// An IIS log of one request of `stem` every `step` seconds, `n` of them,
+/// the first at `first` (Unix seconds), each taking `taken_ms`.
+fn steady_log(first: i64, n: usize, step: i64, stem: &str, taken_ms: u32) -> String {
+    let (y, m, d, ..) = o11sim::calibrate::synth::civil(first);
+    let mut out = format!(
+        "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: {y:04}-{m:02}-{d:02} 00:00:00\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n"
+    );
+    for k in 0..n as i64 {
+        let (y, m, d, h, mi, s) = o11sim::calibrate::synth::civil(first + k * step);
+        out.push_str(&format!(
+            "{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02} 10.0.0.4 GET {stem} - 443 - 10.0.1.9 UA - 200 0 0 {taken_ms}\n"
+        ));
+    }
+    out
+}
+
+/// Observes `input` against [`SMALL_BASE`] and fits it.
+fn calibrate_small(input: &InputSpec) -> (o11sim::calibrate::Observed, fit::Calibration) {
+    let base = scenario::load_str("base.toml", SMALL_BASE, &[]).unwrap();
+    let fes: Vec<String> = base
+        .model
+        .front_ends
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let dbs: Vec<String> = base
+        .model
+        .databases
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
+    let obs = observe(input, &fes, &dbs).unwrap();
+    let cal = fit::calibrate(&obs, &base.model).unwrap();
+    (obs, cal)
+}
+
+/// The hourly rates are counted over the seconds the data covers, so
+/// `--interval` (which only shapes the CPU fit) changes neither the rate,
+/// nor the peak hour, nor the profile, nor the observed window.
+#[test]
+fn interval_changes_neither_rates_nor_profile() {
+    let dir = scratch("interval");
+    // One request every 10 s for an hour, from 10:30:00 and from 10:14:00.
+    for (name, first) in [("half", 10 * 3600 + 1800), ("late", 10 * 3600 + 840)] {
+        let log = dir.join(format!("{name}.log"));
+        std::fs::write(&log, steady_log(EPOCH + first, 360, 10, "/Orders/Home", 50)).unwrap();
+        let mut seen = Vec::new();
+        for interval in [60.0, 900.0, 3600.0] {
+            let input = InputSpec {
+                iis: vec![log.clone()],
+                interval,
+                ..InputSpec::default()
+            };
+            let (_, cal) = calibrate_small(&input);
+            let c = &cal.classes[0];
+            let what = format!(
+                "{name}, --interval {interval}: rate {}, peak {}, profile {:?}, throughput {}, window {} + {}",
+                c.rate, c.peak_hour, c.profile, c.throughput, cal.start, cal.span
+            );
+            assert!((c.rate - 0.1).abs() < 1e-9, "{what}");
+            assert_eq!(c.peak_hour, 10, "{what}");
+            assert!((c.profile[10] - 1.0).abs() < 1e-9, "{what}");
+            assert!((c.profile[11] - 1.0).abs() < 1e-9, "{what}");
+            assert!((c.throughput - 0.1).abs() < 1e-9, "{what}");
+            assert_eq!((cal.start, cal.span), (EPOCH + first, 3600.0), "{what}");
+            seen.push((c.rate, c.profile, cal.start, cal.span));
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{name}: {seen:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Several days of logs: the written scenario simulates one day of the
+/// mean profile, and the check's observed throughput is that day's, not
+/// the requests over the whole span of the logs.
+#[test]
+fn several_days_are_checked_as_one_mean_day() {
+    let dir = scratch("days");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    // Seven days, each with one request every 10 s from 10:00 to 10:59:50.
+    for day in 0..7 {
+        let first = EPOCH + day * 86_400 + 10 * 3600;
+        let (y, m, d, ..) = o11sim::calibrate::synth::civil(first);
+        std::fs::write(
+            logs.join(format!("u_ex{:02}{m:02}{d:02}.log", y % 100)),
+            steady_log(first, 360, 10, "/Orders/Home", 50),
+        )
+        .unwrap();
+    }
+    let input = InputSpec {
+        iis: vec![logs],
+        interval: 60.0,
+        ..InputSpec::default()
+    };
+    let (obs, cal) = calibrate_small(&input);
+    let c = &cal.classes[0];
+    assert!((c.rate - 0.1).abs() < 1e-9, "{c:?}");
+    // One hour a day at 0.1/s, over the simulated day.
+    let day = 360.0 / 86_400.0;
+    assert!((c.throughput - day).abs() < 1e-12, "{c:?}");
+    let base = Source::parse("base.toml", SMALL_BASE).unwrap();
+    let model = base.build(&[]).unwrap().model;
+    let written = write::scenario_text(&base, &model, &obs, &cal).unwrap();
+    assert!(
+        written
+            .text
+            .contains("warmup = \"36000s\"\nduration = \"86400s\"\n"),
+        "{}",
+        written.text
+    );
+    let chk = check::check(
+        "calibrated.toml",
+        &written,
+        &obs,
+        &cal,
+        Some(4),
+        Budget::UNLIMITED,
+        &Silent,
+    )
+    .unwrap();
+    let t = &chk.classes[0].throughput;
+    // 4 replications of about 360 requests: the Poisson noise is about 2.6 %.
+    assert!(t.relative_error().abs() < 0.08, "{}", check::text(&chk));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A JMeter result file: `threads` threads, each running the samplers
+/// `Step 1..=steps` in turn (step k takes 100 + 100 k ms, then 800 ms of
+/// think time) for `seconds`, thread n starting n × 100 ms after `t0_ms`.
+fn load_test(threads: usize, steps: usize, seconds: u64, t0_ms: u64) -> String {
+    let mut rows: Vec<(u64, String)> = Vec::new();
+    let stop = t0_ms + seconds * 1000;
+    for th in 0..threads {
+        let mut t = t0_ms + th as u64 * 100;
+        'thread: loop {
+            for k in 1..=steps {
+                let el = 100 + 100 * k as u64;
+                if t + el > stop {
+                    break 'thread;
+                }
+                rows.push((
+                    t + el,
+                    format!(
+                        "{t},{el},Step {k},200,OK,Thread Group 1-{},text,true,,1000,100,{threads},{threads}",
+                        th + 1
+                    ),
+                ));
+                t += el + 800;
+            }
+        }
+    }
+    rows.sort();
+    let mut out = String::from(
+        "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads\n",
+    );
+    for (_, r) in rows {
+        out.push_str(&r);
+        out.push('\n');
+    }
+    out
+}
+
+/// A load test's classes are written as closed populations that issue the
+/// observed throughput: whole users (one thread through four samplers is a
+/// quarter of a user per class), each thinking so that users / (think +
+/// response) is the class's throughput; files of concurrent load generators
+/// overlap in time, so their lengths are not summed.
+#[test]
+fn load_test_populations_reproduce_the_throughput() {
+    let dir = scratch("jmeter");
+    // 2026-11-27 12:00 UTC.
+    let t0 = 1_795_780_800_000u64;
+    let one = dir.join("one.jtl");
+    std::fs::write(&one, load_test(1, 4, 1800, t0)).unwrap();
+    let (g1, g2) = (dir.join("gen1.jtl"), dir.join("gen2.jtl"));
+    std::fs::write(&g1, load_test(5, 2, 1800, t0)).unwrap();
+    std::fs::write(&g2, load_test(5, 2, 1800, t0)).unwrap();
+    let base = Source::parse("base.toml", SMALL_BASE).unwrap();
+    let model = base.build(&[]).unwrap().model;
+    for (files, users) in [(vec![one], 1), (vec![g1, g2], 10)] {
+        let input = InputSpec {
+            jmeter: files.clone(),
+            interval: 60.0,
+            ..InputSpec::default()
+        };
+        let (obs, cal) = calibrate_small(&input);
+        let written = write::scenario_text(&base, &model, &obs, &cal).unwrap();
+        let loaded = scenario::load_str("calibrated.toml", &written.text, &[]).unwrap();
+        let total_users: u64 = loaded
+            .model
+            .classes
+            .iter()
+            .map(|c| match &c.arrivals {
+                o11sim::model::Arrivals::Closed { users, .. } => u64::from(*users),
+                other => panic!("{other:?}"),
+            })
+            .sum();
+        let chk = check::check(
+            "calibrated.toml",
+            &written,
+            &obs,
+            &cal,
+            Some(4),
+            Budget::UNLIMITED,
+            &Silent,
+        )
+        .unwrap();
+        let text = format!("{files:?}\n{}\n{}", written.text, check::text(&chk));
+        // A cycle of step 1 and step 2 (0.2 + 0.8 + 0.3 + 0.8 s) by 10 threads.
+        if users == 10 {
+            for c in &cal.classes {
+                assert!((c.throughput - 10.0 / 2.1).abs() < 0.02, "{text}");
+            }
+        }
+        assert!(total_users >= users, "{text}");
+        for c in &chk.classes {
+            assert!(c.throughput.relative_error().abs() < 0.05, "{text}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Counters that give the fit no interval are an error naming the file,
+/// the server and both time spans, not a silent fallback to the default CPU
+/// (and a check comparing with "NaN %").
+#[test]
+fn counters_outside_the_requests_are_refused() {
+    use crate::common::{o11sim, rejected};
+    let dir = scratch("counters");
+    let base = dir.join("base.toml");
+    std::fs::write(&base, SMALL_BASE).unwrap();
+    // Two front-ends' logs from 10:00 to 11:00, one request every 2 s.
+    let logs: Vec<String> = ["FE1", "FE2"]
+        .iter()
+        .map(|h| {
+            let d = dir.join(h);
+            std::fs::create_dir_all(&d).unwrap();
+            let p = d.join("u_ex251127.log");
+            std::fs::write(&p, steady_log(EPOCH + 36_000, 1800, 2, "/Orders/Home", 80)).unwrap();
+            p.to_str().unwrap().to_owned()
+        })
+        .collect();
+    // Counters every 15 s over that hour (UTC), or over the next day's.
+    let counters = |name: &str, day: i64| {
+        let mut text = String::from(
+            "\"(PDH-CSV 4.0) (Coordinated Universal Time)(0)\",\"\\\\FE1\\Processor(_Total)\\% Processor Time\",\"\\\\FE2\\Processor(_Total)\\% Processor Time\"\r\n",
+        );
+        for k in 1..=240 {
+            let (y, m, d, h, mi, s) =
+                o11sim::calibrate::synth::civil(EPOCH + day * 86_400 + 36_000 + 15 * k);
+            text.push_str(&format!(
+                "\"{m:02}/{d:02}/{y:04} {h:02}:{mi:02}:{s:02}.000\",\"{}\",\"{}\"\r\n",
+                10 + k % 7,
+                12 + k % 5
+            ));
+        }
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let same_day = counters("counters.csv", 0);
+    let next_day = counters("counters-nextday.csv", 1);
+    let out = dir.join("out.toml");
+    let run = |perfmon: &str, interval: &str| {
+        o11sim(&[
+            "calibrate",
+            base.to_str().unwrap(),
+            "--iis",
+            &logs[0],
+            &logs[1],
+            "--server",
+            "FE1=main.1",
+            "--server",
+            "FE2=main.2",
+            "--perfmon",
+            perfmon,
+            "--interval",
+            interval,
+            "--replications",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let r = run(&next_day, "60s");
+    rejected(
+        &r,
+        &[
+            "counters-nextday.csv",
+            "FE1",
+            "2025-11-28 10:00",
+            "2025-11-27 10:00 to 2025-11-27 11:00",
+            "do not overlap",
+        ],
+    );
+    assert!(!r.stdout.contains("NaN"), "{}", r.stdout);
+    assert!(!out.exists());
+    let r = run(&same_day, "30m");
+    rejected(&r, &["counters.csv", "FE1", "--interval"]);
+    assert!(!out.exists());
+    // The same counters with the default interval: calibrated, no NaN.
+    let r = run(&same_day, "60s");
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("NaN"), "{}", r.stdout);
+    assert!(!r.stdout.contains("no front-end counters"), "{}", r.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without counters the written scenario keeps default demands (the sizing
+/// guide's CPU, the schema's database calls); the leftover wait is computed
+/// with them, and they are scaled down when they do not fit in the observed
+/// mean, so the check reproduces the observed mean response.
+#[test]
+fn without_counters_the_written_demands_fit_the_observed_mean() {
+    let dir = scratch("defaults");
+    let logs = dir.join("FE1");
+    std::fs::create_dir_all(&logs).unwrap();
+    // 50 ms requests every 10 s, and 10 ms static files (no more than the
+    // network both ways) every 20 s, for an hour.
+    let mut text = steady_log(EPOCH + 36_000, 360, 10, "/Orders/Home", 50);
+    let files = steady_log(EPOCH + 36_005, 180, 20, "/Orders/css/app.css", 10);
+    text.push_str(
+        &files
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    );
+    std::fs::write(logs.join("u_ex251127.log"), text).unwrap();
+    let input = InputSpec {
+        iis: vec![logs],
+        interval: 60.0,
+        ..InputSpec::default()
+    };
+    let (obs, cal) = calibrate_small(&input);
+    let base = Source::parse("base.toml", SMALL_BASE).unwrap();
+    let model = base.build(&[]).unwrap().model;
+    let written = write::scenario_text(&base, &model, &obs, &cal).unwrap();
+    let chk = check::check(
+        "calibrated.toml",
+        &written,
+        &obs,
+        &cal,
+        Some(4),
+        Budget::UNLIMITED,
+        &Silent,
+    )
+    .unwrap();
+    let text = format!("{}\n{}", written.text, check::text(&chk));
+    assert!(text.contains("cpu = \"0s\""), "{text}");
+    assert_eq!(chk.classes.len(), 2, "{text}");
+    for c in &chk.classes {
+        assert!(c.mean.relative_error().abs() < 0.05, "{text}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -230,10 +230,19 @@ fn iis_logs_any_field_order_gz_and_bad_lines() {
     );
     assert_eq!(lines[1].0, 9);
     assert!(lines[1].1.contains("sc-status"), "{}", lines[1].1);
-    // Hours covered: FE1's file 10:00-10:59, FE2's minute 11:00.
-    assert_eq!(obs.hour_coverage[10], 3600.0);
-    assert_eq!(obs.hour_coverage[11], 60.0);
-    assert_eq!(obs.hour_coverage.iter().sum::<f64>(), 3660.0);
+    // Seconds covered: FE1's file from 10:00:05 to one mean gap between its
+    // 5 requests (3594 s / 4 = 898.5 s) past 10:59:59; FE2's one request,
+    // the second 11:00:00, lies within.
+    assert_eq!(obs.hour_coverage[10], 3595.0);
+    assert_eq!(obs.hour_coverage[11], 897.5);
+    assert_eq!(obs.hour_coverage.iter().sum::<f64>(), 4492.5);
+    assert_eq!(
+        obs.window,
+        (
+            (day + 10 * 3600 + 5) as f64,
+            (day + 11 * 3600) as f64 + 897.5
+        )
+    );
     assert_eq!(obs.sources.len(), 2);
     assert_eq!(
         (
