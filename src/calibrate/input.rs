@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::classes::Classifier;
-use super::observed::{ClassObserved, Machine, Observed, Population, SourceFile};
+use super::observed::{ClassObserved, Machine, Observed, Population, Skipped, SourceFile};
 use crate::error::{Error, Result};
 use crate::stats::LatencyHistogram;
 
@@ -380,13 +380,39 @@ impl<'a> CsvFile<'a> {
     }
 
     /// The line `record` (just read) starts on, counted from 1.
-    pub fn line(&self, record: &csv::ByteRecord) -> u64 {
+    fn line(&self, record: &csv::ByteRecord) -> u64 {
         let line = record.position().map_or(0, |p| p.line());
         if self.crlf && line > 1 {
             line + 1
         } else {
             line
         }
+    }
+
+    /// Reads the next row that has `cells` cells (the header's count) and
+    /// returns its line; `None` at the end of the file. A row with more or
+    /// fewer is recorded in `skipped` and counted in `count`, never read:
+    /// its values would come from the wrong columns.
+    pub fn next_row(
+        &mut self,
+        record: &mut csv::ByteRecord,
+        cells: usize,
+        skipped: &mut Skipped,
+        count: &mut u64,
+    ) -> Result<Option<u64>> {
+        while self.read(record)? {
+            let line = self.line(record);
+            if record.len() == cells {
+                return Ok(Some(line));
+            }
+            skipped.record(
+                self.path,
+                line,
+                format!("{} cells where the header has {cells}", record.len()),
+            );
+            *count += 1;
+        }
+        Ok(None)
     }
 }
 

@@ -132,17 +132,7 @@ fn read_file(
     let (mut first, mut last) = (u64::MAX, 0u64);
     let fes = acc.front_ends();
     let cells = record.len();
-    while file.read(&mut record)? {
-        let line = file.line(&record);
-        if record.len() != cells {
-            obs.skipped.record(
-                path,
-                line,
-                format!("{} cells where the header has {cells}", record.len()),
-            );
-            skipped += 1;
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record, cells, &mut obs.skipped, &mut skipped)? {
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
         if get(msg_col).starts_with(b"Number of samples in transaction") {
             continue;

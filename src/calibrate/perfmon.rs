@@ -161,17 +161,7 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
     }
     let (mut used, mut skipped) = (0u64, 0u64);
     let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
-    while file.read(&mut record)? {
-        let line = file.line(&record);
-        if record.len() != cells {
-            obs.skipped.record(
-                path,
-                line,
-                format!("{} cells where the header has {cells}", record.len()),
-            );
-            skipped += 1;
-            continue;
-        }
+    while let Some(line) = file.next_row(&mut record, cells, &mut obs.skipped, &mut skipped)? {
         let Some(local) = record.get(0).and_then(parse_timestamp) else {
             obs.skipped
                 .record(path, line, "timestamp is not MM/DD/YYYY HH:MM:SS.mmm");
