@@ -635,16 +635,6 @@ fn compare_and_sweep_give_each_variant_its_slo_verdicts_in_the_text_and_the_csv(
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A percentage as the bottleneck line prints it (`9.1 %`, `16 %`).
-fn short_pct(x: f64) -> String {
-    let v = x * 100.0;
-    if v >= 9.95 {
-        format!("{v:.0} %")
-    } else {
-        format!("{v:.1} %")
-    }
-}
-
 #[test]
 fn no_bottleneck_yet_gives_the_whole_path_waiting_beside_the_most_at_one_place() {
     // Portal at 400/s on 2 front-ends: it waits about 9 % of its response
@@ -686,13 +676,26 @@ fn no_bottleneck_yet_gives_the_whole_path_waiting_beside_the_most_at_one_place()
         "the case this test is about: {at_one_place} at one place, {waiting} in all"
     );
     assert!((b["total_waiting_share"].as_f64().unwrap() - waiting).abs() < 1e-9);
+    // The line's two percentages (`16 %`, `9.1 %`) are the JSON's shares,
+    // to the digits printed.
+    let (_, rest) = line
+        .split_once("no bottleneck yet: ")
+        .unwrap_or_else(|| panic!("{line}"));
+    let (all, rest) = rest
+        .split_once(" % of the response time waits in all, at most ")
+        .unwrap_or_else(|| panic!("{line}"));
+    let (one, rest) = rest
+        .split_once(" % for one place (the production database, ")
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(!rest.is_empty(), "{line}");
+    let printed = |t: &str| t.parse::<f64>().unwrap_or_else(|_| panic!("{line}")) / 100.0;
     assert!(
-        line.contains(&format!(
-            "no bottleneck yet: {} of the response time waits in all, at most {} for one place (the production database, ",
-            short_pct(waiting),
-            short_pct(at_one_place)
-        )),
-        "{line}"
+        (printed(all) - waiting).abs() <= 0.005,
+        "{line} vs {waiting}"
+    );
+    assert!(
+        (printed(one) - at_one_place).abs() <= 0.0005,
+        "{line} vs {at_one_place}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
