@@ -285,7 +285,8 @@ fn read_file(
             dropped += 1;
             continue;
         }
-        let class = acc.class_id(&name);
+        let env = acc.environment_of(fe);
+        let class = acc.class_id(&name, env);
         acc.add(class, fe, end, status, response);
         used += 1;
         first = first.min(end);

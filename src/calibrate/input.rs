@@ -53,10 +53,18 @@ impl InputSpec {
 
 /// Reads every input of `spec` into one [`Observed`].
 ///
-/// `front_ends` are the base scenario's front-ends as `ZONE.N`, `databases`
-/// its database instance names. Bad input is an [`Error::Usage`] naming the
+/// `front_ends` are the base scenario's front-ends as `ZONE.N`,
+/// `environments` the environment of each of them (empty: one environment),
+/// `databases` its database instance names. A module whose requests the
+/// logs show on front-ends of several environments becomes one class per
+/// environment (see [`Accumulator::finish`]). Bad input is an [`Error::Usage`] naming the
 /// file (and line); malformed lines are counted in `Observed::skipped`.
-pub fn observe(spec: &InputSpec, front_ends: &[String], databases: &[String]) -> Result<Observed> {
+pub fn observe(
+    spec: &InputSpec,
+    front_ends: &[String],
+    environments: &[String],
+    databases: &[String],
+) -> Result<Observed> {
     if !(spec.interval.is_finite() && spec.interval >= 1.0 && spec.interval.fract() == 0.0) {
         return Err(Error::Usage(format!(
             "--interval {}: give a whole number of seconds, at least 1",
@@ -81,9 +89,15 @@ pub fn observe(spec: &InputSpec, front_ends: &[String], databases: &[String]) ->
         Some(p) => Classifier::from_file(p, spec.drop_static)?,
         None => Classifier::new(spec.drop_static),
     };
-    let mut acc = Accumulator::new(spec.interval, front_ends.len());
+    let mut acc = if environments.is_empty() {
+        Accumulator::new(spec.interval, front_ends.len())
+    } else {
+        Accumulator::with_environments(spec.interval, environments)
+    };
     for name in classifier.rule_names() {
-        acc.class_id(name.as_bytes());
+        for env in 0..acc.environments() {
+            acc.class_id(name.as_bytes(), env);
+        }
     }
     let mut obs = Observed {
         interval: spec.interval,
@@ -526,10 +540,12 @@ impl Series {
     }
 }
 
-/// One class being accumulated.
+/// One class being accumulated: one module's requests on the front-ends
+/// of one environment.
 #[derive(Debug)]
 struct ClassAcc {
     name: String,
+    environment: usize,
     per_fe: Vec<Series>,
     by_hour: [u64; 24],
     response: LatencyHistogram,
@@ -544,22 +560,51 @@ struct ClassAcc {
 pub struct Accumulator {
     step: f64,
     front_ends: usize,
+    /// The environment of each front-end, an index into `environments`.
+    environment_of: Vec<usize>,
+    /// Environment names, in order of first front-end.
+    environments: Vec<String>,
     classes: Vec<ClassAcc>,
-    index: HashMap<Vec<u8>, usize>,
+    /// Per environment: class name to class.
+    index: Vec<HashMap<Vec<u8>, usize>>,
     /// Time ranges `[from, to)` (Unix seconds) the request inputs covered,
     /// one per file.
     covered: Vec<(f64, f64)>,
 }
 
 impl Accumulator {
+    /// `front_ends` front-ends of one environment.
     pub fn new(interval: f64, front_ends: usize) -> Self {
         Accumulator {
             step: interval,
             front_ends,
+            environment_of: vec![0; front_ends],
+            environments: vec![String::new()],
             classes: Vec::new(),
-            index: HashMap::new(),
+            index: vec![HashMap::new()],
             covered: Vec::new(),
         }
+    }
+
+    /// One front-end per entry of `environment_of`, which names its
+    /// environment.
+    pub fn with_environments(interval: f64, environment_of: &[String]) -> Self {
+        let mut environments: Vec<String> = Vec::new();
+        let of = environment_of
+            .iter()
+            .map(|e| match environments.iter().position(|n| n == e) {
+                Some(k) => k,
+                None => {
+                    environments.push(e.clone());
+                    environments.len() - 1
+                }
+            })
+            .collect();
+        let mut acc = Accumulator::new(interval, environment_of.len());
+        acc.index = environments.iter().map(|_| HashMap::new()).collect();
+        acc.environment_of = of;
+        acc.environments = environments;
+        acc
     }
 
     /// Number of front-ends requests are counted on.
@@ -567,15 +612,28 @@ impl Accumulator {
         self.front_ends
     }
 
-    /// The class named `name` (a valid class name), created when new.
+    /// Number of environments the front-ends belong to.
+    pub fn environments(&self) -> usize {
+        self.environments.len()
+    }
+
+    /// The environment of front-end `fe`.
     #[inline]
-    pub fn class_id(&mut self, name: &[u8]) -> usize {
-        if let Some(&k) = self.index.get(name) {
+    pub fn environment_of(&self, fe: usize) -> usize {
+        self.environment_of[fe]
+    }
+
+    /// The class named `name` (a valid class name) in environment `env`,
+    /// created when new.
+    #[inline]
+    pub fn class_id(&mut self, name: &[u8], env: usize) -> usize {
+        if let Some(&k) = self.index[env].get(name) {
             return k;
         }
         let k = self.classes.len();
         self.classes.push(ClassAcc {
             name: String::from_utf8_lossy(name).into_owned(),
+            environment: env,
             per_fe: (0..self.front_ends).map(|_| Series::default()).collect(),
             by_hour: [0; 24],
             response: LatencyHistogram::new(),
@@ -583,7 +641,7 @@ impl Accumulator {
             statuses: vec![0; 1000],
             population: None,
         });
-        self.index.insert(name.to_vec(), k);
+        self.index[env].insert(name.to_vec(), k);
         k
     }
 
@@ -619,7 +677,10 @@ impl Accumulator {
     }
 
     /// Moves the counts into `obs`: origin and intervals from the first to
-    /// the last observation, classes that saw no request left out, seconds
+    /// the last observation, classes that saw no request left out, a module
+    /// seen in several environments named `MODULE_ENVIRONMENT` in each (the
+    /// same module deployed to Dev and QA is two loads on two sets of
+    /// machines, each with its own rate and demands), seconds
     /// observed per hour of day (and the observed window) from the union of
     /// the inputs' spans, in seconds: they do not depend on the interval.
     pub fn finish(self, obs: &mut Observed) {
@@ -639,7 +700,23 @@ impl Accumulator {
         }
         obs.origin = lo * step;
         obs.intervals = (hi - lo + 1) as usize;
-        for c in self.classes {
+        let seen = |c: &ClassAcc| c.statuses.iter().any(|&n| n > 0);
+        let mut environments_of_name: HashMap<&str, usize> = HashMap::new();
+        for c in self.classes.iter().filter(|c| seen(c)) {
+            *environments_of_name.entry(&c.name).or_default() += 1;
+        }
+        let names: Vec<String> = self
+            .classes
+            .iter()
+            .map(|c| {
+                if environments_of_name.get(c.name.as_str()).copied() > Some(1) {
+                    format!("{}_{}", c.name, self.environments[c.environment])
+                } else {
+                    c.name.clone()
+                }
+            })
+            .collect();
+        for (c, name) in self.classes.into_iter().zip(names) {
             let statuses: std::collections::BTreeMap<u16, u64> = c
                 .statuses
                 .iter()
@@ -664,7 +741,7 @@ impl Accumulator {
                 })
                 .collect();
             obs.classes.push(ClassObserved {
-                name: c.name,
+                name,
                 completions,
                 by_hour: c.by_hour,
                 response: c.response,
@@ -736,9 +813,9 @@ mod tests {
     #[test]
     fn series_grow_both_ways_and_align() {
         let mut acc = Accumulator::new(60.0, 2);
-        let a = acc.class_id(b"a");
-        let b = acc.class_id(b"b");
-        let _unused = acc.class_id(b"never");
+        let a = acc.class_id(b"a", 0);
+        let b = acc.class_id(b"b", 0);
+        let _unused = acc.class_id(b"never", 0);
         let t0 = 1_800_000_000.0; // a multiple of 60
         acc.add(a, 0, t0 + 600.0, 200, Some(0.1));
         acc.add(a, 0, t0 + 5.0, 200, Some(0.3));

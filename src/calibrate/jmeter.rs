@@ -165,7 +165,9 @@ fn read_file(
         };
         name.clear();
         push_name(label, false, &mut name);
-        let class = acc.class_id(&name);
+        // A load test's samples are spread over every front-end: its
+        // classes are not split by environment.
+        let class = acc.class_id(&name, 0);
         if owned.len() <= class {
             owned.resize(class + 1, Owned::default());
         }

@@ -95,7 +95,7 @@ fn round_trip_recovers_rates_demands_and_p95() {
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let dbs: Vec<String> = model.databases.iter().map(|d| d.name.clone()).collect();
-    let obs = observe(&input, &fes, &dbs).unwrap();
+    let obs = observe(&input, &fes, &[], &dbs).unwrap();
     assert_eq!(obs.skipped.count, 0);
     let cal = fit::calibrate(&obs, model).unwrap();
     let class = |name: &str| {
@@ -236,7 +236,7 @@ fn collinear_classes_are_reported() {
         ..InputSpec::default()
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
-    let obs = observe(&input, &fes, &["production".into()]).unwrap();
+    let obs = observe(&input, &fes, &[], &["production".into()]).unwrap();
     let cal = fit::calibrate(&obs, &model).unwrap();
     let warnings = &cal.front_end.as_ref().unwrap().warnings;
     assert!(
@@ -387,7 +387,7 @@ fn unexplained_response_time_becomes_an_integration_wait() {
         ..InputSpec::default()
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
-    let obs = observe(&input, &fes, &["production".into()]).unwrap();
+    let obs = observe(&input, &fes, &[], &["production".into()]).unwrap();
     let cal = fit::calibrate(&obs, model).unwrap();
     let back = cal.classes.iter().find(|c| c.name == "backoffice").unwrap();
     let portal = cal.classes.iter().find(|c| c.name == "portal").unwrap();
@@ -490,7 +490,7 @@ fn calibrate_small(input: &InputSpec) -> (o11sim::calibrate::Observed, fit::Cali
         .iter()
         .map(|d| d.name.clone())
         .collect();
-    let obs = observe(input, &fes, &dbs).unwrap();
+    let obs = observe(input, &fes, &[], &dbs).unwrap();
     let cal = fit::calibrate(&obs, &base.model).unwrap();
     (obs, cal)
 }
@@ -915,4 +915,94 @@ fn calibrate_to_standard_output_writes_only_the_scenario_there_and_outputs_are_d
         "-",
     ]);
     rejected(&out, &["standard output"]);
+}
+
+/// Dev and QA logs of a base with both environments: the same module on
+/// both is two loads, each written into its own environment with its own
+/// rate, and checked on its own; a module seen in one keeps its name.
+#[test]
+fn a_module_logged_in_two_environments_is_one_class_in_each() {
+    use crate::common::{o11sim, temp_dir};
+    let dir = temp_dir("calibrate-environments");
+    // /Orders/Home every 2 s on Dev, every 0.5 s on QA, from 10:00 to
+    // 11:00; /Catalog/Home every 4 s on QA only.
+    let log = |step_ms: u64, extra: bool| {
+        let mut text = String::from("#Fields: date time cs-uri-stem sc-status time-taken\n");
+        for ms in (0..3_600_000).step_by(step_ms as usize) {
+            let s = ms / 1000;
+            text.push_str(&format!(
+                "2026-11-02 10:{:02}:{:02} /Orders/Home 200 40\n",
+                s / 60,
+                s % 60
+            ));
+            if extra && ms % 4000 == 0 {
+                text.push_str(&format!(
+                    "2026-11-02 10:{:02}:{:02} /Catalog/Home 200 30\n",
+                    s / 60,
+                    s % 60
+                ));
+            }
+        }
+        text
+    };
+    for (name, step, extra) in [("DEV1", 2000, false), ("QA1", 500, true)] {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        std::fs::write(dir.join(name).join("u_ex261102.log"), log(step, extra)).unwrap();
+    }
+    let out = dir.join("mine.toml");
+    let r = o11sim(&[
+        "calibrate",
+        "example1",
+        "--iis",
+        dir.join("DEV1").to_str().unwrap(),
+        dir.join("QA1").to_str().unwrap(),
+        "--server",
+        "DEV1=dev.main.1",
+        "--server",
+        "QA1=qa.main.1",
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let sc = scenario::load(out.to_str().unwrap(), &[]).unwrap();
+    let m = &sc.model;
+    let class = |name: &str| {
+        let c = m
+            .classes
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no class {name} in {:?}",
+                    m.classes.iter().map(|c| &c.name).collect::<Vec<_>>()
+                )
+            });
+        let env = &m.environments[m.zones[c.zone].environment].name;
+        match &c.arrivals {
+            o11sim::model::spec::Arrivals::Open { rate, .. } => (env.clone(), *rate),
+            other => panic!("{other:?}"),
+        }
+    };
+    let (env, rate) = class("orders_dev");
+    assert_eq!(env, "dev");
+    assert!(rel(rate, 0.5) < 1e-5, "{rate}");
+    let (env, rate) = class("orders_qa");
+    assert_eq!(env, "qa");
+    assert!(rel(rate, 2.0) < 1e-5, "{rate}");
+    let (env, rate) = class("catalog");
+    assert_eq!(env, "qa");
+    assert!(rel(rate, 0.25) < 1e-5, "{rate}");
+    assert!(!m.classes.iter().any(|c| c.name == "orders"));
+    // The check compares each environment's part with its own data.
+    for (name, observed) in [("orders_dev", "0.500"), ("orders_qa", "2.000")] {
+        let line = r
+            .stderr
+            .lines()
+            .chain(r.stdout.lines())
+            .find(|l| l.starts_with(name) && l.contains("throughput"))
+            .unwrap_or_else(|| panic!("no check line for {name}:\n{}\n{}", r.stdout, r.stderr));
+        assert!(line.contains(observed), "{line}");
+    }
 }

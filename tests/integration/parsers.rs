@@ -176,7 +176,7 @@ fn iis_logs_any_field_order_gz_and_bad_lines() {
         ("FE1".into(), "main.2".into()),
         ("fe2".into(), "main.1".into()),
     ];
-    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
     let names: Vec<&str> = obs.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["orders", "static", "billing", "crm_api"]);
     let day = 20_784 * 86_400; // 2026-11-27
@@ -255,7 +255,7 @@ fn iis_logs_any_field_order_gz_and_bad_lines() {
 
     // --drop-static leaves the static class out; the rest is unchanged.
     spec.drop_static = true;
-    let dropped = observe(&spec, &fes(), &[]).unwrap();
+    let dropped = observe(&spec, &fes(), &[], &[]).unwrap();
     assert!(dropped.classes.iter().all(|c| c.name != "static"));
     assert_eq!(class(&dropped, "orders").total(), 3);
 }
@@ -268,11 +268,11 @@ fn iis_logs_map_by_order_without_server_names() {
     let b = write(&dir.join("b/y.log"), line);
     let mut spec = InputSpec::new();
     spec.iis = vec![a.clone(), b.clone()];
-    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
     assert_eq!(class(&obs, "a").completions[0][0], 1);
     assert_eq!(class(&obs, "a").completions[1][0], 1);
     spec.iis.push(a);
-    let msg = usage(observe(&spec, &fes(), &[]));
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
     assert!(
         msg.contains("--server") && msg.contains("main.1, main.2"),
         "{msg}"
@@ -288,7 +288,7 @@ fn iis_log_with_no_usable_line_is_an_error() {
     );
     let mut spec = InputSpec::new();
     spec.iis = vec![bad.clone()];
-    let msg = usage(observe(&spec, &fes(), &[]));
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
     assert!(
         msg.contains("no usable IIS log line") && msg.contains("u_ex1.log:5:"),
         "{msg}"
@@ -298,21 +298,21 @@ fn iis_log_with_no_usable_line_is_an_error() {
         &bad,
         "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time cs-uri-stem sc-status\n",
     );
-    let msg = usage(observe(&spec, &fes(), &[]));
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
     assert!(msg.contains("no request line"), "{msg}");
     // A #Fields: without the needed fields names file and line.
     write(
         &bad,
         "#Version: 1.0\n#Fields: date time cs-method time-taken\n2026-11-27 10:00:05 GET 5\n",
     );
-    let msg = usage(observe(&spec, &fes(), &[]));
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
     assert!(
         msg.contains("u_ex1.log:2:") && msg.contains("cs-uri-stem"),
         "{msg}"
     );
     // Lines before any #Fields: are skipped, not guessed.
     write(&bad, "2026-11-27 10:00:05 /A/x 200\n");
-    let msg = usage(observe(&spec, &fes(), &[]));
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
     assert!(msg.contains("before any #Fields:"), "{msg}");
 }
 
@@ -327,7 +327,7 @@ fn class_rules_file_overrides_the_default() {
     let mut spec = InputSpec::new();
     spec.iis = vec![a, b];
     spec.classes = Some(rules);
-    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
     let names: Vec<&str> = obs.classes.iter().map(|c| c.name.as_str()).collect();
     // Rules-file classes first in file order (one never matched: left out), then the default rule's.
     assert_eq!(
@@ -340,7 +340,7 @@ fn class_rules_file_overrides_the_default() {
         &dir.join("bad.toml"),
         "[[class]]\nname = \"x y\"\nglob = [\"/a\"]\n",
     ));
-    let msg = usage(observe(&spec, &fes(), &[]));
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
     assert!(msg.contains("bad.toml") && msg.contains("x y"), "{msg}");
 }
 
@@ -364,7 +364,7 @@ fn performance_counters_with_bias_and_empty_samples() {
         ("FE2".into(), "main.1".into()),
     ];
     let dbs = vec!["db".to_string()];
-    let obs = observe(&spec, &fes(), &dbs).unwrap();
+    let obs = observe(&spec, &fes(), &[], &dbs).unwrap();
     let ten = (20_784 * 86_400 + 10 * 3600) as f64; // 02:00 PST + 480 min = 10:00 UTC
     let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
     assert_eq!(fe1.machine, Machine::FrontEnd(1));
@@ -385,7 +385,7 @@ fn performance_counters_with_bias_and_empty_samples() {
 
     // FE1 also maps by the name its IIS log was known by (its directory).
     spec.servers.clear();
-    let obs = observe(&spec, &fes(), &dbs).unwrap();
+    let obs = observe(&spec, &fes(), &[], &dbs).unwrap();
     let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
     assert_eq!(
         fe1.machine,
@@ -394,10 +394,10 @@ fn performance_counters_with_bias_and_empty_samples() {
     );
 
     // With two databases the heuristic does not guess.
-    let msg = usage(observe(&spec, &fes(), &["db1".into(), "db2".into()]));
+    let msg = usage(observe(&spec, &fes(), &[], &["db1".into(), "db2".into()]));
     assert!(msg.contains("SQL01") && msg.contains("--server"), "{msg}");
     spec.servers = vec![("SQL01".into(), "db2".into())];
-    let obs = observe(&spec, &fes(), &["db1".into(), "db2".into()]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &["db1".into(), "db2".into()]).unwrap();
     assert_eq!(
         obs.cpu.iter().find(|s| s.host == "SQL01").unwrap().machine,
         Machine::Database("db2".into())
@@ -406,12 +406,12 @@ fn performance_counters_with_bias_and_empty_samples() {
     // Not a PDH-CSV file; no CPU counter.
     spec.servers.clear();
     spec.perfmon = vec![write(&dir.join("x.csv"), "\"time\",\"cpu\"\n")];
-    assert!(usage(observe(&spec, &fes(), &dbs)).contains("PDH-CSV"));
+    assert!(usage(observe(&spec, &fes(), &[], &dbs)).contains("PDH-CSV"));
     spec.perfmon = vec![write(
         &dir.join("y.csv"),
         "\"(PDH-CSV 4.0) (UTC)(0)\",\"\\\\FE1\\Memory\\Available MBytes\"\n",
     )];
-    assert!(usage(observe(&spec, &fes(), &dbs)).contains("% Processor Time"));
+    assert!(usage(observe(&spec, &fes(), &[], &dbs)).contains("% Processor Time"));
 }
 
 const JTL: &str = r#"timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect
@@ -429,7 +429,7 @@ fn jmeter_results_give_classes_and_a_closed_population() {
     let jtl = write(&dir.join("results.jtl"), JTL);
     let mut spec = InputSpec::new();
     spec.jmeter = vec![jtl.clone()];
-    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
     let names: Vec<&str> = obs.classes.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
@@ -464,13 +464,13 @@ fn jmeter_results_give_classes_and_a_closed_population() {
     // Not with --iis; not without a header.
     let (a, _) = iis_sample(&dir);
     spec.iis = vec![a];
-    assert!(usage(observe(&spec, &fes(), &[])).contains("not both"));
+    assert!(usage(observe(&spec, &fes(), &[], &[])).contains("not both"));
     spec.iis.clear();
     spec.jmeter = vec![write(
         &dir.join("nohead.jtl"),
         "1795780800000,200,Home,200\n",
     )];
-    assert!(usage(observe(&spec, &fes(), &[])).contains("timeStamp, elapsed and label"));
+    assert!(usage(observe(&spec, &fes(), &[], &[])).contains("timeStamp, elapsed and label"));
 }
 
 /// Windows tools write a UTF-8 byte-order mark and `\r\n` line ends: the
@@ -495,9 +495,9 @@ fn byte_order_marks_crlf_line_ends_and_short_or_long_rows() {
     let plain = {
         let mut s = InputSpec::new();
         s.iis = vec![write(&dir.join("plain/u_ex261127.log"), IIS_FE1)];
-        observe(&s, &fes(), &[]).unwrap()
+        observe(&s, &fes(), &[], &[]).unwrap()
     };
-    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
     assert_eq!(obs.skipped.count, plain.skipped.count);
     let lines = |o: &Observed| o.skipped.first.iter().map(|f| f.1).collect::<Vec<_>>();
     assert_eq!(lines(&obs), lines(&plain));
@@ -517,7 +517,7 @@ fn byte_order_marks_crlf_line_ends_and_short_or_long_rows() {
     for (name, text) in [("lf.csv", text.clone()), ("crlf.csv", windows(&text))] {
         let csv = write(&dir.join(name), &text);
         spec.perfmon = vec![csv.clone()];
-        let obs = observe(&spec, &fes(), &dbs).unwrap();
+        let obs = observe(&spec, &fes(), &[], &dbs).unwrap();
         let got = counts(&obs, &csv);
         assert_eq!(got.len(), 2, "{name}: {got:?}");
         assert_eq!(got[0].0, 3, "{name}: {got:?}");
@@ -538,7 +538,7 @@ fn byte_order_marks_crlf_line_ends_and_short_or_long_rows() {
     for (name, text) in [("lf.jtl", text.clone()), ("crlf.jtl", windows(&text))] {
         let jtl = write(&dir.join(name), &text);
         spec.jmeter = vec![jtl.clone()];
-        let obs = observe(&spec, &fes(), &[]).unwrap();
+        let obs = observe(&spec, &fes(), &[], &[]).unwrap();
         let got = counts(&obs, &jtl);
         assert_eq!(
             got.iter().map(|g| g.0).collect::<Vec<_>>(),
@@ -558,22 +558,22 @@ fn calibrate_input_arguments_are_checked() {
     let dir = temp_dir("cal-args");
     let (a, _) = iis_sample(&dir);
     let mut spec = InputSpec::new();
-    assert!(usage(observe(&spec, &fes(), &[])).contains("--iis"));
+    assert!(usage(observe(&spec, &fes(), &[], &[])).contains("--iis"));
     spec.iis = vec![a];
     spec.interval = 0.5;
-    assert!(usage(observe(&spec, &fes(), &[])).contains("--interval"));
+    assert!(usage(observe(&spec, &fes(), &[], &[])).contains("--interval"));
     spec.interval = 60.0;
     spec.servers = vec![("FE1".into(), "main.9".into())];
-    let msg = usage(observe(&spec, &fes(), &["db".into()]));
+    let msg = usage(observe(&spec, &fes(), &[], &["db".into()]));
     assert!(
         msg.contains("main.9") && msg.contains("main.1, main.2") && msg.contains("db"),
         "{msg}"
     );
     spec.servers = vec![("FE1".into(), "db".into())];
-    assert!(usage(observe(&spec, &fes(), &["db".into()])).contains("front-end"));
+    assert!(usage(observe(&spec, &fes(), &[], &["db".into()])).contains("front-end"));
     spec.servers.clear();
     spec.iis = vec![dir.join("missing.log")];
-    assert!(usage(observe(&spec, &fes(), &[])).contains("missing.log"));
+    assert!(usage(observe(&spec, &fes(), &[], &[])).contains("missing.log"));
 }
 
 #[test]
@@ -585,14 +585,14 @@ fn a_log_placed_by_position_on_a_front_end_another_log_is_mapped_to_is_refused()
     // --server gives FE1's log too; main.2 would get nothing.
     spec.iis = vec![fe2.clone(), fe1.clone()];
     spec.servers = vec![("FE1".into(), "main.1".into())];
-    let msg = usage(observe(&spec, &fes(), &[]));
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
     assert!(
         msg.contains("FE2") && msg.contains("main.1") && msg.contains("--server"),
         "{msg}"
     );
     // Every log mapped: accepted, each on its own front-end.
     spec.servers.push(("FE2".into(), "main.2".into()));
-    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
     assert!(
         obs.classes
             .iter()
@@ -602,10 +602,10 @@ fn a_log_placed_by_position_on_a_front_end_another_log_is_mapped_to_is_refused()
     // fine, and so is placing every log by position.
     spec.servers = vec![("FE1".into(), "main.1".into())];
     spec.iis = vec![fe1.clone(), fe1.clone()];
-    assert!(observe(&spec, &fes(), &[]).is_ok());
+    assert!(observe(&spec, &fes(), &[], &[]).is_ok());
     spec.servers.clear();
     spec.iis = vec![fe2, fe1];
-    assert!(observe(&spec, &fes(), &[]).is_ok());
+    assert!(observe(&spec, &fes(), &[], &[]).is_ok());
 }
 
 proptest! {
@@ -623,7 +623,7 @@ proptest! {
         }
         let mut spec = InputSpec::new();
         spec.iis = vec![write(&dir.join("p.log"), &text)];
-        match observe(&spec, &fes(), &[]) {
+        match observe(&spec, &fes(), &[], &[]) {
             Ok(obs) => prop_assert!(obs.classes.iter().map(|c| c.total()).sum::<u64>() >= 1),
             Err(e) => prop_assert!(matches!(e, Error::Usage(_)), "{}", e),
         }
@@ -737,7 +737,7 @@ fn iis_gigabyte_log_throughput_and_memory() {
     };
     let cpu0 = cpu();
     let started = Instant::now();
-    let obs = observe(&spec, &fes(), &[]).unwrap();
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
     let secs = started.elapsed().as_secs_f64();
     let cpu_secs = cpu() - cpu0;
     let lines: u64 = obs.classes.iter().map(|c| c.total()).sum();
