@@ -36,6 +36,9 @@ pub struct InputSpec {
     pub drop_static: bool,
     /// Interval width in seconds (`--interval`, 60 by default): a whole number ≥ 1.
     pub interval: f64,
+    /// `--environment ENV`: the environment a JMeter load test drove
+    /// (required with `jmeter` when the base has several).
+    pub environment: Option<String>,
 }
 
 /// The default interval width, seconds.
@@ -74,6 +77,11 @@ pub fn observe(
     if spec.iis.is_empty() && spec.jmeter.is_empty() {
         return Err(Error::Usage(
             "calibrate needs request data: give --iis LOG... or --jmeter JTL...".into(),
+        ));
+    }
+    if spec.environment.is_some() && spec.jmeter.is_empty() {
+        return Err(Error::Usage(
+            "--environment names the environment a JMeter load test drove: it goes with --jmeter (IIS logs say which front-end served each request)".into(),
         ));
     }
     if !spec.iis.is_empty() && !spec.jmeter.is_empty() {
@@ -143,7 +151,8 @@ pub fn observe(
         super::iis::read_log(arg, fe, &servers, &mut classifier, &mut acc, &mut obs)?;
     }
     if !spec.jmeter.is_empty() {
-        super::jmeter::read_jtls(&spec.jmeter, &mut acc, &mut obs)?;
+        let targets = load_test_front_ends(spec, front_ends.len(), environments)?;
+        super::jmeter::read_jtls(&spec.jmeter, &targets, &mut acc, &mut obs)?;
     }
     acc.finish(&mut obs);
     if !spec.perfmon.is_empty() {
@@ -156,6 +165,45 @@ pub fn observe(
         )?;
     }
     Ok(obs)
+}
+
+/// The front-ends a load test's samples are spread over: those of the
+/// environment `--environment` names, or of the base's only environment.
+/// `environments` names each of the `front_ends` front-ends' (empty: one
+/// environment).
+fn load_test_front_ends(
+    spec: &InputSpec,
+    front_ends: usize,
+    environments: &[String],
+) -> Result<Vec<usize>> {
+    let mut names: Vec<&str> = Vec::new();
+    for e in environments {
+        if !names.contains(&e.as_str()) {
+            names.push(e);
+        }
+    }
+    let Some(wanted) = &spec.environment else {
+        if names.len() > 1 {
+            return Err(Error::Usage(format!(
+                "--jmeter: the base has several environments ({}) and a load test drives one: name it with --environment ENV",
+                names.join(", ")
+            )));
+        }
+        return Ok((0..front_ends).collect());
+    };
+    if !names.contains(&wanted.as_str()) {
+        return Err(Error::Usage(format!(
+            "--environment {wanted:?}: the base has no such environment; it has {}",
+            if names.is_empty() {
+                "one, unnamed (leave --environment out)".to_owned()
+            } else {
+                names.join(", ")
+            }
+        )));
+    }
+    Ok((0..front_ends)
+        .filter(|&f| environments[f] == *wanted)
+        .collect())
 }
 
 /// A log placed by its position (rule 3) on a front-end that `--server`

@@ -12,7 +12,8 @@
 //! (`responseMessage` "Number of samples in transaction ...") repeat their
 //! children's time and are left out. A sample ends at `timeStamp +
 //! elapsed`. Samples carry no front-end: they are spread over the
-//! front-ends in turn, as the default round-robin balancer does.
+//! front-ends of the environment the test drove in turn, as the default
+//! round-robin balancer does.
 //!
 //! The closed population. Within one thread (`threadName`) of one file,
 //! samples run one after another; the gap between the end of one sample and
@@ -47,11 +48,21 @@ struct Owned {
     time: f64,
 }
 
-/// Reads every `--jmeter` file; sets each class's population.
-pub fn read_jtls(paths: &[PathBuf], acc: &mut Accumulator, obs: &mut Observed) -> Result<()> {
+/// Reads every `--jmeter` file, spreading the samples over `front_ends`
+/// (the front-ends of the environment the test drove); sets each class's
+/// population.
+pub fn read_jtls(
+    paths: &[PathBuf],
+    front_ends: &[usize],
+    acc: &mut Accumulator,
+    obs: &mut Observed,
+) -> Result<()> {
     let mut owned: Vec<Owned> = Vec::new();
     let mut spans: Vec<(u64, u64)> = Vec::with_capacity(paths.len());
-    let mut turn = 0usize;
+    let mut turn = Turn {
+        front_ends,
+        next: 0,
+    };
     for path in paths {
         spans.push(read_file(path, acc, obs, &mut owned, &mut turn)?);
     }
@@ -91,13 +102,27 @@ fn union_length(spans: &mut [(u64, u64)]) -> f64 {
     total as f64
 }
 
+/// The front-ends samples go to, in turn, across files.
+struct Turn<'a> {
+    front_ends: &'a [usize],
+    next: usize,
+}
+
+impl Turn<'_> {
+    fn next(&mut self) -> usize {
+        let fe = self.front_ends[self.next % self.front_ends.len()];
+        self.next += 1;
+        fe
+    }
+}
+
 /// Reads one file; returns its span (first start, last end) in ms.
 fn read_file(
     path: &Path,
     acc: &mut Accumulator,
     obs: &mut Observed,
     owned: &mut Vec<Owned>,
-    turn: &mut usize,
+    turn: &mut Turn,
 ) -> Result<(u64, u64)> {
     let mut file = CsvFile::open(path)?;
     let mut record = csv::ByteRecord::new();
@@ -130,7 +155,7 @@ fn read_file(
     let mut name = Vec::with_capacity(64);
     let (mut used, mut skipped) = (0u64, 0u64);
     let (mut first, mut last) = (u64::MAX, 0u64);
-    let fes = acc.front_ends();
+    let env = acc.environment_of(turn.front_ends[0]);
     let cells = record.len();
     while let Some(line) = file.next_row(&mut record, cells, &mut obs.skipped, &mut skipped)? {
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or_default();
@@ -165,9 +190,7 @@ fn read_file(
         };
         name.clear();
         push_name(label, false, &mut name);
-        // A load test's samples are spread over every front-end: its
-        // classes are not split by environment.
-        let class = acc.class_id(&name, 0);
+        let class = acc.class_id(&name, env);
         if owned.len() <= class {
             owned.resize(class + 1, Owned::default());
         }
@@ -193,12 +216,11 @@ fn read_file(
         }
         acc.add(
             class,
-            *turn % fes,
+            turn.next(),
             end as f64 / 1000.0,
             status,
             Some(elapsed as f64 / 1000.0),
         );
-        *turn += 1;
         used += 1;
         first = first.min(start);
         last = last.max(end);

@@ -58,19 +58,15 @@ pub fn run(req: &CalibrateRequest, progress: &dyn Progress) -> Result<Calibrated
     let model = &scenario.model;
     let front_ends: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let databases: Vec<String> = model.databases.iter().map(|d| d.name.clone()).collect();
-    let environments: Vec<String> = if model.environments.len() > 1 {
-        model
-            .front_ends
-            .iter()
-            .map(|f| {
-                model.environments[model.zones[f.zone].environment]
-                    .name
-                    .clone()
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let environments: Vec<String> = model
+        .front_ends
+        .iter()
+        .map(|f| {
+            model.environments[model.zones[f.zone].environment]
+                .name
+                .clone()
+        })
+        .collect();
     let observed = input::observe(&req.input, &front_ends, &environments, &databases)?;
     let calibration = fit::calibrate(&observed, model)?;
     let written = write::scenario_text(&req.base, model, &observed, &calibration)?;

@@ -699,6 +699,10 @@ pub struct CalibrateArgs {
     /// JMeter CSV results (`.jtl`), instead of IIS logs.
     #[arg(long, value_name = "JTL", num_args = 1..)]
     pub jmeter: Vec<PathBuf>,
+    /// With --jmeter on a base of several environments: the one the load
+    /// test drove (its samples are spread over that environment's front-ends).
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
     /// Which machine of the base a host is, e.g. FE1=main.1 or
     /// SQL1=production (a database instance's name); repeatable.
     #[arg(long = "server", value_name = "NAME=TARGET")]
@@ -760,6 +764,7 @@ impl CalibrateArgs {
                 classes: self.classes.clone(),
                 drop_static: self.drop_static,
                 interval,
+                environment: self.environment.clone(),
             },
             out_name: self.out.display().to_string(),
             replications: self.replications,

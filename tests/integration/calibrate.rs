@@ -92,6 +92,7 @@ fn round_trip_recovers_rates_demands_and_p95() {
         classes: None,
         drop_static: false,
         interval: 60.0,
+        environment: None,
     };
     let fes: Vec<String> = model.front_ends.iter().map(|f| f.name.clone()).collect();
     let dbs: Vec<String> = model.databases.iter().map(|d| d.name.clone()).collect();
@@ -1005,4 +1006,71 @@ fn a_module_logged_in_two_environments_is_one_class_in_each() {
             .unwrap_or_else(|| panic!("no check line for {name}:\n{}\n{}", r.stdout, r.stderr));
         assert!(line.contains(observed), "{line}");
     }
+}
+
+/// A load test drives one environment: on a base with several, its samples
+/// go to the front-ends of the one `--environment` names (before, they were
+/// spread over Dev's and QA's front-ends alike), and leaving it out, naming
+/// a missing one, or giving it without `--jmeter` is refused.
+#[test]
+fn a_load_test_on_a_base_of_several_environments_goes_to_the_one_named() {
+    use crate::common::{o11sim, rejected, temp_dir};
+    let dir = temp_dir("calibrate-jmeter-environment");
+    let jtl = dir.join("qa.jtl");
+    std::fs::write(&jtl, load_test(4, 2, 1800, 1_795_780_800_000)).unwrap();
+    let out = dir.join("mine.toml");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "calibrate",
+            "example1",
+            "--jmeter",
+            jtl.to_str().unwrap(),
+            "--replications",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        o11sim(&args)
+    };
+    rejected(
+        &run(&[]),
+        &["several environments (dev, qa)", "--environment"],
+    );
+    rejected(
+        &run(&["--environment", "prod"]),
+        &["--environment \"prod\"", "dev, qa"],
+    );
+    let r = run(&["--environment", "qa"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let sc = scenario::load(out.to_str().unwrap(), &[]).unwrap();
+    let m = &sc.model;
+    let steps: Vec<_> = m
+        .classes
+        .iter()
+        .filter(|c| c.name.starts_with("Step"))
+        .collect();
+    assert_eq!(steps.len(), 2, "{:?}", m.classes);
+    for c in steps {
+        assert_eq!(m.environments[m.zones[c.zone].environment].name, "qa");
+    }
+    let iis = dir.join("FE1.log");
+    std::fs::write(
+        &iis,
+        "#Fields: date time cs-uri-stem sc-status time-taken\n2026-11-02 10:00:00 /A/B 200 5\n",
+    )
+    .unwrap();
+    rejected(
+        &o11sim(&[
+            "calibrate",
+            "example1",
+            "--iis",
+            iis.to_str().unwrap(),
+            "--environment",
+            "qa",
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        &["--environment", "--jmeter"],
+    );
 }
