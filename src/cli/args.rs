@@ -476,9 +476,9 @@ pub struct SizeArgs {
     #[command(flatten)]
     pub common: RunOptions,
     /// A service-level objective, [CLASS:]FIGURE<=DURATION with FIGURE one
-    /// of p95, p99, mean, e.g. portal:p95<=800ms (repeatable; without
-    /// CLASS it applies to every traffic class; default: the scenario's
-    /// own `slo` entries).
+    /// of p95, p99, mean, e.g. portal:p95<=800ms, or [CLASS:]errors<=PERCENT,
+    /// e.g. portal:errors<=0.1% (repeatable; without CLASS it applies to
+    /// every traffic class; default: the scenario's own `slo` entries).
     #[arg(long = "slo", value_name = "[CLASS:]p95<=800ms")]
     pub slo: Vec<String>,
     /// Front-ends that may be down for the whole run: the answer is N such
