@@ -13,7 +13,7 @@ use crate::analytic::{self, MvaStation};
 use crate::dist::Dist;
 use crate::experiment::replicate;
 use crate::network::{Discipline, NetworkResult, NetworkSpec, Population, StationSpec};
-use crate::stats::Estimate;
+use crate::stats::{Bounds, Estimate};
 
 /// Which figure of a replication a case compares.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +43,17 @@ impl Metric {
                 }
             }
             Metric::Throughput => r.completed as f64 / r.measured_time,
+        }
+    }
+
+    /// The range of the figure, where its interval is cut: a blocking
+    /// probability is a fraction, the others are never negative.
+    pub fn bounds(&self) -> Bounds {
+        match self {
+            Metric::Blocking { .. } => Bounds::Fraction,
+            Metric::MeanWait { .. } | Metric::MeanResponse | Metric::Throughput => {
+                Bounds::NonNegative
+            }
         }
     }
 
@@ -286,7 +297,7 @@ pub fn run_case_until(case: &Case, seed: u64, stop: &AtomicBool) -> Option<Outco
     });
     let results: Vec<(f64, u64)> = results.into_iter().collect::<Option<_>>()?;
     let values: Vec<f64> = results.iter().map(|r| r.0).collect();
-    let estimate = Estimate::from_values(&values);
+    let estimate = Estimate::from_values_in(&values, case.metric.bounds());
     Some(Outcome {
         name: case.name,
         what: case.what.clone(),

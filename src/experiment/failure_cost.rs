@@ -23,7 +23,7 @@
 
 use crate::model::Model;
 use crate::model::sim::{FailureCost, FailurePeriods, Recovery};
-use crate::stats::Estimate;
+use crate::stats::{Bounds, Estimate};
 
 /// One failure × traffic class in one replication, reduced to figures.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,6 +189,7 @@ impl RecoveryDifference {
         } else if censored > 0 {
             RecoveryDifference::Censored { censored, pairs: n }
         } else {
+            // A difference: its interval is not cut.
             RecoveryDifference::Measured(Estimate::from_values(&diffs))
         }
     }
@@ -202,10 +203,11 @@ impl RecoveryDifference {
     }
 }
 
-/// The estimate over the defined (not NaN) values; mean NaN when none is.
+/// The estimate over the defined (not NaN) values of a figure that is
+/// never negative (a p95, a recovery time); mean NaN when none is.
 fn defined(values: impl Iterator<Item = f64>) -> Estimate {
     let v: Vec<f64> = values.filter(|x| !x.is_nan()).collect();
-    let mut e = Estimate::from_values(&v);
+    let mut e = Estimate::from_values_in(&v, Bounds::NonNegative);
     if v.is_empty() {
         e.mean = f64::NAN;
     }
@@ -226,6 +228,8 @@ pub fn summarize(replications: &[&[FailureCostFigures]]) -> Vec<FailureCostSumma
     let mut out: Vec<FailureCostSummary> = Vec::new();
     for (i, f) in first.iter().enumerate() {
         let all = || replications.iter().map(move |r| &r[i]);
+        // Errors caused are an excess over the rate before the failure:
+        // they can be negative, so their intervals are not cut.
         let est = |get: fn(&FailureCostFigures) -> f64| {
             Estimate::from_values(&all().map(get).collect::<Vec<_>>())
         };
@@ -344,6 +348,26 @@ mod tests {
             (c.recovery.n, c.recovery_censored, c.p95_before.n),
             (1, 1, 1)
         );
+    }
+
+    #[test]
+    fn only_figures_that_cannot_be_negative_have_their_intervals_cut() {
+        let f = |errors: f64, p95: f64, recovery: f64| FailureCostFigures {
+            errors,
+            failed: errors,
+            p95_during: p95,
+            recovery,
+            ..recovered(recovery, false)
+        };
+        let (a, b) = (f(-3.0, 0.01, 0.0), f(4.0, 0.5, 20.0));
+        let s = summarize(&[std::slice::from_ref(&a), std::slice::from_ref(&b)]);
+        let c = &s[0].classes[0];
+        // A p95 and a recovery time: cut at 0.
+        assert_eq!(c.p95_during.ci_95().unwrap().0, 0.0);
+        assert_eq!(c.recovery.ci_95().unwrap().0, 0.0);
+        // Errors caused are an excess over the rate before: any sign.
+        assert!(c.errors.ci_95().unwrap().0 < -3.0, "{:?}", c.errors);
+        assert!(c.failed.ci_95().unwrap().0 < -3.0);
     }
 
     fn recovered(t: f64, censored: bool) -> FailureCostFigures {

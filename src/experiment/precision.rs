@@ -259,6 +259,8 @@ impl Watch {
                 continue;
             };
             let check = judge(c, *slo, *errors_judged);
+            // The lower end cut at 0 (see `stats::Bounds`) is above a
+            // limit exactly when the uncut one is: every limit is >= 0.
             let lower = |e: &crate::stats::Estimate| e.ci_95().map_or(e.mean, |(lo, _)| lo);
             let limit = match slo {
                 Slo::P95(l) | Slo::P99(l) | Slo::Mean(l) | Slo::Errors(l) => *l,
@@ -280,7 +282,9 @@ impl Watch {
 
 /// Half-width over estimate of `figure` of row `c`; `None` when the figure
 /// cannot be judged (saturated row, censored percentile, a replication
-/// with nothing completed, not a number).
+/// with nothing completed, not a number). The half-width is t·s/√n, not
+/// the interval cut at the figure's range: cutting an end where a figure
+/// cannot be says nothing about how precisely its mean is known.
 fn relative_half_width(c: &ClassSummary, figure: Figure) -> Option<f64> {
     if c.saturated || c.none_completed > 0 || c.censored.of(figure) > 0 {
         return None;

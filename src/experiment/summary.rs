@@ -1,6 +1,7 @@
 //! From replications to the figures users read: per traffic class and per
 //! resource, the mean over replications with a Student-t confidence
-//! interval.
+//! interval, cut at the range of the figure (`stats::Bounds`: times,
+//! throughputs and queues at 0, utilizations and rates at 0 and 1).
 //!
 //! Percentiles are estimated per replication (from its histogram) and the
 //! interval is taken over those per-replication values, so every figure's
@@ -13,7 +14,7 @@ use crate::model::sim::{
 };
 use crate::model::spec::{Slo, TrafficClass};
 use crate::model::{Model, RowKind};
-use crate::stats::Estimate;
+use crate::stats::{Bounds, Estimate};
 
 /// A class is reported as saturated when more than this fraction of the
 /// requests it received over the whole run were still in flight at the end
@@ -1068,7 +1069,9 @@ fn names_in_order<'a>(
 }
 
 /// The upper end of an estimate's 95 % CI (the mean with one replication):
-/// what every verdict (SLO, size, team target) is judged by.
+/// what every verdict (SLO, size, team target) is judged by. Its cut at
+/// the figure's range never turns a verdict: every limit lies inside the
+/// range (an error objective or `--max-utilization` below 100 %).
 pub fn upper(e: &Estimate) -> f64 {
     e.ci_95().map_or(e.mean, |(_, hi)| hi)
 }
@@ -1079,18 +1082,25 @@ fn station_of(c: &ClassFigures, k: usize) -> &StationFigures {
     &c.stations[k]
 }
 
-fn est_of(figs: &[ReplicationFigures], f: impl Fn(&ReplicationFigures) -> f64) -> Estimate {
-    Estimate::from_values(&figs.iter().map(f).collect::<Vec<_>>())
+/// A figure over all replications; its intervals cut at `bounds`.
+fn est_of(
+    figs: &[ReplicationFigures],
+    bounds: Bounds,
+    f: impl Fn(&ReplicationFigures) -> f64,
+) -> Estimate {
+    Estimate::from_values_in(&figs.iter().map(f).collect::<Vec<_>>(), bounds)
 }
 
 /// A figure of class row `row` over the replications in which `measured`
 /// holds; with none, an estimate of nothing (NaN, `n` = 0). A
 /// replication that answered nothing has no response time: averaging its
 /// empty histogram's zeros in would pull the row's times towards zero.
+/// Intervals are cut at `bounds`.
 fn est_where(
     figs: &[ReplicationFigures],
     row: usize,
     measured: fn(&ClassFigures) -> bool,
+    bounds: Bounds,
     f: impl Fn(&ClassFigures) -> f64,
 ) -> Estimate {
     let values: Vec<f64> = figs
@@ -1102,7 +1112,7 @@ fn est_where(
     if values.is_empty() {
         Estimate::nothing()
     } else {
-        Estimate::from_values(&values)
+        Estimate::from_values_in(&values, bounds)
     }
 }
 
@@ -1165,15 +1175,21 @@ impl Summary {
         let rows = figures.first().map_or(0, |r| r.classes.len());
         let mut classes = Vec::with_capacity(rows);
         for i in 0..rows {
-            let e = |f: fn(&ClassFigures) -> f64| est_of(figures, move |r| f(&r.classes[i]));
+            // Every figure has a range its intervals are cut at: response
+            // times and throughputs are never negative, rates are fractions.
+            let e = |bounds, f: fn(&ClassFigures) -> f64| {
+                est_of(figures, bounds, move |r| f(&r.classes[i]))
+            };
             // Response times only from the replications that answered.
-            let times =
-                |f: fn(&ClassFigures) -> f64| est_where(figures, i, ClassFigures::measured, f);
+            let times = |f: fn(&ClassFigures) -> f64| {
+                est_where(figures, i, ClassFigures::measured, Bounds::NonNegative, f)
+            };
             let backlog =
                 figures.iter().map(|r| r.classes[i].backlog).sum::<f64>() / n.max(1) as f64;
             // Rates only from the replications in which something finished.
-            let rates =
-                |f: fn(&ClassFigures) -> f64| est_where(figures, i, ClassFigures::finished_any, f);
+            let rates = |f: fn(&ClassFigures) -> f64| {
+                est_where(figures, i, ClassFigures::finished_any, Bounds::Fraction, f)
+            };
             let timed_out_rate = rates(|c| c.timed_out_rate);
             let rejected_rate = rates(|c| c.rejected_rate);
             let is_traffic = i < traffic_classes;
@@ -1185,7 +1201,7 @@ impl Summary {
                 kind: first.kind,
                 is_traffic,
                 replications: n,
-                throughput: e(|c| c.throughput),
+                throughput: e(Bounds::NonNegative, |c| c.throughput),
                 mean: times(|c| c.mean),
                 p50: times(|c| c.p50),
                 p95: times(|c| c.p95),
@@ -1194,7 +1210,7 @@ impl Summary {
                 rejected_rate,
                 timed_out_rate,
                 failed_rate: rates(|c| c.failed_rate),
-                unanswered_rate: e(|c| c.unanswered_rate),
+                unanswered_rate: e(Bounds::Fraction, |c| c.unanswered_rate),
                 answered: figures.iter().map(|r| r.classes[i].answered).sum(),
                 // Timers run as single instances and developers as a closed
                 // population, so their backlog cannot grow; traffic classes
@@ -1230,8 +1246,12 @@ impl Summary {
                     .map(|k| StationSummary {
                         kind: first.stations[k].kind,
                         key: first.stations[k].key.clone(),
-                        time: est_where(figures, i, completed_any, move |c| station_of(c, k).time),
-                        wait: est_where(figures, i, completed_any, move |c| station_of(c, k).wait),
+                        time: est_where(figures, i, completed_any, Bounds::NonNegative, move |c| {
+                            station_of(c, k).time
+                        }),
+                        wait: est_where(figures, i, completed_any, Bounds::NonNegative, move |c| {
+                            station_of(c, k).wait
+                        }),
                     })
                     .collect(),
                 bottleneck: None,
@@ -1270,8 +1290,12 @@ impl Summary {
                     .map(|k| ResourceSummary {
                         name: r0.resources[k].name.clone(),
                         kind: r0.resources[k].kind,
-                        utilization: est_of(figures, |r| r.resources[k].utilization),
-                        mean_queue: est_of(figures, |r| r.resources[k].mean_queue),
+                        utilization: est_of(figures, Bounds::Fraction, |r| {
+                            r.resources[k].utilization
+                        }),
+                        mean_queue: est_of(figures, Bounds::NonNegative, |r| {
+                            r.resources[k].mean_queue
+                        }),
                     })
                     .collect()
             })
@@ -1287,8 +1311,12 @@ impl Summary {
                 (0..r0.databases.len())
                     .map(|k| DatabaseSummary {
                         name: r0.databases[k].name.clone(),
-                        availability: est_of(figures, |r| r.databases[k].availability),
-                        failovers: est_of(figures, |r| r.databases[k].failovers),
+                        availability: est_of(figures, Bounds::Fraction, |r| {
+                            r.databases[k].availability
+                        }),
+                        failovers: est_of(figures, Bounds::NonNegative, |r| {
+                            r.databases[k].failovers
+                        }),
                     })
                     .collect()
             })

@@ -11,7 +11,7 @@
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::model::sim::{Timeline, WindowLevels, window_bounds};
-use crate::stats::{Estimate, TQuantiles};
+use crate::stats::{Bounds, Estimate, TQuantiles};
 
 /// Most windows a timeline may have per replication (30 days at 1-minute
 /// windows is 43,200).
@@ -90,20 +90,26 @@ impl From<&Timeline> for TimelineFigures {
 
 /// A window's figure over replications: an [`Estimate`] kept in 24 bytes
 /// (a long timeline holds millions of them): the replication count, the
-/// mean and the half-width of the Student-t 95 % CI.
+/// range of the figure, the mean and the half-width of the Student-t 95 %
+/// CI.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowEstimate {
     /// Replications the mean is over.
     pub n: u32,
+    /// Where the CI is cut (in the padding after `n`).
+    bounds: Bounds,
     pub mean: f64,
     /// NaN with fewer than two replications.
     half_95: f64,
 }
 
+const _: () = assert!(std::mem::size_of::<WindowEstimate>() == 24);
+
 impl WindowEstimate {
     fn of(e: &Estimate) -> WindowEstimate {
         WindowEstimate {
             n: e.n as u32,
+            bounds: e.bounds,
             mean: e.mean,
             half_95: e.half_95.unwrap_or(f64::NAN),
         }
@@ -123,6 +129,7 @@ impl WindowEstimate {
             sd: 0.0,
             half_95: self.half_95(),
             half_99: None,
+            bounds: self.bounds,
         }
     }
 }
@@ -224,7 +231,7 @@ pub fn failure_windows(model: &Model) -> Vec<FailureWindow> {
 }
 
 /// The estimate over the defined (not NaN) values; mean NaN when none is.
-fn defined(t: &mut TQuantiles, values: &mut Vec<f64>) -> Estimate {
+fn defined(t: &mut TQuantiles, values: &mut Vec<f64>, bounds: Bounds) -> Estimate {
     values.retain(|v| !v.is_nan());
     if values.is_empty() {
         return Estimate {
@@ -233,9 +240,10 @@ fn defined(t: &mut TQuantiles, values: &mut Vec<f64>) -> Estimate {
             sd: 0.0,
             half_95: None,
             half_99: None,
+            bounds,
         };
     }
-    t.estimate(values)
+    t.estimate(values, bounds)
 }
 
 impl TimelineSummary {
@@ -257,31 +265,37 @@ impl TimelineSummary {
         }
         let mut t = TQuantiles::default();
         let mut buf = Vec::with_capacity(figs.len());
-        let mut est = |t: &mut TQuantiles, get: &dyn Fn(&TimelineFigures) -> f64, nan_ok: bool| {
+        let mut est = |t: &mut TQuantiles,
+                       get: &dyn Fn(&TimelineFigures) -> f64,
+                       bounds: Bounds,
+                       nan_ok: bool| {
             buf.clear();
             buf.extend(figs.iter().map(|f| get(f)));
             let e = if nan_ok {
-                defined(t, &mut buf)
+                defined(t, &mut buf, bounds)
             } else {
-                t.estimate(&buf)
+                t.estimate(&buf, bounds)
             };
             WindowEstimate::of(&e)
         };
+        // Each figure's CI is cut at its range: times, throughputs and
+        // queues at 0, error rates and utilizations at 0 and 1.
+        let (positive, fraction) = (Bounds::NonNegative, Bounds::Fraction);
         let mut classes = Vec::with_capacity(first.classes.len());
         for i in 0..first.classes.len() {
             classes.push(WindowClassSummary {
-                throughput: est(&mut t, &|f| f.classes[i].throughput, false),
-                mean: est(&mut t, &|f| f.classes[i].mean, true),
-                p95: est(&mut t, &|f| f.classes[i].p95, true),
-                error_rate: est(&mut t, &|f| f.classes[i].error_rate, false),
+                throughput: est(&mut t, &|f| f.classes[i].throughput, positive, false),
+                mean: est(&mut t, &|f| f.classes[i].mean, positive, true),
+                p95: est(&mut t, &|f| f.classes[i].p95, positive, true),
+                error_rate: est(&mut t, &|f| f.classes[i].error_rate, fraction, false),
                 p95_censored: figs.iter().filter(|f| f.classes[i].p95_censored).count() as u32,
             });
         }
         let mut levels = Vec::with_capacity(first.levels.len());
         for i in 0..first.levels.len() {
             levels.push(WindowResourceSummary {
-                utilization: est(&mut t, &|f| f.levels[i].utilization, true),
-                mean_queue: est(&mut t, &|f| f.levels[i].mean_queue, true),
+                utilization: est(&mut t, &|f| f.levels[i].utilization, fraction, true),
+                mean_queue: est(&mut t, &|f| f.levels[i].mean_queue, positive, true),
             });
         }
         Some(TimelineSummary {

@@ -893,7 +893,7 @@ impl Html {
         out.push_str("</section>\n");
         // Tables.
         out.push_str("<section id=\"tables\">\n<h2>Figures</h2>\n");
-        out.push_str("<p>Each figure is the mean over replications ± the half-width of its 95% confidence interval (n/a with one replication); times in milliseconds unless marked.</p>\n");
+        out.push_str("<p>Each figure is the mean over replications ± the half-width of its 95% confidence interval (n/a with one replication; +above/−below where the interval is cut at what the figure can be, 0 or 100%); times in milliseconds unless marked.</p>\n");
         match result {
             CommandResult::Size(s) => {
                 out.push_str("<h3>Candidates tried (doubling, then bisection)</h3>\n");

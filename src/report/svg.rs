@@ -155,8 +155,8 @@ impl PlotFigure {
     /// An estimate of this figure (seconds or a fraction) in the axis unit.
     fn scaled(self, e: &Estimate) -> (f64, Option<(f64, f64)>) {
         match self {
-            PlotFigure::P95 | PlotFigure::Mean | PlotFigure::P99 => scaled(e, 1e3, f64::INFINITY),
-            PlotFigure::ErrorRate | PlotFigure::Utilization => scaled(e, 100.0, 100.0),
+            PlotFigure::P95 | PlotFigure::Mean | PlotFigure::P99 => scaled(e, 1e3),
+            PlotFigure::ErrorRate | PlotFigure::Utilization => scaled(e, 100.0),
         }
     }
 
@@ -172,12 +172,10 @@ impl PlotFigure {
     }
 }
 
-/// `e` times `k`, its 95 % CI cut to what the figure can be: never below
-/// 0, never above `max` (100 % for a fraction). A Student-t interval of two
-/// replications can reach past both.
-fn scaled(e: &Estimate, k: f64, max: f64) -> (f64, Option<(f64, f64)>) {
-    let cut = |x: f64| (x * k).clamp(0.0, max);
-    (e.mean * k, e.ci_95().map(|(lo, hi)| (cut(lo), cut(hi))))
+/// `e` times `k`, with its 95 % CI (already cut to what the figure can
+/// be: `stats::Bounds`).
+fn scaled(e: &Estimate, k: f64) -> (f64, Option<(f64, f64)>) {
+    (e.mean * k, e.ci_95().map(|(lo, hi)| (lo * k, hi * k)))
 }
 
 impl std::fmt::Display for PlotFigure {
@@ -863,11 +861,11 @@ pub fn team_chart(t: &TeamGrowth, figure: PlotFigure) -> Chart {
      -> Option<(f64, Option<(f64, f64)>)> {
         let publish = || v.summary.classes.iter().find(|c| c.is_publish());
         Some(match figure {
-            PlotFigure::P95 => scaled(&p.publish_p95, 1.0, f64::INFINITY),
-            PlotFigure::P99 => scaled(&publish()?.p99, 1.0, f64::INFINITY),
-            PlotFigure::Mean => scaled(&publish()?.mean, 1.0, f64::INFINITY),
-            PlotFigure::ErrorRate => scaled(&publish()?.error_rate, 100.0, 100.0),
-            PlotFigure::Utilization => scaled(&p.controller_cpu?, 100.0, 100.0),
+            PlotFigure::P95 => scaled(&p.publish_p95, 1.0),
+            PlotFigure::P99 => scaled(&publish()?.p99, 1.0),
+            PlotFigure::Mean => scaled(&publish()?.mean, 1.0),
+            PlotFigure::ErrorRate => scaled(&publish()?.error_rate, 100.0),
+            PlotFigure::Utilization => scaled(&p.controller_cpu?, 100.0),
         })
     };
     let series = Layout::ALL
@@ -953,7 +951,7 @@ pub fn sizing_charts(s: &Sizing) -> Vec<Chart> {
                 .iter()
                 .filter_map(|c| {
                     let k = c.checks.iter().find(|k| k.objective == o)?;
-                    let (y, ci) = scaled(k.estimate.as_ref()?, 1e3, f64::INFINITY);
+                    let (y, ci) = scaled(k.estimate.as_ref()?, 1e3);
                     Some(Point {
                         x: c.front_ends as f64,
                         y,

@@ -1,6 +1,7 @@
 //! The terminal report of each command: aligned tables with units in the
 //! headers, `±` half-widths of 95 % confidence intervals (`n/a` with one
-//! replication), verdicts in sentences.
+//! replication; `+above/−below` where an interval is cut at the range of
+//! its figure, see [`ci_reach`]), verdicts in sentences.
 //!
 //! Why this file exists: it is the only place that decides how a figure
 //! looks on a terminal. Every table goes through [`align`] and every
@@ -168,15 +169,37 @@ pub fn ms(seconds: f64) -> String {
     }
 }
 
-/// `12.3 ± 0.4` followed by `unit` (`12.3% ± n/a` with one replication);
-/// "—" for a figure nothing measured (NaN).
+/// `12.3 ± 0.4` followed by `unit` (`12.3% ± n/a` with one replication;
+/// `97.5 +2.5/−5.2%` for an interval cut at the range of its figure, see
+/// [`ci_reach`]); "—" for a figure nothing measured (NaN).
 pub(crate) fn with_ci(e: &Estimate, f: impl Fn(f64) -> String, unit: &str) -> String {
     if e.mean.is_nan() {
         return "—".to_owned();
     }
     match e.half_95 {
-        Some(h) => format!("{} ± {}{unit}", f(e.mean), f(h)),
+        Some(_) => format!("{} {}{unit}", f(e.mean), ci_reach(e, f)),
         None => format!("{}{unit} ± n/a", f(e.mean)),
+    }
+}
+
+/// How far the 95 % CI of `e` reaches from its mean, each distance
+/// formatted by `f`: `± 0.4`, or `+2.5/−5.2` (above, then below) when the
+/// interval was cut at the range of its figure (`stats::Bounds`: a
+/// utilization of 97.5 ± 5.2 % reaches no further than 100 %) and the two
+/// distances no longer read the same; `± n/a` with one replication.
+pub(crate) fn ci_reach(e: &Estimate, f: impl Fn(f64) -> String) -> String {
+    let (Some(h), Some((lo, hi))) = (e.half_95, e.ci_95()) else {
+        return "± n/a".to_owned();
+    };
+    // An end that was not cut is exactly mean ∓ h: its distance is h
+    // itself, not a difference rounded differently.
+    let below = if lo == e.mean - h { h } else { e.mean - lo };
+    let above = if hi == e.mean + h { h } else { hi - e.mean };
+    let (below, above) = (f(below), f(above));
+    if below == above {
+        format!("± {above}")
+    } else {
+        format!("+{above}/\u{2212}{below}")
     }
 }
 
@@ -992,11 +1015,14 @@ pub fn publishes(s: &Summary) -> String {
     for c in s.classes.iter().filter(|c| c.is_publish()) {
         let _ = writeln!(
             out,
-            "{}: lead time p50 {:.1} s, p95 {:.1} s ± {}, {} publishes measured",
+            "{}: lead time p50 {:.1} s, p95 {:.1} s {}, {} publishes measured",
             c.name,
             c.p50.mean,
             c.p95.mean,
-            c.p95.half_95.map_or("n/a".into(), |h| format!("{h:.1} s")),
+            match c.p95.half_95 {
+                Some(_) => format!("{} s", ci_reach(&c.p95, |x| format!("{x:.1}"))),
+                None => "± n/a".to_owned(),
+            },
             c.answered
         );
     }
@@ -2306,6 +2332,23 @@ mod tests {
         assert!(difference_cell(Measure::Class(Figure::ErrorRate), &e).starts_with("+1.50 pp"));
         assert_eq!(signed("-0.00".into()), "0.00");
         assert_eq!(signed("0".into()), "0");
+    }
+
+    #[test]
+    fn an_interval_cut_at_its_range_shows_both_distances() {
+        use crate::stats::Bounds;
+        // 0.97 ± 0.127: cut at 1, so 3.0 points above and 12.7 below.
+        let u = Estimate::from_values_in(&[0.96, 0.98], Bounds::Fraction);
+        assert_eq!(pct_ci(&u), "97.0 +3.0/\u{2212}12.7%");
+        // A p95 of 35.6 ± 43.2 ms cannot go below 0 ms.
+        let t = Estimate::from_values_in(&[0.0356 - 0.0034, 0.0356 + 0.0034], Bounds::NonNegative);
+        assert_eq!(with_ci(&t, ms, ""), "35.6 +43.2/\u{2212}35.6");
+        // Inside the range, and for a difference, the usual `±`.
+        let inside = Estimate::from_values_in(&[0.60, 0.61, 0.62], Bounds::Fraction);
+        assert_eq!(pct_ci(&inside), "61.0 ± 2.5%");
+        let d = Estimate::from_values(&[0.96, 0.98]);
+        assert_eq!(pct_ci(&d), "97.0 ± 12.7%");
+        assert_eq!(ci_reach(&Estimate::from_values(&[0.5]), ms), "± n/a");
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub mod mser;
 pub mod tally;
 pub mod window_hist;
 
-pub use ci::{Estimate, TQuantiles};
+pub use ci::{Bounds, Estimate, TQuantiles};
 pub use latency::{LatencyHistogram, quantile_censored};
 pub use level::TimeWeighted;
 pub use mser::Mser5;

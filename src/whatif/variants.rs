@@ -551,7 +551,8 @@ pub fn run_shard<T: Fn() + Sync>(
 /// with the same random streams), then its mean and Student-t CI; `None`
 /// when no replication has it on both sides. A replication where either
 /// side lacks the value (a response time where nothing was answered) is
-/// left out, never counted as a zero.
+/// left out, never counted as a zero. A difference can have either sign:
+/// its interval is never cut ([`Estimate::from_values`]).
 pub fn paired<F>(
     baseline: &[ReplicationFigures],
     variant: &[ReplicationFigures],

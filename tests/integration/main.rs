@@ -13,6 +13,7 @@ mod common;
 mod extreme;
 mod failure_cost;
 mod html;
+mod intervals;
 mod model;
 mod parsers;
 mod precision;
