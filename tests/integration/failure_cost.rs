@@ -90,14 +90,16 @@ fn losing_the_only_front_end_costs_the_requests_of_the_outage_and_the_health_che
         assert!(r.failure_costs[0].during.answered <= 3, "{r:?}");
     }
     assert!(c.p95_during.n < 30, "{:?}", c.p95_during);
-    // After it, the level is that of before, and recovery is immediate.
+    // After it, the level is that of before, and the class recovers as
+    // soon as it is answered again: at the first health check after the
+    // front-end is back (e + 5 s), not at e, while it is still rejected.
     assert_eq!(c.p95_before.n, 30);
     assert!(
         (c.p95_after.mean / c.p95_before.mean - 1.0).abs() < 0.1,
         "{c:?}"
     );
     assert_eq!(c.recovery_censored, 0);
-    assert!(c.recovery.mean < 5.0, "{:?}", c.recovery);
+    assert!((5.0..6.0).contains(&c.recovery.mean), "{:?}", c.recovery);
 
     // Twice the detection time: the split moves, the total stays.
     let slow = run(
@@ -186,6 +188,30 @@ fn a_failure_that_outlasts_the_run_is_not_recovered_and_says_so() {
     // A failure during the warm-up has no level before it: not measured.
     let early = model(TWO_FRONT_ENDS, &["failures[0].at=1m"]);
     assert!(run(&early, 1, 5)[0].failure_costs.is_empty());
+}
+
+#[test]
+fn a_failover_longer_than_the_failure_is_not_counted_as_recovered() {
+    // The primary's node is down for 30 s, but the failover to the second
+    // node takes 3 minutes: the instance serves nothing from 5:00 to 8:00,
+    // so the class answers nothing for 150 s after the node is back. Its
+    // recovery is those 150 s, not 0.
+    let m = model(
+        CLUSTER,
+        &["database.failover_duration=3m", "failures[0].duration=30s"],
+    );
+    let rs = run(&m, 5, 3);
+    for r in &rs {
+        assert_eq!(r.failure_costs[0].after.answered, 0, "{r:?}");
+    }
+    for f in figures(&rs) {
+        assert!(!f.recovery_censored, "{f:?}");
+        assert!(
+            (149.0..151.0).contains(&f.recovery),
+            "recovery {} s, the instance served again 150 s after the node",
+            f.recovery
+        );
+    }
 }
 
 /// Two front-ends, 200 req/s with one database call each; the primary's

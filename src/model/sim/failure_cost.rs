@@ -14,7 +14,12 @@
 //! * *after*: `[min(e, T), min(e + D, T))` — the same length after it;
 //! * *recovery*: from `e`, the measured period is cut into sub-windows of
 //!   at least [`RECOVERY_STEP`] seconds and at least
-//!   [`RECOVERY_RESPONSES`] responses of the class; the recovery time is
+//!   [`RECOVERY_RESPONSES`] responses of the class (a sub-window with no
+//!   response yet starts again at each request of the class that ends in
+//!   an error, so time after `e` in which the class gets only errors — a
+//!   balancer not yet seeing the front-end back, a failover that outlasts
+//!   the failed node's `duration` — is not counted as recovered); the
+//!   recovery time is
 //!   the start of the first sub-window whose p95 is at most
 //!   `1 + RECOVERY_MARGIN` times the *before* p95, minus `e` (0 when the
 //!   first one already is). When none is before the end of the run the
@@ -266,22 +271,28 @@ impl Collector {
                     cell.hist.record(l);
                 }
             }
-            if let Some(l) = latency
-                && now >= back
-                && cell.recovered.is_none()
-                && !cell.baseline.is_nan()
+            if now < back || cell.recovered.is_some() || cell.baseline.is_nan() {
+                continue;
+            }
+            let Some(l) = latency else {
+                // Rejected or failed with no answer yet in the open
+                // sub-window: time in which the class gets only errors (a
+                // balancer not yet seeing the front-end back, a failover
+                // that outlasts the failed node) is not recovered time.
+                if cell.sub_hist.count() == 0 {
+                    cell.sub_start = now;
+                }
+                continue;
+            };
+            cell.sub_hist.record(l);
+            if now - cell.sub_start >= RECOVERY_STEP && cell.sub_hist.count() >= RECOVERY_RESPONSES
             {
-                cell.sub_hist.record(l);
-                if now - cell.sub_start >= RECOVERY_STEP
-                    && cell.sub_hist.count() >= RECOVERY_RESPONSES
-                {
-                    let p95 = cell.sub_hist.quantile(0.95);
-                    if p95 <= (1.0 + RECOVERY_MARGIN) * cell.baseline {
-                        cell.recovered = Some(cell.sub_start - back);
-                    } else {
-                        cell.sub_hist.clear();
-                        cell.sub_start = now;
-                    }
+                let p95 = cell.sub_hist.quantile(0.95);
+                if p95 <= (1.0 + RECOVERY_MARGIN) * cell.baseline {
+                    cell.recovered = Some(cell.sub_start - back);
+                } else {
+                    cell.sub_hist.clear();
+                    cell.sub_start = now;
                 }
             }
         }
