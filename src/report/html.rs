@@ -30,7 +30,7 @@ use super::svg::{self, Chart, PlotFigure};
 use super::text::{
     BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, bottleneck_lines,
     censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
-    figure_cell, figure_label, layout_name, limit_advice, limit_reason, pct, pct_ci,
+    figure_cell, figure_label, layout_name, limit_advice, limit_reason, overlap_note, pct, pct_ci,
     period_p95_cell, random_failures_note, recovery_cell, recovery_difference_cell, secs,
     slo_amount, slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice,
 };
@@ -946,6 +946,19 @@ impl Html {
                     );
                     out.push_str("<p>Per replication: errors caused are the requests failed, timed out or rejected ending during the failure or as long after it, minus the rate before it; p95 before, during and after it in milliseconds (with the replications that answered something, when not all did); recovery is from the target's return until p95 is within 10% of p95 before (≥: some replications had not recovered by the end of the run, so the figure is a lower bound).</p>\n");
                     t.write(&mut out);
+                    if let Some(v) = variants.first() {
+                        let costs = &v.summary.failure_costs;
+                        for f in costs {
+                            if let Some(line) = overlap_note(f, |j| costs.get(j)) {
+                                let _ = writeln!(
+                                    out,
+                                    "<p class=\"note\">failure {}: {}</p>",
+                                    f.failure + 1,
+                                    escape(&line)
+                                );
+                            }
+                        }
+                    }
                 }
                 if let Some(v) = variants.first() {
                     let note = random_failures_note(&v.summary);

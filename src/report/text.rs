@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use super::Export;
 use crate::dist::format_duration;
-use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
+use crate::experiment::failure_cost::{FailureCostSummary, FailureDifference, RecoveryDifference};
 use crate::experiment::result::{
     Answer, Candidate, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing,
     TeamGrowth, ZoneSizing,
@@ -681,6 +681,11 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
                     clock(p.before.0),
                     clock(p.after.1)
                 );
+                if let Some(line) = overlap_note(first, |j| {
+                    variants.iter().find_map(|(_, s)| s.failure_costs.get(j))
+                }) {
+                    let _ = writeln!(out, "  {line}");
+                }
             }
             None => {
                 let _ = writeln!(
@@ -903,6 +908,36 @@ pub fn failure_differences(c: &Comparison) -> String {
         }
     }
     out
+}
+
+/// For a failure whose periods share time with other scheduled failures,
+/// the sentence saying so (the text report and the `--html` page); `None`
+/// otherwise. `other(j)` gives failure `j`.
+pub fn overlap_note<'a>(
+    f: &FailureCostSummary,
+    other: impl Fn(usize) -> Option<&'a FailureCostSummary>,
+) -> Option<String> {
+    if f.overlaps.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = f
+        .overlaps
+        .iter()
+        .map(|&j| match other(j) {
+            Some(o) => format!(
+                "failure {} ({} down {}-{})",
+                j + 1,
+                o.target,
+                clock(o.start),
+                clock(o.end)
+            ),
+            None => format!("failure {}", j + 1),
+        })
+        .collect();
+    Some(format!(
+        "overlaps {}: its figures include that effect, and errors in the shared time are counted in each of their costs (they do not add up)",
+        names.join(", ")
+    ))
 }
 
 /// Why random failures get no cost block, when the scenario has some;

@@ -10,6 +10,8 @@
 //! of the warm-up and `T` the end of the run:
 //!
 //! * *before*: `[max(W, s − max(D, 5 min)), s)` — the pre-failure level;
+//!   it starts later when another scheduled failure's *during* and
+//!   *after* end inside it, so that it holds none of their effect;
 //! * *during*: `[s, min(e, T))`;
 //! * *after*: `[min(e, T), min(e + D, T))` — the same length after it;
 //! * *recovery*: from `e`, the measured period is cut into sub-windows of
@@ -81,13 +83,50 @@ impl FailurePeriods {
             return None;
         }
         let e = s + d;
+        // *before* leaves out every other failure whose own span (during
+        // and after) ends by `s`: its errors and slow responses are not
+        // this failure's level before. One still running at `s` is an
+        // overlap (see `overlaps`).
+        let clean_from = (0..model.failures.len())
+            .filter(|&j| j != index)
+            .map(|j| Self::disturbed(model, j))
+            .filter(|&(_, until)| until < s)
+            .map(|(_, until)| until)
+            .fold((s - d.max(BASELINE_MIN)).max(w), f64::max);
         Some(FailurePeriods {
-            before: ((s - d.max(BASELINE_MIN)).max(w), s),
+            before: (clean_from, s),
             during: (s, e.min(t)),
             after: (e.min(t), (e + d).min(t)),
             back: e,
             end: t,
         })
+    }
+
+    /// The span failure `j` is charged with, `[at, at + 2 × duration)`
+    /// cut at the end of the run (its *during* and *after*, whether it is
+    /// measured or not).
+    fn disturbed(model: &Model, j: usize) -> (f64, f64) {
+        let f = &model.failures[j];
+        let t = model.warmup + model.duration;
+        (f.at, (f.at + 2.0 * f.duration).min(t))
+    }
+
+    /// The other scheduled failures (indices, in scenario order) whose span
+    /// (during and after) shares time with the periods of failure `index`
+    /// (before, during, after): its figures then include their effect, and
+    /// the errors charged to both are counted twice. Empty for a failure
+    /// that is not measured.
+    pub fn overlaps(model: &Model, index: usize) -> Vec<usize> {
+        let Some(p) = Self::of(model, index) else {
+            return Vec::new();
+        };
+        (0..model.failures.len())
+            .filter(|&j| j != index)
+            .filter(|&j| {
+                let (from, until) = Self::disturbed(model, j);
+                from < p.after.1 && until > p.before.0
+            })
+            .collect()
     }
 
     /// Length of *before* (seconds; positive).
