@@ -33,6 +33,7 @@ use super::text::{
     figure_cell, figure_label, layout_name, limit_advice, limit_reason, overlap_note, pct, pct_ci,
     period_p95_cell, random_failures_note, recovery_cell, recovery_difference_cell, secs,
     slo_amount, slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice,
+    with_ci,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -530,6 +531,39 @@ fn resource_table(variants: &[&VariantResult]) -> Table {
     t
 }
 
+/// Each SQL Server instance's availability and failovers per
+/// replication, as the terminal report gives them; `None` when no instance
+/// of any variant was ever unavailable.
+fn database_table(variants: &[&VariantResult]) -> Option<Table> {
+    if !variants.iter().any(|v| v.summary.had_database_outage()) {
+        return None;
+    }
+    let several = variants.len() > 1;
+    let mut head: Vec<String> = Vec::new();
+    if several {
+        head.push("variant".into());
+    }
+    head.extend([
+        "database".into(),
+        "availability".into(),
+        "failovers / replication".into(),
+    ]);
+    let mut t = Table::new(head, if several { 2 } else { 1 });
+    for v in variants {
+        for d in &v.summary.databases {
+            let mut row: Vec<Cell> = Vec::new();
+            if several {
+                row.push(v.name.as_str().into());
+            }
+            row.push(d.name.as_str().into());
+            row.push(with_ci(&d.availability, |x| format!("{:.3}", 100.0 * x), "%").into());
+            row.push(with_ci(&d.failovers, |x| format!("{x:.2}"), "").into());
+            t.rows.push(row);
+        }
+    }
+    Some(t)
+}
+
 /// A scheduled failure as a table cell: `1: front-end main.2 0:35-0:45`
 /// (simulated time since the start of the run).
 fn failure_label(f: &FailureCostSummary) -> String {
@@ -940,6 +974,11 @@ impl Html {
                 }
                 out.push_str("<h3>Resources</h3>\n");
                 resource_table(&variants).write(&mut out);
+                if let Some(t) = database_table(&variants) {
+                    out.push_str("<h3 id=\"databases\">Database availability</h3>\n");
+                    out.push_str("<p>The fraction of the measured time each SQL Server instance served, and its automatic failovers per replication.</p>\n");
+                    t.write(&mut out);
+                }
                 if let Some(t) = failure_cost_table(&variants) {
                     out.push_str(
                         "<h3 id=\"failure-costs\">What each scheduled failure costs</h3>\n",
