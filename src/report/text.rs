@@ -1384,7 +1384,7 @@ pub(crate) fn window_p95_cell(c: &ClassSummary, f: &WindowClassSummary) -> Strin
 
 /// The heading word of a timeline's peak windows: `Peak hour` with
 /// one-hour windows, else `Peak window (LENGTH)`.
-fn peak_what(t: &TimelineSummary) -> String {
+pub(crate) fn peak_what(t: &TimelineSummary) -> String {
     if t.window == 3600.0 {
         "Peak hour".to_owned()
     } else {
@@ -1395,7 +1395,7 @@ fn peak_what(t: &TimelineSummary) -> String {
 /// Each traffic class's peak window of a summary: the class, the window
 /// in simulated time, its time of day, and its p95, throughput and error
 /// rate with CIs. Empty without a timeline or peaks.
-fn peak_rows(s: &Summary) -> Vec<[String; 6]> {
+pub(crate) fn peak_rows(s: &Summary) -> Vec<[String; 6]> {
     let Some(t) = &s.timeline else {
         return Vec::new();
     };

@@ -674,3 +674,54 @@ fn compare_page_gives_each_database_availability_as_the_terminal_does() {
     assert_eq!(rows[1][2], "83.333 ± 0.000%");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn run_page_of_a_profiled_day_names_each_class_peak_hour_as_the_terminal_does() {
+    // Two one-hour windows, 07:00-08:00 and 08:00-09:00, the second at
+    // twice the rate: each class's peak hour, on the page as in the
+    // terminal.
+    let dir = temp_dir("html-peaks");
+    let path = dir.join("day.html");
+    let mut profile = vec!["0.5"; 24];
+    profile[8] = "1.0";
+    let profile = format!("[{}]", profile.join(","));
+    let portal = format!("traffic.portal.profile={profile}");
+    let backoffice = format!("traffic.backoffice.profile={profile}");
+    let out = o11sim(&[
+        "run",
+        "prod",
+        "--replications",
+        "2",
+        "--duration",
+        "2h",
+        "--warmup",
+        "5m",
+        "--set",
+        "simulation.start=06:55",
+        "--set",
+        &portal,
+        "--set",
+        &backoffice,
+        "--html",
+        s(&path),
+    ]);
+    succeeded(&out);
+    let dom = check_page(&dir, &path, 4, &["Peak hour of each class"]);
+    let terminal: Vec<Vec<String>> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Peak hour of each class"))
+        .skip(2)
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split("  ")
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(terminal.len(), 2, "{}", out.stdout);
+    assert_eq!(table_after(&dom, "peaks"), terminal);
+    assert_eq!(terminal[0][2], "08:00-09:00", "{terminal:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
