@@ -128,6 +128,11 @@ pub struct FailureCostSummary {
     pub periods: Option<FailurePeriods>,
     /// One per traffic class, in model order.
     pub classes: Vec<FailureClassCost>,
+    /// The other scheduled failures (indices into `Model::failures`) whose
+    /// *during* and *after* share time with this one's periods: its
+    /// figures include their effect, and errors in the shared time are
+    /// charged to both. Empty when it is not measured.
+    pub overlaps: Vec<usize>,
 }
 
 /// How the recovery times of a variant and the baseline compare over the
@@ -257,6 +262,7 @@ pub fn summarize(replications: &[&[FailureCostFigures]]) -> Vec<FailureCostSumma
                 end: f.periods.back,
                 periods: Some(f.periods),
                 classes: vec![cost],
+                overlaps: Vec::new(),
             }),
         }
     }
@@ -281,9 +287,11 @@ pub fn name(model: &Model, measured: Vec<FailureCostSummary>) -> Vec<FailureCost
                     end: w.end,
                     periods: None,
                     classes: Vec::new(),
+                    overlaps: Vec::new(),
                 },
             };
             s.target = w.target;
+            s.overlaps = FailurePeriods::overlaps(model, i);
             s
         })
         .collect()

@@ -470,7 +470,7 @@ fn row_kind(kind: crate::model::RowKind) -> &'static str {
 }
 
 /// Columns of the failures CSV after the variant and its varied keys.
-pub const FAILURE_COLUMNS: [&str; 57] = [
+pub const FAILURE_COLUMNS: [&str; 58] = [
     "failure",
     "target",
     "start_s",
@@ -528,6 +528,7 @@ pub const FAILURE_COLUMNS: [&str; 57] = [
     "p95_before_censored",
     "p95_during_censored",
     "p95_after_censored",
+    "overlaps",
 ];
 
 /// The failures CSV: per variant, per scheduled failure, one row per
@@ -571,11 +572,18 @@ fn failures(variants: &[&VariantResult], diffs: &[FailureDifference]) -> Result<
                 ]);
                 r
             };
+            let overlaps = f
+                .overlaps
+                .iter()
+                .map(|j| (j + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(";");
             if f.classes.is_empty() {
                 let mut r = lead("", 0);
                 r.extend(std::iter::repeat_n(String::new(), 26));
                 r.extend(["false".to_owned(), margin.clone()]);
                 r.extend(std::iter::repeat_n(String::new(), 21));
+                r.push(String::new());
                 w.write_record(&r)?;
                 continue;
             }
@@ -623,6 +631,7 @@ fn failures(variants: &[&VariantResult], diffs: &[FailureDifference]) -> Result<
                     None => r.extend(std::iter::repeat_n(String::new(), 18)),
                 }
                 r.extend(c.p95_censored.iter().map(|&k| k.to_string()));
+                r.push(overlaps.clone());
                 w.write_record(&r)?;
             }
         }

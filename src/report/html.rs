@@ -30,9 +30,10 @@ use super::svg::{self, Chart, PlotFigure};
 use super::text::{
     BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, bottleneck_lines,
     censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
-    figure_cell, figure_label, layout_name, limit_advice, limit_reason, pct, pct_ci,
-    period_p95_cell, random_failures_note, recovery_cell, recovery_difference_cell, secs,
-    slo_amount, slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice,
+    figure_cell, figure_label, layout_name, limit_advice, limit_reason, overlap_note, pct, pct_ci,
+    peak_rows, peak_what, period_p95_cell, random_failures_note, recovery_cell,
+    recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags, unmeasured_note,
+    variant_bottleneck_lines, warmup_advice, with_ci,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -530,6 +531,81 @@ fn resource_table(variants: &[&VariantResult]) -> Table {
     t
 }
 
+/// Each SQL Server instance's availability and failovers per
+/// replication, as the terminal report gives them; `None` when no instance
+/// of any variant was ever unavailable.
+fn database_table(variants: &[&VariantResult]) -> Option<Table> {
+    if !variants.iter().any(|v| v.summary.had_database_outage()) {
+        return None;
+    }
+    let several = variants.len() > 1;
+    let mut head: Vec<String> = Vec::new();
+    if several {
+        head.push("variant".into());
+    }
+    head.extend([
+        "database".into(),
+        "availability".into(),
+        "failovers / replication".into(),
+    ]);
+    let mut t = Table::new(head, if several { 2 } else { 1 });
+    for v in variants {
+        for d in &v.summary.databases {
+            let mut row: Vec<Cell> = Vec::new();
+            if several {
+                row.push(v.name.as_str().into());
+            }
+            row.push(d.name.as_str().into());
+            row.push(with_ci(&d.availability, |x| format!("{:.3}", 100.0 * x), "%").into());
+            row.push(with_ci(&d.failovers, |x| format!("{x:.2}"), "").into());
+            t.rows.push(row);
+        }
+    }
+    Some(t)
+}
+
+/// Each traffic class's peak window (the window with the highest p95) in
+/// each variant of a profiled scenario, as the terminal report gives it,
+/// with the heading's name for it (`Peak hour` for one-hour windows);
+/// `None` when no variant has peaks.
+fn peak_table(variants: &[&VariantResult]) -> Option<(String, Table)> {
+    let what = variants.iter().find_map(|v| {
+        v.summary
+            .timeline
+            .as_ref()
+            .filter(|t| !t.peaks.is_empty())
+            .map(peak_what)
+    })?;
+    let several = variants.len() > 1;
+    let mut head: Vec<String> = Vec::new();
+    if several {
+        head.push("variant".into());
+    }
+    head.extend(
+        [
+            "class",
+            "window",
+            "time of day",
+            "p95 (ms)",
+            "throughput (req/s)",
+            "errors",
+        ]
+        .map(String::from),
+    );
+    let mut t = Table::new(head, if several { 2 } else { 1 });
+    for v in variants {
+        for cells in peak_rows(&v.summary) {
+            let mut row: Vec<Cell> = Vec::new();
+            if several {
+                row.push(v.name.as_str().into());
+            }
+            row.extend(cells.into_iter().map(Cell::from));
+            t.rows.push(row);
+        }
+    }
+    Some((what, t))
+}
+
 /// A scheduled failure as a table cell: `1: front-end main.2 0:35-0:45`
 /// (simulated time since the start of the run).
 fn failure_label(f: &FailureCostSummary) -> String {
@@ -940,12 +1016,35 @@ impl Html {
                 }
                 out.push_str("<h3>Resources</h3>\n");
                 resource_table(&variants).write(&mut out);
+                if let Some((what, t)) = peak_table(&variants) {
+                    let _ = writeln!(out, "<h3 id=\"peaks\">{} of each class</h3>", escape(&what));
+                    out.push_str("<p>Each traffic class's window with the highest p95 (mean over replications; in each variant its own, since a variant can move the peak), with its time of day, throughput and error rate; the whole-run figures are above.</p>\n");
+                    t.write(&mut out);
+                }
+                if let Some(t) = database_table(&variants) {
+                    out.push_str("<h3 id=\"databases\">Database availability</h3>\n");
+                    out.push_str("<p>The fraction of the measured time each SQL Server instance served, and its automatic failovers per replication.</p>\n");
+                    t.write(&mut out);
+                }
                 if let Some(t) = failure_cost_table(&variants) {
                     out.push_str(
                         "<h3 id=\"failure-costs\">What each scheduled failure costs</h3>\n",
                     );
                     out.push_str("<p>Per replication: errors caused are the requests failed, timed out or rejected ending during the failure or as long after it, minus the rate before it; p95 before, during and after it in milliseconds (with the replications that answered something, when not all did); recovery is from the target's return until p95 is within 10% of p95 before (≥: some replications had not recovered by the end of the run, so the figure is a lower bound).</p>\n");
                     t.write(&mut out);
+                    if let Some(v) = variants.first() {
+                        let costs = &v.summary.failure_costs;
+                        for f in costs {
+                            if let Some(line) = overlap_note(f, |j| costs.get(j)) {
+                                let _ = writeln!(
+                                    out,
+                                    "<p class=\"note\">failure {}: {}</p>",
+                                    f.failure + 1,
+                                    escape(&line)
+                                );
+                            }
+                        }
+                    }
                 }
                 if let Some(v) = variants.first() {
                     let note = random_failures_note(&v.summary);

@@ -384,6 +384,7 @@ fn failures(
                 "after_s": f.periods.map(|p| [p.after.0, p.after.1]),
                 "recovery_margin": crate::model::sim::RECOVERY_MARGIN,
                 "classes": classes,
+                "overlaps": f.overlaps.iter().map(|j| j + 1).collect::<Vec<_>>(),
             })
         })
         .collect()

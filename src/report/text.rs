@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use super::Export;
 use crate::dist::format_duration;
-use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
+use crate::experiment::failure_cost::{FailureCostSummary, FailureDifference, RecoveryDifference};
 use crate::experiment::result::{
     Answer, Candidate, Comparison, Difference, Layout, Measure, RunReport, RunSettings, Sizing,
     TeamGrowth, ZoneSizing,
@@ -704,6 +704,11 @@ pub fn failure_costs(variants: &[(Option<&str>, &Summary)]) -> String {
                     clock(p.before.0),
                     clock(p.after.1)
                 );
+                if let Some(line) = overlap_note(first, |j| {
+                    variants.iter().find_map(|(_, s)| s.failure_costs.get(j))
+                }) {
+                    let _ = writeln!(out, "  {line}");
+                }
             }
             None => {
                 let _ = writeln!(
@@ -926,6 +931,36 @@ pub fn failure_differences(c: &Comparison) -> String {
         }
     }
     out
+}
+
+/// For a failure whose periods share time with other scheduled failures,
+/// the sentence saying so (the text report and the `--html` page); `None`
+/// otherwise. `other(j)` gives failure `j`.
+pub fn overlap_note<'a>(
+    f: &FailureCostSummary,
+    other: impl Fn(usize) -> Option<&'a FailureCostSummary>,
+) -> Option<String> {
+    if f.overlaps.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = f
+        .overlaps
+        .iter()
+        .map(|&j| match other(j) {
+            Some(o) => format!(
+                "failure {} ({} down {}-{})",
+                j + 1,
+                o.target,
+                clock(o.start),
+                clock(o.end)
+            ),
+            None => format!("failure {}", j + 1),
+        })
+        .collect();
+    Some(format!(
+        "overlaps {}: its figures include that effect, and errors in the shared time are counted in each of their costs (they do not add up)",
+        names.join(", ")
+    ))
 }
 
 /// Why random failures get no cost block, when the scenario has some;
@@ -1375,7 +1410,7 @@ pub(crate) fn window_p95_cell(c: &ClassSummary, f: &WindowClassSummary) -> Strin
 
 /// The heading word of a timeline's peak windows: `Peak hour` with
 /// one-hour windows, else `Peak window (LENGTH)`.
-fn peak_what(t: &TimelineSummary) -> String {
+pub(crate) fn peak_what(t: &TimelineSummary) -> String {
     if t.window == 3600.0 {
         "Peak hour".to_owned()
     } else {
@@ -1386,7 +1421,7 @@ fn peak_what(t: &TimelineSummary) -> String {
 /// Each traffic class's peak window of a summary: the class, the window
 /// in simulated time, its time of day, and its p95, throughput and error
 /// rate with CIs. Empty without a timeline or peaks.
-fn peak_rows(s: &Summary) -> Vec<[String; 6]> {
+pub(crate) fn peak_rows(s: &Summary) -> Vec<[String; 6]> {
     let Some(t) = &s.timeline else {
         return Vec::new();
     };

@@ -632,3 +632,96 @@ fn links_are_found_in_every_quoting() {
         links(r#"<a href="https://x">a</a><img src='http://y'><a HREF=//z>b</a> data-src="q""#);
     assert_eq!(found, vec!["http://y", "https://x", "//z"]);
 }
+
+#[test]
+fn compare_page_gives_each_database_availability_as_the_terminal_does() {
+    // The primary's node lost for 20 s of a minute: one node serves
+    // nothing for those 20 s, two fail over in 10. The availability is
+    // what a second node buys, and the page shows it as the terminal does.
+    let dir = temp_dir("html-databases");
+    let (path, out) = page(
+        &dir,
+        "nodes",
+        &[
+            "compare",
+            "prod",
+            "--vary",
+            "database.nodes=1,2",
+            "--set",
+            "database.failover_duration=10s",
+            "--set",
+            "failures=[{database=\"primary\", at=\"30s\", duration=\"20s\"}]",
+        ],
+    );
+    succeeded(&out);
+    let dom = check_page(&dir, &path, 2, &["Database availability"]);
+    // The terminal's table, one per variant: `production  66.667 ± 0.000%  0.00 ± 0.00`.
+    let terminal: Vec<Vec<String>> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("production "))
+        .map(|l| {
+            let cells: Vec<&str> = l.split("  ").filter(|c| !c.trim().is_empty()).collect();
+            cells.iter().map(|c| c.trim().to_owned()).collect()
+        })
+        .collect();
+    assert_eq!(terminal.len(), 2, "{}", out.stdout);
+    let rows = table_after(&dom, "databases");
+    let page_rows: Vec<Vec<String>> = rows.iter().map(|r| r[1..].to_vec()).collect();
+    assert_eq!(page_rows, terminal);
+    assert_eq!(rows[0][0], "database.nodes=1");
+    assert_eq!(rows[0][2], "66.667 ± 0.000%");
+    assert_eq!(rows[1][2], "83.333 ± 0.000%");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_page_of_a_profiled_day_names_each_class_peak_hour_as_the_terminal_does() {
+    // Two one-hour windows, 07:00-08:00 and 08:00-09:00, the second at
+    // twice the rate: each class's peak hour, on the page as in the
+    // terminal.
+    let dir = temp_dir("html-peaks");
+    let path = dir.join("day.html");
+    let mut profile = vec!["0.5"; 24];
+    profile[8] = "1.0";
+    let profile = format!("[{}]", profile.join(","));
+    let portal = format!("traffic.portal.profile={profile}");
+    let backoffice = format!("traffic.backoffice.profile={profile}");
+    let out = o11sim(&[
+        "run",
+        "prod",
+        "--replications",
+        "2",
+        "--duration",
+        "2h",
+        "--warmup",
+        "5m",
+        "--set",
+        "simulation.start=06:55",
+        "--set",
+        &portal,
+        "--set",
+        &backoffice,
+        "--html",
+        s(&path),
+    ]);
+    succeeded(&out);
+    let dom = check_page(&dir, &path, 4, &["Peak hour of each class"]);
+    let terminal: Vec<Vec<String>> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Peak hour of each class"))
+        .skip(2)
+        .take_while(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split("  ")
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(terminal.len(), 2, "{}", out.stdout);
+    assert_eq!(table_after(&dom, "peaks"), terminal);
+    assert_eq!(terminal[0][2], "08:00-09:00", "{terminal:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

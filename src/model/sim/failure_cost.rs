@@ -10,11 +10,18 @@
 //! of the warm-up and `T` the end of the run:
 //!
 //! * *before*: `[max(W, s − max(D, 5 min)), s)` — the pre-failure level;
+//!   it starts later when another scheduled failure's *during* and
+//!   *after* end inside it, so that it holds none of their effect;
 //! * *during*: `[s, min(e, T))`;
 //! * *after*: `[min(e, T), min(e + D, T))` — the same length after it;
 //! * *recovery*: from `e`, the measured period is cut into sub-windows of
 //!   at least [`RECOVERY_STEP`] seconds and at least
-//!   [`RECOVERY_RESPONSES`] responses of the class; the recovery time is
+//!   [`RECOVERY_RESPONSES`] responses of the class (a sub-window with no
+//!   response yet starts again at each request of the class that ends in
+//!   an error, so time after `e` in which the class gets only errors — a
+//!   balancer not yet seeing the front-end back, a failover that outlasts
+//!   the failed node's `duration` — is not counted as recovered); the
+//!   recovery time is
 //!   the start of the first sub-window whose p95 is at most
 //!   `1 + RECOVERY_MARGIN` times the *before* p95, minus `e` (0 when the
 //!   first one already is). When none is before the end of the run the
@@ -76,13 +83,50 @@ impl FailurePeriods {
             return None;
         }
         let e = s + d;
+        // *before* leaves out every other failure whose own span (during
+        // and after) ends by `s`: its errors and slow responses are not
+        // this failure's level before. One still running at `s` is an
+        // overlap (see `overlaps`).
+        let clean_from = (0..model.failures.len())
+            .filter(|&j| j != index)
+            .map(|j| Self::disturbed(model, j))
+            .filter(|&(_, until)| until < s)
+            .map(|(_, until)| until)
+            .fold((s - d.max(BASELINE_MIN)).max(w), f64::max);
         Some(FailurePeriods {
-            before: ((s - d.max(BASELINE_MIN)).max(w), s),
+            before: (clean_from, s),
             during: (s, e.min(t)),
             after: (e.min(t), (e + d).min(t)),
             back: e,
             end: t,
         })
+    }
+
+    /// The span failure `j` is charged with, `[at, at + 2 × duration)`
+    /// cut at the end of the run (its *during* and *after*, whether it is
+    /// measured or not).
+    fn disturbed(model: &Model, j: usize) -> (f64, f64) {
+        let f = &model.failures[j];
+        let t = model.warmup + model.duration;
+        (f.at, (f.at + 2.0 * f.duration).min(t))
+    }
+
+    /// The other scheduled failures (indices, in scenario order) whose span
+    /// (during and after) shares time with the periods of failure `index`
+    /// (before, during, after): its figures then include their effect, and
+    /// the errors charged to both are counted twice. Empty for a failure
+    /// that is not measured.
+    pub fn overlaps(model: &Model, index: usize) -> Vec<usize> {
+        let Some(p) = Self::of(model, index) else {
+            return Vec::new();
+        };
+        (0..model.failures.len())
+            .filter(|&j| j != index)
+            .filter(|&j| {
+                let (from, until) = Self::disturbed(model, j);
+                from < p.after.1 && until > p.before.0
+            })
+            .collect()
     }
 
     /// Length of *before* (seconds; positive).
@@ -266,22 +310,28 @@ impl Collector {
                     cell.hist.record(l);
                 }
             }
-            if let Some(l) = latency
-                && now >= back
-                && cell.recovered.is_none()
-                && !cell.baseline.is_nan()
+            if now < back || cell.recovered.is_some() || cell.baseline.is_nan() {
+                continue;
+            }
+            let Some(l) = latency else {
+                // Rejected or failed with no answer yet in the open
+                // sub-window: time in which the class gets only errors (a
+                // balancer not yet seeing the front-end back, a failover
+                // that outlasts the failed node) is not recovered time.
+                if cell.sub_hist.count() == 0 {
+                    cell.sub_start = now;
+                }
+                continue;
+            };
+            cell.sub_hist.record(l);
+            if now - cell.sub_start >= RECOVERY_STEP && cell.sub_hist.count() >= RECOVERY_RESPONSES
             {
-                cell.sub_hist.record(l);
-                if now - cell.sub_start >= RECOVERY_STEP
-                    && cell.sub_hist.count() >= RECOVERY_RESPONSES
-                {
-                    let p95 = cell.sub_hist.quantile(0.95);
-                    if p95 <= (1.0 + RECOVERY_MARGIN) * cell.baseline {
-                        cell.recovered = Some(cell.sub_start - back);
-                    } else {
-                        cell.sub_hist.clear();
-                        cell.sub_start = now;
-                    }
+                let p95 = cell.sub_hist.quantile(0.95);
+                if p95 <= (1.0 + RECOVERY_MARGIN) * cell.baseline {
+                    cell.recovered = Some(cell.sub_start - back);
+                } else {
+                    cell.sub_hist.clear();
+                    cell.sub_start = now;
                 }
             }
         }
