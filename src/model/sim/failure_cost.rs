@@ -12,8 +12,11 @@
 //! * *before*: `[max(W, s − max(D, 5 min)), s)` — the pre-failure level;
 //!   it starts later when another scheduled failure's *during* and
 //!   *after* end inside it, so that it holds none of their effect;
-//! * *during*: `[s, min(e, T))`;
-//! * *after*: `[min(e, T), min(e + D, T))` — the same length after it;
+//! * *during*: `[s, min(u, T))`, `u = s + L` the end of the outage: `L`
+//!   is `D`, or for a database node with another node to fail over to,
+//!   the `failover_duration` when it is longer (the instance serves
+//!   nothing until the failover ends, even with the node back);
+//! * *after*: `[min(u, T), min(u + L, T))` — the same length after it;
 //! * *recovery*: from `e`, the measured period is cut into sub-windows of
 //!   at least [`RECOVERY_STEP`] seconds and at least
 //!   [`RECOVERY_RESPONSES`] responses of the class (a sub-window with no
@@ -40,7 +43,7 @@
 //! or recovery are open.
 
 use super::results::Outcomes;
-use crate::model::spec::Model;
+use crate::model::spec::{FailureTarget, Model};
 use crate::stats::WindowHistogram;
 
 /// The *before* period is at least this long (seconds), so a short failure
@@ -83,6 +86,9 @@ impl FailurePeriods {
             return None;
         }
         let e = s + d;
+        // The span the failure keeps its target's service away: the
+        // failed node's duration, or a longer failover.
+        let until = s + Self::outage(model, index);
         // *before* leaves out every other failure whose own span (during
         // and after) ends by `s`: its errors and slow responses are not
         // this failure's level before. One still running at `s` is an
@@ -95,20 +101,35 @@ impl FailurePeriods {
             .fold((s - d.max(BASELINE_MIN)).max(w), f64::max);
         Some(FailurePeriods {
             before: (clean_from, s),
-            during: (s, e.min(t)),
-            after: (e.min(t), (e + d).min(t)),
+            during: (s, until.min(t)),
+            after: (until.min(t), (2.0 * until - s).min(t)),
             back: e,
             end: t,
         })
     }
 
-    /// The span failure `j` is charged with, `[at, at + 2 × duration)`
-    /// cut at the end of the run (its *during* and *after*, whether it is
+    /// How long failure `j` keeps its target from serving, at least: its
+    /// `duration`, or for a database node when the cluster has another
+    /// node to fail over to, the `failover_duration` when that is longer
+    /// (the instance serves nothing until the failover ends, whether or
+    /// not the failed node is back).
+    fn outage(model: &Model, j: usize) -> f64 {
+        let f = &model.failures[j];
+        match f.target {
+            FailureTarget::DatabasePrimary(db) if model.databases[db].nodes > 1 => {
+                f.duration.max(model.databases[db].failover_duration)
+            }
+            _ => f.duration,
+        }
+    }
+
+    /// The span failure `j` is charged with, `[at, at + 2 × outage)` cut
+    /// at the end of the run (its *during* and *after*, whether it is
     /// measured or not).
     fn disturbed(model: &Model, j: usize) -> (f64, f64) {
         let f = &model.failures[j];
         let t = model.warmup + model.duration;
-        (f.at, (f.at + 2.0 * f.duration).min(t))
+        (f.at, (f.at + 2.0 * Self::outage(model, j)).min(t))
     }
 
     /// The other scheduled failures (indices, in scenario order) whose span
