@@ -591,8 +591,9 @@ pub struct TeamArgs {
     /// Team sizes to simulate, e.g. 8,16,32 or 4..12.
     #[arg(long, value_name = "LIST")]
     pub developers: String,
-    /// Publish lead-time target: the co-located layout misses it when the
-    /// upper end of the 95 % CI of publish p95 is above it.
+    /// Publish lead-time target: a layout (dedicated or co-located
+    /// controller) misses it at a team size when the upper end of the 95 %
+    /// CI of publish p95 is above it.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub publish_target: String,
     /// The environment whose developers publish (needed only when several

@@ -25,8 +25,9 @@ pub fn run(req: &RunRequest, progress: &dyn Progress) -> Result<RunReport> {
     let most = sc
         .precision
         .map_or(sc.replications, |p| p.max.max(sc.replications));
-    check_budget([(model, most)], req.budget)?;
+    // A window too small is named as such before the memory it would take.
     super::timeline::check_timeline([model])?;
+    check_budget([(model, most)], req.budget)?;
     progress.start(sc.replications as u64, "simulating");
     // Only the figures (and the timeline, when asked) are kept: each
     // replication's histograms go as soon as it is done, so memory grows

@@ -126,6 +126,8 @@ pub(crate) fn run_grid(
     progress: &dyn Progress,
     watch: impl Fn(&Variant) -> Watch,
 ) -> Result<Ran> {
+    // A window too small is named as such before the memory it would take.
+    crate::experiment::timeline::check_timeline(variants.iter().map(|v| &v.scenario.model))?;
     // Under `--precision` the guard counts the most that may run.
     crate::experiment::check_budget(
         variants.iter().map(|v| {
@@ -137,7 +139,6 @@ pub(crate) fn run_grid(
         }),
         budget,
     )?;
-    crate::experiment::timeline::check_timeline(variants.iter().map(|v| &v.scenario.model))?;
     let jobs: Vec<BatchJob<'_>> = variants
         .iter()
         .map(|v| BatchJob {
