@@ -201,6 +201,11 @@ pub struct Limit {
     pub at_max: Estimate,
     /// Its utilization at the smallest value tried.
     pub at_min: Estimate,
+    /// The sized value adds capacity to it (one of the zone's front-ends'
+    /// CPUs, or a resource the `--key` field sets): a larger
+    /// `--max-front-ends` may find an answer. When false, more of the
+    /// sized value will not help.
+    pub sized: bool,
 }
 
 /// What `size` answers for one zone.

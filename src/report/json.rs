@@ -617,6 +617,7 @@ fn sizing(s: &Sizing) -> Value {
                     "resource": l.resource,
                     "utilization_at_max": estimate(&l.at_max, 1.0),
                     "utilization_at_min": estimate(&l.at_min, 1.0),
+                    "sized": l.sized,
                 })
             });
             json!({

@@ -2026,17 +2026,32 @@ pub(crate) fn limit_reason(s: &Sizing, z: &ZoneSizing) -> Option<String> {
         .find(|k| k.name == l.class)
         && row.none_completed > 0
         && !row.saturated
+        && !row.rejecting
     {
         // Not a resource: the class gave nothing to judge (too rare for the
-        // run, or every request failed or was turned away).
+        // run, or every request failed). A class turning requests away is
+        // short of capacity: the busiest resource below says where.
         return Some(format!(
             "at {} no request of {} completed in {} of {} replication(s), so there is nothing to judge; a longer run, or a class that gets answers, would be judged",
             s.max_front_ends, l.class, row.none_completed, row.replications
         ));
     }
     let first = z.candidates.iter().map(|c| c.front_ends).min().unwrap_or(1);
+    let help = match (l.sized, z.front_ends) {
+        (true, _) => format!(
+            "{} adds to it: a larger --max-front-ends may find an answer",
+            z.key
+        ),
+        (false, true) => {
+            "it is not a CPU of the front-ends sized, so more front-ends will not help".to_owned()
+        }
+        (false, false) => format!(
+            "{} does not add to it, so a larger value will not help",
+            z.key
+        ),
+    };
     Some(format!(
-        "at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first})",
+        "at {} the busiest resource on {}'s path is {}, {} utilized ({} at {first}); {help}",
         s.max_front_ends,
         l.class,
         l.resource,

@@ -235,90 +235,73 @@ struct Target {
     zone: Option<usize>,
     /// The value in the scenario (front-end counts only).
     count: usize,
-    /// For another field: the kind of resource it multiplies, and the name
-    /// (database or external system) its path picks, if any.
-    sized: Option<(ResourceKind, Option<String>)>,
+    /// For another field: the resources it sets the capacity of (the
+    /// rows `--max-utilization` watches), [`sized_by`].
+    sized: Vec<String>,
 }
 
-/// The resource kind a field's path multiplies, and the instance its path
-/// names (`databases.NAME.cores`, `external.NAME.concurrency`): the
-/// resources `--max-utilization` watches. `None` for a field that sizes no
-/// resource o11sim measures.
-fn sized_kind(path: &str) -> Option<(ResourceKind, Option<String>)> {
-    let segs: Vec<&str> = path.split('.').collect();
-    let last = *segs.last()?;
-    let after = |name: &str| {
-        segs.iter()
-            .position(|s| *s == name)
-            .and_then(|i| segs.get(i + 1))
-            .filter(|n| Some(**n) != segs.last().copied())
-            .map(|n| n.to_string())
-    };
-    let kind = match last {
-        "front_ends" => ResourceKind::FrontEndCpu,
-        "controller_cores" => ResourceKind::DeploymentController,
-        "iis_workers" => ResourceKind::IisWorkers,
-        "db_pool" => ResourceKind::ConnectionPool,
-        "process_threads" => ResourceKind::ProcessThreads,
-        "concurrency" => return Some((ResourceKind::ExternalSystem, after("external"))),
-        "cores" if segs.contains(&"front_end") => ResourceKind::FrontEndCpu,
-        "cores" if segs.iter().any(|s| *s == "database" || *s == "databases") => {
-            return Some((ResourceKind::DatabaseCpu, after("databases")));
-        }
-        _ => return None,
-    };
-    Some((kind, None))
+/// The resource rows whose capacity a field sets: those of the kind its
+/// last segment names (`cores`, `controller_cores`, `iis_workers`,
+/// `db_pool`, `process_threads`, `concurrency`) whose capacity differs
+/// between the installation with the field at 1 (`one`) and at 2 (`two`).
+/// Comparing the two models, rather than reading the path, keeps the
+/// criterion to the field's own scope: `zones.public.front_end.cores`
+/// sizes the public zone's front-ends only, `environments.qa.front_end.cores`
+/// the qa environment's, `environments.dev.database.cores` the dev
+/// database. Empty for a field that sizes no resource o11sim measures.
+fn sized_by(path: &str, one: &Model, two: &Model) -> Vec<String> {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let fes = || one.front_ends.iter().zip(&two.front_ends);
+    match last {
+        "cores" => fes()
+            .filter(|(a, b)| a.cores != b.cores)
+            .map(|(a, _)| format!("{}.cpu", a.name))
+            .chain(
+                one.databases
+                    .iter()
+                    .zip(&two.databases)
+                    .filter(|(a, b)| a.cores != b.cores)
+                    .map(|(a, _)| format!("db.{}.cpu", a.name)),
+            )
+            .collect(),
+        "iis_workers" => fes()
+            .filter(|(a, b)| a.iis_workers != b.iis_workers)
+            .map(|(a, _)| format!("{}.iis", a.name))
+            .collect(),
+        "db_pool" => fes()
+            .filter(|(a, b)| a.db_pool != b.db_pool)
+            .map(|(a, _)| format!("{}.pool", a.name))
+            .collect(),
+        "process_threads" => fes()
+            .filter(|(a, b)| a.process_threads != b.process_threads)
+            .map(|(a, _)| format!("{}.process_threads", a.name))
+            .collect(),
+        "concurrency" => one
+            .external
+            .iter()
+            .zip(&two.external)
+            .filter(|(a, b)| a.concurrency != b.concurrency)
+            .map(|(a, _)| format!("external.{}", a.name))
+            .collect(),
+        "controller_cores" => one
+            .development
+            .iter()
+            .zip(&two.development)
+            .filter(|(a, b)| a.controller != b.controller)
+            .map(|(a, _)| format!("dc.{}.cpu", one.environments[a.environment].name))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The resource rows of `model` that `t` sizes.
 fn sized_resources(model: &Model, t: &Target) -> Vec<String> {
-    if let Some(z) = t.zone {
-        return model
+    match t.zone {
+        Some(z) => model
             .zone_front_ends(z)
             .map(|f| format!("{}.cpu", model.front_ends[f].name))
-            .collect();
-    }
-    let Some((kind, name)) = &t.sized else {
-        return Vec::new();
-    };
-    let pick = |n: &str| name.as_deref().is_none_or(|w| w == n);
-    match kind {
-        ResourceKind::DatabaseCpu => model
-            .databases
-            .iter()
-            .filter(|d| pick(&d.name))
-            .map(|d| format!("db.{}.cpu", d.name))
             .collect(),
-        ResourceKind::ExternalSystem => model
-            .external
-            .iter()
-            .filter(|x| pick(&x.name))
-            .map(|x| format!("external.{}", x.name))
-            .collect(),
-        ResourceKind::DeploymentController => model
-            .development
-            .iter()
-            .filter(|d| {
-                matches!(
-                    d.controller,
-                    crate::model::spec::Controller::Dedicated { .. }
-                )
-            })
-            .map(|d| format!("dc.{}.cpu", model.environments[d.environment].name))
-            .collect(),
-        kind => {
-            let suffix = match kind {
-                ResourceKind::FrontEndCpu => "cpu",
-                ResourceKind::IisWorkers => "iis",
-                ResourceKind::ConnectionPool => "pool",
-                _ => "process_threads",
-            };
-            model
-                .front_ends
-                .iter()
-                .map(|f| format!("{}.{suffix}", f.name))
-                .collect()
-        }
+        None => t.sized.clone(),
     }
 }
 
@@ -330,7 +313,7 @@ fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
         key: g.key.clone(),
         zone: Some(g.zone),
         count: g.count,
-        sized: Some((ResourceKind::FrontEndCpu, None)),
+        sized: Vec::new(),
     };
     let Some(key) = &req.key else {
         return Ok(groups.iter().map(of_group).collect());
@@ -355,7 +338,7 @@ fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
         )));
     }
     // The key must exist in the schema and take a whole number: try it.
-    for value in ["1", "2"] {
+    let at = |value: &str| {
         let setting = [Setting {
             flag: format!("--key {key} = "),
             key: key.clone(),
@@ -366,8 +349,9 @@ fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
                 "--key {key}: cannot size this field with whole numbers ({}); give an integer field of the scenario such as database.cores, development.controller_cores or zones.NAME.front_ends",
                 first_line(&e.to_string())
             ))
-        })?;
-    }
+        })
+    };
+    let (one, two) = (at("1")?, at("2")?);
     if let Some(toml::Value::String(_) | toml::Value::Boolean(_) | toml::Value::Table(_)) =
         value_at(base.source().table(), resolved.as_deref().unwrap_or(key))
     {
@@ -375,8 +359,8 @@ fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
             "--key {key}: not a number in the scenario; give an integer field such as database.cores"
         )));
     }
-    let sized = sized_kind(resolved.as_deref().unwrap_or(key));
-    if req.max_utilization.is_some() && sized.is_none() {
+    let sized = sized_by(path, &one.model, &two.model);
+    if req.max_utilization.is_some() && sized.is_empty() {
         return Err(Error::Usage(format!(
             "--max-utilization: --key {key} sizes no resource o11sim measures (front-end counts and cores, database cores, controller_cores, iis_workers, db_pool, process_threads, an external system's concurrency)"
         )));
@@ -473,8 +457,17 @@ fn size_zone(s: &Search<'_>, t: &Target) -> Result<ZoneSizing> {
             None => Answer::NotFound,
         }
     };
+    // Does the value sized add capacity to a resource row? A zone's
+    // front-end CPUs are `ZONE.N.cpu`, whatever their count.
+    let sizes = |resource: &str| match t.zone {
+        Some(z) => resource
+            .strip_suffix(".cpu")
+            .and_then(|r| r.strip_prefix(&format!("{}.", model.zones[z].name)))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        None => t.sized.iter().any(|r| r == resource),
+    };
     let limit = (answer == Answer::NotFound)
-        .then(|| limit(&candidates, bound))
+        .then(|| limit(&candidates, bound, &sizes))
         .flatten();
     Ok(ZoneSizing {
         label: t.label.clone(),
@@ -494,7 +487,8 @@ fn size_zone(s: &Search<'_>, t: &Target) -> Result<ZoneSizing> {
 /// up because of what their holders wait for) on the path of the first
 /// class whose objective the largest value tried misses, and its
 /// utilization there and at the smallest value tried.
-fn limit(candidates: &[Candidate], bound: &[Bound]) -> Option<Limit> {
+/// `sizes` tells whether the value sized adds capacity to a resource.
+fn limit(candidates: &[Candidate], bound: &[Bound], sizes: &dyn Fn(&str) -> bool) -> Option<Limit> {
     let last = candidates.iter().max_by_key(|c| c.running)?;
     let first = candidates.iter().min_by_key(|c| c.running)?;
     let missed = last.checks.iter().find(|k| !k.met)?;
@@ -530,6 +524,7 @@ fn limit(candidates: &[Candidate], bound: &[Bound]) -> Option<Limit> {
         .map(|r| r.utilization)?;
     Some(Limit {
         class: class.clone(),
+        sized: sizes(&resource),
         resource,
         at_max,
         at_min,

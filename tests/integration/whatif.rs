@@ -725,6 +725,49 @@ fn size_key_sizes_database_cores_to_the_analytic_count() {
 }
 
 #[test]
+fn max_utilization_of_a_zones_cores_watches_that_zones_front_ends_only() {
+    // The public zone's 300 req/s x 11.2 ms = 3.36 cores over 3 front-ends:
+    // 2 cores each run at 56 %, 1 saturates. The partners' 130 req/s x
+    // 46.7 ms over 2 four-core front-ends run at 76 % whatever the public
+    // zone's cores: judging them too would find no value at all.
+    let out = quick(&[
+        "size",
+        "zones",
+        "--key",
+        "zones.public.front_end.cores",
+        "--set",
+        "traffic.partners.rate=130",
+        "--max-utilization",
+        "70%",
+        "--max-front-ends",
+        "8",
+    ]);
+    succeeded(&out);
+    assert_eq!(
+        answer(&out),
+        "zones.public.front_end.cores = 2",
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("public.3.cpu"), "{}", out.stdout);
+    assert!(!out.stdout.contains("partners.1.cpu"), "{}", out.stdout);
+    // An environment's front-end cores watch that environment's front-ends.
+    let out = quick(&[
+        "size",
+        "nonprod",
+        "--key",
+        "environments.qa.front_end.cores",
+        "--slo",
+        "qa_automation:p95<=1s",
+        "--max-utilization",
+        "70%",
+    ]);
+    succeeded(&out);
+    assert!(out.stdout.contains("qa.main.1.cpu"), "{}", out.stdout);
+    assert!(!out.stdout.contains("dev.main.1.cpu"), "{}", out.stdout);
+}
+
+#[test]
 fn max_utilization_raises_the_front_end_count_where_it_should() {
     // 350 x 11.2 ms + 20 x 46.7 ms = 4.85 cores of front-end work over
     // 4-core front-ends: 2 run at 61 %, 3 at 40 %. The SLO alone takes 2;
@@ -758,7 +801,50 @@ fn size_names_a_saturated_database_and_exits_3() {
     let last = answer(&out);
     assert!(
         last.starts_with("no count of front_ends up to --max-front-ends 4")
-            && last.contains("the busiest resource on portal's path is db.production.cpu, 100 %"),
+            && last.contains("the busiest resource on portal's path is db.production.cpu, 100 %")
+            && last.ends_with("so more front-ends will not help"),
+        "{last}"
+    );
+}
+
+#[test]
+fn size_says_whether_a_larger_value_would_relieve_the_limit() {
+    // Front-end cores do not add to a saturated database either. The
+    // portal's requests are turned away there, which is a shortage of
+    // capacity, not a class too rare to judge.
+    let out = quick(&[
+        "size",
+        "prod",
+        "--set",
+        "database.cores=1",
+        "--key",
+        "front_end.cores",
+        "--slo",
+        "portal:p95<=800ms",
+        "--max-front-ends",
+        "4",
+    ]);
+    let (_, last) = no_count_found(&out);
+    assert!(
+        last.contains("the busiest resource on portal's path is db.production.cpu, 100 %")
+            && last
+                .ends_with("front_end.cores does not add to it, so a larger value will not help"),
+        "{last}"
+    );
+    // One front-end's CPU is the limit: more front-ends would add to it.
+    let out = quick(&[
+        "size",
+        "prod",
+        "--slo",
+        "portal:p95<=800ms",
+        "--max-front-ends",
+        "1",
+    ]);
+    let (_, last) = no_count_found(&out);
+    assert!(
+        last.contains("the busiest resource on portal's path is main.1.cpu, 100 %")
+            && last
+                .ends_with("front_ends adds to it: a larger --max-front-ends may find an answer"),
         "{last}"
     );
 }
