@@ -491,7 +491,8 @@ pub struct SizeArgs {
     pub max_front_ends: usize,
     /// Size this integer field instead of the front-end counts, spelled as
     /// for --set (database.cores, development.controller_cores,
-    /// zones.public.front_ends).
+    /// zones.public.front_ends); a capacity, not a load such as
+    /// traffic.NAME.rate (sweep that instead).
     #[arg(long, value_name = "PATH")]
     pub key: Option<String>,
     /// A criterion beside the SLOs: every sized resource (the front-ends'

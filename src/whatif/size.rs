@@ -337,6 +337,11 @@ fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
             "--key {key}: a [simulation] key is a setting of the run, not of the installation; give an integer field of the installation such as database.cores, development.controller_cores or zones.NAME.front_ends"
         )));
     }
+    if is_load(path) {
+        return Err(Error::Usage(format!(
+            "--key {key}: a load, not a capacity: size looks for the smallest value meeting every objective, and the smallest load always does; to find the most load the installation carries, use `sweep --vary {key}=LIST`, or size a capacity such as front_ends, database.cores or development.controller_cores"
+        )));
+    }
     // The key must exist in the schema and take a whole number: try it.
     let at = |value: &str| {
         let setting = [Setting {
@@ -372,6 +377,26 @@ fn targets(req: &SizeRequest, groups: &[FrontEndGroup]) -> Result<Vec<Target>> {
         count: 0,
         sized,
     }])
+}
+
+/// True for a field that sets how much work arrives rather than what
+/// serves it: any key of a traffic class, timer or BPT process, and a
+/// development team's developers and publishes. More of it never helps an
+/// objective, so its smallest value trivially "meets" them.
+fn is_load(path: &str) -> bool {
+    let segs: Vec<&str> = path.split('.').collect();
+    let rest = match segs.as_slice() {
+        ["environments", _, rest @ ..] => rest,
+        all => all,
+    };
+    match rest {
+        ["traffic" | "timers" | "processes", ..] => true,
+        ["development", .., last] => matches!(
+            *last,
+            "developers" | "publishes_per_hour" | "test_users_per_developer"
+        ),
+        _ => false,
+    }
 }
 
 fn first_line(text: &str) -> &str {

@@ -878,6 +878,12 @@ fn size_key_rejects_fields_it_cannot_size() {
         ),
         ("simulation.seed", "a setting of the run"),
         ("simulation.replications", "a setting of the run"),
+        // A load: its smallest value trivially meets every objective.
+        (
+            "traffic.portal.rate",
+            "--key traffic.portal.rate: a load, not a capacity",
+        ),
+        ("timers.sync_erp.cpu", "a load, not a capacity"),
     ] {
         let out = o11sim(&["size", "prod", "--key", key, "--slo", "portal:p95<=1s"]);
         rejected(&out, &[needle]);
@@ -902,6 +908,15 @@ fn size_key_rejects_fields_it_cannot_size() {
         "70%",
     ]);
     rejected(&out, &["sizes no resource"]);
+    let out = o11sim(&[
+        "size",
+        "nonprod",
+        "--key",
+        "environments.dev.development.developers",
+        "--slo",
+        "publish:p95<=10m",
+    ]);
+    rejected(&out, &["a load, not a capacity", "sweep --vary"]);
 }
 
 #[test]
