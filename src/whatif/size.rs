@@ -29,7 +29,7 @@
 //!   path `--set` accepts (`zones.public.front_ends = 2`);
 //! * `--max-utilization U`: a candidate also needs every sized resource
 //!   (the zone's front-ends' CPU for a front-end count; for another field
-//!   the resources it multiplies, [`sized_kind`]) at most U utilized at the
+//!   the resources it multiplies, [`sized_by`], within the field's own scope) at most U utilized at the
 //!   upper end of its 95 % CI;
 //! * with no answer, the busiest CPU or external system on the path of the
 //!   class the largest value misses is named, with its utilization at the
