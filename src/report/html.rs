@@ -28,12 +28,12 @@ use anyhow::Result;
 use super::Export;
 use super::svg::{self, Chart, PlotFigure};
 use super::text::{
-    BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, bottleneck_lines,
-    censored_cell, clock, count_cell, count_difference_cell, describe, difference_cell,
-    figure_cell, figure_label, layout_name, limit_advice, limit_reason, overlap_note, pct, pct_ci,
-    peak_rows, peak_what, period_p95_cell, random_failures_note, recovery_cell,
-    recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags, unmeasured_note,
-    variant_bottleneck_lines, warmup_advice, with_ci,
+    BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, PEAK_HEADER,
+    bottleneck_lines, censored_cell, clock, count_cell, count_difference_cell, describe,
+    difference_cell, figure_cell, figure_label, layout_name, limit_advice, limit_reason,
+    overlap_note, pct, pct_ci, peak_rows, peak_what, period_p95_cell, random_failures_note,
+    recovery_cell, recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags,
+    unmeasured_note, variant_bottleneck_lines, warmup_advice, with_ci,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -581,17 +581,7 @@ fn peak_table(variants: &[&VariantResult]) -> Option<(String, Table)> {
     if several {
         head.push("variant".into());
     }
-    head.extend(
-        [
-            "class",
-            "window",
-            "time of day",
-            "p95 (ms)",
-            "throughput (req/s)",
-            "errors",
-        ]
-        .map(String::from),
-    );
+    head.extend(PEAK_HEADER.map(String::from));
     let mut t = Table::new(head, if several { 2 } else { 1 });
     for v in variants {
         for cells in peak_rows(&v.summary) {

@@ -1418,6 +1418,16 @@ pub(crate) fn peak_what(t: &TimelineSummary) -> String {
     }
 }
 
+/// The headings of [`peak_rows`]' cells.
+pub(crate) const PEAK_HEADER: [&str; 6] = [
+    "class",
+    "window",
+    "time of day",
+    "p95 (ms)",
+    "throughput (req/s)",
+    "errors",
+];
+
 /// Each traffic class's peak window of a summary: the class, the window
 /// in simulated time, its time of day, and its p95, throughput and error
 /// rate with CIs. Empty without a timeline or peaks.
@@ -1464,16 +1474,8 @@ pub fn peak_hours(s: &Summary) -> String {
         "{} of each class: the window with the highest p95 (time of day; whole-run figures above)\n",
         peak_what(t)
     );
-    let header = [
-        "class",
-        "window",
-        "time of day",
-        "p95 (ms)",
-        "throughput (req/s)",
-        "errors",
-    ];
     let rows: Vec<Vec<String>> = peak_rows(s).into_iter().map(Vec::from).collect();
-    out.push_str(&align(&Columns::new(&header), &rows));
+    out.push_str(&align(&Columns::new(&PEAK_HEADER), &rows));
     out
 }
 
