@@ -7,7 +7,7 @@ use o11sim::engine::StreamSeeds;
 use o11sim::experiment::failure_cost::{FailureCostFigures, summarize};
 use o11sim::experiment::replicate;
 use o11sim::model::Model;
-use o11sim::model::sim::{RunResult, simulate};
+use o11sim::model::sim::{Recovery, RunResult, simulate};
 use o11sim::scenario::{Override, load_str};
 use o11sim::stats::Estimate;
 
@@ -686,4 +686,28 @@ fn overlapping_failures_say_their_costs_share_errors_in_every_output() {
     assert_eq!(overlaps, ["2", "1"]);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("failure 1: overlaps failure 2"), "{page}");
+}
+
+/// A class too rare for its p95 before the failure to be a level (0.3
+/// req/s: about 70 responses in the 4 minutes before) has no recovery time,
+/// instead of a noisy "not recovered"; the busy class beside it has one.
+#[test]
+fn a_class_with_too_few_responses_before_has_no_recovery_time() {
+    let m = model(
+        CLUSTER,
+        &[r#"traffic.rare={ rate = 0.3, cpu = "exp(10ms)", db_calls = "const(1)" }"#],
+    );
+    let rare = m.classes.iter().position(|c| c.name == "rare").unwrap();
+    for r in run(&m, 3, 5) {
+        for c in r.failure_costs.iter().filter(|c| c.failure == 0) {
+            let before = c.before.answered;
+            if c.class == rare {
+                assert!(before < 200, "{before} responses of the rare class");
+                assert_eq!(c.recovery, Recovery::NoBaseline, "{c:?}");
+            } else {
+                assert!(before >= 200, "{c:?}");
+                assert!(matches!(c.recovery, Recovery::Recovered(_)), "{c:?}");
+            }
+        }
+    }
 }

@@ -27,7 +27,9 @@
 //!   recovery time is
 //!   the start of the first sub-window whose p95 is at most
 //!   `1 + RECOVERY_MARGIN` times the *before* p95, minus `e` (0 when the
-//!   first one already is). When none is before the end of the run the
+//!   first one already is). A class with fewer than
+//!   [`RECOVERY_RESPONSES`] responses in *before* has no recovery time:
+//!   its p95 there is too uncertain a level. When none is before the end of the run the
 //!   class did not recover: [`Recovery::NotBy`] carries the lower bound
 //!   `T − e`.
 //!
@@ -211,7 +213,8 @@ pub enum Recovery {
     /// Not recovered before the end of the run: at least this many seconds
     /// (the end minus the return; 0 when the target was still down).
     NotBy(f64),
-    /// Nothing was answered *before*: there is no level to return to.
+    /// Fewer than [`RECOVERY_RESPONSES`] responses *before* (none, or a
+    /// class too rare for its p95 to be a level): nothing to return to.
     NoBaseline,
 }
 
@@ -392,7 +395,10 @@ impl Collector {
                 };
                 cell.hist.clear();
                 cell.closed[closing - 1] = counts;
-                if closing == 1 {
+                // A level from fewer responses than a recovery sub-window
+                // holds is too uncertain to judge a 10 % return against:
+                // such a class has no recovery time.
+                if closing == 1 && counts.answered >= RECOVERY_RESPONSES {
                     cell.baseline = counts.p95;
                 }
             }
