@@ -55,9 +55,37 @@ fn scenario_input(scenario: &Option<String>) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The scenario text the page shows: after the user's overrides.
+/// The scenario text the page shows: after the user's `--set` overrides,
+/// headed by the run flags that replaced its `[simulation]` settings
+/// (`--replications`, `--seed`, `--precision`), so that the text and the
+/// run it documents do not disagree.
 fn scenario_text(s: &LoadedScenario) -> String {
-    s.scenario().source_text.clone()
+    let o = s.overrides();
+    let mut flags = Vec::new();
+    if let Some(p) = o.precision {
+        let first = o
+            .replications
+            .map(|n| format!(", first batch {n}"))
+            .unwrap_or_default();
+        flags.push(format!(
+            "--precision {}%{first}, at most {} replications",
+            p.target * 100.0,
+            p.max
+        ));
+    } else if let Some(n) = o.replications {
+        flags.push(format!("--replications {n}"));
+    }
+    if let Some(seed) = o.seed {
+        flags.push(format!("--seed {seed}"));
+    }
+    let text = &s.scenario().source_text;
+    if flags.is_empty() {
+        return text.clone();
+    }
+    format!(
+        "# Run with {} on the command line, in place of the [simulation]\n# settings below.\n{text}",
+        flags.join(" and ")
+    )
 }
 
 pub fn run(a: &RunArgs) -> Result<()> {

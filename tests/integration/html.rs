@@ -356,6 +356,11 @@ fn run_page_states_the_question_and_the_slo_verdicts() {
     // The scenario text is the one simulated: after the override.
     let scenario = &dom[dom.find("<details").unwrap()..];
     assert!(scenario.contains("front_ends = 4"), "{scenario}");
+    // The file says 10 replications; the run made 2 and the text says so.
+    assert!(
+        scenario.contains("# Run with --replications 2 on the command line"),
+        "{scenario}"
+    );
     // What losing main.1 for 10 s cost, per class, as in the JSON.
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
