@@ -26,6 +26,9 @@
 //! * `size` also ends a candidate's batches when an objective is clearly
 //!   missed ([`Watch::clearly_missed`]): more replications would not turn
 //!   that verdict, so they would be spent on nothing;
+//! * `size --max-utilization U` also watches the utilization of every
+//!   sized resource, as a figure (its half-width within P %) and as an
+//!   objective (clearly missed when the whole CI is above U);
 //! * `size`'s replications also stop, inside the run, once a figure an
 //!   objective judges is certain to end above its limit
 //!   ([`Watch::miss_rule`]). A variant all of whose replications stopped
@@ -101,7 +104,8 @@ impl Precision {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Widest {
     pub row: String,
-    pub figure: Figure,
+    /// The figure's name as reports give it (`p95`, `utilization`).
+    pub figure: &'static str,
     /// Half-width of the 95 % CI over the estimate (infinite for a figure
     /// of 0 with some spread, or with one replication).
     pub relative: f64,
@@ -133,7 +137,14 @@ pub struct Watch {
     /// `size`: a replication stops once it certainly misses a limit of
     /// an objective ([`Watch::miss_rule`]).
     pub stop_certain_misses: bool,
+    /// `size --max-utilization`: (resource, limit) of each sized resource.
+    /// Its utilization is watched like a figure, and a candidate whose
+    /// whole CI is above the limit clearly misses.
+    pub utilizations: Vec<(String, f64)>,
 }
+
+/// The name of a watched resource figure.
+const UTILIZATION: &str = "utilization";
 
 /// The figure an SLO is on.
 pub fn slo_measure(slo: Slo) -> Figure {
@@ -186,6 +197,7 @@ impl Watch {
             figures,
             objectives: Vec::new(),
             stop_certain_misses: false,
+            utilizations: Vec::new(),
         }
     }
 
@@ -203,7 +215,22 @@ impl Watch {
             if out.as_ref().is_none_or(|w| relative > w.relative) {
                 out = Some(Widest {
                     row: row.clone(),
-                    figure: *figure,
+                    figure: figure_name(*figure),
+                    relative,
+                });
+            }
+        }
+        for (name, _) in &self.utilizations {
+            let Some(r) = s.resources.iter().find(|r| &r.name == name) else {
+                continue;
+            };
+            let Some(relative) = relative_of(&r.utilization) else {
+                continue;
+            };
+            if out.as_ref().is_none_or(|w| relative > w.relative) {
+                out = Some(Widest {
+                    row: name.clone(),
+                    figure: UTILIZATION,
                     relative,
                 });
             }
@@ -276,6 +303,18 @@ impl Watch {
                 return Some(format!("{row} {}", figure_name(slo_measure(*slo))));
             }
         }
+        for (name, limit) in &self.utilizations {
+            let Some(r) = s.resources.iter().find(|r| &r.name == name) else {
+                continue;
+            };
+            // A utilization's lower end cut at 0 is above a limit exactly
+            // when the uncut one is.
+            if r.utilization.ci_95().is_some_and(|(lo, _)| lo > *limit) {
+                // To a thousandth of a percent, as `CertainMiss::what`.
+                let percent = (limit * 1e5).round() / 1e3;
+                return Some(format!("{name} {UTILIZATION} above {percent}%"));
+            }
+        }
         None
     }
 }
@@ -289,7 +328,12 @@ fn relative_half_width(c: &ClassSummary, figure: Figure) -> Option<f64> {
     if c.saturated || c.none_completed > 0 || c.censored.of(figure) > 0 {
         return None;
     }
-    let e = figure.estimate(c);
+    relative_of(&figure.estimate(c))
+}
+
+/// Half-width over estimate of an estimate; `None` when it is not a
+/// number, infinite with one replication or for a mean of 0 with spread.
+fn relative_of(e: &crate::stats::Estimate) -> Option<f64> {
     if !e.mean.is_finite() {
         return None;
     }

@@ -330,7 +330,7 @@ fn variant(v: &VariantResult, diffs: &[&FailureDifference]) -> Value {
                 "clearly_missed": o.clearly_missed,
                 "widest": o.widest.as_ref().map(|w| json!({
                     "row": w.row,
-                    "figure": crate::experiment::precision::figure_name(w.figure),
+                    "figure": w.figure,
                     "relative_half_width": w.relative.is_finite().then_some(w.relative),
                 })),
             }),

@@ -446,10 +446,16 @@ fn push_paragraph(out: &mut String, part: &str) {
 /// How many replications ran: `10 replication(s)`, or under
 /// `--precision` the rule.
 fn replications(st: &RunSettings) -> String {
+    replications_watching(st, "")
+}
+
+/// As [`replications`], naming `also` among the watched figures
+/// (`size --max-utilization`: the sized resources' utilization).
+fn replications_watching(st: &RunSettings, also: &str) -> String {
     match st.precision {
         None => format!("{} replication(s)", st.replications),
         Some(p) => format!(
-            "replications in batches until every class's p95 and SLO figure is within ±{} (95% CI; first batch {}, at most {})",
+            "replications in batches until every class's p95 and SLO figure{also} is within ±{} (95% CI; first batch {}, at most {})",
             precision_pct(p.target),
             st.replications,
             p.max
@@ -485,7 +491,7 @@ fn precision_lines<'v>(
             continue;
         };
         let widest = o.widest.as_ref().map_or(String::new(), |w| {
-            let name = crate::experiment::precision::figure_name(w.figure);
+            let name = w.figure;
             if w.relative.is_finite() {
                 format!("; widest {} {name} ±{:.2}%", w.row, w.relative * 100.0)
             } else {
@@ -510,10 +516,15 @@ fn precision_lines<'v>(
 
 /// The first line of a what-if command's report.
 fn headline(command: &str, st: &RunSettings, what: &str) -> String {
+    headline_watching(command, st, what, "")
+}
+
+/// As [`headline`], naming `also` among the figures `--precision` watches.
+fn headline_watching(command: &str, st: &RunSettings, what: &str, also: &str) -> String {
     format!(
         "o11sim {command} {}: {what}; {} of {} after a {} warm-up, seed {}, common random numbers",
         st.scenario,
-        replications(st),
+        replications_watching(st, also),
         format_duration(st.duration),
         format_duration(st.warmup),
         st.seed
@@ -2101,7 +2112,12 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let mut out = headline("size", &s.settings, &format!("SLOs {slo_text}"));
+    let also = if s.max_utilization.is_some() {
+        " and sized resource's utilization"
+    } else {
+        ""
+    };
+    let mut out = headline_watching("size", &s.settings, &format!("SLOs {slo_text}"), also);
     out.push('\n');
     out.push_str("a count meets the SLOs when the upper end of each figure's 95% CI is within its limit and the figure can be judged: some request completed in every replication, the class is not saturated, not rejecting more than 5% without an errors objective, and the percentile is not cut at the client timeout; search: doubling, then bisection\n");
     if let Some(limit) = s.max_utilization {

@@ -611,6 +611,14 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
             .iter()
             .any(|b| b.objective.class == o.class && !b.objective.slo.is_latency())
     };
+    // `--max-utilization`: each sized resource with the limit.
+    let sized: Vec<(String, f64)> = match req.max_utilization {
+        Some(limit) => sized_resources(&v.scenario.model, t)
+            .into_iter()
+            .map(|name| (name, limit))
+            .collect(),
+        None => Vec::new(),
+    };
     let watch = Watch {
         objectives: mine
             .iter()
@@ -620,6 +628,10 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
             })
             .collect(),
         stop_certain_misses: req.stop_certain_misses,
+        utilizations: sized
+            .iter()
+            .map(|(name, limit)| (name.clone(), *limit))
+            .collect(),
         ..Watch::with_slos(
             &v.scenario.model,
             mine.iter()
@@ -664,21 +676,18 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
             check(&summary, i, o, errors_judged)
         })
         .collect();
-    let utilization: Vec<UtilizationCheck> = match req.max_utilization {
-        Some(limit) => sized_resources(&v.scenario.model, t)
-            .into_iter()
-            .filter_map(|name| {
-                let r = summary.resources.iter().find(|r| r.name == name)?;
-                let u = upper(&r.utilization);
-                Some(UtilizationCheck {
-                    resource: name,
-                    utilization: r.utilization,
-                    met: u.is_finite() && u <= limit,
-                })
+    let utilization: Vec<UtilizationCheck> = sized
+        .into_iter()
+        .filter_map(|(name, limit)| {
+            let r = summary.resources.iter().find(|r| r.name == name)?;
+            let u = upper(&r.utilization);
+            Some(UtilizationCheck {
+                resource: name,
+                utilization: r.utilization,
+                met: u.is_finite() && u <= limit,
             })
-            .collect(),
-        None => Vec::new(),
-    };
+        })
+        .collect();
     Ok(Candidate {
         front_ends,
         running,
