@@ -11,6 +11,7 @@ use super::outputs::{Outputs, typed_command_line};
 use super::progress::{Bar, speed};
 use crate::error::{Error, Result};
 use crate::experiment::CommandResult;
+use crate::experiment::result::Answer;
 use crate::report::{Export, output, text};
 use crate::scenario::LoadedScenario;
 use crate::whatif::{self, shard};
@@ -206,11 +207,16 @@ pub fn size(a: &SizeArgs) -> Result<()> {
     let started = Instant::now();
     let sizing = whatif::size(&req, &Bar::default())?;
     let answered = sizing.answered();
+    let alone = sizing.zones.iter().all(|z| z.answer != Answer::NotFound);
     let result = CommandResult::Size(sizing);
     report_speed(&result, started);
     finish(&result, &outputs)?;
     if answered {
         Ok(())
+    } else if alone {
+        Err(Error::NoAnswer(
+            "each zone's count meets its SLOs with the other zones at their counts in the scenario, but the counts together do not".into(),
+        ))
     } else {
         Err(Error::NoAnswer(format!(
             "no front-end count up to --max-front-ends {} meets every SLO",

@@ -257,12 +257,20 @@ pub struct Sizing {
     /// `--key`: the field sized instead of the front-end counts.
     pub key: Option<String>,
     pub zones: Vec<ZoneSizing>,
+    /// Several zones, each with an answer: every zone at its answer at
+    /// once, judged by every objective. Its `front_ends` and `running` are
+    /// totals over the zones sized; its `running` key joins each zone's
+    /// running count with `+`.
+    pub joint: Option<Candidate>,
 }
 
 impl Sizing {
-    /// Whether every zone has an answer (else the command exits 3).
+    /// Whether every zone has an answer and, sized one at a time, the
+    /// answers also meet every objective together (else the command exits
+    /// 3).
     pub fn answered(&self) -> bool {
         self.zones.iter().all(|z| z.answer != Answer::NotFound)
+            && self.joint.as_ref().is_none_or(|j| j.meets)
     }
 }
 
@@ -386,6 +394,7 @@ impl CommandResult {
                 .zones
                 .iter()
                 .flat_map(|z| z.candidates.iter().map(|c| &c.variant))
+                .chain(s.joint.iter().map(|j| &j.variant))
                 .collect(),
             CommandResult::Team(t) => t.variants.iter().collect(),
         }

@@ -30,10 +30,10 @@ use super::svg::{self, Chart, PlotFigure};
 use super::text::{
     BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, PEAK_HEADER,
     bottleneck_lines, censored_cell, clock, count_cell, count_difference_cell, describe,
-    difference_cell, figure_cell, figure_label, layout_name, limit_advice, limit_reason,
-    overlap_note, pct, pct_ci, peak_rows, peak_what, period_p95_cell, random_failures_note,
-    recovery_cell, recovery_difference_cell, secs, slo_amount, slo_outcome_parts, tags,
-    unmeasured_note, variant_bottleneck_lines, warmup_advice, with_ci,
+    difference_cell, figure_cell, figure_label, joint_verdict, layout_name, limit_advice,
+    limit_reason, overlap_note, pct, pct_ci, peak_rows, peak_what, period_p95_cell,
+    random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
+    slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice, with_ci,
 };
 use crate::dist::format_duration;
 use crate::experiment::failure_cost::FailureCostSummary;
@@ -392,6 +392,9 @@ fn sizing_verdicts(s: &Sizing) -> Vec<Verdict> {
         {
             out.push(verdict("", &advice));
         }
+    }
+    if let Some((met, line)) = joint_verdict(s) {
+        out.push(verdict(if met { "met" } else { "missed" }, &line));
     }
     for o in &s.objectives {
         let (what, limit) = describe(o.slo);

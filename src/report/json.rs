@@ -18,7 +18,8 @@ use super::text::time_of_day;
 use super::{Export, measure_name, measure_unit};
 use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
 use crate::experiment::result::{
-    Answer, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth, TeamPoint,
+    Answer, Candidate, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth,
+    TeamPoint,
 };
 use crate::experiment::summary::{Bottleneck, ClassSummary, Figure, ResourceSummary, upper};
 use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
@@ -547,56 +548,7 @@ fn sizing(s: &Sizing) -> Value {
                 .candidates
                 .iter()
                 .map(|c| {
-                    let checks: Vec<Value> = c
-                        .checks
-                        .iter()
-                        .map(|k| {
-                            let o = &s.objectives[k.objective];
-                            let mut m = Map::new();
-                            m.insert("objective".into(), json!(k.objective));
-                            m.insert("class".into(), json!(o.class));
-                            m.extend(slo_figures(o.slo, k.estimate.as_ref()));
-                            m.insert("saturated".into(), json!(k.saturated));
-                            m.insert("met".into(), json!(k.met));
-                            m.insert("verdict".into(), json!(k.verdict.map(|v| v.key())));
-                            Value::Object(m)
-                        })
-                        .collect();
-                    let utilization: Vec<Value> = c
-                        .utilization
-                        .iter()
-                        .map(|u| {
-                            json!({
-                                "resource": u.resource,
-                                "utilization": estimate(&u.utilization, 1.0),
-                                "met": u.met,
-                            })
-                        })
-                        .collect();
-                    let stopped_early = c.variant.summary.certain_miss.as_ref().map(|m| {
-                        json!({
-                            "class": m.class,
-                            "figure": match m.figure {
-                                MissFigure::Rejected => "rejected",
-                                MissFigure::Errors => "errors",
-                                MissFigure::Quantile(q) if q >= 0.99 => "p99",
-                                MissFigure::Quantile(_) => "p95",
-                                MissFigure::Mean => "mean",
-                            },
-                            "limit": m.limit,
-                            "bound": m.bound,
-                            "measured_s": m.measured,
-                        })
-                    });
-                    let value = json!({
-                        "front_ends": c.front_ends,
-                        "running": c.running,
-                        "variant_index": index,
-                        "meets": c.meets,
-                        "checks": checks,
-                        "utilization_checks": utilization,
-                        "stopped_early": stopped_early,
-                    });
+                    let value = candidate(s, c, index);
                     index += 1;
                     value
                 })
@@ -636,8 +588,64 @@ fn sizing(s: &Sizing) -> Value {
         "answered": s.answered(),
         "objectives": objectives,
         "zones": zones,
+        "joint": s.joint.as_ref().map(|j| candidate(s, j, index)),
         "max_utilization": s.max_utilization,
         "key": s.key,
+    })
+}
+
+/// One candidate of `size` (or the joint check), numbered as it appears
+/// in `variants`.
+fn candidate(s: &Sizing, c: &Candidate, index: usize) -> Value {
+    let checks: Vec<Value> = c
+        .checks
+        .iter()
+        .map(|k| {
+            let o = &s.objectives[k.objective];
+            let mut m = Map::new();
+            m.insert("objective".into(), json!(k.objective));
+            m.insert("class".into(), json!(o.class));
+            m.extend(slo_figures(o.slo, k.estimate.as_ref()));
+            m.insert("saturated".into(), json!(k.saturated));
+            m.insert("met".into(), json!(k.met));
+            m.insert("verdict".into(), json!(k.verdict.map(|v| v.key())));
+            Value::Object(m)
+        })
+        .collect();
+    let utilization: Vec<Value> = c
+        .utilization
+        .iter()
+        .map(|u| {
+            json!({
+                "resource": u.resource,
+                "utilization": estimate(&u.utilization, 1.0),
+                "met": u.met,
+            })
+        })
+        .collect();
+    let stopped_early = c.variant.summary.certain_miss.as_ref().map(|m| {
+        json!({
+            "class": m.class,
+            "figure": match m.figure {
+                MissFigure::Rejected => "rejected",
+                MissFigure::Errors => "errors",
+                MissFigure::Quantile(q) if q >= 0.99 => "p99",
+                MissFigure::Quantile(_) => "p95",
+                MissFigure::Mean => "mean",
+            },
+            "limit": m.limit,
+            "bound": m.bound,
+            "measured_s": m.measured,
+        })
+    });
+    json!({
+        "front_ends": c.front_ends,
+        "running": c.running,
+        "variant_index": index,
+        "meets": c.meets,
+        "checks": checks,
+        "utilization_checks": utilization,
+        "stopped_early": stopped_early,
     })
 }
 

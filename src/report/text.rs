@@ -20,8 +20,8 @@ use crate::experiment::result::{
     TeamGrowth, ZoneSizing,
 };
 use crate::experiment::summary::{
-    Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, class_names, resource_names,
-    upper,
+    Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, busiest_on_path, class_names,
+    resource_names, upper,
 };
 use crate::experiment::timeline::{TimelineSummary, WindowClassSummary};
 use crate::experiment::{CommandResult, Summary};
@@ -1938,6 +1938,29 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
     } else {
         c.running.to_string()
     };
+    checks_line(s, &format!("{label} = {shown}"), c)
+}
+
+/// The joint check's line: every zone's answer, then its checks.
+fn joint_line(s: &Sizing, j: &Candidate) -> String {
+    let counts = j
+        .variant
+        .keys
+        .iter()
+        .filter(|(k, _)| k != "running")
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let down = if s.spare > 0 {
+        format!(" ({} down in each zone sized)", s.spare)
+    } else {
+        String::new()
+    };
+    checks_line(s, &format!("{counts}{down}"), j)
+}
+
+/// `  HEAD: meets|misses  CHECKS`, and when it stopped early, why.
+fn checks_line(s: &Sizing, head: &str, c: &Candidate) -> String {
     let checks: Vec<String> = c
         .checks
         .iter()
@@ -2006,7 +2029,7 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
         }));
     }
     let mut line = format!(
-        "  {label} = {shown}: {}  {}\n",
+        "  {head}: {}  {}\n",
         if c.meets { "meets" } else { "misses" },
         checks.join("; ")
     );
@@ -2140,7 +2163,7 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     };
     let zoned = s.zones.len() > 1;
     if zoned {
-        out.push_str("zones are sized one at a time, the others held at their counts in the scenario; each zone is judged by the SLOs of the classes it serves\n");
+        out.push_str("zones are sized one at a time, the others held at their counts in the scenario; each zone is judged by the SLOs of the classes it serves; then every zone at its answer is simulated at once and judged by every SLO\n");
     }
     for z in &s.zones {
         if zoned {
@@ -2189,13 +2212,18 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
             Answer::NotFound => {}
         }
     }
+    if let Some(j) = &s.joint {
+        out.push_str("\ntogether: every zone at its answer at once, judged by every SLO (sized one at a time, each zone had the others at their counts in the scenario; they share the database):\n");
+        out.push_str(&joint_line(s, j));
+    }
     push_paragraph(
         &mut out,
         &precision_lines(
             &s.settings,
             s.zones
                 .iter()
-                .flat_map(|z| z.candidates.iter().map(|c| &c.variant)),
+                .flat_map(|z| z.candidates.iter().map(|c| &c.variant))
+                .chain(s.joint.iter().map(|j| &j.variant)),
         ),
     );
     out.push_str(&wrote_lines(written));
@@ -2226,7 +2254,86 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
             }
         }
     }
+    if let Some((false, line)) = joint_verdict(s) {
+        let _ = writeln!(out, "{line}");
+    }
     out
+}
+
+/// The joint check of a zoned `size`, as one sentence: (met, sentence).
+/// `None` without one. The text and the HTML page both say it in these
+/// words.
+pub(crate) fn joint_verdict(s: &Sizing) -> Option<(bool, String)> {
+    let j = s.joint.as_ref()?;
+    let what = if s.max_utilization.is_some() {
+        "every SLO and --max-utilization"
+    } else {
+        "every SLO"
+    };
+    if j.meets {
+        return Some((
+            true,
+            format!("every zone at its answer at once meets {what} too"),
+        ));
+    }
+    let missed = j
+        .checks
+        .iter()
+        .filter(|k| !k.met)
+        .map(|k| {
+            let o = &s.objectives[k.objective];
+            format!("{} {}", o.class, describe(o.slo).0)
+        })
+        .chain(
+            j.utilization
+                .iter()
+                .filter(|u| !u.met)
+                .map(|u| format!("{} utilization", u.resource)),
+        )
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Where the first class missed is held up, as `limit_reason` says
+    // it for a zone without an answer.
+    let busiest = j
+        .checks
+        .iter()
+        .find(|k| !k.met)
+        .and_then(|k| {
+            let class = &s.objectives[k.objective].class;
+            let row = j
+                .variant
+                .summary
+                .classes
+                .iter()
+                .find(|c| &c.name == class)?;
+            let serving: Vec<_> = j
+                .variant
+                .summary
+                .resources
+                .iter()
+                .filter(|r| {
+                    !matches!(
+                        r.kind,
+                        ResourceKind::IisWorkers
+                            | ResourceKind::ConnectionPool
+                            | ResourceKind::ProcessThreads
+                    )
+                })
+                .cloned()
+                .collect();
+            let (resource, u) = busiest_on_path(&row.path, &serving)?;
+            Some(format!(
+                "; the busiest resource on {class}'s path is then {resource}, {} utilized",
+                short_pct(u.mean)
+            ))
+        })
+        .unwrap_or_default();
+    Some((
+        false,
+        format!(
+            "these counts meet {what} zone by zone but not together: {missed} missed with every zone at its answer at once{busiest}"
+        ),
+    ))
 }
 
 // ---- team -------------------------------------------------------------------

@@ -22,7 +22,11 @@
 //! * a zoned scenario is sized one zone at a time, holding the other zones
 //!   at their file counts; each zone is judged by the SLOs of the classes
 //!   it serves (traffic classes and timers of that zone, publishes of its
-//!   environment).
+//!   environment). When every zone has an answer, the answers are then
+//!   simulated at once and judged by every objective ([`joint`]): the
+//!   zones share the database, and a zone held at a file count too small
+//!   for its traffic turned some of it away while the others were sized.
+//!   Answers that miss together are no answer (exit status 3).
 //!
 //! * `--key PATH` sizes another integer field the same way (a front-end
 //!   count's path sizes that zone alone); the answer is printed as the
@@ -429,10 +433,11 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
         spent: Cell::new(0.0),
         progress,
     };
-    let zones = targets
+    let zones: Vec<ZoneSizing> = targets
         .iter()
         .map(|t| size_zone(&search, t))
         .collect::<Result<_>>()?;
+    let joint = joint(&search, &targets, &zones)?;
     Ok(Sizing {
         settings: super::settings(base),
         objectives: bound.into_iter().map(|b| b.objective).collect(),
@@ -441,7 +446,82 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
         max_utilization: req.max_utilization,
         key: req.key.clone(),
         zones,
+        joint,
     })
+}
+
+/// Every zone at its answer at once, judged by every objective (and, with
+/// `--max-utilization`, every zone's sized CPUs): zones sized one at a
+/// time each had the others at their file counts, and they share the
+/// database. `None` unless the scenario has several zones sized and each
+/// has an answer (a zone without objectives stays at its file count).
+fn joint(s: &Search<'_>, targets: &[Target], zones: &[ZoneSizing]) -> Result<Option<Candidate>> {
+    let sized: Vec<(&Target, usize)> = targets
+        .iter()
+        .zip(zones)
+        .filter_map(|(t, z)| match z.answer {
+            Answer::Found { running, .. } => Some(Some((t, running))),
+            Answer::NoObjective { .. } => Some(None),
+            Answer::NotFound => None,
+        })
+        .flatten()
+        .collect();
+    let every_zone_answered = zones.iter().all(|z| z.answer != Answer::NotFound);
+    if targets.len() < 2
+        || targets.iter().any(|t| t.zone.is_none())
+        || !every_zone_answered
+        || sized.is_empty()
+    {
+        return Ok(None);
+    }
+    let settings: Vec<Setting> = sized
+        .iter()
+        .map(|(t, running)| Setting {
+            flag: format!("size (together: {} = {running})", t.label),
+            key: t.key.clone(),
+            value: running.to_string(),
+        })
+        .collect();
+    let answers: Vec<(String, String)> = s
+        .groups
+        .iter()
+        .map(|h| {
+            let count = zones
+                .iter()
+                .find(|z| z.key == h.key)
+                .map_or(h.count, |z| match z.answer {
+                    Answer::Found { front_ends, .. } | Answer::NoObjective { front_ends } => {
+                        front_ends
+                    }
+                    Answer::NotFound => h.count,
+                });
+            (h.key.clone(), count.to_string())
+        })
+        .collect();
+    let running = sized
+        .iter()
+        .map(|(_, r)| r.to_string())
+        .collect::<Vec<_>>()
+        .join("+");
+    let mine: Vec<usize> = (0..s.bound.len()).collect();
+    let resources = |model: &Model| {
+        sized
+            .iter()
+            .flat_map(|(t, _)| sized_resources(model, t))
+            .collect::<Vec<_>>()
+    };
+    let mut c = simulate_candidate(
+        s,
+        &mine,
+        &settings,
+        answers,
+        Some(("running".to_owned(), running)),
+        &resources,
+        "every zone at its answer",
+    )?;
+    c.running = sized.iter().map(|(_, r)| r).sum();
+    c.front_ends = c.running + s.req.spare * sized.len();
+    Ok(Some(c))
 }
 
 /// What every candidate of one `size` run shares.
@@ -561,29 +641,57 @@ fn limit(candidates: &[Candidate], bound: &[Bound], sizes: &dyn Fn(&str) -> bool
 /// and judges objectives `mine` and, with `--max-utilization`, the sized
 /// resources.
 fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Result<Candidate> {
-    let (req, bound, groups, spent, progress) = (s.req, s.bound, s.groups, &s.spent, s.progress);
-    let base = &req.scenario;
-    let front_ends = running + req.spare;
+    let front_ends = running + s.req.spare;
     let settings = [Setting {
         flag: format!("size ({} = {running})", t.label),
         key: t.key.clone(),
         value: running.to_string(),
     }];
-    let scenario = variants::variant(base, None, &settings)?;
-    let mut keys: Vec<(String, String)> = match t.zone {
-        Some(_) => groups
-            .iter()
-            .map(|h| {
-                let count = if h.key == t.key { front_ends } else { h.count };
-                (h.key.clone(), count.to_string())
-            })
-            .collect(),
-        None => vec![(t.label.clone(), running.to_string())],
+    let (keys, running_key) = match t.zone {
+        Some(_) => (
+            s.groups
+                .iter()
+                .map(|h| {
+                    let count = if h.key == t.key { front_ends } else { h.count };
+                    (h.key.clone(), count.to_string())
+                })
+                .collect(),
+            Some(("running".to_owned(), running.to_string())),
+        ),
+        None => (vec![(t.label.clone(), running.to_string())], None),
     };
+    let mut c = simulate_candidate(
+        s,
+        mine,
+        &settings,
+        keys,
+        running_key,
+        &|model| sized_resources(model, t),
+        &format!("{} = {running}", t.label),
+    )?;
+    c.front_ends = front_ends;
+    c.running = running;
+    Ok(c)
+}
+
+/// Simulates the scenario with `settings` (a candidate's value, or every
+/// zone's answer at once), named by `keys` then `running_key`, and judges
+/// objectives `mine` and, with `--max-utilization`, the resources
+/// `sized_resources` names in its model. `what` names it in messages and
+/// on the progress bar. The counts it returns are 0: the caller sets them.
+fn simulate_candidate(
+    s: &Search<'_>,
+    mine: &[usize],
+    settings: &[Setting],
+    mut keys: Vec<(String, String)>,
+    running_key: Option<(String, String)>,
+    sized_resources: &dyn Fn(&Model) -> Vec<String>,
+    what: &str,
+) -> Result<Candidate> {
+    let (req, bound, spent, progress) = (s.req, s.bound, &s.spent, s.progress);
+    let scenario = variants::variant(&req.scenario, None, settings)?;
     let name = variants::variant_name(&keys);
-    if t.zone.is_some() {
-        keys.push(("running".to_owned(), running.to_string()));
-    }
+    keys.extend(running_key);
     let v = Variant {
         name,
         keys,
@@ -595,10 +703,10 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
     let total = before + events;
     if total > req.budget.max_events {
         return Err(Error::Usage(format!(
-            "this search would simulate about {total:.2e} events in all ({:.2e} so far, {events:.2e} for {} = {running}), \
+            "this search would simulate about {total:.2e} events in all ({:.2e} so far, {events:.2e} for {what}), \
              above --max-events {:.2e}, which bounds the whole search (at roughly 10 million events per second per core); \
              shorten --duration, lower --replications or --max-front-ends, or raise --max-events",
-            before, t.label, req.budget.max_events
+            before, req.budget.max_events
         )));
     }
     spent.set(total);
@@ -613,7 +721,7 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
     };
     // `--max-utilization`: each sized resource with the limit.
     let sized: Vec<(String, f64)> = match req.max_utilization {
-        Some(limit) => sized_resources(&v.scenario.model, t)
+        Some(limit) => sized_resources(&v.scenario.model)
             .into_iter()
             .map(|name| (name, limit))
             .collect(),
@@ -628,10 +736,7 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
             })
             .collect(),
         stop_certain_misses: req.stop_certain_misses,
-        utilizations: sized
-            .iter()
-            .map(|(name, limit)| (name.clone(), *limit))
-            .collect(),
+        utilizations: sized.clone(),
         ..Watch::with_slos(
             &v.scenario.model,
             mine.iter()
@@ -644,7 +749,7 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
             max_events: f64::INFINITY,
             ..req.budget
         },
-        &format!("{} = {running}", t.label),
+        what,
         progress,
         |_| watch.clone(),
     )?;
@@ -670,10 +775,7 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
         .iter()
         .map(|&i| {
             let o = &bound[i].objective;
-            let errors_judged = bound
-                .iter()
-                .any(|b| b.objective.class == o.class && !b.objective.slo.is_latency());
-            check(&summary, i, o, errors_judged)
+            check(&summary, i, o, errors_judged(o))
         })
         .collect();
     let utilization: Vec<UtilizationCheck> = sized
@@ -689,8 +791,8 @@ fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Resu
         })
         .collect();
     Ok(Candidate {
-        front_ends,
-        running,
+        front_ends: 0,
+        running: 0,
         meets: checks.iter().all(|c| c.met) && utilization.iter().all(|u| u.met),
         checks,
         utilization,

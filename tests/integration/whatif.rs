@@ -422,6 +422,91 @@ fn size_with_spare_adds_the_spare_front_ends() {
 }
 
 #[test]
+fn zoned_answers_that_miss_together_are_no_answer() {
+    // Two-core front-ends, and the public and internal zones at one each
+    // in the file: each turns away about two fifths of its traffic while
+    // the other zone is sized. Alone, each zone meets its SLO at 2; both at
+    // 2 send all their calls to a database of 4.4 cores that then has
+    // about 4.6 cores of work.
+    let args = |json: &str| {
+        vec![
+            "size",
+            "zones",
+            "--set",
+            "front_end.cores=2",
+            "--set",
+            "zones.public.front_ends=1",
+            "--set",
+            "zones.internal.front_ends=1",
+            "--set",
+            "traffic.internal.rate=300",
+            "--set",
+            "database.cores=4.4",
+            "--replications",
+            "3",
+            "--duration",
+            "5m",
+            "--warmup",
+            "1m",
+            "--json",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([json.to_owned()])
+        .collect::<Vec<_>>()
+    };
+    let dir = std::env::temp_dir().join(format!("o11sim-joint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("size.json");
+    let a = args(json.to_str().unwrap());
+    let out = o11sim(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let last = out.stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("these counts meet every SLO zone by zone but not together: public p95"),
+        "{}",
+        out.stdout
+    );
+    assert!(last.contains("db.production.cpu"), "{last}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let sizing = &doc["sizing"];
+    assert_eq!(sizing["answered"], false);
+    // Every zone found its count alone...
+    for z in sizing["zones"].as_array().unwrap() {
+        assert_eq!(z["answer"]["status"], "found", "{z}");
+        assert_eq!(z["answer"]["front_ends"], 2, "{z}");
+    }
+    // ...and the last variant, all of them at once, misses.
+    let joint = &sizing["joint"];
+    assert_eq!(joint["meets"], false, "{joint}");
+    let variants = doc["variants"].as_array().unwrap();
+    assert_eq!(
+        joint["variant_index"].as_u64().unwrap() as usize,
+        variants.len() - 1
+    );
+    let keys = &variants[variants.len() - 1]["keys"];
+    assert_eq!(keys["running"], "2+2+2", "{keys}");
+    assert_eq!(keys["zones.public.front_ends"], "2", "{keys}");
+    let public = joint["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["class"] == "public")
+        .unwrap();
+    assert_eq!(public["met"], false, "{public}");
+    // The partners zone's own check passes together as alone.
+    let partners = joint["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["class"] == "partners")
+        .unwrap();
+    assert_eq!(partners["met"], true, "{partners}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn size_of_a_zoned_scenario_answers_per_zone() {
     let out = o11sim(&[
         "size",
@@ -455,6 +540,13 @@ fn size_of_a_zoned_scenario_answers_per_zone() {
         );
     }
     assert!(!out.stdout.contains("front_ends.public"), "{}", out.stdout);
+    // The answers were simulated together too, and meet together.
+    assert!(
+        out.stdout
+            .contains("\ntogether: every zone at its answer at once"),
+        "{}",
+        out.stdout
+    );
     // Each answer line is a path `--set` accepts, as printed.
     let mut args = vec!["run", "zones"];
     for line in tail {
