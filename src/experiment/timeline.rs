@@ -188,6 +188,10 @@ pub struct TimelineSummary {
     /// For a scenario with a profile, each traffic class's peak window:
     /// the one with the highest p95 (see [`TimelineSummary::find_peaks`]).
     pub peaks: Vec<Peak>,
+    /// Beside `peaks`: a class's window with the highest error rate, when
+    /// that is clearly above its peak window's (an outage that answered
+    /// nothing has no p95, so it is never the peak by p95).
+    pub error_peaks: Vec<Peak>,
 }
 
 /// A traffic class's peak window: the window of the timeline whose p95
@@ -311,17 +315,21 @@ impl TimelineSummary {
             clock: 0.0,
             clock_time: false,
             peaks: Vec::new(),
+            error_peaks: Vec::new(),
         })
     }
 
     /// Sets `peaks`: for each of `rows` (the traffic classes), the window
     /// with the highest mean p95 over replications, the earliest on a tie;
-    /// none for a class that answered nothing in any window.
+    /// none for a class that answered nothing in any window. And
+    /// `error_peaks`: the window with the highest mean error rate (the
+    /// earliest on a tie), where its 95 % CI lies wholly above the peak
+    /// window's (or the class has no peak and some errors).
     pub fn find_peaks(&mut self, rows: impl IntoIterator<Item = usize>) {
+        let rows: Vec<usize> = rows.into_iter().filter(|&row| row < self.rows).collect();
         self.peaks = rows
-            .into_iter()
-            .filter(|&row| row < self.rows)
-            .filter_map(|row| {
+            .iter()
+            .filter_map(|&row| {
                 (0..self.windows)
                     .filter(|&w| !self.class(w, row).p95.mean.is_nan())
                     .fold(None::<usize>, |best, w| match best {
@@ -331,6 +339,35 @@ impl TimelineSummary {
                         _ => Some(w),
                     })
                     .map(|window| Peak { row, window })
+            })
+            .collect();
+        self.error_peaks = rows
+            .iter()
+            .filter_map(|&row| {
+                let peak = self.peaks.iter().find(|p| p.row == row).map(|p| p.window);
+                let worst = (0..self.windows)
+                    .filter(|&w| !self.class(w, row).error_rate.mean.is_nan())
+                    .fold(None::<usize>, |best, w| match best {
+                        Some(b)
+                            if self.class(b, row).error_rate.mean
+                                >= self.class(w, row).error_rate.mean =>
+                        {
+                            Some(b)
+                        }
+                        _ => Some(w),
+                    })?;
+                let (e, at_peak) = (
+                    &self.class(worst, row).error_rate,
+                    peak.map(|p| &self.class(p, row).error_rate),
+                );
+                // Clearly above: the worst window's interval wholly above the
+                // peak window's (the means, with one replication).
+                let low = e.mean - e.half_95().unwrap_or(0.0);
+                let clear = match at_peak {
+                    Some(p) => Some(worst) != peak && low > p.mean + p.half_95().unwrap_or(0.0),
+                    None => e.mean > 0.0,
+                };
+                clear.then_some(Peak { row, window: worst })
             })
             .collect();
     }

@@ -30,8 +30,8 @@ use super::svg::{self, Chart, PlotFigure};
 use super::text::{
     BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, PEAK_HEADER,
     bottleneck_lines, censored_cell, clock, count_cell, count_difference_cell, describe,
-    difference_cell, figure_cell, figure_label, joint_verdict, layout_name, limit_advice,
-    limit_reason, overlap_note, pct, pct_ci, peak_rows, peak_what, period_p95_cell,
+    difference_cell, error_peak_lines, figure_cell, figure_label, joint_verdict, layout_name,
+    limit_advice, limit_reason, overlap_note, pct, pct_ci, peak_rows, peak_what, period_p95_cell,
     random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
     slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice, with_ci,
 };
@@ -1013,6 +1013,17 @@ impl Html {
                     let _ = writeln!(out, "<h3 id=\"peaks\">{} of each class</h3>", escape(&what));
                     out.push_str("<p>Each traffic class's window with the highest p95 (mean over replications; in each variant its own, since a variant can move the peak), with its time of day, throughput and error rate; the whole-run figures are above.</p>\n");
                     t.write(&mut out);
+                    for v in &variants {
+                        let prefix = if several {
+                            format!("{}: ", v.name)
+                        } else {
+                            String::new()
+                        };
+                        for line in error_peak_lines(&v.summary, &prefix) {
+                            let _ =
+                                writeln!(out, "<p class=\"note error-peak\">{}</p>", escape(&line));
+                        }
+                    }
                 }
                 if let Some(t) = database_table(&variants) {
                     out.push_str("<h3 id=\"databases\">Database availability</h3>\n");

@@ -456,35 +456,34 @@ fn timeline(t: &TimelineSummary, v: &VariantResult) -> Value {
             })
         })
         .collect();
-    let peaks: Vec<Value> = t
-        .peaks
-        .iter()
-        .map(|p| {
-            let (a, b) = t.bounds(p.window);
-            let f = t.class(p.window, p.row);
-            json!({
-                "class": s.classes[p.row].name,
-                "window": p.window,
-                "start_s": a,
-                "end_s": b,
-                "time_of_day": format!(
-                    "{}-{}",
-                    time_of_day(t.time_of_day(a)),
-                    time_of_day(t.time_of_day(b))
-                ),
-                "p95_ms": triple(&f.p95, 1e3),
-                "p95_censored": f.p95_censored > 0,
-                "throughput_rps": triple(&f.throughput, 1.0),
-                "error_rate": triple(&f.error_rate, 1.0),
-            })
+    let peak = |p: &crate::experiment::timeline::Peak| {
+        let (a, b) = t.bounds(p.window);
+        let f = t.class(p.window, p.row);
+        json!({
+            "class": s.classes[p.row].name,
+            "window": p.window,
+            "start_s": a,
+            "end_s": b,
+            "time_of_day": format!(
+                "{}-{}",
+                time_of_day(t.time_of_day(a)),
+                time_of_day(t.time_of_day(b))
+            ),
+            "p95_ms": triple(&f.p95, 1e3),
+            "p95_censored": f.p95_censored > 0,
+            "throughput_rps": triple(&f.throughput, 1.0),
+            "error_rate": triple(&f.error_rate, 1.0),
         })
-        .collect();
+    };
+    let peaks: Vec<Value> = t.peaks.iter().map(peak).collect();
+    let error_peaks: Vec<Value> = t.error_peaks.iter().map(peak).collect();
     json!({
         "window_s": t.window,
         "start_s": t.start,
         "end_s": t.end,
         "clock_s": t.clock,
         "peaks": peaks,
+        "error_peaks": error_peaks,
         "windows": t.windows,
         "failures": t.failures.iter().map(|f| json!({
             "target": f.target,

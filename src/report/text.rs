@@ -1487,7 +1487,60 @@ pub fn peak_hours(s: &Summary) -> String {
     );
     let rows: Vec<Vec<String>> = peak_rows(s).into_iter().map(Vec::from).collect();
     out.push_str(&align(&Columns::new(&PEAK_HEADER), &rows));
+    for line in error_peak_lines(s, "") {
+        let _ = writeln!(out, "{line}");
+    }
     out
+}
+
+/// A class whose errors peak outside its peak window by p95 (an outage
+/// that answered nothing has no p95): one sentence each, after `prefix`
+/// (a variant's name). The text and the HTML page both say it in these
+/// words.
+pub(crate) fn error_peak_lines(s: &Summary, prefix: &str) -> Vec<String> {
+    let Some(t) = &s.timeline else {
+        return Vec::new();
+    };
+    let window = |w: usize| {
+        let (a, b) = t.bounds(w);
+        format!(
+            "{}-{}",
+            time_of_day(t.time_of_day(a)),
+            time_of_day(t.time_of_day(b))
+        )
+    };
+    let errors = |e: &crate::experiment::timeline::WindowEstimate| {
+        with_ci(&e.estimate(), |x| format!("{:.2}", x * 100.0), "%")
+    };
+    t.error_peaks
+        .iter()
+        .map(|e| {
+            let f = t.class(e.window, e.row);
+            let answered = if f.p95.mean.is_nan() {
+                "nothing answered, so no p95".to_owned()
+            } else {
+                format!("p95 {}", window_p95_cell(&s.classes[e.row], f))
+            };
+            let peak = t
+                .peaks
+                .iter()
+                .find(|p| p.row == e.row)
+                .map(|p| {
+                    format!(
+                        ", against {} in its peak window {}",
+                        errors(&t.class(p.window, p.row).error_rate),
+                        window(p.window)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{prefix}{}: most errors in {}: {} of its requests ({answered}){peak}",
+                s.classes[e.row].name,
+                window(e.window),
+                errors(&f.error_rate),
+            )
+        })
+        .collect()
 }
 
 /// The peak window of each traffic class in every variant of a comparison
@@ -1536,6 +1589,11 @@ fn variant_peak_hours(
     }
     let left: Vec<usize> = (0..=lead.len()).collect();
     out.push_str(&align(&Columns::new(&header).left(&left), &rows));
+    for v in &c.variants {
+        for line in error_peak_lines(&v.summary, &format!("{}: ", v.name)) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     out
 }
 

@@ -972,3 +972,65 @@ fn a_p95_cut_at_the_client_timeout_in_a_window_or_a_failure_period_is_shown_as_a
         assert_eq!(periods, ["0", "2", "0"], "{r:?}");
     }
 }
+
+#[test]
+fn an_hour_that_answered_nothing_is_named_beside_the_peak_hour() {
+    // One front-end, lost from 1:00 to 2:00: that hour answers nothing, so
+    // it has no p95 and is never the peak hour by p95; its errors are
+    // named beside it. Hour 3 carries three times the load.
+    let mut profile = vec![1.0; 24];
+    profile[3] = 3.0;
+    let run = |failures: &str| {
+        let out = o11sim(&[
+            "run",
+            "prod",
+            "--set",
+            "front_ends=1",
+            "--set",
+            "traffic.portal.rate=50",
+            "--set",
+            "traffic.backoffice.rate=2",
+            "--set",
+            &format!("traffic.portal.profile={profile:?}"),
+            "--set",
+            &format!("failures={failures}"),
+            "--duration",
+            "4h",
+            "--warmup",
+            "0s",
+            "--replications",
+            "3",
+            "--json",
+            "-",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        doc["variants"][0]["timeline"].clone()
+    };
+    let t = run(r#"[{front_end="main.1", at="1h", duration="1h"}]"#);
+    let portal = |list: &serde_json::Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["class"] == "portal")
+            .cloned()
+    };
+    let peak = portal(&t["peaks"]).expect("portal has a peak hour");
+    assert_ne!(peak["window"], 1, "{peak}");
+    let errors = portal(&t["error_peaks"]).expect("the outage hour is named");
+    assert_eq!(errors["window"], 1, "{errors}");
+    assert_eq!(errors["time_of_day"], "01:00-02:00");
+    // A request or two that got in before the failure may finish in it.
+    assert!(
+        errors["error_rate"][0].as_f64().unwrap() > 0.999,
+        "{errors}"
+    );
+    assert!(
+        errors["throughput_rps"][0].as_f64().unwrap() < 0.01,
+        "{errors}"
+    );
+    // Without the failure no hour's errors stand out.
+    let calm = run("[]");
+    assert!(portal(&calm["peaks"]).is_some());
+    assert_eq!(calm["error_peaks"], serde_json::json!([]), "{calm}");
+}
