@@ -872,8 +872,21 @@ impl ClassFigures {
 pub struct ResourceFigures {
     pub name: String,
     pub kind: ResourceKind,
+    /// NaN when not defined (an external system without a concurrency
+    /// limit). A part file leaves it out then, since it holds only finite
+    /// figures (`whatif::shard`), and reading it back gives NaN again.
+    #[serde(default = "undefined", skip_serializing_if = "is_undefined")]
     pub utilization: f64,
     pub mean_queue: f64,
+}
+
+/// The value of a figure that is not defined.
+fn undefined() -> f64 {
+    f64::NAN
+}
+
+fn is_undefined(x: &f64) -> bool {
+    x.is_nan()
 }
 
 /// The figures of one SQL Server instance in one replication.

@@ -87,6 +87,62 @@ fn merged_parts_are_byte_identical_to_the_unsharded_sweep() {
     );
 }
 
+/// An external system without a concurrency limit has no utilization (not
+/// defined, an empty cell): its parts merge like any other, into the bytes
+/// of the unsharded sweep. Its utilization was written to the parts as
+/// `nan`, and merge refused every part as "edited or damaged".
+#[test]
+fn parts_with_an_unlimited_external_system_merge() {
+    let dir = temp("unlimited-external");
+    let mut text = include_str!("../../scenarios/example2-production.toml").to_owned();
+    text.push_str(
+        "\n[external.erp]\n\n[traffic.orders]\nrate = 5\ncpu = \"exp(10ms)\"\nintegrations = [{ system = \"erp\", time = \"exp(100ms)\" }]\n",
+    );
+    std::fs::write(dir.join("x.toml"), text).unwrap();
+    let grid = [
+        "sweep",
+        "x.toml",
+        "--vary",
+        "front_ends=2,3",
+        "--replications",
+        "2",
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = grid.to_vec();
+        args.extend_from_slice(extra);
+        let (code, stderr) = o11sim(&dir, &args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    };
+    run(&["--csv", "full.csv"]);
+    run(&["--shard", "1/2", "--part", "p1.toml"]);
+    run(&["--shard", "2/2", "--part", "p2.toml"]);
+    let part = std::fs::read_to_string(dir.join("p1.toml")).unwrap();
+    assert!(!part.contains("= nan"), "a part holds only finite figures");
+    let (code, stderr) = o11sim(&dir, &["merge", "p1.toml", "p2.toml", "--csv", "m.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    let resources = std::fs::read_to_string(dir.join("full-resources.csv")).unwrap();
+    assert!(
+        resources.contains(",external.erp,,,,"),
+        "no utilization for an unlimited system: {resources}"
+    );
+    for (a, b) in [
+        ("full.csv", "m.csv"),
+        ("full-resources.csv", "m-resources.csv"),
+        ("full-differences.csv", "m-differences.csv"),
+    ] {
+        assert_eq!(
+            std::fs::read(dir.join(a)).unwrap(),
+            std::fs::read(dir.join(b)).unwrap(),
+            "{b} differs from the unsharded {a}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn parts_of_different_sweeps_or_missing_parts_are_refused() {
     let dir = temp("refuse");
