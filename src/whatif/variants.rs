@@ -33,7 +33,7 @@ use crate::experiment::precision::{BatchJob, Watch, run_batches};
 use crate::experiment::result::{Difference, Measure, Varied};
 pub use crate::experiment::summary::Figure;
 use crate::experiment::summary::{ReplicationFigures, class_names, resource_names};
-use crate::experiment::{Budget, Progress, Summary};
+use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::sim::simulate_until;
 use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError, Source};
@@ -50,17 +50,6 @@ pub(crate) struct Setting {
     pub flag: String,
     pub key: String,
     pub value: String,
-}
-
-/// Refuses, before anything runs, `variants` whose estimated events exceed
-/// `max_events`.
-pub(crate) fn check_budget(variants: &[Variant], budget: Budget) -> Result<()> {
-    crate::experiment::check_budget(
-        variants
-            .iter()
-            .map(|v| (&v.scenario.model, v.scenario.replications)),
-        budget,
-    )
 }
 
 /// The scenario with the user's overrides and then `settings`, built from

@@ -143,6 +143,53 @@ fn parts_with_an_unlimited_external_system_merge() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `--max-events` guards what a shard runs, not the whole grid: a sweep too
+/// large for one machine is what shards are for. Before, every shard was
+/// refused with the whole grid's estimate ("32 replication(s)" for a shard
+/// running one).
+#[test]
+fn a_shard_is_guarded_by_its_own_share_of_the_events() {
+    let dir = temp("budget");
+    let mut args = vec!["sweep", "prod"];
+    args.extend_from_slice(&GRID);
+    // The whole grid's estimate, from its refusal.
+    let mut whole = args.clone();
+    whole.extend(["--max-events", "1", "--csv", "full.csv"]);
+    let (code, stderr) = o11sim(&dir, &whole);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("(12 replication(s))"), "{stderr}");
+    let estimate: f64 = stderr
+        .split("about ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let half = format!("{:e}", estimate / 2.0);
+    // Half of it refuses the whole sweep and a shard of all of it, and
+    // lets a shard of 2 of the 12 replications run.
+    let mut whole = args.clone();
+    whole.extend(["--max-events", &half, "--csv", "full.csv"]);
+    let (code, stderr) = o11sim(&dir, &whole);
+    assert_eq!(code, 2, "{stderr}");
+    let mut all = args.clone();
+    all.extend(["--max-events", &half, "--shard", "1/1"]);
+    let (code, stderr) = o11sim(&dir, &all);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("(12 replication(s))"), "{stderr}");
+    let mut share = args.clone();
+    share.extend(["--max-events", &half, "--shard", "1/6", "--part", "p1.toml"]);
+    let (code, stderr) = o11sim(&dir, &share);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.join("p1.toml").exists());
+    // And the shard's own share is what its refusal counts.
+    let mut share = args.clone();
+    share.extend(["--max-events", "1", "--shard", "2/6", "--part", "p2.toml"]);
+    let (code, stderr) = o11sim(&dir, &share);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("(2 replication(s))"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn parts_of_different_sweeps_or_missing_parts_are_refused() {
     let dir = temp("refuse");
