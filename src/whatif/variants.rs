@@ -539,8 +539,10 @@ pub fn run_shard<T: Fn() + Sync>(
 /// the difference in each replication both have (replication k of both ran
 /// with the same random streams), then its mean and Student-t CI; `None`
 /// when no replication has it on both sides. A replication where either
-/// side lacks the value (a response time where nothing was answered) is
-/// left out, never counted as a zero. A difference can have either sign:
+/// side lacks the value (a response time where nothing was answered) or
+/// has it undefined (NaN: the utilization of an external system without
+/// a concurrency limit) is left out, never counted as a zero. A
+/// difference can have either sign:
 /// its interval is never cut ([`Estimate::from_values`]).
 pub fn paired<F>(
     baseline: &[ReplicationFigures],
@@ -553,7 +555,10 @@ where
     let diffs: Vec<f64> = baseline
         .iter()
         .zip(variant)
-        .filter_map(|(a, b)| Some(value(b)? - value(a)?))
+        .filter_map(|(a, b)| {
+            let defined = |r: &ReplicationFigures| value(r).filter(|x: &f64| !x.is_nan());
+            Some(defined(b)? - defined(a)?)
+        })
         .collect();
     (!diffs.is_empty()).then(|| Estimate::from_values(&diffs))
 }

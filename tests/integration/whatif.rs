@@ -1458,3 +1458,48 @@ fn run_settings_cannot_be_varied_between_variants() {
         }
     }
 }
+
+/// An external system without a concurrency limit has no utilization, so
+/// no paired difference of it either: the differences CSV has no row for
+/// it and the text no "NaN". Before, compare printed `external.erp
+/// utilization +NaN pp ± NaN`, wrote a row of empty cells and a JSON
+/// difference of `null` (documented as a number).
+#[test]
+fn an_undefined_utilization_has_no_paired_difference() {
+    let dir = crate::common::temp_dir("undefined-difference");
+    let mut text = include_str!("../../scenarios/example2-production.toml").to_owned();
+    text.push_str(
+        "\n[external.erp]\n\n[external.crm]\nconcurrency = 4\n\n[traffic.orders]\nrate = 5\ncpu = \"exp(10ms)\"\nintegrations = [{ system = \"erp\", time = \"exp(100ms)\" }, { system = \"crm\", time = \"exp(100ms)\" }]\n",
+    );
+    let scenario = dir.join("x.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let csv = dir.join("c.csv");
+    let json = dir.join("c.json");
+    let out = quick(&[
+        "compare",
+        s(&scenario),
+        "--front-ends",
+        "2,3",
+        "--csv",
+        s(&csv),
+        "--json",
+        s(&json),
+    ]);
+    succeeded(&out);
+    assert!(!out.stdout.contains("NaN"), "{}", out.stdout);
+    let (header, rows) = read_csv(&dir.join("c-differences.csv"));
+    let row = col(&header, "row");
+    let rows_of = |name: &str| rows.iter().filter(|r| r[row] == name).count();
+    assert_eq!(rows_of("external.erp"), 0, "{rows:?}");
+    assert_eq!(rows_of("external.crm"), 1, "{rows:?}");
+    let difference = col(&header, "difference");
+    assert!(rows.iter().all(|r| !r[difference].is_empty()), "{rows:?}");
+    let doc = read_json(&json);
+    let differences = doc["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), rows.len());
+    assert!(
+        differences.iter().all(|d| d["difference"].is_number()),
+        "{differences:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
