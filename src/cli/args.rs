@@ -637,11 +637,19 @@ impl TeamArgs {
         for v in parse_list(&self.developers)
             .map_err(|m| Error::Usage(format!("--developers {:?}: {m}", self.developers)))?
         {
-            developers.push(v.parse().map_err(|_| {
+            let n: u32 = v.parse().map_err(|_| {
                 Error::Usage(format!(
                     "--developers: {v:?} is not a team size; give whole numbers, such as 8,16,32 or 4..12"
                 ))
-            })?);
+            })?;
+            // `8,08` is one team size twice: its rows would be doubled.
+            if developers.contains(&n) {
+                return Err(Error::Usage(format!(
+                    "--developers {:?}: team size {n} appears twice",
+                    self.developers
+                )));
+            }
+            developers.push(n);
         }
         Ok(TeamRequest {
             scenario: self

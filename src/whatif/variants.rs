@@ -324,10 +324,12 @@ pub fn parse_list(text: &str) -> Result<Vec<String>, String> {
                         "range {item:?} counts down; write it as {b}..{a} (both ends included)"
                     ));
                 }
-                if b - a >= MAX_VARIANTS as i64 {
+                // In i128: `b - a` of two i64 overflows for a range such
+                // as i64::MIN..i64::MAX.
+                let values = i128::from(b) - i128::from(a) + 1;
+                if values > MAX_VARIANTS as i128 {
                     return Err(format!(
-                        "range {item:?} has {} values; at most {MAX_VARIANTS}",
-                        b - a + 1
+                        "range {item:?} has {values} values; at most {MAX_VARIANTS}"
                     ));
                 }
                 out.extend((a..=b).map(|v| v.to_string()));
@@ -718,6 +720,8 @@ mod tests {
             ("1.5..3", "whole numbers"),
             ("1,1", "twice"),
             ("1..5000", "at most"),
+            ("-9223372036854775808..9223372036854775807", "at most"),
+            ("-5000000000000000000..5000000000000000000", "at most"),
         ] {
             let e = parse_list(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");

@@ -1105,6 +1105,29 @@ fn bad_arguments_exit_2_with_a_clear_message() {
         &quick(&["team", "--developers", "8,many"]),
         &["not a team size"],
     );
+    // A range whose length overflows a 64-bit integer is refused, not a
+    // panic ("capacity overflow", exit 101).
+    rejected(
+        &quick(&[
+            "sweep",
+            "prod",
+            "--vary",
+            "front_ends=-9223372036854775808..9223372036854775807",
+        ]),
+        &["has 18446744073709551616 values; at most 1000"],
+    );
+    rejected(
+        &quick(&[
+            "team",
+            "--developers=-9223372036854775808..9223372036854775807",
+        ]),
+        &["--developers", "at most 1000"],
+    );
+    // One team size spelled twice would double its rows.
+    rejected(
+        &quick(&["team", "--developers", "8,08"]),
+        &["team size 8 appears twice"],
+    );
     rejected(
         &quick(&["team", "--developers", "8", "--publish-target", "soon"]),
         &["--publish-target"],
