@@ -381,6 +381,34 @@ pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Vari
         }
         d.check(base)?;
     }
+    // A field two dimensions write would take the later one's value in
+    // every variant, and the earlier one's name would not say so.
+    let mut written: Vec<(&str, &Dimension)> = Vec::new();
+    for d in dims {
+        for t in &d.targets {
+            if let Some((_, other)) = written.iter().find(|(w, _)| *w == t.as_str()) {
+                return Err(Error::Usage(format!(
+                    "{}{} and {}{} both set {t}: each variant would take only the second's value, under a name giving both; vary each field once (with --front-ends, vary the other zones with --vary)",
+                    other.flag,
+                    other.values.join(","),
+                    d.flag,
+                    d.values.join(","),
+                )));
+            }
+            written.push((t, d));
+        }
+    }
+    refuse_overridden_sets(
+        base,
+        &dims
+            .iter()
+            .flat_map(|d| {
+                d.targets
+                    .iter()
+                    .map(move |t| (t.clone(), format!("{}{}", d.flag, d.values.join(","))))
+            })
+            .collect::<Vec<_>>(),
+    )?;
     let mut out = Vec::with_capacity(total);
     for i in 0..total {
         let mut rest = i;
@@ -404,6 +432,25 @@ pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Vari
         });
     }
     Ok(out)
+}
+
+/// Refuses a user's `--set` of a field every variant sets: `written` holds
+/// each such field with what sets it (`--vary front_ends=2,3`). The
+/// variants' value would win everywhere, so the `--set` would change
+/// nothing, silently.
+pub(crate) fn refuse_overridden_sets(
+    base: &LoadedScenario,
+    written: &[(String, String)],
+) -> Result<()> {
+    for o in &base.overrides().set {
+        if let Some((_, by)) = written.iter().find(|(key, _)| *key == o.path) {
+            return Err(Error::Usage(format!(
+                "--set {}={}: every variant sets {} ({by}), so this --set would change nothing; leave it out",
+                o.path, o.value, o.path
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `front_ends=3 database.cores=8`.

@@ -1526,3 +1526,155 @@ fn an_undefined_utilization_has_no_paired_difference() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A field set by two varied settings, or by the user's `--set` and a
+/// varied setting, would take one value in every variant, silently: the
+/// other changed nothing. Before, `compare zones --front-ends 2,3 --vary
+/// zones.public.front_ends=4,5` ran four variants whose public zone had
+/// 4 or 5 front-ends under names saying `front_ends=2`, and `team
+/// --set environments.dev.front_end.cores=16` wrote the same bytes as
+/// without it. Now each is refused before anything runs.
+#[test]
+fn a_setting_every_variant_overrides_is_refused() {
+    let dir = crate::common::temp_dir("overridden");
+    let csv = dir.join("o.csv");
+    let cases: [(&[&str], &[&str]); 5] = [
+        (
+            &[
+                "compare",
+                "zones",
+                "--front-ends",
+                "2,3",
+                "--vary",
+                "zones.public.front_ends=4,5",
+            ],
+            &[
+                "--front-ends 2,3",
+                "--vary zones.public.front_ends=4,5",
+                "both set zones.public.front_ends",
+            ],
+        ),
+        (
+            &[
+                "sweep",
+                "prod",
+                "--set",
+                "front_ends=4",
+                "--vary",
+                "front_ends=2,3",
+            ],
+            &[
+                "--set front_ends=4",
+                "every variant sets front_ends",
+                "--vary front_ends=2,3",
+            ],
+        ),
+        (
+            &[
+                "team",
+                "nonprod",
+                "--developers",
+                "8",
+                "--set",
+                "environments.dev.front_end.cores=16",
+            ],
+            &[
+                "--set environments.dev.front_end.cores=16",
+                "every variant sets",
+                "sizing guide",
+            ],
+        ),
+        (
+            &[
+                "team",
+                "nonprod",
+                "--developers",
+                "8",
+                "--set",
+                "environments.dev.development.controller_cores=6",
+            ],
+            &[
+                "--set environments.dev.development.controller_cores=6",
+                "every variant sets",
+            ],
+        ),
+        (
+            &[
+                "team",
+                "nonprod",
+                "--developers",
+                "8",
+                "--set",
+                "environments.dev.development.developers=30",
+            ],
+            &["every variant sets", "(--developers)"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let mut all = args.to_vec();
+        all.extend(["--csv", s(&csv)]);
+        rejected(&quick(&all), needles);
+        assert!(!csv.exists(), "{args:?}");
+    }
+    // A --set of a table whose one field is varied still applies the rest.
+    succeeded(&quick(&[
+        "compare",
+        "prod",
+        "--set",
+        "front_end={ cores = 4, iis_workers = 40 }",
+        "--vary",
+        "front_end.cores=2,4",
+    ]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `team` runs each layout on the sizing guide's box, also when the
+/// development environment's zone gives its front-ends their own cores
+/// (`front_end = { cores = 8 }`): the zoned file gives the bytes of the
+/// same installation written with the `front_ends` shorthand. Before, the
+/// zone kept its 8 cores in every variant: the co-located controller CPU
+/// at 24 developers read 50 % on 8 cores while the report said the box had
+/// 4.
+#[test]
+fn team_sets_the_guides_cores_in_a_zone_with_its_own() {
+    let dir = crate::common::temp_dir("team-zone-cores");
+    let shorthand = include_str!("../../scenarios/example1-nonprod.toml");
+    let zoned = shorthand.replacen(
+        "[environments.dev]\nkind = \"development\"\nfront_ends = 1\n",
+        "[environments.dev]\nkind = \"development\"\n[environments.dev.zones.main]\nfront_ends = 1\nfront_end = { cores = 8 }\n",
+        1,
+    );
+    assert_ne!(zoned, shorthand);
+    let mut csvs = Vec::new();
+    for (name, text) in [("shorthand", shorthand), ("zoned", zoned.as_str())] {
+        let scenario = dir.join(format!("{name}.toml"));
+        std::fs::write(&scenario, text).unwrap();
+        let csv = dir.join(format!("{name}.csv"));
+        succeeded(&quick(&[
+            "team",
+            s(&scenario),
+            "--developers",
+            "4,24",
+            "--csv",
+            s(&csv),
+        ]));
+        csvs.push(std::fs::read_to_string(&csv).unwrap());
+        csvs.push(std::fs::read_to_string(dir.join(format!("{name}-resources.csv"))).unwrap());
+    }
+    assert_eq!(csvs[0], csvs[2], "class CSV");
+    assert_eq!(csvs[1], csvs[3], "resources CSV");
+    // The zone's cores are the guide's to set: a --set of them is refused.
+    let scenario = dir.join("zoned.toml");
+    rejected(
+        &quick(&[
+            "team",
+            s(&scenario),
+            "--developers",
+            "4",
+            "--set",
+            "environments.dev.zones.main.front_end.cores=2",
+        ]),
+        &["every variant sets environments.dev.zones.main.front_end.cores"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
