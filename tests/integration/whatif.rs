@@ -1678,3 +1678,65 @@ fn team_sets_the_guides_cores_in_a_zone_with_its_own() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The column tables of docs/scenarios.md list every CSV's columns in the
+/// order they are written (after `variant` and the varied keys): a
+/// program reading the CSV by position trusts that order. Before, the
+/// class CSV table had `replications_measured` before
+/// `stopped_early_after_s`, the other way round from the file.
+#[test]
+fn the_documented_csv_columns_are_the_written_ones_in_order() {
+    let dir = crate::common::temp_dir("csv-columns-documented");
+    let csv = dir.join("c.csv");
+    succeeded(&quick(&[
+        "compare",
+        "prod",
+        "--front-ends",
+        "2,3",
+        "--timeline",
+        "1m",
+        "--set",
+        "failures=[{front_end=\"main.1\", at=\"1m\", duration=\"20s\"}]",
+        "--csv",
+        s(&csv),
+    ]));
+    let docs = std::fs::read_to_string("docs/scenarios.md").unwrap();
+    // The backquoted names in the first cell of each row of the first
+    // `| column |` table after `heading`.
+    let documented = |heading: &str| -> Vec<String> {
+        let at = docs.find(heading).unwrap_or_else(|| panic!("{heading}"));
+        let rest = &docs[at..];
+        let table = &rest[rest.find("\n| column").unwrap() + 1..];
+        table
+            .lines()
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .flat_map(|l| {
+                let first = l.split('|').nth(1).unwrap();
+                first
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    for (heading, file) in [
+        ("### Class CSV", "c.csv"),
+        ("### Resources CSV", "c-resources.csv"),
+        ("### Differences CSV", "c-differences.csv"),
+        ("### Timeline CSV", "c-timeline.csv"),
+        ("### Failures CSV", "c-failures.csv"),
+    ] {
+        let (header, _) = read_csv(&dir.join(file));
+        // `variant` and the varied key lead every CSV.
+        assert_eq!(header[..2], ["variant", "front_ends"], "{file}");
+        assert_eq!(
+            header[2..],
+            documented(heading)[..],
+            "{file} against {heading}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
