@@ -1032,6 +1032,22 @@ impl ReplicationFigures {
             .map(|c| figure.of(c))
     }
 
+    /// Whether `figure` (a percentile) of `class` fell among the responses
+    /// cut at the client timeout in this replication (`false` for other
+    /// figures and when the class answered nothing).
+    pub fn censored(&self, class: &str, figure: Figure) -> bool {
+        let q = match figure {
+            Figure::P50 => 0.50,
+            Figure::P95 => 0.95,
+            Figure::P99 => 0.99,
+            _ => return false,
+        };
+        self.classes
+            .iter()
+            .find(|c| c.name == class)
+            .is_some_and(|c| c.measured() && c.censored(q))
+    }
+
     /// The figures of scheduled failure `failure` (index into
     /// `Model::failures`) for `class` in this replication; `None` when it
     /// was not measured or the class is not there.

@@ -1560,11 +1560,24 @@ fn label(class: &str, width: usize, first: bool, figure: &str) -> String {
 }
 
 /// The differences of a comparison by (variant, row, measure).
-fn by_key(differences: &[Difference]) -> HashMap<(usize, &str, Measure), &Estimate> {
+fn by_key(differences: &[Difference]) -> HashMap<(usize, &str, Measure), &Difference> {
     differences
         .iter()
-        .map(|d| ((d.variant, d.row.as_str(), d.measure), &d.estimate))
+        .map(|d| ((d.variant, d.row.as_str(), d.measure), d))
         .collect()
+}
+
+/// A paired difference as the reports show it: the number with its CI, or
+/// why there is none (a percentile cut at the client timeout in some
+/// replication is only a lower bound).
+pub(crate) fn paired_cell(d: &Difference) -> String {
+    match d.estimable() {
+        Some(e) => difference_cell(d.measure, e),
+        None => format!(
+            "not estimable ({}/{} cut at the timeout)",
+            d.censored, d.estimate.n
+        ),
+    }
 }
 
 /// The report of `o11sim compare`: the variants side by side, the paired
@@ -1731,7 +1744,7 @@ fn differences(c: &Comparison, classes: &[String], resources: &[String], width: 
     let cell = |v: usize, row: &str, m: Measure| {
         diffs
             .get(&(v, row, m))
-            .map_or_else(|| "—".to_owned(), |e| difference_cell(m, e))
+            .map_or_else(|| "—".to_owned(), |d| paired_cell(d))
     };
     let mut rows = Vec::new();
     for class in classes {
@@ -1762,7 +1775,10 @@ fn differences(c: &Comparison, classes: &[String], resources: &[String], width: 
         let parts: Vec<String> = traffic
             .iter()
             .filter_map(|class| {
-                let e = diffs.get(&(v, *class, Measure::Class(Figure::P95)))?;
+                let d = diffs.get(&(v, *class, Measure::Class(Figure::P95)))?;
+                let Some(e) = d.estimable() else {
+                    return Some(format!("{class} p95 {}", paired_cell(d)));
+                };
                 let half = e.half_95.map_or_else(|| "n/a".into(), ms);
                 Some(format!("{class} p95 {} ms ± {half}", signed(ms(e.mean))))
             })

@@ -634,7 +634,9 @@ pub fn utilization_difference(
 /// Every variant's paired differences against the first: per variant
 /// after the first, each class row (over all variants, in order of first
 /// appearance) × figure, then each resource's utilization, wherever both
-/// variants have the row.
+/// variants have the row. A percentile's difference counts the
+/// replications in which either side was cut at the client timeout
+/// ([`Difference::censored`]).
 pub(crate) fn differences(
     summaries: &[Summary],
     replications: &[Vec<ReplicationFigures>],
@@ -650,11 +652,23 @@ pub(crate) fn differences(
         for class in &classes {
             for figure in Figure::ALL {
                 if let Some(estimate) = paired_difference(base, reps, class, figure) {
+                    // Replications paired in which either side's
+                    // percentile is only a lower bound.
+                    let censored = base
+                        .iter()
+                        .zip(reps)
+                        .filter(|(a, b)| {
+                            a.figure(class, figure).is_some()
+                                && b.figure(class, figure).is_some()
+                                && (a.censored(class, figure) || b.censored(class, figure))
+                        })
+                        .count();
                     out.push(Difference {
                         variant,
                         row: class.clone(),
                         measure: Measure::Class(figure),
                         estimate,
+                        censored,
                     });
                 }
             }
@@ -666,6 +680,7 @@ pub(crate) fn differences(
                     row: resource.clone(),
                     measure: Measure::Utilization,
                     estimate,
+                    censored: 0,
                 });
             }
         }

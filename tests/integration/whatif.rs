@@ -164,7 +164,8 @@ fn compare_front_ends_flags_rejection_and_prints_paired_differences() {
             "difference",
             "ci_low",
             "ci_high",
-            "unit"
+            "unit",
+            "censored"
         ]
     );
     assert!(
@@ -1738,5 +1739,80 @@ fn the_documented_csv_columns_are_the_written_ones_in_order() {
             "{file} against {heading}"
         );
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A paired difference of a percentile cut at the client timeout on
+/// either side is not a number: the cut percentile is only a lower bound.
+/// Before, with front_ends=1 timing out every portal request at 1 s (its
+/// p95 shown as `>= 1000 (timed out)`), compare printed `portal p95 −946
+/// ms ± 0.33` and wrote it to the differences CSV and the JSON as if
+/// measured.
+#[test]
+fn a_difference_of_a_percentile_cut_at_the_timeout_is_not_estimable() {
+    let dir = crate::common::temp_dir("censored-difference");
+    let csv = dir.join("c.csv");
+    let json = dir.join("c.json");
+    let out = quick(&[
+        "compare",
+        "prod",
+        "--front-ends",
+        "1,3",
+        "--set",
+        "traffic.portal.timeout=1s",
+        "--set",
+        "front_end.iis_queue=100000",
+        "--csv",
+        s(&csv),
+        "--json",
+        s(&json),
+    ]);
+    succeeded(&out);
+    assert!(
+        out.stdout.contains(">= 1000 (timed out)"),
+        "the baseline's p95 is cut: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("front_ends=3: portal p95 not estimable (3/3 cut at the timeout)"),
+        "{}",
+        out.stdout
+    );
+    let (header, rows) = read_csv(&dir.join("c-differences.csv"));
+    let (row, figure, difference, censored) = (
+        col(&header, "row"),
+        col(&header, "figure"),
+        col(&header, "difference"),
+        col(&header, "censored"),
+    );
+    let find = |f: &str| {
+        rows.iter()
+            .find(|r| r[row] == "portal" && r[figure] == f)
+            .unwrap_or_else(|| panic!("{f}: {rows:?}"))
+    };
+    for f in ["p50", "p95", "p99"] {
+        assert_eq!(
+            (find(f)[difference].as_str(), find(f)[censored].as_str()),
+            ("", "3"),
+            "{f}"
+        );
+    }
+    for f in ["throughput", "mean", "error_rate"] {
+        assert!(!find(f)[difference].is_empty(), "{f}");
+        assert_eq!(find(f)[censored], "0", "{f}");
+    }
+    let doc = read_json(&json);
+    let p95 = doc["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["row"] == "portal" && d["figure"] == "p95")
+        .unwrap();
+    assert!(
+        p95["difference"].is_null() && p95["ci_low"].is_null(),
+        "{p95}"
+    );
+    assert_eq!(p95["censored"], 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
