@@ -136,11 +136,12 @@ pub fn run_part(req: &SweepRequest, shard: Shard, progress: &dyn Progress) -> Re
     );
     let results = run_shard(&jobs, shard, || progress.tick());
     progress.finish();
-    let Some(results) = results else {
-        return Err(Error::Interrupted {
-            finished: format!("shard {}/{} had not", shard.index, shard.count),
-        });
-    };
+    let results = results.map_err(|finished| Error::Interrupted {
+        finished: format!(
+            "{finished} of shard {}/{}'s {mine} replications",
+            shard.index, shard.count
+        ),
+    })?;
     let settings = super::settings(base);
     Ok(PartFile {
         format: FORMAT.into(),

@@ -556,12 +556,13 @@ impl Shard {
 }
 
 /// Runs this shard's (variant, replication) pairs and returns their
-/// figures in pair order; `None` if Ctrl-C stopped it.
+/// figures in pair order; if Ctrl-C stopped it, `Err` with how many of
+/// them had finished.
 pub fn run_shard<T: Fn() + Sync>(
     jobs: &[Job<'_>],
     shard: Shard,
     tick: T,
-) -> Option<Vec<(usize, usize, ReplicationFigures)>> {
+) -> Result<Vec<(usize, usize, ReplicationFigures)>, usize> {
     let pairs: Vec<(usize, usize)> = jobs
         .iter()
         .enumerate()
@@ -581,7 +582,8 @@ pub fn run_shard<T: Fn() + Sync>(
             Some((v, k, ReplicationFigures::from(&r)))
         })
         .collect();
-    done.into_iter().collect()
+    let finished = done.iter().flatten().count();
+    done.into_iter().collect::<Option<_>>().ok_or(finished)
 }
 
 /// Paired difference `variant − baseline` of a per-replication value:
