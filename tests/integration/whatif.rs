@@ -1816,3 +1816,57 @@ fn a_difference_of_a_percentile_cut_at_the_timeout_is_not_estimable() {
     assert_eq!(p95["censored"], 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Two outputs naming one file in different spellings are refused before
+/// anything runs, as two outputs spelled alike are. Before, `--csv a.csv
+/// --json ./a.csv` wrote the JSON over the class CSV (both renamed onto
+/// a.csv), reported "wrote a.csv" and "wrote ./a.csv", and exited 0.
+#[test]
+fn outputs_naming_one_file_in_two_spellings_are_refused() {
+    let dir = crate::common::temp_dir("one-file-two-spellings");
+    let csv = dir.join("a.csv");
+    let dotted = format!("{}/./a.csv", s(&dir));
+    let resources = format!(
+        "{}/../{}/a-resources.csv",
+        s(&dir),
+        dir.file_name().unwrap().to_str().unwrap()
+    );
+    for (flag, other, needle) in [
+        ("--json", dotted.as_str(), "give the JSON its own file"),
+        ("--html", resources.as_str(), "give the page its own file"),
+        ("--plot", dotted.as_str(), ".svg"),
+    ] {
+        let out = quick(&[
+            "compare",
+            "prod",
+            "--front-ends",
+            "2,3",
+            "--csv",
+            s(&csv),
+            flag,
+            other,
+        ]);
+        rejected(&out, &[needle]);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "{flag}: nothing written"
+        );
+    }
+    // An SVG spelled two ways is one file too.
+    let svg = dir.join("c.svg");
+    let svg2 = format!("{}/./c.svg", s(&dir));
+    let out = quick(&[
+        "sweep",
+        "prod",
+        "--vary",
+        "front_ends=2,3",
+        "--plot",
+        s(&svg),
+        "--html",
+        &svg2,
+    ]);
+    rejected(&out, &["give the page its own file"]);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
