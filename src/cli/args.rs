@@ -422,7 +422,8 @@ pub struct SweepArgs {
     /// part file (combine the parts with `o11sim merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<whatif::variants::Shard>,
-    /// Where `--shard` writes its part (default sweep-part-K-of-N.toml).
+    /// Where `--shard` writes its part (default sweep-part-K-of-N.toml; `-`
+    /// for standard output).
     #[arg(long, value_name = "FILE", requires = "shard")]
     pub part: Option<PathBuf>,
     /// Measure every class and resource per window of simulated time,

@@ -190,6 +190,34 @@ fn a_shard_is_guarded_by_its_own_share_of_the_events() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `--part -` writes the part alone to standard output, the line saying
+/// what was written to standard error: the part piped to a file merges.
+/// Before, that line followed the part on standard output, and merge
+/// refused the file ("TOML parse error at line 576").
+#[test]
+fn a_part_written_to_standard_output_is_only_the_part() {
+    let dir = temp("stdout");
+    let mut args = vec!["sweep", "prod"];
+    args.extend_from_slice(&GRID);
+    args.extend(["--shard", "1/2", "--part", "-"]);
+    let out = cargo_bin_cmd!("o11sim")
+        .current_dir(&dir)
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("shard 1/2: 6 of 12 replications; wrote standard output"),
+        "{stderr}"
+    );
+    std::fs::write(dir.join("p1.toml"), &out.stdout).unwrap();
+    sweep(&dir, &["--shard", "2/2", "--part", "p2.toml"]);
+    let (code, stderr) = o11sim(&dir, &["merge", "p1.toml", "p2.toml", "--csv", "m.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn parts_of_different_sweeps_or_missing_parts_are_refused() {
     let dir = temp("refuse");
