@@ -1870,3 +1870,21 @@ fn outputs_naming_one_file_in_two_spellings_are_refused() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A variant whose own setting breaks another field of the scenario is
+/// named: the message says which variant, since the scenario itself
+/// loads. Before, `compare prod --front-ends 2,3` with a failure of
+/// main.3 blamed only the --set ("no front-end `main.3` ... main.1,
+/// main.2"), though prod has main.3.
+#[test]
+fn a_variant_that_breaks_another_field_is_named() {
+    let out = quick(&[
+        "compare",
+        "prod",
+        "--front-ends",
+        "2,3",
+        "--set",
+        "failures=[{front_end=\"main.3\", at=\"40s\", duration=\"10s\"}]",
+    ]);
+    rejected(&out, &["no front-end `main.3`", "only with --front-ends 2"]);
+}
