@@ -2265,7 +2265,7 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
         .map_or_else(|| "its front-end".to_owned(), |f| format!("front-end {f}"));
     let _ = writeln!(
         out,
-        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, the publishes are saturated (the compile queue grows through the run), or no publish completed in some replication.\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic.\nmachines, from the sizing guide: co-located = front-end and controller on one box of 2 cores below 8 developers, 4 cores from 8; dedicated = a 4-core front-end and a controller of 4 cores + 0.25 core per developer beyond 16 (rounded up)."
+        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, or no publish completed in some replication (each developer publishes again only once the last publish finished, so an overloaded controller lengthens the lead time rather than growing a backlog).\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic.\nmachines, from the sizing guide: co-located = front-end and controller on one box of 2 cores below 8 developers, 4 cores from 8; dedicated = a 4-core front-end and a controller of 4 cores + 0.25 core per developer beyond 16 (rounded up)."
     );
     for (l, layout) in Layout::ALL.iter().enumerate() {
         let shown = layout_name(*layout);

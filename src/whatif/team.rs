@@ -11,9 +11,12 @@
 //!
 //! Rules, printed with the answer: a layout *misses* the target at a team
 //! size when the upper end of the 95 % CI of publish p95 is above it, or
-//! when its publishes are saturated (the compile queue grows through the
-//! run, so the lead time only gets worse with a longer run), or when no
-//! publish finished in some replication (nothing measured is never "met").
+//! when no publish finished in some replication (nothing measured is
+//! never "met"). Developers are a closed population (each publishes again
+//! only once the last publish finished), so the compile queue cannot grow
+//! through the run: an overloaded controller shows as a longer lead time,
+//! and the publishes row is never saturated (`TeamPoint::saturated`, kept
+//! for the JSON, is always false).
 //! "Controller CPU" is the dedicated controller's own cores, or, co-located,
 //! the CPU of the front-end it compiles on (shared with web traffic).
 //! Each variant runs on the machines the sizing guide gives its team size
