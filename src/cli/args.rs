@@ -422,7 +422,8 @@ pub struct SweepArgs {
     /// part file (combine the parts with `o11sim merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<whatif::variants::Shard>,
-    /// Where `--shard` writes its part (default sweep-part-K-of-N.toml).
+    /// Where `--shard` writes its part (default sweep-part-K-of-N.toml; `-`
+    /// for standard output).
     #[arg(long, value_name = "FILE", requires = "shard")]
     pub part: Option<PathBuf>,
     /// Measure every class and resource per window of simulated time,
@@ -637,11 +638,19 @@ impl TeamArgs {
         for v in parse_list(&self.developers)
             .map_err(|m| Error::Usage(format!("--developers {:?}: {m}", self.developers)))?
         {
-            developers.push(v.parse().map_err(|_| {
+            let n: u32 = v.parse().map_err(|_| {
                 Error::Usage(format!(
                     "--developers: {v:?} is not a team size; give whole numbers, such as 8,16,32 or 4..12"
                 ))
-            })?);
+            })?;
+            // `8,08` is one team size twice: its rows would be doubled.
+            if developers.contains(&n) {
+                return Err(Error::Usage(format!(
+                    "--developers {:?}: team size {n} appears twice",
+                    self.developers
+                )));
+            }
+            developers.push(n);
         }
         Ok(TeamRequest {
             scenario: self

@@ -157,12 +157,25 @@ pub fn sweep(a: &SweepArgs) -> Result<()> {
     let part = shard::run_part(&req, shard, &Bar::default())?;
     output::write_atomic(&path, part.to_toml()?.as_bytes())?;
     let (mine, total) = part.share();
-    super::to_stdout(&format!(
+    // With the part on standard output (`--part -`), the line goes to
+    // standard error, so what is piped is only the part.
+    let to_stdout = path.as_os_str() == "-";
+    let line = format!(
         "shard {}/{}: {mine} of {total} replications; wrote {} (combine the parts with `o11sim merge PART... --csv FILE`)\n",
         shard.index,
         shard.count,
-        path.display()
-    ))
+        if to_stdout {
+            "standard output".to_owned()
+        } else {
+            path.display().to_string()
+        }
+    );
+    if to_stdout {
+        eprint!("{line}");
+        Ok(())
+    } else {
+        super::to_stdout(&line)
+    }
 }
 
 pub fn merge(a: &MergeArgs) -> Result<()> {

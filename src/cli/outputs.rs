@@ -98,7 +98,7 @@ impl Outputs {
                 )));
             }
             output::check_writable(p).map_err(|e| Error::Usage(format!("--plot: {e}")))?;
-            if paths.iter().any(|q| q == p) && !is_stdout(p) {
+            if !is_stdout(p) && paths.iter().any(|q| output::same_target(q, p)) {
                 return Err(Error::Usage(format!(
                     "--plot {} is also a CSV output; give the chart its own file",
                     p.display()
@@ -108,7 +108,7 @@ impl Outputs {
         }
         if let Some(p) = &self.json {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--json: {e}")))?;
-            if paths.iter().any(|q| q == p) && !is_stdout(p) {
+            if !is_stdout(p) && paths.iter().any(|q| output::same_target(q, p)) {
                 return Err(Error::Usage(format!(
                     "--json {} is also another output; give the JSON its own file",
                     p.display()
@@ -118,7 +118,7 @@ impl Outputs {
         }
         if let Some(p) = &self.html {
             output::check_writable(p).map_err(|e| Error::Usage(format!("--html: {e}")))?;
-            if paths.iter().any(|q| q == p) && !is_stdout(p) {
+            if !is_stdout(p) && paths.iter().any(|q| output::same_target(q, p)) {
                 return Err(Error::Usage(format!(
                     "--html {} is also another output; give the page its own file",
                     p.display()

@@ -108,6 +108,19 @@ pub struct Difference {
     /// In the measure's own unit: seconds, requests per second or a
     /// fraction.
     pub estimate: Estimate,
+    /// Of the replications paired, those in which the percentile fell
+    /// among the responses cut at the client timeout on either side (0 for
+    /// other figures). A cut percentile is only a lower bound, so with any
+    /// such replication the difference is not estimable and the reports
+    /// give no number for it.
+    pub censored: usize,
+}
+
+impl Difference {
+    /// The estimate, unless a censored percentile makes it meaningless.
+    pub fn estimable(&self) -> Option<&Estimate> {
+        (self.censored == 0).then_some(&self.estimate)
+    }
 }
 
 /// `o11sim run`: one scenario, its replications summarized.

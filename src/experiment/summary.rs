@@ -872,8 +872,21 @@ impl ClassFigures {
 pub struct ResourceFigures {
     pub name: String,
     pub kind: ResourceKind,
+    /// NaN when not defined (an external system without a concurrency
+    /// limit). A part file leaves it out then, since it holds only finite
+    /// figures (`whatif::shard`), and reading it back gives NaN again.
+    #[serde(default = "undefined", skip_serializing_if = "is_undefined")]
     pub utilization: f64,
     pub mean_queue: f64,
+}
+
+/// The value of a figure that is not defined.
+fn undefined() -> f64 {
+    f64::NAN
+}
+
+fn is_undefined(x: &f64) -> bool {
+    x.is_nan()
 }
 
 /// The figures of one SQL Server instance in one replication.
@@ -1017,6 +1030,22 @@ impl ReplicationFigures {
             .find(|c| c.name == class)
             .filter(|c| figure.defined_in(c))
             .map(|c| figure.of(c))
+    }
+
+    /// Whether `figure` (a percentile) of `class` fell among the responses
+    /// cut at the client timeout in this replication (`false` for other
+    /// figures and when the class answered nothing).
+    pub fn censored(&self, class: &str, figure: Figure) -> bool {
+        let q = match figure {
+            Figure::P50 => 0.50,
+            Figure::P95 => 0.95,
+            Figure::P99 => 0.99,
+            _ => return false,
+        };
+        self.classes
+            .iter()
+            .find(|c| c.name == class)
+            .is_some_and(|c| c.measured() && c.censored(q))
     }
 
     /// The figures of scheduled failure `failure` (index into

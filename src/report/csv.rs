@@ -335,6 +335,8 @@ fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<
             "ci_low",
             "ci_high",
             "unit",
+            // Added after the contract's first columns, never before them.
+            "censored",
         ]
         .map(String::from),
     );
@@ -345,17 +347,22 @@ fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<
             continue;
         };
         let unit = Unit::of(d.measure);
-        let (lo, hi) = unit.ci(&d.estimate);
+        // A percentile cut at the timeout in some replication: no number.
+        let (mean, (lo, hi)) = match d.estimable() {
+            Some(e) => (unit.cell(e.mean), unit.ci(e)),
+            None => (String::new(), (String::new(), String::new())),
+        };
         let mut row = vec![v.name.clone()];
         row.extend(v.keys.iter().map(|(_, val)| val.clone()));
         row.extend([
             baseline.to_owned(),
             d.row.clone(),
             measure_name(d.measure).to_owned(),
-            unit.cell(d.estimate.mean),
+            mean,
             lo,
             hi,
             measure_unit(d.measure).to_owned(),
+            d.censored.to_string(),
         ]);
         w.write_record(&row)?;
     }

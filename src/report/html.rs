@@ -30,8 +30,8 @@ use super::svg::{self, Chart, PlotFigure};
 use super::text::{
     BOTTLENECK_HEADING, FAILURE_COST_COLUMNS, FAILURE_DIFFERENCE_COLUMNS, PEAK_HEADER,
     bottleneck_lines, censored_cell, clock, count_cell, count_difference_cell, describe,
-    difference_cell, error_peak_lines, figure_cell, figure_label, joint_verdict, layout_name,
-    limit_advice, limit_reason, overlap_note, pct, pct_ci, peak_rows, peak_what, period_p95_cell,
+    error_peak_lines, figure_cell, figure_label, joint_verdict, layout_name, limit_advice,
+    limit_reason, overlap_note, paired_cell, pct, pct_ci, peak_rows, peak_what, period_p95_cell,
     random_failures_note, recovery_cell, recovery_difference_cell, secs, slo_amount,
     slo_outcome_parts, tags, unmeasured_note, variant_bottleneck_lines, warmup_advice, with_ci,
 };
@@ -737,20 +737,21 @@ fn difference_table(c: &Comparison) -> Table {
             variant,
             row,
             measure,
-            estimate,
+            ..
         } = d;
         let figure = match measure {
             Measure::Class(f) => figure_label(*f),
             Measure::Utilization => "utilization",
         };
-        let excludes = estimate
-            .ci_95()
+        let excludes = d
+            .estimable()
+            .and_then(crate::stats::Estimate::ci_95)
             .is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
         t.rows.push(vec![
             c.variants[*variant].name.as_str().into(),
             row.as_str().into(),
             figure.into(),
-            difference_cell(*measure, estimate).into(),
+            paired_cell(d).into(),
             if excludes { "yes" } else { "no" }.into(),
         ]);
     }

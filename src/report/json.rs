@@ -507,9 +507,13 @@ fn difference(d: &Difference, variants: &[&VariantResult]) -> Option<Value> {
     let v = variants.get(d.variant)?;
     let base = variants.first()?;
     let k = scale(d.measure);
-    let (lo, hi) = match d.estimate.ci_95() {
-        Some((lo, hi)) => (json!(lo * k), json!(hi * k)),
-        None => (Value::Null, Value::Null),
+    // A percentile cut at the timeout in some replication: no number.
+    let (mean, lo, hi) = match d.estimable() {
+        None => (Value::Null, Value::Null, Value::Null),
+        Some(e) => match e.ci_95() {
+            Some((lo, hi)) => (json!(e.mean * k), json!(lo * k), json!(hi * k)),
+            None => (json!(e.mean * k), Value::Null, Value::Null),
+        },
     };
     Some(json!({
         "variant": v.name,
@@ -518,9 +522,10 @@ fn difference(d: &Difference, variants: &[&VariantResult]) -> Option<Value> {
         "row": d.row,
         "figure": measure_name(d.measure),
         "unit": measure_unit(d.measure),
-        "difference": d.estimate.mean * k,
+        "difference": mean,
         "ci_low": lo,
         "ci_high": hi,
+        "censored": d.censored,
     }))
 }
 

@@ -132,6 +132,21 @@ pub fn check_not_input(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Whether two output paths name the same file, however spelled: `a.csv`,
+/// `./a.csv`, `/abs/dir/a.csv` and a symbolic link to it are one target
+/// (compared once links are followed, by the real directory and the
+/// name, since the file may not exist yet). `-` is never a file.
+pub fn same_target(a: &Path, b: &Path) -> bool {
+    let place = |p: &Path| -> Option<PathBuf> {
+        let Ok(Target::Regular(t) | Target::Special(t)) = resolve(p) else {
+            return None;
+        };
+        let dir = parent_dir(&t).canonicalize().ok()?;
+        Some(dir.join(t.file_name()?))
+    };
+    a == b || matches!((place(a), place(b)), (Some(x), Some(y)) if x == y)
+}
+
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -1629,11 +1629,24 @@ fn label(class: &str, width: usize, first: bool, figure: &str) -> String {
 }
 
 /// The differences of a comparison by (variant, row, measure).
-fn by_key(differences: &[Difference]) -> HashMap<(usize, &str, Measure), &Estimate> {
+fn by_key(differences: &[Difference]) -> HashMap<(usize, &str, Measure), &Difference> {
     differences
         .iter()
-        .map(|d| ((d.variant, d.row.as_str(), d.measure), &d.estimate))
+        .map(|d| ((d.variant, d.row.as_str(), d.measure), d))
         .collect()
+}
+
+/// A paired difference as the reports show it: the number with its CI, or
+/// why there is none (a percentile cut at the client timeout in some
+/// replication is only a lower bound).
+pub(crate) fn paired_cell(d: &Difference) -> String {
+    match d.estimable() {
+        Some(e) => difference_cell(d.measure, e),
+        None => format!(
+            "not estimable ({}/{} cut at the timeout)",
+            d.censored, d.estimate.n
+        ),
+    }
 }
 
 /// The report of `o11sim compare`: the variants side by side, the paired
@@ -1800,7 +1813,7 @@ fn differences(c: &Comparison, classes: &[String], resources: &[String], width: 
     let cell = |v: usize, row: &str, m: Measure| {
         diffs
             .get(&(v, row, m))
-            .map_or_else(|| "—".to_owned(), |e| difference_cell(m, e))
+            .map_or_else(|| "—".to_owned(), |d| paired_cell(d))
     };
     let mut rows = Vec::new();
     for class in classes {
@@ -1831,7 +1844,10 @@ fn differences(c: &Comparison, classes: &[String], resources: &[String], width: 
         let parts: Vec<String> = traffic
             .iter()
             .filter_map(|class| {
-                let e = diffs.get(&(v, *class, Measure::Class(Figure::P95)))?;
+                let d = diffs.get(&(v, *class, Measure::Class(Figure::P95)))?;
+                let Some(e) = d.estimable() else {
+                    return Some(format!("{class} p95 {}", paired_cell(d)));
+                };
                 let half = e.half_95.map_or_else(|| "n/a".into(), ms);
                 Some(format!("{class} p95 {} ms ± {half}", signed(ms(e.mean))))
             })
@@ -2430,7 +2446,7 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
         .map_or_else(|| "its front-end".to_owned(), |f| format!("front-end {f}"));
     let _ = writeln!(
         out,
-        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, the publishes are saturated (the compile queue grows through the run), or no publish completed in some replication.\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic.\nmachines, from the sizing guide: co-located = front-end and controller on one box of 2 cores below 8 developers, 4 cores from 8; dedicated = a 4-core front-end and a controller of 4 cores + 0.25 core per developer beyond 16 (rounded up)."
+        "\n* misses the {target} target: the upper end of the 95% CI of publish p95 is above it, or no publish completed in some replication (each developer publishes again only once the last publish finished, so an overloaded controller lengthens the lead time rather than growing a backlog).\ncontroller CPU: dedicated = the Deployment Controller's own cores; co-located = {co_box}, shared with web traffic.\nmachines, from the sizing guide: co-located = front-end and controller on one box of 2 cores below 8 developers, 4 cores from 8; dedicated = a 4-core front-end and a controller of 4 cores + 0.25 core per developer beyond 16 (rounded up)."
     );
     for (l, layout) in Layout::ALL.iter().enumerate() {
         let shown = layout_name(*layout);

@@ -113,21 +113,35 @@ pub fn run_part(req: &SweepRequest, shard: Shard, progress: &dyn Progress) -> Re
     let base = &req.scenario;
     let (dims, grid) = super::sweep::grid(req)?;
     let keys: Vec<String> = dims.iter().map(|d| d.key.clone()).collect();
-    variants::check_budget(&grid, req.budget)?;
     let jobs = Job::of_grid(&grid);
-    let total: usize = jobs.iter().map(|j| j.replications).sum();
-    let mine = (0..total).filter(|&p| shard.takes(p)).count();
+    // The guard counts what this shard runs, not the whole grid: a sweep
+    // too large for one machine is what shards are for.
+    let mut position = 0;
+    let share: Vec<usize> = jobs
+        .iter()
+        .map(|j| {
+            let first = position;
+            position += j.replications;
+            (first..position).filter(|&p| shard.takes(p)).count()
+        })
+        .collect();
+    crate::experiment::check_budget(
+        jobs.iter().zip(&share).map(|(j, &n)| (j.model, n)),
+        req.budget,
+    )?;
+    let mine: usize = share.iter().sum();
     progress.start(
         mine as u64,
         &format!("shard {}/{}", shard.index, shard.count),
     );
     let results = run_shard(&jobs, shard, || progress.tick());
     progress.finish();
-    let Some(results) = results else {
-        return Err(Error::Interrupted {
-            finished: format!("shard {}/{} had not", shard.index, shard.count),
-        });
-    };
+    let results = results.map_err(|finished| Error::Interrupted {
+        finished: format!(
+            "{finished} of shard {}/{}'s {mine} replications",
+            shard.index, shard.count
+        ),
+    })?;
     let settings = super::settings(base);
     Ok(PartFile {
         format: FORMAT.into(),

@@ -11,9 +11,12 @@
 //!
 //! Rules, printed with the answer: a layout *misses* the target at a team
 //! size when the upper end of the 95 % CI of publish p95 is above it, or
-//! when its publishes are saturated (the compile queue grows through the
-//! run, so the lead time only gets worse with a longer run), or when no
-//! publish finished in some replication (nothing measured is never "met").
+//! when no publish finished in some replication (nothing measured is
+//! never "met"). Developers are a closed population (each publishes again
+//! only once the last publish finished), so the compile queue cannot grow
+//! through the run: an overloaded controller shows as a longer lead time,
+//! and the publishes row is never saturated (`TeamPoint::saturated`, kept
+//! for the JSON, is always false).
 //! "Controller CPU" is the dedicated controller's own cores, or, co-located,
 //! the CPU of the front-end it compiles on (shared with web traffic).
 //! Each variant runs on the machines the sizing guide gives its team size
@@ -235,10 +238,52 @@ fn front_end_cores_key(dev_prefix: &str) -> String {
     }
 }
 
+/// The keys of the front-end cores of each zone of the development
+/// environment (`environments.dev.zones.NAME.front_end.cores`), each with
+/// whether the zone's own `front_end` sets its cores in the scenario text:
+/// such a zone's front-ends would keep them whatever the environment's
+/// `front_end.cores` says.
+fn zone_cores_keys(base: &LoadedScenario, dev_prefix: &str) -> Vec<(String, bool)> {
+    let env = dev_prefix.strip_suffix("development").unwrap_or("");
+    let mut table = Some(base.source().table());
+    for segment in env.split('.').filter(|s| !s.is_empty()) {
+        table = table.and_then(|t| t.get(segment)?.as_table());
+    }
+    let Some(zones) = table.and_then(|t| t.get("zones")?.as_table()) else {
+        return Vec::new();
+    };
+    zones
+        .iter()
+        .map(|(name, zone)| {
+            let sets_cores = zone
+                .get("front_end")
+                .and_then(toml::Value::as_table)
+                .is_some_and(|f| f.contains_key("cores"));
+            (format!("{env}zones.{name}.front_end.cores"), sets_cores)
+        })
+        .collect()
+}
+
 /// The variants of a team growth: every team size × layout, the
 /// co-located ones built from the text without `controller_cores`.
 fn grid(req: &TeamRequest, dev: &DevSection) -> Result<Vec<Variant>> {
     let base = &req.scenario;
+    let machines = "team: the sizing guide's machines for each team size and layout";
+    let zone_cores = zone_cores_keys(base, &dev.prefix);
+    let mut written = vec![
+        (
+            format!("{}.developers", dev.prefix),
+            "--developers".to_owned(),
+        ),
+        (
+            format!("{}.controller", dev.prefix),
+            "team: both layouts, dedicated and co_located".to_owned(),
+        ),
+        (format!("{}.controller_cores", dev.prefix), machines.into()),
+        (front_end_cores_key(&dev.prefix), machines.into()),
+    ];
+    written.extend(zone_cores.iter().map(|(k, _)| (k.clone(), machines.into())));
+    variants::refuse_overridden_sets(base, &written)?;
     // The co-located text is parsed once, like the scenario itself.
     let co_source = without_controller_cores(base, &dev.prefix)?
         .map(|text| Source::parse(base.source().name(), &text))
@@ -264,6 +309,15 @@ fn grid(req: &TeamRequest, dev: &DevSection) -> Result<Vec<Variant>> {
                     value: boxes.front_end.to_string(),
                 },
             ];
+            // A zone's own `front_end = { cores = N }` would keep its
+            // front-ends at N cores: the guide's box is set there too.
+            for (key, _) in zone_cores.iter().filter(|(_, sets)| *sets) {
+                settings.push(Setting {
+                    flag: format!("team (front_end.cores = {})", boxes.front_end),
+                    key: key.clone(),
+                    value: boxes.front_end.to_string(),
+                });
+            }
             if let Some(cores) = boxes.controller {
                 settings.push(Setting {
                     flag: format!("team (controller_cores = {cores})"),

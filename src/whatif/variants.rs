@@ -33,7 +33,7 @@ use crate::experiment::precision::{BatchJob, Watch, run_batches};
 use crate::experiment::result::{Difference, Measure, Varied};
 pub use crate::experiment::summary::Figure;
 use crate::experiment::summary::{ReplicationFigures, class_names, resource_names};
-use crate::experiment::{Budget, Progress, Summary};
+use crate::experiment::{Progress, Summary};
 use crate::model::Model;
 use crate::model::sim::simulate_until;
 use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError, Source};
@@ -50,17 +50,6 @@ pub(crate) struct Setting {
     pub flag: String,
     pub key: String,
     pub value: String,
-}
-
-/// Refuses, before anything runs, `variants` whose estimated events exceed
-/// `max_events`.
-pub(crate) fn check_budget(variants: &[Variant], budget: Budget) -> Result<()> {
-    crate::experiment::check_budget(
-        variants
-            .iter()
-            .map(|v| (&v.scenario.model, v.scenario.replications)),
-        budget,
-    )
 }
 
 /// The scenario with the user's overrides and then `settings`, built from
@@ -161,7 +150,18 @@ fn relabel(e: &ScenarioError, settings: &[Setting]) -> Error {
         let message = d.message.replace("(this value came from --set)", "");
         return Error::Usage(format!("{}: {field}{}", s.flag, message.trim_end()));
     }
-    Error::Usage(e.to_string())
+    // The scenario with the user's overrides loaded: what breaks it is
+    // the variant's own settings, though the message names another
+    // field (a failure of `main.3` in a variant with 2 front-ends).
+    if settings.is_empty() {
+        return Error::Usage(e.to_string());
+    }
+    let flags: BTreeSet<&str> = settings.iter().map(|s| s.flag.as_str()).collect();
+    Error::Usage(format!(
+        "{}\n  (only with {}: the scenario loads without it)",
+        e.to_string().trim_end(),
+        flags.into_iter().collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// The message of a malformed `KEY=VALUE` without its `--set` prefix.
@@ -335,10 +335,12 @@ pub fn parse_list(text: &str) -> Result<Vec<String>, String> {
                         "range {item:?} counts down; write it as {b}..{a} (both ends included)"
                     ));
                 }
-                if b - a >= MAX_VARIANTS as i64 {
+                // In i128: `b - a` of two i64 overflows for a range such
+                // as i64::MIN..i64::MAX.
+                let values = i128::from(b) - i128::from(a) + 1;
+                if values > MAX_VARIANTS as i128 {
                     return Err(format!(
-                        "range {item:?} has {} values; at most {MAX_VARIANTS}",
-                        b - a + 1
+                        "range {item:?} has {values} values; at most {MAX_VARIANTS}"
                     ));
                 }
                 out.extend((a..=b).map(|v| v.to_string()));
@@ -390,6 +392,34 @@ pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Vari
         }
         d.check(base)?;
     }
+    // A field two dimensions write would take the later one's value in
+    // every variant, and the earlier one's name would not say so.
+    let mut written: Vec<(&str, &Dimension)> = Vec::new();
+    for d in dims {
+        for t in &d.targets {
+            if let Some((_, other)) = written.iter().find(|(w, _)| *w == t.as_str()) {
+                return Err(Error::Usage(format!(
+                    "{}{} and {}{} both set {t}: each variant would take only the second's value, under a name giving both; vary each field once (with --front-ends, vary the other zones with --vary)",
+                    other.flag,
+                    other.values.join(","),
+                    d.flag,
+                    d.values.join(","),
+                )));
+            }
+            written.push((t, d));
+        }
+    }
+    refuse_overridden_sets(
+        base,
+        &dims
+            .iter()
+            .flat_map(|d| {
+                d.targets
+                    .iter()
+                    .map(move |t| (t.clone(), format!("{}{}", d.flag, d.values.join(","))))
+            })
+            .collect::<Vec<_>>(),
+    )?;
     let mut out = Vec::with_capacity(total);
     for i in 0..total {
         let mut rest = i;
@@ -413,6 +443,25 @@ pub(crate) fn grid(base: &LoadedScenario, dims: &[Dimension]) -> Result<Vec<Vari
         });
     }
     Ok(out)
+}
+
+/// Refuses a user's `--set` of a field every variant sets: `written` holds
+/// each such field with what sets it (`--vary front_ends=2,3`). The
+/// variants' value would win everywhere, so the `--set` would change
+/// nothing, silently.
+pub(crate) fn refuse_overridden_sets(
+    base: &LoadedScenario,
+    written: &[(String, String)],
+) -> Result<()> {
+    for o in &base.overrides().set {
+        if let Some((_, by)) = written.iter().find(|(key, _)| *key == o.path) {
+            return Err(Error::Usage(format!(
+                "--set {}={}: every variant sets {} ({by}), so this --set would change nothing; leave it out",
+                o.path, o.value, o.path
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `front_ends=3 database.cores=8`.
@@ -518,12 +567,13 @@ impl Shard {
 }
 
 /// Runs this shard's (variant, replication) pairs and returns their
-/// figures in pair order; `None` if Ctrl-C stopped it.
+/// figures in pair order; if Ctrl-C stopped it, `Err` with how many of
+/// them had finished.
 pub fn run_shard<T: Fn() + Sync>(
     jobs: &[Job<'_>],
     shard: Shard,
     tick: T,
-) -> Option<Vec<(usize, usize, ReplicationFigures)>> {
+) -> Result<Vec<(usize, usize, ReplicationFigures)>, usize> {
     let pairs: Vec<(usize, usize)> = jobs
         .iter()
         .enumerate()
@@ -543,15 +593,18 @@ pub fn run_shard<T: Fn() + Sync>(
             Some((v, k, ReplicationFigures::from(&r)))
         })
         .collect();
-    done.into_iter().collect()
+    let finished = done.iter().flatten().count();
+    done.into_iter().collect::<Option<_>>().ok_or(finished)
 }
 
 /// Paired difference `variant − baseline` of a per-replication value:
 /// the difference in each replication both have (replication k of both ran
 /// with the same random streams), then its mean and Student-t CI; `None`
 /// when no replication has it on both sides. A replication where either
-/// side lacks the value (a response time where nothing was answered) is
-/// left out, never counted as a zero. A difference can have either sign:
+/// side lacks the value (a response time where nothing was answered) or
+/// has it undefined (NaN: the utilization of an external system without
+/// a concurrency limit) is left out, never counted as a zero. A
+/// difference can have either sign:
 /// its interval is never cut ([`Estimate::from_values`]).
 pub fn paired<F>(
     baseline: &[ReplicationFigures],
@@ -564,7 +617,10 @@ where
     let diffs: Vec<f64> = baseline
         .iter()
         .zip(variant)
-        .filter_map(|(a, b)| Some(value(b)? - value(a)?))
+        .filter_map(|(a, b)| {
+            let defined = |r: &ReplicationFigures| value(r).filter(|x: &f64| !x.is_nan());
+            Some(defined(b)? - defined(a)?)
+        })
         .collect();
     (!diffs.is_empty()).then(|| Estimate::from_values(&diffs))
 }
@@ -591,7 +647,9 @@ pub fn utilization_difference(
 /// Every variant's paired differences against the first: per variant
 /// after the first, each class row (over all variants, in order of first
 /// appearance) × figure, then each resource's utilization, wherever both
-/// variants have the row.
+/// variants have the row. A percentile's difference counts the
+/// replications in which either side was cut at the client timeout
+/// ([`Difference::censored`]).
 pub(crate) fn differences(
     summaries: &[Summary],
     replications: &[Vec<ReplicationFigures>],
@@ -607,11 +665,23 @@ pub(crate) fn differences(
         for class in &classes {
             for figure in Figure::ALL {
                 if let Some(estimate) = paired_difference(base, reps, class, figure) {
+                    // Replications paired in which either side's
+                    // percentile is only a lower bound.
+                    let censored = base
+                        .iter()
+                        .zip(reps)
+                        .filter(|(a, b)| {
+                            a.figure(class, figure).is_some()
+                                && b.figure(class, figure).is_some()
+                                && (a.censored(class, figure) || b.censored(class, figure))
+                        })
+                        .count();
                     out.push(Difference {
                         variant,
                         row: class.clone(),
                         measure: Measure::Class(figure),
                         estimate,
+                        censored,
                     });
                 }
             }
@@ -623,6 +693,7 @@ pub(crate) fn differences(
                     row: resource.clone(),
                     measure: Measure::Utilization,
                     estimate,
+                    censored: 0,
                 });
             }
         }
@@ -724,6 +795,8 @@ mod tests {
             ("1.5..3", "whole numbers"),
             ("1,1", "twice"),
             ("1..5000", "at most"),
+            ("-9223372036854775808..9223372036854775807", "at most"),
+            ("-5000000000000000000..5000000000000000000", "at most"),
         ] {
             let e = parse_list(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");

@@ -76,6 +76,48 @@ fn sigterm_and_sighup_stop_like_ctrl_c_with_their_own_status() {
     }
 }
 
+/// A stopped shard says how many of its replications had finished and
+/// writes no part. Before, it said "interrupted: shard 1/2 had not had
+/// finished".
+#[test]
+fn a_stopped_shard_says_what_had_finished_and_writes_no_part() {
+    let dir = temp_dir("signal-shard");
+    let (code, stderr, _) = stopped_by(
+        "INT",
+        &dir,
+        &[
+            "sweep",
+            "prod",
+            "--vary",
+            "front_ends=2,3",
+            "--duration",
+            "3d",
+            "--replications",
+            "2",
+            "--max-events",
+            "1e12",
+            "--shard",
+            "1/2",
+            "--part",
+            "p.toml",
+        ],
+        Duration::from_millis(1500),
+    );
+    assert_eq!(code, 130, "{stderr}");
+    assert!(
+        stderr.contains(
+            "interrupted: 0 of shard 1/2's 2 replications had finished; no output file was written"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "no part, no temporary file"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn validate_and_bench_stop_on_ctrl_c() {
     let dir = temp_dir("signal-validate");

@@ -87,6 +87,137 @@ fn merged_parts_are_byte_identical_to_the_unsharded_sweep() {
     );
 }
 
+/// An external system without a concurrency limit has no utilization (not
+/// defined, an empty cell): its parts merge like any other, into the bytes
+/// of the unsharded sweep. Its utilization was written to the parts as
+/// `nan`, and merge refused every part as "edited or damaged".
+#[test]
+fn parts_with_an_unlimited_external_system_merge() {
+    let dir = temp("unlimited-external");
+    let mut text = include_str!("../../scenarios/example2-production.toml").to_owned();
+    text.push_str(
+        "\n[external.erp]\n\n[traffic.orders]\nrate = 5\ncpu = \"exp(10ms)\"\nintegrations = [{ system = \"erp\", time = \"exp(100ms)\" }]\n",
+    );
+    std::fs::write(dir.join("x.toml"), text).unwrap();
+    let grid = [
+        "sweep",
+        "x.toml",
+        "--vary",
+        "front_ends=2,3",
+        "--replications",
+        "2",
+        "--duration",
+        "1m",
+        "--warmup",
+        "10s",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = grid.to_vec();
+        args.extend_from_slice(extra);
+        let (code, stderr) = o11sim(&dir, &args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    };
+    run(&["--csv", "full.csv"]);
+    run(&["--shard", "1/2", "--part", "p1.toml"]);
+    run(&["--shard", "2/2", "--part", "p2.toml"]);
+    let part = std::fs::read_to_string(dir.join("p1.toml")).unwrap();
+    assert!(!part.contains("= nan"), "a part holds only finite figures");
+    let (code, stderr) = o11sim(&dir, &["merge", "p1.toml", "p2.toml", "--csv", "m.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    let resources = std::fs::read_to_string(dir.join("full-resources.csv")).unwrap();
+    assert!(
+        resources.contains(",external.erp,,,,"),
+        "no utilization for an unlimited system: {resources}"
+    );
+    for (a, b) in [
+        ("full.csv", "m.csv"),
+        ("full-resources.csv", "m-resources.csv"),
+        ("full-differences.csv", "m-differences.csv"),
+    ] {
+        assert_eq!(
+            std::fs::read(dir.join(a)).unwrap(),
+            std::fs::read(dir.join(b)).unwrap(),
+            "{b} differs from the unsharded {a}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--max-events` guards what a shard runs, not the whole grid: a sweep too
+/// large for one machine is what shards are for. Before, every shard was
+/// refused with the whole grid's estimate ("32 replication(s)" for a shard
+/// running one).
+#[test]
+fn a_shard_is_guarded_by_its_own_share_of_the_events() {
+    let dir = temp("budget");
+    let mut args = vec!["sweep", "prod"];
+    args.extend_from_slice(&GRID);
+    // The whole grid's estimate, from its refusal.
+    let mut whole = args.clone();
+    whole.extend(["--max-events", "1", "--csv", "full.csv"]);
+    let (code, stderr) = o11sim(&dir, &whole);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("(12 replication(s))"), "{stderr}");
+    let estimate: f64 = stderr
+        .split("about ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let half = format!("{:e}", estimate / 2.0);
+    // Half of it refuses the whole sweep and a shard of all of it, and
+    // lets a shard of 2 of the 12 replications run.
+    let mut whole = args.clone();
+    whole.extend(["--max-events", &half, "--csv", "full.csv"]);
+    let (code, stderr) = o11sim(&dir, &whole);
+    assert_eq!(code, 2, "{stderr}");
+    let mut all = args.clone();
+    all.extend(["--max-events", &half, "--shard", "1/1"]);
+    let (code, stderr) = o11sim(&dir, &all);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("(12 replication(s))"), "{stderr}");
+    let mut share = args.clone();
+    share.extend(["--max-events", &half, "--shard", "1/6", "--part", "p1.toml"]);
+    let (code, stderr) = o11sim(&dir, &share);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.join("p1.toml").exists());
+    // And the shard's own share is what its refusal counts.
+    let mut share = args.clone();
+    share.extend(["--max-events", "1", "--shard", "2/6", "--part", "p2.toml"]);
+    let (code, stderr) = o11sim(&dir, &share);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("(2 replication(s))"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--part -` writes the part alone to standard output, the line saying
+/// what was written to standard error: the part piped to a file merges.
+/// Before, that line followed the part on standard output, and merge
+/// refused the file ("TOML parse error at line 576").
+#[test]
+fn a_part_written_to_standard_output_is_only_the_part() {
+    let dir = temp("stdout");
+    let mut args = vec!["sweep", "prod"];
+    args.extend_from_slice(&GRID);
+    args.extend(["--shard", "1/2", "--part", "-"]);
+    let out = cargo_bin_cmd!("o11sim")
+        .current_dir(&dir)
+        .args(&args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("shard 1/2: 6 of 12 replications; wrote standard output"),
+        "{stderr}"
+    );
+    std::fs::write(dir.join("p1.toml"), &out.stdout).unwrap();
+    sweep(&dir, &["--shard", "2/2", "--part", "p2.toml"]);
+    let (code, stderr) = o11sim(&dir, &["merge", "p1.toml", "p2.toml", "--csv", "m.csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn parts_of_different_sweeps_or_missing_parts_are_refused() {
     let dir = temp("refuse");
