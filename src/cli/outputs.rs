@@ -227,7 +227,42 @@ impl Outputs {
             }
         }
         set.commit()?;
+        self.remove_stale(timeline, failures)?;
         Ok(written)
+    }
+
+    /// Removes an earlier run's timeline or failures CSV beside `--csv
+    /// FILE` that this run does not write (no timeline, no scheduled
+    /// failure), saying so on standard error: left there, it would read as
+    /// part of this run's set. Only a file with o11sim's own header for it
+    /// is removed.
+    fn remove_stale(&self, timeline: bool, failures: bool) -> Result<()> {
+        let Some(path) = self.csv.as_ref().filter(|p| !is_stdout(p)) else {
+            return Ok(());
+        };
+        let companions = [
+            (
+                !timeline,
+                output::timeline_path(path),
+                &crate::report::csv::TIMELINE_COLUMNS[..],
+                "timeline",
+            ),
+            (
+                !failures,
+                output::failures_path(path),
+                &crate::report::csv::FAILURE_COLUMNS[..],
+                "scheduled failure",
+            ),
+        ];
+        for (stale, companion, columns, what) in companions {
+            if stale && output::remove_stale_csv(&companion, columns)? {
+                eprintln!(
+                    "removed {}, an earlier run's: this run has no {what}",
+                    companion.display()
+                );
+            }
+        }
+        Ok(())
     }
 }
 

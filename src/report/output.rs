@@ -287,6 +287,43 @@ impl Drop for FileSet {
     }
 }
 
+/// Removes `path` when it is a CSV an earlier run of o11sim wrote there:
+/// a regular file whose header is `variant`, then varied keys, then
+/// exactly `columns`. Anything else is left alone. True when removed.
+///
+/// A run writes `FILE-timeline.csv` and `FILE-failures.csv` only when it
+/// has a timeline or scheduled failures; without this, an earlier run's
+/// file would stay beside the fresh set as if it belonged to it.
+pub fn remove_stale_csv(path: &Path, columns: &[&str]) -> Result<bool> {
+    use std::io::{BufRead, Read};
+    let Ok(Target::Regular(target)) = resolve(path) else {
+        return Ok(false);
+    };
+    let Ok(file) = std::fs::File::open(&target) else {
+        return Ok(false);
+    };
+    let mut first = Vec::new();
+    // The header of a CSV o11sim writes is well under 64 KiB.
+    let read = std::io::BufReader::new(file)
+        .take(64 * 1024)
+        .read_until(b'\n', &mut first);
+    if read.is_err() {
+        return Ok(false);
+    }
+    let Ok(header) = std::str::from_utf8(&first) else {
+        return Ok(false);
+    };
+    let header = header.trim_end_matches(['\r', '\n']);
+    let ours =
+        header.starts_with("variant,") && header.ends_with(&format!(",{}", columns.join(",")));
+    if !ours {
+        return Ok(false);
+    }
+    std::fs::remove_file(&target)
+        .with_context(|| format!("cannot remove {}, an earlier run's", path.display()))?;
+    Ok(true)
+}
+
 /// `results.csv` → `results-resources.csv`: the resource CSV beside the
 /// class CSV.
 pub fn resources_path(path: &Path) -> PathBuf {

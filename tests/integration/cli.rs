@@ -574,3 +574,46 @@ fn tables_line_up_under_their_headings() {
         );
     }
 }
+
+#[test]
+fn an_earlier_runs_timeline_and_failures_csv_do_not_stay_beside_a_new_set() {
+    let dir = temp_dir("stale-csv");
+    let csv = dir.join("r.csv");
+    let csv = csv.to_str().unwrap();
+    let first = run_quick(&[
+        "--timeline",
+        "1m",
+        "--set",
+        "failures=[{front_end=\"main.1\", at=\"30s\", duration=\"20s\"}]",
+        "--csv",
+        csv,
+    ]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(dir.join("r-timeline.csv").exists());
+    assert!(dir.join("r-failures.csv").exists());
+    // Files that only look alike are the user's: left alone.
+    std::fs::write(dir.join("q-timeline.csv"), "variant,window\n").unwrap();
+    let second = run_quick(&["--csv", csv]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(!dir.join("r-timeline.csv").exists());
+    assert!(!dir.join("r-failures.csv").exists());
+    assert!(
+        second
+            .stderr
+            .contains("r-timeline.csv, an earlier run's: this run has no timeline"),
+        "{}",
+        second.stderr
+    );
+    assert!(dir.join("r.csv").exists() && dir.join("r-resources.csv").exists());
+    assert!(dir.join("q-timeline.csv").exists());
+    // A header with a column of the user's added is not o11sim's: kept.
+    let third = run_quick(&["--timeline", "1m", "--csv", csv]);
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    let timeline = dir.join("r-timeline.csv");
+    let text = std::fs::read_to_string(&timeline).unwrap();
+    std::fs::write(&timeline, text.replacen('\n', ",note\n", 1)).unwrap();
+    let fourth = run_quick(&["--csv", csv]);
+    assert_eq!(fourth.code, 0, "{}", fourth.stderr);
+    assert!(timeline.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
