@@ -136,6 +136,9 @@ impl Sim<'_> {
     /// Moves a job holding its worker (or timer slot) to its next step: a
     /// CPU burst, an external call (after the first burst), a database
     /// call, or done.
+    // Always inlined: it runs after every CPU burst and database call, and
+    // is a few tests in front of calls to the step itself.
+    #[inline(always)]
     pub(super) fn next_step(&mut self, now: f64, job: JobRef) {
         let j = self.jobs[job.slot as usize];
         if j.holds_worker && now - j.worker_since > self.m.front_ends[j.fe as usize].request_timeout
