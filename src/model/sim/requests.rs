@@ -15,6 +15,9 @@ use crate::engine::resource::Admission;
 use crate::model::spec::{ACTIVITY_TIMEOUT, Arrivals};
 
 impl Sim<'_> {
+    // Always inlined, like `new_job` and `next_arrival`: each runs once per
+    // request, and a call costs about as much as their own work.
+    #[inline(always)]
     pub(super) fn schedule_next_arrival(&mut self, class: usize, now: f64) {
         let Arrivals::Open { rate, profile } = &self.m.classes[class].arrivals else {
             return;
@@ -435,6 +438,7 @@ impl Sim<'_> {
 /// is clock time `start + t` (`start` in seconds since midnight). `None`
 /// when the profile is zero everywhere or the next arrival falls after
 /// `end`.
+#[inline]
 pub(super) fn next_arrival(
     rng: &mut Stream,
     now: f64,
