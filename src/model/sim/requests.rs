@@ -204,6 +204,9 @@ impl Sim<'_> {
         }
     }
 
+    // Always inlined (so is `user_thinks`): once per request, at the two
+    // places a connection is handed over.
+    #[inline(always)]
     pub(super) fn got_connection(&mut self, now: f64, job: JobRef) {
         let fe = self.jobs[job.slot as usize].fe as usize;
         let db = self.fe_db[fe] as usize;
@@ -378,6 +381,7 @@ impl Sim<'_> {
 
     /// A closed class's user got an answer (or gave up) and thinks for
     /// `think` (drawn with the request's demands) before the next request.
+    #[inline(always)]
     pub(super) fn user_thinks(&mut self, now: f64, job: JobRef, class: u16, think: f64) {
         if let Arrivals::Closed { .. } = &self.m.classes[class as usize].arrivals {
             self.note_value(job, 2, think);
