@@ -262,15 +262,18 @@ impl<E> Calendar<E> {
     /// Cancels `id` (if it is pending) and schedules `event` at `time`: the
     /// same as [`cancel`](Self::cancel) then
     /// [`schedule_at`](Self::schedule_at), handle included, in one step.
-    #[inline]
+    // Always inlined, like `schedule_at`: a processor-sharing station
+    // moves its pending completion on about every second arrival. The
+    // uncommon cases (nothing pending, the heap, renumbering) take the
+    // out-of-line way round.
+    #[inline(always)]
     pub fn reschedule(&mut self, id: EventId, time: f64, event: E) -> EventId {
         let pending = self
             .slots
             .get(id.slot as usize)
             .is_some_and(|s| s.generation == id.generation && s.event.is_some());
         if !pending || self.heap_mode || self.next_seq >= self.seq_limit {
-            self.cancel(id);
-            return self.schedule_at(time, event);
+            return self.cancel_and_schedule(id, time, event);
         }
         let time = self.due_time(time);
         let seq = self.next_seq;
@@ -292,6 +295,14 @@ impl<E> Calendar<E> {
             slot: id.slot,
             generation,
         }
+    }
+
+    /// `reschedule` in two steps.
+    #[cold]
+    #[inline(never)]
+    fn cancel_and_schedule(&mut self, id: EventId, time: f64, event: E) -> EventId {
+        self.cancel(id);
+        self.schedule_at(time, event)
     }
 
     /// Schedules `event` after `delay` from now.

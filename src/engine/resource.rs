@@ -251,11 +251,6 @@ impl<J: Copy> Jobs<J> {
     }
 
     #[inline]
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    #[inline]
     fn peek(&self) -> Option<&Tagged<J>> {
         if self.heap_mode {
             self.heap.peek()
@@ -332,10 +327,19 @@ impl<J: Copy> Jobs<J> {
 /// arrives at virtual time V finishes when the virtual time reaches
 /// V + work, whatever happens in between, so jobs are kept ordered by that
 /// tag (`Jobs`: a short sorted vector, or a heap when there are many).
+///
+/// The number of jobs present and the share of a core each receives are
+/// kept beside the jobs, updated as they change: an arrival or completion
+/// reads them several times (advancing the virtual clock, the levels, the
+/// next departure), and `Jobs::len` has to ask which layout is in use.
 #[derive(Clone, Debug)]
 pub struct ProcessorSharing<J> {
     cores: f64,
     jobs: Jobs<J>,
+    /// `jobs.len()`.
+    present: usize,
+    /// min(1, cores / present): the share of a core each job receives.
+    rate: f64,
     virtual_time: f64,
     last_update: f64,
     next_seq: u64,
@@ -350,6 +354,8 @@ impl<J: Copy> ProcessorSharing<J> {
         ProcessorSharing {
             cores,
             jobs: Jobs::with_capacity(64),
+            present: 0,
+            rate: 1.0,
             virtual_time: 0.0,
             last_update: 0.0,
             next_seq: 0,
@@ -358,25 +364,26 @@ impl<J: Copy> ProcessorSharing<J> {
         }
     }
 
+    /// Sets `present` to `n` jobs and the rate to match.
     #[inline]
-    fn rate(&self) -> f64 {
-        let n = self.jobs.len() as f64;
+    fn set_present(&mut self, n: usize) {
+        self.present = n;
         // Branch-free: with no more jobs than cores (n = 0 included) the
         // quotient is at least 1.
-        (self.cores / n).min(1.0)
+        self.rate = (self.cores / n as f64).min(1.0);
     }
 
     #[inline]
     fn advance(&mut self, now: f64) {
-        if !self.jobs.is_empty() {
-            self.virtual_time += (now - self.last_update) * self.rate();
+        if self.present > 0 {
+            self.virtual_time += (now - self.last_update) * self.rate;
         }
         self.last_update = now;
     }
 
     #[inline]
     fn record_levels(&mut self, now: f64) {
-        let n = self.jobs.len() as f64;
+        let n = self.present as f64;
         self.busy_level.set(now, n.min(self.cores));
         self.jobs_level.set(now, n);
     }
@@ -390,6 +397,7 @@ impl<J: Copy> ProcessorSharing<J> {
         let finish = self.virtual_time + work.max(0.0);
         debug_assert!(finish.is_sign_positive(), "finish tag {finish}");
         self.jobs.push(Tagged { finish, seq, job });
+        self.set_present(self.present + 1);
         self.record_levels(now);
     }
 
@@ -412,7 +420,7 @@ impl<J: Copy> ProcessorSharing<J> {
     #[inline]
     pub fn next_departure(&self) -> Option<(f64, J)> {
         self.jobs.peek().map(|t| {
-            let at = self.last_update + (t.finish - self.virtual_time).max(0.0) / self.rate();
+            let at = self.last_update + (t.finish - self.virtual_time).max(0.0) / self.rate;
             (at, t.job)
         })
     }
@@ -423,6 +431,7 @@ impl<J: Copy> ProcessorSharing<J> {
     pub fn complete(&mut self, now: f64) -> Option<J> {
         self.advance(now);
         let done = self.jobs.pop()?;
+        self.set_present(self.present - 1);
         // Rounding may leave the clock a hair short of the tag.
         if done.finish > self.virtual_time {
             self.virtual_time = done.finish;
@@ -437,6 +446,7 @@ impl<J: Copy> ProcessorSharing<J> {
         while let Some(t) = self.jobs.pop() {
             each(t.job);
         }
+        self.set_present(0);
         self.record_levels(now);
     }
 
@@ -449,19 +459,21 @@ impl<J: Copy> ProcessorSharing<J> {
         self.jobs.retain(|t| !matches(&t.job));
         let removed = self.jobs.len() < before;
         if removed {
+            self.set_present(self.jobs.len());
             self.record_levels(now);
         }
         removed
     }
 
     /// Jobs present now.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.jobs.len()
+        self.present
     }
 
     /// True with no job present.
     pub fn is_empty(&self) -> bool {
-        self.jobs.is_empty()
+        self.present == 0
     }
 
     /// Number of cores.

@@ -142,7 +142,9 @@ impl Sim<'_> {
     /// (the caller knows it: a constant, or the database or system it
     /// just chose); the time since its last phase change goes to the
     /// station it leaves.
-    #[inline]
+    // Always inlined, like `charge` and `add_work`: every phase change of
+    // every job comes through here, for a few loads and stores.
+    #[inline(always)]
     pub(super) fn set_phase(&mut self, now: f64, job: JobRef, phase: Phase, station: usize) {
         self.charge(now, job);
         let j = &mut self.jobs[job.slot as usize];
@@ -154,7 +156,7 @@ impl Sim<'_> {
     /// its current phase. Jobs other than web requests are charged too
     /// (one subtraction, cheaper than asking); only web requests' figures
     /// are ever settled.
-    #[inline]
+    #[inline(always)]
     pub(super) fn charge(&mut self, now: f64, job: JobRef) {
         let slot = job.slot as usize;
         let w = 2 * self.stations.count();
@@ -166,7 +168,7 @@ impl Sim<'_> {
     }
 
     /// Adds `work` seconds of a web request's own demand at station `k`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn add_work(&mut self, job: JobRef, k: usize, work: f64) {
         let n = self.stations.count();
         self.job_time[job.slot as usize * 2 * n + n + k] += work;

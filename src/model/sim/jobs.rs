@@ -169,6 +169,7 @@ impl Family {
 impl Sim<'_> {
     /// A new job of `kind` starting at `now`, drawing its demands from
     /// `rng` (its own substream).
+    #[inline(always)]
     pub(super) fn new_job(&mut self, kind: Kind, now: f64, rng: Stream) -> JobRef {
         self.live_jobs += 1;
         self.peak_jobs = self.peak_jobs.max(self.live_jobs);

@@ -15,6 +15,9 @@ use crate::engine::resource::Admission;
 use crate::model::spec::{ACTIVITY_TIMEOUT, Arrivals};
 
 impl Sim<'_> {
+    // Always inlined, like `new_job` and `next_arrival`: each runs once per
+    // request, and a call costs about as much as their own work.
+    #[inline(always)]
     pub(super) fn schedule_next_arrival(&mut self, class: usize, now: f64) {
         let Arrivals::Open { rate, profile } = &self.m.classes[class].arrivals else {
             return;
@@ -136,6 +139,9 @@ impl Sim<'_> {
     /// Moves a job holding its worker (or timer slot) to its next step: a
     /// CPU burst, an external call (after the first burst), a database
     /// call, or done.
+    // Always inlined: it runs after every CPU burst and database call, and
+    // is a few tests in front of calls to the step itself.
+    #[inline(always)]
     pub(super) fn next_step(&mut self, now: f64, job: JobRef) {
         let j = self.jobs[job.slot as usize];
         if j.holds_worker && now - j.worker_since > self.m.front_ends[j.fe as usize].request_timeout
@@ -198,6 +204,9 @@ impl Sim<'_> {
         }
     }
 
+    // Always inlined (so is `user_thinks`): once per request, at the two
+    // places a connection is handed over.
+    #[inline(always)]
     pub(super) fn got_connection(&mut self, now: f64, job: JobRef) {
         let fe = self.jobs[job.slot as usize].fe as usize;
         let db = self.fe_db[fe] as usize;
@@ -372,6 +381,7 @@ impl Sim<'_> {
 
     /// A closed class's user got an answer (or gave up) and thinks for
     /// `think` (drawn with the request's demands) before the next request.
+    #[inline(always)]
     pub(super) fn user_thinks(&mut self, now: f64, job: JobRef, class: u16, think: f64) {
         if let Arrivals::Closed { .. } = &self.m.classes[class as usize].arrivals {
             self.note_value(job, 2, think);
@@ -432,6 +442,7 @@ impl Sim<'_> {
 /// is clock time `start + t` (`start` in seconds since midnight). `None`
 /// when the profile is zero everywhere or the next arrival falls after
 /// `end`.
+#[inline]
 pub(super) fn next_arrival(
     rng: &mut Stream,
     now: f64,
