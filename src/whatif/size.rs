@@ -453,25 +453,27 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
 /// Every zone at its answer at once, judged by every objective (and, with
 /// `--max-utilization`, every zone's sized CPUs): zones sized one at a
 /// time each had the others at their file counts, and they share the
-/// database. `None` unless the scenario has several zones sized and each
-/// has an answer (a zone without objectives stays at its file count).
+/// database. `None` unless every zone has an answer and at least two were
+/// sized (a zone without objectives stays at its file count).
 fn joint(s: &Search<'_>, targets: &[Target], zones: &[ZoneSizing]) -> Result<Option<Candidate>> {
+    if targets.len() < 2
+        || targets.iter().any(|t| t.zone.is_none())
+        || zones.iter().any(|z| z.answer == Answer::NotFound)
+    {
+        return Ok(None);
+    }
+    // Zones without objectives stay at their file counts.
     let sized: Vec<(&Target, usize)> = targets
         .iter()
         .zip(zones)
         .filter_map(|(t, z)| match z.answer {
-            Answer::Found { running, .. } => Some(Some((t, running))),
-            Answer::NoObjective { .. } => Some(None),
-            Answer::NotFound => None,
+            Answer::Found { running, .. } => Some((t, running)),
+            _ => None,
         })
-        .flatten()
         .collect();
-    let every_zone_answered = zones.iter().all(|z| z.answer != Answer::NotFound);
-    if targets.len() < 2
-        || targets.iter().any(|t| t.zone.is_none())
-        || !every_zone_answered
-        || sized.is_empty()
-    {
+    // With one zone sized, its answer was simulated with the others at
+    // their file counts already: that is the joint check.
+    if sized.len() < 2 {
         return Ok(None);
     }
     let settings: Vec<Setting> = sized
