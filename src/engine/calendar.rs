@@ -191,15 +191,17 @@ impl<E> Calendar<E> {
             }
         };
         let entry = HeapEntry::new(time, seq, slot);
-        if !self.heap_mode && self.heap.len() >= TO_HEAP {
-            self.become_heap();
-        }
         let pos = self.heap.len();
-        self.heap.push(entry);
-        if self.heap_mode {
-            self.sift_up(pos, entry);
-        } else {
+        // One test of the layout on the usual way (a short sorted vector).
+        if !self.heap_mode && pos < TO_HEAP {
+            self.heap.push(entry);
             self.slide_in(pos, entry);
+        } else {
+            if !self.heap_mode {
+                self.become_heap();
+            }
+            self.heap.push(entry);
+            self.sift_up(pos, entry);
         }
         EventId { slot, generation }
     }
