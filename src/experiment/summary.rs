@@ -135,6 +135,28 @@ pub fn busiest_on_path(
         .map(|r| (r.name.clone(), r.utilization))
 }
 
+/// The busiest *serving* resource on `class`'s path in `s`: a CPU or an
+/// external system, not IIS workers, pooled connections or process
+/// threads, which fill up because of what their holders wait for. What
+/// `size` names when a count misses.
+pub fn busiest_serving(s: &Summary, class: &str) -> Option<(String, Estimate)> {
+    let row = s.classes.iter().find(|c| c.name == class)?;
+    let serving: Vec<ResourceSummary> = s
+        .resources
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r.kind,
+                ResourceKind::IisWorkers
+                    | ResourceKind::ConnectionPool
+                    | ResourceKind::ProcessThreads
+            )
+        })
+        .cloned()
+        .collect();
+    busiest_on_path(&row.path, &serving)
+}
+
 /// One station of a traffic class's path over replications: mean seconds
 /// per request answered in time.
 #[derive(Clone, Debug)]

@@ -20,7 +20,7 @@ use crate::experiment::result::{
     TeamGrowth, ZoneSizing,
 };
 use crate::experiment::summary::{
-    Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, busiest_on_path, class_names,
+    Advice, Bottleneck, ClassSummary, Figure, SloCheck, SloVerdict, busiest_serving, class_names,
     resource_names, upper,
 };
 use crate::experiment::timeline::{TimelineSummary, WindowClassSummary};
@@ -2374,28 +2374,7 @@ pub(crate) fn joint_verdict(s: &Sizing) -> Option<(bool, String)> {
         .find(|k| !k.met)
         .and_then(|k| {
             let class = &s.objectives[k.objective].class;
-            let row = j
-                .variant
-                .summary
-                .classes
-                .iter()
-                .find(|c| &c.name == class)?;
-            let serving: Vec<_> = j
-                .variant
-                .summary
-                .resources
-                .iter()
-                .filter(|r| {
-                    !matches!(
-                        r.kind,
-                        ResourceKind::IisWorkers
-                            | ResourceKind::ConnectionPool
-                            | ResourceKind::ProcessThreads
-                    )
-                })
-                .cloned()
-                .collect();
-            let (resource, u) = busiest_on_path(&row.path, &serving)?;
+            let (resource, u) = busiest_serving(&j.variant.summary, class)?;
             Some(format!(
                 "; the busiest resource on {class}'s path is then {resource}, {} utilized",
                 short_pct(u.mean)

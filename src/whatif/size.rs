@@ -60,12 +60,9 @@ use crate::experiment::precision::Watch;
 use crate::experiment::result::{
     Answer, Candidate, Check, Limit, Objective, Sizing, UtilizationCheck, VariantResult, ZoneSizing,
 };
-use crate::experiment::summary::{
-    ResourceSummary, busiest_on_path, judge, publish_row, timer_row, upper,
-};
+use crate::experiment::summary::{busiest_serving, judge, publish_row, timer_row, upper};
 use crate::experiment::{Budget, Progress, Summary};
 use crate::model::Model;
-use crate::model::sim::ResourceKind;
 use crate::model::spec::Slo;
 
 /// Largest count the loader accepts in one zone.
@@ -600,28 +597,7 @@ fn limit(candidates: &[Candidate], bound: &[Bound], sizes: &dyn Fn(&str) -> bool
     let first = candidates.iter().min_by_key(|c| c.running)?;
     let missed = last.checks.iter().find(|k| !k.met)?;
     let class = &bound[missed.objective].objective.class;
-    let row = last
-        .variant
-        .summary
-        .classes
-        .iter()
-        .find(|c| &c.name == class)?;
-    let serving: Vec<ResourceSummary> = last
-        .variant
-        .summary
-        .resources
-        .iter()
-        .filter(|r| {
-            !matches!(
-                r.kind,
-                ResourceKind::IisWorkers
-                    | ResourceKind::ConnectionPool
-                    | ResourceKind::ProcessThreads
-            )
-        })
-        .cloned()
-        .collect();
-    let (resource, at_max) = busiest_on_path(&row.path, &serving)?;
+    let (resource, at_max) = busiest_serving(&last.variant.summary, class)?;
     let at_min = first
         .variant
         .summary
