@@ -220,7 +220,10 @@ pub fn size(a: &SizeArgs) -> Result<()> {
     let started = Instant::now();
     let sizing = whatif::size(&req, &Bar::default())?;
     let answered = sizing.answered();
-    let alone = sizing.zones.iter().all(|z| z.answer != Answer::NotFound);
+    let alone = sizing
+        .final_zones()
+        .iter()
+        .all(|z| z.answer != Answer::NotFound);
     let result = CommandResult::Size(sizing);
     report_speed(&result, started);
     finish(&result, &outputs)?;

@@ -66,17 +66,20 @@ pub fn check_budget<'m>(
 ) -> Result<()> {
     let max_events = budget.max_events;
     let mut events = 0.0;
-    let mut simulations = 0;
+    // Summed wide: a sweep's variants times a huge --replications can pass
+    // usize::MAX, and the message must show the true count.
+    let mut simulations: u128 = 0;
     let mut largest: f64 = 0.0;
     let mut kept = 0.0;
     for (model, replications) in runs {
         events += model.estimated_events() * replications as f64;
-        simulations += replications;
+        simulations += replications as u128;
         largest = largest.max(model.estimated_memory());
         let rows = model.classes.len() + model.timers.len() + model.development.len() + 16;
         kept += replications as f64 * rows as f64 * FIGURES_BYTES_PER_ROW;
     }
-    let workers = rayon::current_num_threads().min(simulations.max(1));
+    let workers =
+        rayon::current_num_threads().min(simulations.clamp(1, usize::MAX as u128) as usize);
     let memory = workers as f64 * largest + kept;
     if memory > budget.max_memory {
         return Err(Error::Usage(format!(

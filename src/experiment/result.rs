@@ -275,6 +275,29 @@ pub struct Sizing {
     /// totals over the zones sized; its `running` key joins each zone's
     /// running count with `+`.
     pub joint: Option<Candidate>,
+    /// When `joint` misses: the zones sized again, in order, each with the
+    /// other zones held at their answers so far, until every zone at its
+    /// answer meets every objective together or a zone has no count that
+    /// meets its own.
+    pub repairs: Vec<Repair>,
+}
+
+/// One zone of a zoned `size` sized again because the answers missed
+/// together: its count searched upward from its answer with the other
+/// zones held at theirs, then, when a count met its objectives, every
+/// zone at its answer at once again.
+#[derive(Clone, Debug)]
+pub struct Repair {
+    /// Index into [`Sizing::zones`].
+    pub zone: usize,
+    /// The other zones sized and the front-end counts they were held at
+    /// (their `--set` paths).
+    pub held: Vec<(String, usize)>,
+    /// The search; its candidates name every zone's count.
+    pub sizing: ZoneSizing,
+    /// Every zone at its answer at once after this step (`None` when the
+    /// zone has no count meeting its objectives).
+    pub joint: Option<Candidate>,
 }
 
 impl Sizing {
@@ -282,8 +305,46 @@ impl Sizing {
     /// answers also meet every objective together (else the command exits
     /// 3).
     pub fn answered(&self) -> bool {
-        self.zones.iter().all(|z| z.answer != Answer::NotFound)
-            && self.joint.as_ref().is_none_or(|j| j.meets)
+        self.final_zones()
+            .iter()
+            .all(|z| z.answer != Answer::NotFound)
+            && self.final_joint().is_none_or(|j| j.meets)
+    }
+
+    /// Each zone's last sizing: the first pass's, or its last repair's.
+    pub fn final_zones(&self) -> Vec<&ZoneSizing> {
+        (0..self.zones.len())
+            .map(|i| {
+                self.repairs
+                    .iter()
+                    .rev()
+                    .find(|r| r.zone == i)
+                    .map_or(&self.zones[i], |r| &r.sizing)
+            })
+            .collect()
+    }
+
+    /// The last check of every zone at its answer at once.
+    pub fn final_joint(&self) -> Option<&Candidate> {
+        self.repairs
+            .iter()
+            .rev()
+            .find_map(|r| r.joint.as_ref())
+            .or(self.joint.as_ref())
+    }
+
+    /// Every candidate and joint check, in the order simulated.
+    pub fn candidates(&self) -> Vec<&Candidate> {
+        self.zones
+            .iter()
+            .flat_map(|z| &z.candidates)
+            .chain(&self.joint)
+            .chain(
+                self.repairs
+                    .iter()
+                    .flat_map(|r| r.sizing.candidates.iter().chain(&r.joint)),
+            )
+            .collect()
     }
 }
 
@@ -313,8 +374,6 @@ impl Layout {
 pub struct TeamPoint {
     pub developers: u32,
     pub layout: Layout,
-    /// The publishes' backlog grew through the run.
-    pub saturated: bool,
     /// In some replication no publish finished: nothing measured, so the
     /// target is missed.
     pub none_completed: bool,
@@ -326,8 +385,9 @@ pub struct TeamPoint {
     pub controller_cpu: Option<Estimate>,
     /// p95 of each of [`TeamGrowth::dev_classes`] (seconds).
     pub dev_p95: Vec<Option<Estimate>>,
-    /// Publish p95's upper 95 % bound is above the target, the publishes
-    /// are saturated, or no publish finished in some replication.
+    /// Publish p95's upper 95 % bound is above the target, or no publish
+    /// finished in some replication. (Developers are a closed population:
+    /// the publishes' backlog cannot grow, so they are never saturated.)
     pub misses: bool,
 }
 
@@ -403,12 +463,7 @@ impl CommandResult {
         match self {
             CommandResult::Run(r) => vec![&r.variant],
             CommandResult::Compare(c) | CommandResult::Sweep(c) => c.variants.iter().collect(),
-            CommandResult::Size(s) => s
-                .zones
-                .iter()
-                .flat_map(|z| z.candidates.iter().map(|c| &c.variant))
-                .chain(s.joint.iter().map(|j| &j.variant))
-                .collect(),
+            CommandResult::Size(s) => s.candidates().into_iter().map(|c| &c.variant).collect(),
             CommandResult::Team(t) => t.variants.iter().collect(),
         }
     }

@@ -349,7 +349,7 @@ fn sizing_verdicts(s: &Sizing) -> Vec<Verdict> {
     } else {
         String::new()
     };
-    for z in &s.zones {
+    for z in s.final_zones() {
         out.push(match z.answer {
             Answer::Found {
                 front_ends,
@@ -428,13 +428,12 @@ fn team_verdicts(t: &TeamGrowth) -> Vec<Verdict> {
             Some(p) => Verdict {
                 class: "missed",
                 html: format!(
-                    "{}: publish p95 <strong>first misses</strong> the {} target at <strong>{} developers</strong> ({:.0} s, upper 95% bound {:.0} s{})",
+                    "{}: publish p95 <strong>first misses</strong> the {} target at <strong>{} developers</strong> ({:.0} s, upper 95% bound {:.0} s)",
                     escape(shown),
                     escape(&target),
                     p.developers,
                     p.publish_p95.mean,
                     upper(&p.publish_p95),
-                    if p.saturated { ", saturated" } else { "" }
                 ),
             },
             None => Verdict {
@@ -446,21 +445,6 @@ fn team_verdicts(t: &TeamGrowth) -> Vec<Verdict> {
                     t.developers.iter().max().copied().unwrap_or(0)
                 ),
             },
-        });
-    }
-    let saturated: Vec<String> = t
-        .points
-        .iter()
-        .filter(|p| p.saturated)
-        .map(|p| format!("{} at {} developers", layout_name(p.layout), p.developers))
-        .collect();
-    if !saturated.is_empty() {
-        out.push(Verdict {
-            class: "missed",
-            html: format!(
-                "<strong>saturated</strong> publishes (the compile queue grows through the run): {}",
-                escape(&saturated.join(", "))
-            ),
         });
     }
     out
@@ -773,10 +757,22 @@ fn candidate_table(s: &Sizing) -> Table {
         format!("{} {what} ({unit}{})", o.class, limit_text(o.slo, limit))
     }));
     let mut t = Table::new(head, 1);
-    for z in &s.zones {
+    // The first pass, then each zone sized again (the others at their
+    // answers) when the answers missed together.
+    let searches = s
+        .zones
+        .iter()
+        .map(|z| (z, z.label.clone()))
+        .chain(s.repairs.iter().map(|r| {
+            (
+                &r.sizing,
+                format!("{} again (the others at their answers)", r.sizing.label),
+            )
+        }));
+    for (z, label) in searches {
         for c in &z.candidates {
             let mut row: Vec<Cell> = vec![
-                z.label.as_str().into(),
+                label.as_str().into(),
                 c.front_ends.to_string().into(),
                 c.running.to_string().into(),
                 match (c.meets, &c.variant.summary.certain_miss) {
@@ -847,11 +843,7 @@ fn team_table(t: &TeamGrowth) -> Table {
                 row.push(marked("no publish completed", "missed"));
             } else {
                 row.push(secs(&p.publish_p50).into());
-                row.push(if p.saturated {
-                    marked(format!("{} saturated", secs(&p.publish_p95)), "missed")
-                } else {
-                    secs(&p.publish_p95).into()
-                });
+                row.push(secs(&p.publish_p95).into());
             }
             row.push(
                 p.controller_cpu
@@ -969,8 +961,8 @@ impl Html {
                 out.push_str("<h3>Candidates tried (doubling, then bisection)</h3>\n");
                 candidate_table(s).write(&mut out);
                 let answers: Vec<&VariantResult> = s
-                    .zones
-                    .iter()
+                    .final_zones()
+                    .into_iter()
                     .filter_map(|z| match z.answer {
                         Answer::Found { front_ends, .. } => z
                             .candidates

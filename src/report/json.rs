@@ -19,7 +19,7 @@ use super::{Export, measure_name, measure_unit};
 use crate::experiment::failure_cost::{FailureDifference, RecoveryDifference};
 use crate::experiment::result::{
     Answer, Candidate, Comparison, Difference, Layout, Measure, RunSettings, Sizing, TeamGrowth,
-    TeamPoint,
+    TeamPoint, ZoneSizing,
 };
 use crate::experiment::summary::{Bottleneck, ClassSummary, Figure, ResourceSummary, upper};
 use crate::experiment::timeline::{TimelineSummary, WindowEstimate};
@@ -542,48 +542,60 @@ fn sizing(s: &Sizing) -> Value {
             Value::Object(m)
         })
         .collect();
-    // Candidates are numbered as they appear in `variants`.
+    // Candidates are numbered as they appear in `variants`
+    // (`Sizing::candidates`): the first pass, the joint check, then each
+    // repair's candidates and joint check.
     let mut index = 0;
+    let mut numbered = |c: &Candidate| {
+        let value = candidate(s, c, index);
+        index += 1;
+        value
+    };
+    let search = |z: &ZoneSizing, numbered: &mut dyn FnMut(&Candidate) -> Value| {
+        let candidates: Vec<Value> = z.candidates.iter().map(&mut *numbered).collect();
+        let limit = z.limit.as_ref().map(|l| {
+            json!({
+                "class": l.class,
+                "resource": l.resource,
+                "utilization_at_max": estimate(&l.at_max, 1.0),
+                "utilization_at_min": estimate(&l.at_min, 1.0),
+                "sized": l.sized,
+            })
+        });
+        json!({
+            "label": z.label,
+            "zone": z.zone,
+            "answer": answer(z.answer),
+            "candidates": candidates,
+            "key": z.key,
+            "limit": limit,
+        })
+    };
+    let finals = s.final_zones();
     let zones: Vec<Value> = s
         .zones
         .iter()
-        .map(|z| {
-            let candidates: Vec<Value> = z
-                .candidates
+        .zip(&finals)
+        .map(|(z, last)| {
+            let mut v = search(z, &mut numbered);
+            v["final_answer"] = answer(last.answer);
+            v
+        })
+        .collect();
+    let joint = s.joint.as_ref().map(&mut numbered);
+    let repairs: Vec<Value> = s
+        .repairs
+        .iter()
+        .map(|r| {
+            let mut v = search(&r.sizing, &mut numbered);
+            v["held"] = r
+                .held
                 .iter()
-                .map(|c| {
-                    let value = candidate(s, c, index);
-                    index += 1;
-                    value
-                })
-                .collect();
-            let answer = match z.answer {
-                Answer::Found {
-                    front_ends,
-                    running,
-                } => json!({ "status": "found", "front_ends": front_ends, "running": running }),
-                Answer::NotFound => json!({ "status": "not_found" }),
-                Answer::NoObjective { front_ends } => {
-                    json!({ "status": "no_objective", "front_ends": front_ends })
-                }
-            };
-            let limit = z.limit.as_ref().map(|l| {
-                json!({
-                    "class": l.class,
-                    "resource": l.resource,
-                    "utilization_at_max": estimate(&l.at_max, 1.0),
-                    "utilization_at_min": estimate(&l.at_min, 1.0),
-                    "sized": l.sized,
-                })
-            });
-            json!({
-                "label": z.label,
-                "zone": z.zone,
-                "answer": answer,
-                "candidates": candidates,
-                "key": z.key,
-                "limit": limit,
-            })
+                .map(|(k, n)| (k.clone(), json!(n)))
+                .collect::<Map<String, Value>>()
+                .into();
+            v["joint"] = r.joint.as_ref().map_or(Value::Null, &mut numbered);
+            v
         })
         .collect();
     json!({
@@ -592,10 +604,26 @@ fn sizing(s: &Sizing) -> Value {
         "answered": s.answered(),
         "objectives": objectives,
         "zones": zones,
-        "joint": s.joint.as_ref().map(|j| candidate(s, j, index)),
+        "joint": joint,
+        "repairs": repairs,
         "max_utilization": s.max_utilization,
         "key": s.key,
     })
+}
+
+/// A zone's answer: `{"status": "found", "front_ends", "running"}`,
+/// `not_found` or `no_objective`.
+fn answer(a: Answer) -> Value {
+    match a {
+        Answer::Found {
+            front_ends,
+            running,
+        } => json!({ "status": "found", "front_ends": front_ends, "running": running }),
+        Answer::NotFound => json!({ "status": "not_found" }),
+        Answer::NoObjective { front_ends } => {
+            json!({ "status": "no_objective", "front_ends": front_ends })
+        }
+    }
 }
 
 /// One candidate of `size` (or the joint check), numbered as it appears
@@ -673,7 +701,7 @@ fn point(t: &TeamGrowth, index: usize, p: &TeamPoint) -> Value {
         "developers": p.developers,
         "layout": layout_key(p.layout),
         "variant_index": index,
-        "saturated": p.saturated,
+        "saturated": false, // kept for compatibility: publishes cannot saturate
         "misses": p.misses,
         "none_completed": p.none_completed,
         "publish_p50_s": estimate(&p.publish_p50, 1.0),

@@ -882,7 +882,9 @@ pub fn team_chart(t: &TeamGrowth, figure: PlotFigure) -> Chart {
                         x: f64::from(p.developers),
                         y,
                         ci,
-                        saturated: p.saturated && figure != PlotFigure::Utilization,
+                        // Developers are a closed population: publishes
+                        // never saturate.
+                        saturated: false,
                         lower_bound: false,
                     })
                 })

@@ -2015,6 +2015,53 @@ fn candidate_line(s: &Sizing, label: &str, c: &Candidate) -> String {
     checks_line(s, &format!("{label} = {shown}"), c)
 }
 
+/// One zone's search: each candidate's line, then its answer (a zone
+/// without one is named on the report's last lines).
+fn zone_lines(out: &mut String, s: &Sizing, z: &ZoneSizing, down: &str) {
+    for c in &z.candidates {
+        out.push_str(&candidate_line(s, &z.label, c));
+    }
+    match z.answer {
+        Answer::NoObjective { front_ends } => {
+            let _ = writeln!(
+                out,
+                "  no SLO applies to its classes; kept at {front_ends} front-end(s) as in the scenario"
+            );
+        }
+        Answer::Found { front_ends, .. } if !z.front_ends => {
+            let fewer = if front_ends > 1 {
+                format!("; {} does not", front_ends - 1)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  smallest value: {front_ends} (meets every objective{fewer})"
+            );
+        }
+        Answer::Found {
+            front_ends,
+            running,
+        } => {
+            let fewer = match running - 1 {
+                0 => String::new(),
+                1 => "; 1 does not".to_owned(),
+                k => format!("; {k} do not"),
+            };
+            let utilization = if s.max_utilization.is_some() {
+                " and --max-utilization"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  smallest count: {front_ends} ({running} running front-end(s) meet every SLO{utilization}{down}{fewer})"
+            );
+        }
+        Answer::NotFound => {}
+    }
+}
+
 /// The joint check's line: every zone's answer, then its checks.
 fn joint_line(s: &Sizing, j: &Candidate) -> String {
     let counts = j
@@ -2237,68 +2284,39 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     };
     let zoned = s.zones.len() > 1;
     if zoned {
-        out.push_str("zones are sized one at a time, the others held at their counts in the scenario; each zone is judged by the SLOs of the classes it serves; then every zone at its answer is simulated at once and judged by every SLO\n");
+        out.push_str("zones are sized one at a time, the others held at their counts in the scenario; each zone is judged by the SLOs of the classes it serves; then every zone at its answer is simulated at once and judged by every SLO; when they miss together, the first zone that misses is sized again upward from its answer with the other zones at theirs, until they meet together\n");
     }
     for z in &s.zones {
         if zoned {
             let _ = writeln!(out, "\n{} (zone {}):", z.label, z.zone);
         }
-        for c in &z.candidates {
-            out.push_str(&candidate_line(s, &z.label, c));
-        }
-        match z.answer {
-            Answer::NoObjective { front_ends } => {
-                let _ = writeln!(
-                    out,
-                    "  no SLO applies to its classes; kept at {front_ends} front-end(s) as in the scenario"
-                );
-            }
-            Answer::Found { front_ends, .. } if !z.front_ends => {
-                let fewer = if front_ends > 1 {
-                    format!("; {} does not", front_ends - 1)
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(
-                    out,
-                    "  smallest value: {front_ends} (meets every objective{fewer})"
-                );
-            }
-            Answer::Found {
-                front_ends,
-                running,
-            } => {
-                let fewer = match running - 1 {
-                    0 => String::new(),
-                    1 => "; 1 does not".to_owned(),
-                    k => format!("; {k} do not"),
-                };
-                let utilization = if s.max_utilization.is_some() {
-                    " and --max-utilization"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    out,
-                    "  smallest count: {front_ends} ({running} running front-end(s) meet every SLO{utilization}{down}{fewer})"
-                );
-            }
-            Answer::NotFound => {}
-        }
+        zone_lines(&mut out, s, z, &down);
     }
     if let Some(j) = &s.joint {
         out.push_str("\ntogether: every zone at its answer at once, judged by every SLO (sized one at a time, each zone had the others at their counts in the scenario; they share the database):\n");
         out.push_str(&joint_line(s, j));
     }
+    for r in &s.repairs {
+        let held = r
+            .held
+            .iter()
+            .map(|(k, n)| format!("{k} = {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "\n{} again, upward from its answer, the other zones held at their answers ({held}):",
+            r.sizing.label
+        );
+        zone_lines(&mut out, s, &r.sizing, &down);
+        if let Some(j) = &r.joint {
+            out.push_str("together again:\n");
+            out.push_str(&joint_line(s, j));
+        }
+    }
     push_paragraph(
         &mut out,
-        &precision_lines(
-            &s.settings,
-            s.zones
-                .iter()
-                .flat_map(|z| z.candidates.iter().map(|c| &c.variant))
-                .chain(s.joint.iter().map(|j| &j.variant)),
-        ),
+        &precision_lines(&s.settings, s.candidates().into_iter().map(|c| &c.variant)),
     );
     out.push_str(&wrote_lines(written));
     out.push('\n');
@@ -2307,7 +2325,13 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
     } else {
         "every SLO"
     };
-    for z in &s.zones {
+    // Answers that were repaired say so before the answers themselves.
+    if !s.repairs.is_empty()
+        && let Some((true, line)) = joint_verdict(s)
+    {
+        let _ = writeln!(out, "{line}");
+    }
+    for z in s.final_zones() {
         match z.answer {
             Answer::Found { front_ends, .. } | Answer::NoObjective { front_ends } => {
                 let _ = writeln!(out, "{} = {front_ends}", z.key);
@@ -2338,16 +2362,34 @@ pub fn sizing(s: &Sizing, written: &[PathBuf]) -> String {
 /// `None` without one. The text and the HTML page both say it in these
 /// words.
 pub(crate) fn joint_verdict(s: &Sizing) -> Option<(bool, String)> {
-    let j = s.joint.as_ref()?;
+    let j = s.final_joint()?;
+    // A zone sized again without an answer: its own line says why.
+    if s.final_zones().iter().any(|z| z.answer == Answer::NotFound) {
+        return None;
+    }
     let what = if s.max_utilization.is_some() {
         "every SLO and --max-utilization"
     } else {
         "every SLO"
     };
     if j.meets {
+        let mut again: Vec<&str> = Vec::new();
+        for r in &s.repairs {
+            if !again.contains(&r.sizing.key.as_str()) {
+                again.push(&r.sizing.key);
+            }
+        }
+        let after = if again.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", after sizing {} again with the other zones at their answers (together, the first answers missed)",
+                again.join(" and ")
+            )
+        };
         return Some((
             true,
-            format!("every zone at its answer at once meets {what} too"),
+            format!("every zone at its answer at once meets {what} too{after}"),
         ));
     }
     let missed = j
@@ -2436,11 +2478,10 @@ pub fn team(t: &TeamGrowth, written: &[PathBuf]) -> String {
                 p.developers
             ),
             Some(p) => format!(
-                "{shown}: publish p95 first misses the {target} target at {} developers ({:.0} s, upper 95% bound {:.0} s{})",
+                "{shown}: publish p95 first misses the {target} target at {} developers ({:.0} s, upper 95% bound {:.0} s)",
                 p.developers,
                 p.publish_p95.mean,
                 upper(&p.publish_p95),
-                if p.saturated { ", saturated" } else { "" }
             ),
             None => format!(
                 "{shown}: publish p95 meets the {target} target at every team size tried (up to {} developers)",
@@ -2480,12 +2521,11 @@ fn team_table(t: &TeamGrowth) -> String {
             }
         }));
         row.extend(both(&|p| {
-            let sat = if p.saturated { " [SATURATED]" } else { "" };
             let mark = if p.misses { " *" } else { "" };
             if p.none_completed {
                 format!("none completed{mark}")
             } else {
-                format!("{}{sat}{mark}", secs(&p.publish_p95))
+                format!("{}{mark}", secs(&p.publish_p95))
             }
         }));
         row.extend(both(&|p| {

@@ -26,7 +26,13 @@
 //!   simulated at once and judged by every objective ([`joint`]): the
 //!   zones share the database, and a zone held at a file count too small
 //!   for its traffic turned some of it away while the others were sized.
-//!   Answers that miss together are no answer (exit status 3).
+//!   Answers that miss together are repaired ([`repair`]): the first zone
+//!   that misses is sized again upward from its answer, the others held at
+//!   theirs, and all are checked together again, until they meet or a zone
+//!   has no count that meets (exit status 3). A zone's figures only get
+//!   worse when another zone gets more front-ends, so each step's answer is
+//!   at most the smallest joint answer's, and the counts it ends with are
+//!   the smallest that meet together.
 //!
 //! * `--key PATH` sizes another integer field the same way (a front-end
 //!   count's path sizes that zone alone); the answer is printed as the
@@ -58,7 +64,8 @@ use crate::dist::parse_duration;
 use crate::error::{Error, Result};
 use crate::experiment::precision::Watch;
 use crate::experiment::result::{
-    Answer, Candidate, Check, Limit, Objective, Sizing, UtilizationCheck, VariantResult, ZoneSizing,
+    Answer, Candidate, Check, Limit, Objective, Repair, Sizing, UtilizationCheck, VariantResult,
+    ZoneSizing,
 };
 use crate::experiment::summary::{busiest_serving, judge, publish_row, timer_row, upper};
 use crate::experiment::{Budget, Progress, Summary};
@@ -432,9 +439,13 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
     };
     let zones: Vec<ZoneSizing> = targets
         .iter()
-        .map(|t| size_zone(&search, t))
+        .map(|t| size_zone(&search, t, &[], 0))
         .collect::<Result<_>>()?;
     let joint = joint(&search, &targets, &zones)?;
+    let repairs = match &joint {
+        Some(j) if !j.meets => repair(&search, &targets, &zones, j)?,
+        _ => Vec::new(),
+    };
     Ok(Sizing {
         settings: super::settings(base),
         objectives: bound.into_iter().map(|b| b.objective).collect(),
@@ -444,6 +455,7 @@ pub fn size(req: &SizeRequest, progress: &dyn Progress) -> Result<Sizing> {
         key: req.key.clone(),
         zones,
         joint,
+        repairs,
     })
 }
 
@@ -460,19 +472,34 @@ fn joint(s: &Search<'_>, targets: &[Target], zones: &[ZoneSizing]) -> Result<Opt
         return Ok(None);
     }
     // Zones without objectives stay at their file counts.
-    let sized: Vec<(&Target, usize)> = targets
+    let sized = sized_answers(targets, zones.iter());
+    // With one zone sized, its answer was simulated with the others at
+    // their file counts already: that is the joint check.
+    if sized.len() < 2 {
+        return Ok(None);
+    }
+    together(s, &sized).map(Some)
+}
+
+/// The zones with an answer, each with its running count.
+fn sized_answers<'t, 'z>(
+    targets: &'t [Target],
+    zones: impl Iterator<Item = &'z ZoneSizing>,
+) -> Vec<(&'t Target, usize)> {
+    targets
         .iter()
         .zip(zones)
         .filter_map(|(t, z)| match z.answer {
             Answer::Found { running, .. } => Some((t, running)),
             _ => None,
         })
-        .collect();
-    // With one zone sized, its answer was simulated with the others at
-    // their file counts already: that is the joint check.
-    if sized.len() < 2 {
-        return Ok(None);
-    }
+        .collect()
+}
+
+/// Simulates the zones `sized` at these running counts at once (the
+/// others at their file counts), judged by every objective and, with
+/// `--max-utilization`, every sized zone's CPUs.
+fn together(s: &Search<'_>, sized: &[(&Target, usize)]) -> Result<Candidate> {
     let settings: Vec<Setting> = sized
         .iter()
         .map(|(t, running)| Setting {
@@ -481,22 +508,7 @@ fn joint(s: &Search<'_>, targets: &[Target], zones: &[ZoneSizing]) -> Result<Opt
             value: running.to_string(),
         })
         .collect();
-    let answers: Vec<(String, String)> = s
-        .groups
-        .iter()
-        .map(|h| {
-            let count = zones
-                .iter()
-                .find(|z| z.key == h.key)
-                .map_or(h.count, |z| match z.answer {
-                    Answer::Found { front_ends, .. } | Answer::NoObjective { front_ends } => {
-                        front_ends
-                    }
-                    Answer::NotFound => h.count,
-                });
-            (h.key.clone(), count.to_string())
-        })
-        .collect();
+    let answers = counts(s, sized);
     let running = sized
         .iter()
         .map(|(_, r)| r.to_string())
@@ -520,7 +532,102 @@ fn joint(s: &Search<'_>, targets: &[Target], zones: &[ZoneSizing]) -> Result<Opt
     )?;
     c.running = sized.iter().map(|(_, r)| r).sum();
     c.front_ends = c.running + s.req.spare * sized.len();
-    Ok(Some(c))
+    Ok(c)
+}
+
+/// Every front-end group's count as a candidate names it: the zones in
+/// `sized` at their running count plus `--spare`, the others at their
+/// file counts.
+fn counts(s: &Search<'_>, sized: &[(&Target, usize)]) -> Vec<(String, String)> {
+    s.groups
+        .iter()
+        .map(|h| {
+            let count = sized
+                .iter()
+                .find(|(t, _)| t.key == h.key)
+                .map_or(h.count, |(_, running)| running + s.req.spare);
+            (h.key.clone(), count.to_string())
+        })
+        .collect()
+}
+
+/// When the answers miss together: sizes again, one at a time, the first
+/// zone whose objectives (or, with `--max-utilization`, sized CPUs) the
+/// last joint check missed, upward from its answer and with the other
+/// zones held at their answers, then checks every zone at once again.
+/// Each step raises one zone's count, so it ends: when the zones meet
+/// together, when a zone has no count up to `--max-front-ends` meeting its
+/// own objectives, or when what missed belongs to no zone sized.
+fn repair(
+    s: &Search<'_>,
+    targets: &[Target],
+    zones: &[ZoneSizing],
+    first: &Candidate,
+) -> Result<Vec<Repair>> {
+    let model = &s.req.scenario.scenario().model;
+    let mut repairs: Vec<Repair> = Vec::new();
+    let mut last = first.clone();
+    loop {
+        let current: Vec<&ZoneSizing> = (0..zones.len())
+            .map(|i| {
+                repairs
+                    .iter()
+                    .rev()
+                    .find(|r| r.zone == i)
+                    .map_or(&zones[i], |r| &r.sizing)
+            })
+            .collect();
+        let sized = sized_answers(targets, current.iter().copied());
+        let missed = |t: &Target| {
+            last.checks.iter().any(|k| {
+                !k.met
+                    && t.zone
+                        .is_some_and(|z| s.bound[k.objective].zones.contains(&z))
+            }) || last
+                .utilization
+                .iter()
+                .any(|u| !u.met && sized_resources(model, t).contains(&u.resource))
+        };
+        let Some(&(t, from)) = sized.iter().find(|(t, _)| missed(t)) else {
+            return Ok(repairs);
+        };
+        let position = |x: &Target| targets.iter().position(|y| std::ptr::eq(x, y));
+        let Some(zone) = position(t) else {
+            return Ok(repairs);
+        };
+        let held: Vec<(&Target, usize)> = sized
+            .iter()
+            .filter(|(x, _)| !std::ptr::eq(*x, t))
+            .copied()
+            .collect();
+        let sizing = size_zone(s, t, &held, from)?;
+        let joint = match sizing.answer {
+            Answer::Found { running, .. } => {
+                let mut now = held.clone();
+                now.push((t, running));
+                // In the targets' order, as the first check names them.
+                now.sort_by_key(|(x, _)| position(x));
+                Some(together(s, &now)?)
+            }
+            _ => None,
+        };
+        let done = joint.as_ref().is_none_or(|j| j.meets);
+        if let Some(j) = &joint {
+            last = j.clone();
+        }
+        repairs.push(Repair {
+            zone,
+            held: held
+                .iter()
+                .map(|(x, running)| (x.key.clone(), running + s.req.spare))
+                .collect(),
+            sizing,
+            joint,
+        });
+        if done {
+            return Ok(repairs);
+        }
+    }
 }
 
 /// What every candidate of one `size` run shares.
@@ -533,30 +640,39 @@ struct Search<'a> {
     progress: &'a dyn Progress,
 }
 
-/// Sizes target `t` (a zone, the others held at their counts, or the
-/// `--key` field).
-fn size_zone(s: &Search<'_>, t: &Target) -> Result<ZoneSizing> {
+/// Sizes target `t` (a zone, or the `--key` field): its running count
+/// searched above `from` (known to miss; 0 for the first pass), the zones
+/// in `held` at those running counts and the others at their file counts.
+fn size_zone(
+    s: &Search<'_>,
+    t: &Target,
+    held: &[(&Target, usize)],
+    from: usize,
+) -> Result<ZoneSizing> {
     let (req, bound) = (s.req, s.bound);
     let model = &req.scenario.scenario().model;
     let mine: Vec<usize> = (0..bound.len())
         .filter(|&i| t.zone.is_none_or(|z| bound[i].zones.contains(&z)))
         .collect();
     let mut candidates = Vec::new();
+    let most = req.max_front_ends - req.spare;
     let answer = if mine.is_empty() {
         Answer::NoObjective {
             front_ends: t.count,
         }
+    } else if from >= most {
+        Answer::NotFound
     } else {
-        let found = search(req.max_front_ends - req.spare, &mut |running| {
-            let c = candidate(s, &mine, t, running)?;
+        let found = search(most - from, &mut |more| {
+            let c = candidate(s, &mine, t, from + more, held)?;
             let meets = c.meets;
             candidates.push(c);
             Ok(meets)
         })?;
         match found {
-            Some(running) => Answer::Found {
-                front_ends: running + req.spare,
-                running,
+            Some(more) => Answer::Found {
+                front_ends: from + more + req.spare,
+                running: from + more,
             },
             None => Answer::NotFound,
         }
@@ -615,27 +731,39 @@ fn limit(candidates: &[Candidate], bound: &[Bound], sizes: &dyn Fn(&str) -> bool
 }
 
 /// Simulates one candidate: target `t` at `running` (front-ends running in
-/// its zone, the others as in the scenario; or the `--key` field's value),
-/// and judges objectives `mine` and, with `--max-utilization`, the sized
-/// resources.
-fn candidate(s: &Search<'_>, mine: &[usize], t: &Target, running: usize) -> Result<Candidate> {
+/// its zone, the zones in `held` at their running counts and the others as
+/// in the scenario; or the `--key` field's value), and judges objectives
+/// `mine` and, with `--max-utilization`, the sized resources.
+fn candidate(
+    s: &Search<'_>,
+    mine: &[usize],
+    t: &Target,
+    running: usize,
+    held: &[(&Target, usize)],
+) -> Result<Candidate> {
     let front_ends = running + s.req.spare;
-    let settings = [Setting {
-        flag: format!("size ({} = {running})", t.label),
-        key: t.key.clone(),
-        value: running.to_string(),
-    }];
+    let settings: Vec<Setting> = held
+        .iter()
+        .map(|(h, running)| Setting {
+            flag: format!("size (held: {} = {running})", h.label),
+            key: h.key.clone(),
+            value: running.to_string(),
+        })
+        .chain([Setting {
+            flag: format!("size ({} = {running})", t.label),
+            key: t.key.clone(),
+            value: running.to_string(),
+        }])
+        .collect();
     let (keys, running_key) = match t.zone {
-        Some(_) => (
-            s.groups
-                .iter()
-                .map(|h| {
-                    let count = if h.key == t.key { front_ends } else { h.count };
-                    (h.key.clone(), count.to_string())
-                })
-                .collect(),
-            Some(("running".to_owned(), running.to_string())),
-        ),
+        Some(_) => {
+            let mut now = held.to_vec();
+            now.push((t, running));
+            (
+                counts(s, &now),
+                Some(("running".to_owned(), running.to_string())),
+            )
+        }
         None => (vec![(t.label.clone(), running.to_string())], None),
     };
     let mut c = simulate_candidate(

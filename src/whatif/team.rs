@@ -15,8 +15,8 @@
 //! never "met"). Developers are a closed population (each publishes again
 //! only once the last publish finished), so the compile queue cannot grow
 //! through the run: an overloaded controller shows as a longer lead time,
-//! and the publishes row is never saturated (`TeamPoint::saturated`, kept
-//! for the JSON, is always false).
+//! and the publishes row is never saturated (the JSON's `saturated` of a
+//! point, kept for compatibility, is always false).
 //! "Controller CPU" is the dedicated controller's own cores, or, co-located,
 //! the CPU of the front-end it compiles on (shared with web traffic).
 //! Each variant runs on the machines the sizing guide gives its team size
@@ -367,7 +367,6 @@ fn point(
             .map(|f| format!("{}.cpu", f.name)),
         None => None,
     };
-    let saturated = publish.is_some_and(|c| c.saturated);
     // No publish finished in some replication (or no publishes row at all):
     // the lead-time figures measure nothing, so the target is not met.
     let none_completed = publish.is_none_or(|c| c.none_completed > 0 || c.replications == 0);
@@ -375,7 +374,6 @@ fn point(
     TeamPoint {
         developers,
         layout,
-        saturated,
         publish_p50: publish.map_or(empty, |c| c.p50),
         publish_p95,
         controller_cpu: resource.and_then(|r| {
@@ -389,7 +387,7 @@ fn point(
             .map(|n| s.classes.iter().find(|c| &c.name == n).map(|c| c.p95))
             .collect(),
         none_completed,
-        misses: saturated || none_completed || upper(&publish_p95) > target,
+        misses: none_completed || upper(&publish_p95) > target,
     }
 }
 

@@ -427,6 +427,20 @@ fn memory_past_the_guard_is_refused_before_running() {
     std::fs::write(&file, text).unwrap();
     let out = o11sim(&["run", file.to_str().unwrap(), "--max-memory", "2GB"]);
     rejected(&out, &["of memory", "above --max-memory 2.0 GB"]);
+    // Three variants of 9223372036854775807 replications each: the count in
+    // the message is the true total, not one wrapped past 2^64.
+    let out = o11sim(&[
+        "sweep",
+        "prod",
+        "--vary",
+        "front_ends=2..4",
+        "--replications",
+        "9223372036854775807",
+    ]);
+    rejected(
+        &out,
+        &["of memory", "for 27670116110564327421 replication(s)"],
+    );
     // A bad size says what is allowed.
     let out = o11sim(&["run", "--max-memory", "4XB"]);
     rejected(&out, &["--max-memory", "kB, MB, GB"]);
