@@ -68,3 +68,33 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// `size zones` with two-core front-ends, the public and internal zones at
+/// one each in the file, internal's rate raised to 300/s and the shared
+/// database at `db_cores`; `extra` arguments after, then `--json FILE`.
+pub fn squeezed_zones(db_cores: &str, extra: &[&str], json: &str) -> Vec<String> {
+    let cores = format!("database.cores={db_cores}");
+    let mut args = vec![
+        "size",
+        "zones",
+        "--set",
+        "front_end.cores=2",
+        "--set",
+        "zones.public.front_ends=1",
+        "--set",
+        "zones.internal.front_ends=1",
+        "--set",
+        "traffic.internal.rate=300",
+        "--set",
+        &cores,
+        "--replications",
+        "3",
+        "--duration",
+        "5m",
+        "--warmup",
+        "1m",
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--json", json]);
+    args.into_iter().map(str::to_owned).collect()
+}

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, temp_dir};
+use crate::common::{
+    Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, squeezed_zones, temp_dir,
+};
 
 /// How long one browser run may take.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -580,6 +582,50 @@ fn size_page_says_why_no_count_meets_as_the_terminal_does() {
             "no count of front_ends up to --max-front-ends 4 meets every SLO",
             reason,
             advice,
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn size_page_shows_zones_sized_again_when_they_miss_together() {
+    // The case of `whatif::zoned_answers_that_miss_together_are_repaired`:
+    // public meets alone at 2, misses with every zone at 2, and is sized
+    // again to 3.
+    let dir = temp_dir("html-size-repair");
+    let path = dir.join("repair.html");
+    let json = dir.join("repair.json");
+    let mut args = squeezed_zones(
+        "5",
+        &[
+            "--slo",
+            "public:p95<=170ms",
+            "--slo",
+            "partners:p95<=2s",
+            "--slo",
+            "internal:p95<=800ms",
+            "--html",
+            s(&path),
+        ],
+        s(&json),
+    );
+    let out = o11sim(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    succeeded(&out);
+    let repaired = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("every zone at its answer at once meets every SLO too, after"))
+        .unwrap_or_else(|| panic!("no repair line in\n{}", out.stdout));
+    // One chart per zone's first search.
+    check_page(
+        &dir,
+        &path,
+        3,
+        &[
+            "zones.public.front_ends = 3",
+            "zones.internal.front_ends = 2",
+            repaired,
+            "zones.public.front_ends again (the others at their answers)",
         ],
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -9,7 +9,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::common::{Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, rejected};
+use crate::common::{
+    Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, rejected, squeezed_zones,
+};
 use o11sim::experiment::replicate;
 use o11sim::experiment::summary::ReplicationFigures;
 use o11sim::model::sim::simulate;
@@ -420,36 +422,6 @@ fn size_with_spare_adds_the_spare_front_ends() {
     };
     assert_eq!(n(&spare), n(&plain) + 1);
     assert!(spare.stdout.contains("--spare 1"), "{}", spare.stdout);
-}
-
-/// `size zones` with two-core front-ends, the public and internal zones at
-/// one each in the file, internal's rate raised to 300/s and the shared
-/// database at `db_cores`; `extra` arguments after, then `--json FILE`.
-fn squeezed_zones(db_cores: &str, extra: &[&str], json: &str) -> Vec<String> {
-    let cores = format!("database.cores={db_cores}");
-    let mut args = vec![
-        "size",
-        "zones",
-        "--set",
-        "front_end.cores=2",
-        "--set",
-        "zones.public.front_ends=1",
-        "--set",
-        "zones.internal.front_ends=1",
-        "--set",
-        "traffic.internal.rate=300",
-        "--set",
-        &cores,
-        "--replications",
-        "3",
-        "--duration",
-        "5m",
-        "--warmup",
-        "1m",
-    ];
-    args.extend_from_slice(extra);
-    args.extend(["--json", json]);
-    args.into_iter().map(str::to_owned).collect()
 }
 
 fn sizing_json(path: &std::path::Path) -> serde_json::Value {
