@@ -595,7 +595,7 @@ fn size_page_shows_zones_sized_again_when_they_miss_together() {
     let dir = temp_dir("html-size-repair");
     let path = dir.join("repair.html");
     let json = dir.join("repair.json");
-    let mut args = squeezed_zones(
+    let args = squeezed_zones(
         "5",
         &[
             "--slo",
