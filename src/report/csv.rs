@@ -370,7 +370,7 @@ fn differences(variants: &[&VariantResult], diffs: &[Difference]) -> Result<Vec<
 }
 
 /// Columns of the timeline CSV after the variant and its varied keys.
-pub const TIMELINE_COLUMNS: [&str; 27] = [
+pub const TIMELINE_COLUMNS: [&str; 28] = [
     "window",
     "start_s",
     "end_s",
@@ -398,6 +398,7 @@ pub const TIMELINE_COLUMNS: [&str; 27] = [
     "clock",
     "peak",
     "p95_censored",
+    "error_peak",
 ];
 
 /// The timeline CSV: per variant with a timeline, per window, one row per
@@ -448,6 +449,8 @@ fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
                 let peak = t.peaks.iter().any(|p| p.row == i && p.window == win);
                 r.push(if peak { "1" } else { "" }.to_owned());
                 r.push((f.p95_censored > 0).to_string());
+                let error_peak = t.error_peaks.iter().any(|p| p.row == i && p.window == win);
+                r.push(if error_peak { "1" } else { "" }.to_owned());
                 w.write_record(&r)?;
             }
             for (k, res) in v.summary.resources.iter().enumerate().take(t.resources) {
@@ -457,7 +460,7 @@ fn timeline(variants: &[&VariantResult], out: &mut dyn Write) -> Result<()> {
                 r.extend(with_ci(plain, &f.utilization));
                 r.extend(with_ci(plain, &f.mean_queue));
                 r.push(clock.clone());
-                r.extend([String::new(), String::new()]);
+                r.extend([String::new(), String::new(), String::new()]);
                 w.write_record(&r)?;
             }
         }

@@ -274,7 +274,7 @@ cpu = "exp(20ms)"
 
 // ---- the command line ---------------------------------------------------------
 
-const TIMELINE_COLUMNS: [&str; 28] = [
+const TIMELINE_COLUMNS: [&str; 29] = [
     "variant",
     "window",
     "start_s",
@@ -303,6 +303,7 @@ const TIMELINE_COLUMNS: [&str; 28] = [
     "clock",
     "peak",
     "p95_censored",
+    "error_peak",
 ];
 
 const QUICK: [&str; 6] = ["--replications", "2", "--duration", "3m", "--warmup", "30s"];
@@ -980,6 +981,9 @@ fn an_hour_that_answered_nothing_is_named_beside_the_peak_hour() {
     // named beside it. Hour 3 carries three times the load.
     let mut profile = vec![1.0; 24];
     profile[3] = 3.0;
+    let dir = std::env::temp_dir().join(format!("o11sim-error-peak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("outage.csv");
     let run = |failures: &str| {
         let out = o11sim(&[
             "run",
@@ -1002,10 +1006,27 @@ fn an_hour_that_answered_nothing_is_named_beside_the_peak_hour() {
             "3",
             "--json",
             "-",
+            "--csv",
+            csv.to_str().unwrap(),
         ]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         doc["variants"][0]["timeline"].clone()
+    };
+    // The timeline CSV's windows marked `error_peak`, as (row, window).
+    let marked = || {
+        let mut r = csv::Reader::from_path(dir.join("outage-timeline.csv")).unwrap();
+        let header = r.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (row, window, mark) = (col("row"), col("window"), col("error_peak"));
+        r.records()
+            .map(Result::unwrap)
+            .filter(|rec| !rec[mark].is_empty())
+            .map(|rec| {
+                assert_eq!(&rec[mark], "1");
+                (rec[row].to_owned(), rec[window].to_owned())
+            })
+            .collect::<Vec<_>>()
     };
     let t = run(r#"[{front_end="main.1", at="1h", duration="1h"}]"#);
     let portal = |list: &serde_json::Value| {
@@ -1029,8 +1050,32 @@ fn an_hour_that_answered_nothing_is_named_beside_the_peak_hour() {
         errors["throughput_rps"][0].as_f64().unwrap() < 0.01,
         "{errors}"
     );
+    // The timeline CSV marks the same window, and only where the JSON
+    // names one.
+    let named: Vec<(String, String)> = t["error_peaks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["class"].as_str().unwrap().to_owned(),
+                p["window"].to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        named.contains(&("portal".to_owned(), "1".to_owned())),
+        "{named:?}"
+    );
+    let mut in_csv = marked();
+    in_csv.sort();
+    let mut named = named;
+    named.sort();
+    assert_eq!(in_csv, named);
     // Without the failure no hour's errors stand out.
     let calm = run("[]");
     assert!(portal(&calm["peaks"]).is_some());
     assert_eq!(calm["error_peaks"], serde_json::json!([]), "{calm}");
+    assert_eq!(marked(), Vec::new());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
