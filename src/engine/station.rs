@@ -16,7 +16,7 @@
 //! event; the token is two words.
 
 use super::calendar::{Calendar, EventId};
-use super::resource::{Admission, Fcfs, ProcessorSharing};
+use super::resource::{Admission, Fcfs, ProcessorSharing, count_f64};
 
 /// What a station's completion event carries; give it back to
 /// [`Station::complete`] when the event fires.
@@ -127,7 +127,7 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
                 // completion is still right unless the newcomer finishes
                 // first. Keeping it saves a cancel and a schedule on most
                 // arrivals at a machine that is not saturated.
-                let unchanged = resource.len() as f64 <= resource.cores()
+                let unchanged = count_f64(resource.len()) <= resource.cores()
                     && pending.is_some_and(|(_, first)| resource.next_job() == Some(first));
                 if !unchanged {
                     resync(cal, resource, pending, epoch, &event);
