@@ -59,7 +59,7 @@ impl Sim<'_> {
             delay += extra.sample(&mut rng);
         }
         let cpu = c.cpu.sample(&mut rng);
-        let calls = c.db_calls.sample(&mut rng).round().max(0.0) as u32;
+        let calls = super::jobs::call_count(c.db_calls.sample(&mut rng));
         let mut back = c.network.sample(&mut rng);
         if let Some(extra) = extra {
             back += extra.sample(&mut rng);
