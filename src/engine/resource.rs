@@ -14,7 +14,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
-use crate::stats::TimeWeighted;
+use crate::stats::{TimeWeighted, TimeWeightedPair};
 
 /// `n as f64` for a count of things held in memory (jobs present, jobs
 /// queued), in one instruction. Why: x86-64 converts a signed 64-bit
@@ -355,9 +355,14 @@ pub struct ProcessorSharing<J> {
     virtual_time: f64,
     last_update: f64,
     next_seq: u64,
-    busy_level: TimeWeighted,
-    jobs_level: TimeWeighted,
+    /// Busy cores (`BUSY`) and jobs present (`JOBS`) over time: they change
+    /// together, so one pair keeps them.
+    levels: TimeWeightedPair,
 }
+
+/// Indexes of `ProcessorSharing::levels`.
+const BUSY: usize = 0;
+const JOBS: usize = 1;
 
 impl<J: Copy> ProcessorSharing<J> {
     /// A resource with `cores` cores (positive; fractional cores allowed).
@@ -371,8 +376,7 @@ impl<J: Copy> ProcessorSharing<J> {
             virtual_time: 0.0,
             last_update: 0.0,
             next_seq: 0,
-            busy_level: TimeWeighted::new(),
-            jobs_level: TimeWeighted::new(),
+            levels: TimeWeightedPair::new(),
         }
     }
 
@@ -396,8 +400,7 @@ impl<J: Copy> ProcessorSharing<J> {
     #[inline]
     fn record_levels(&mut self, now: f64) {
         let n = count_f64(self.present);
-        self.busy_level.set(now, n.min(self.cores));
-        self.jobs_level.set(now, n);
+        self.levels.set(now, [n.min(self.cores), n]);
     }
 
     /// A job needing `work` seconds of one core arrives at `now`.
@@ -495,17 +498,17 @@ impl<J: Copy> ProcessorSharing<J> {
 
     /// Mean fraction of the cores busy since the last reset.
     pub fn utilization(&self, now: f64) -> f64 {
-        self.busy_level.mean(now) / self.cores
+        self.levels.mean(BUSY, now) / self.cores
     }
 
     /// Mean number of jobs present since the last reset.
     pub fn mean_in_system(&self, now: f64) -> f64 {
-        self.jobs_level.mean(now)
+        self.levels.mean(JOBS, now)
     }
 
     /// Mean number of jobs beyond the cores (waiting for a full core).
     pub fn mean_queue(&self, now: f64) -> f64 {
-        (self.jobs_level.mean(now) - self.busy_level.mean(now)).max(0.0)
+        (self.levels.mean(JOBS, now) - self.levels.mean(BUSY, now)).max(0.0)
     }
 
     /// Since the last reset, up to `now`: the integral of the fraction of
@@ -513,17 +516,16 @@ impl<J: Copy> ProcessorSharing<J> {
     /// [`Fcfs::integrals`]).
     #[inline]
     pub fn integrals(&self, now: f64) -> (f64, f64) {
-        let busy = self.busy_level.area(now);
+        let busy = self.levels.area(BUSY, now);
         (
             busy / self.cores,
-            (self.jobs_level.area(now) - busy).max(0.0),
+            (self.levels.area(JOBS, now) - busy).max(0.0),
         )
     }
 
     /// Restarts the statistics at `now` (warm-up deletion), keeping the state.
     pub fn reset_stats(&mut self, now: f64) {
-        self.busy_level.reset(now);
-        self.jobs_level.reset(now);
+        self.levels.reset(now);
     }
 }
 
