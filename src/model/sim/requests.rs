@@ -88,8 +88,9 @@ impl Sim<'_> {
                 .schedule_at(now + c.timeout, Event::ClientTimeout { job });
             self.jobs[job.slot as usize].client_timeout = Some(id);
         }
+        // Due after most pending events: a network delay (`schedule_late`).
         self.cal
-            .schedule_at(now + delay, Event::ReachBalancer { job });
+            .schedule_late(now + delay, Event::ReachBalancer { job });
     }
 
     pub(super) fn reach_balancer(&mut self, now: f64, job: JobRef) {
@@ -274,8 +275,10 @@ impl Sim<'_> {
                 self.note_value(job, 1, j.back);
                 self.set_phase(now, job, Phase::Returning, NETWORK);
                 self.add_work(job, NETWORK, j.back);
+                // Due after most pending events: a network delay
+                // (`schedule_late`).
                 self.cal
-                    .schedule_at(now + j.back, Event::ResponseBack { job });
+                    .schedule_late(now + j.back, Event::ResponseBack { job });
             }
             Kind::Timer { .. } => {
                 let latency = now - j.start;
