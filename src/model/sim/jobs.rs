@@ -234,6 +234,8 @@ impl Sim<'_> {
         (j.live && j.generation == r.generation).then_some(j)
     }
 
+    // Always inlined: once per job, a few stores, less than the call.
+    #[inline(always)]
     pub(super) fn free_job(&mut self, r: JobRef) {
         let j = &mut self.jobs[r.slot as usize];
         debug_assert!(j.live && j.generation == r.generation);
