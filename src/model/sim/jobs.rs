@@ -82,6 +82,10 @@ pub(super) struct Job {
     pub(super) holds_worker: bool,
     /// When the request got its IIS worker (for the request timeout).
     pub(super) worker_since: f64,
+    /// Its front-end's IIS request timeout, copied when it got the worker:
+    /// `next_step` compares against it at every step, without looking the
+    /// front-end up in the model.
+    pub(super) worker_timeout: f64,
     pub(super) holds_conn: bool,
     /// When the current database call was sent (for the query timeout).
     pub(super) call_sent: f64,
@@ -127,6 +131,7 @@ impl Job {
             ext_left: 0,
             holds_worker: false,
             worker_since: 0.0,
+            worker_timeout: f64::INFINITY,
             holds_conn: false,
             call_sent: 0.0,
             holds_timer_slot: false,

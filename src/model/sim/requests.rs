@@ -122,9 +122,11 @@ impl Sim<'_> {
         self.set_phase(now, job, Phase::IisQueue, IIS);
         match self.fes[fe].workers.arrive(now, job) {
             Admission::Started => {
+                let timeout = self.m.front_ends[fe].request_timeout;
                 let j = &mut self.jobs[job.slot as usize];
                 j.holds_worker = true;
                 j.worker_since = now;
+                j.worker_timeout = timeout;
                 self.mark_worker(now, job, fe);
                 self.next_step(now, job);
             }
@@ -145,8 +147,7 @@ impl Sim<'_> {
     #[inline(always)]
     pub(super) fn next_step(&mut self, now: f64, job: JobRef) {
         let j = self.jobs[job.slot as usize];
-        if j.holds_worker && now - j.worker_since > self.m.front_ends[j.fe as usize].request_timeout
-        {
+        if j.holds_worker && now - j.worker_since > j.worker_timeout {
             // IIS gives up on the request (executionTimeout).
             self.release_front_end(now, job);
             self.finish_web(now, job, Outcome::ServerTimeout);
@@ -320,9 +321,11 @@ impl Sim<'_> {
             if let Some((next, _)) = self.fes[fe].workers.release(now)
                 && self.job(next).is_some()
             {
+                let timeout = self.m.front_ends[fe].request_timeout;
                 let j = &mut self.jobs[next.slot as usize];
                 j.holds_worker = true;
                 j.worker_since = now;
+                j.worker_timeout = timeout;
                 self.mark_worker(now, next, fe);
                 self.next_step(now, next);
             }
