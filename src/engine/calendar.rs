@@ -200,15 +200,7 @@ impl<E> Calendar<E> {
                 sl.seq = seq;
                 (s, sl.generation)
             }
-            None => {
-                let s = self.slots.len() as u32;
-                self.slots.push(Slot {
-                    event: Some(event),
-                    seq,
-                    generation: 0,
-                });
-                (s, 0)
-            }
+            None => (self.new_slot(event, seq), 0),
         };
         let entry = HeapEntry::new(time, seq, slot);
         let pos = self.heap.len();
@@ -221,13 +213,38 @@ impl<E> Calendar<E> {
                 self.slide_in(pos, entry);
             }
         } else {
-            if !self.heap_mode {
-                self.become_heap();
-            }
-            self.heap.push(entry);
-            self.sift_up(pos, entry);
+            self.push_on_heap(entry);
         }
         EventId { slot, generation }
+    }
+
+    /// A new slot holding `event` (no free one to reuse): only while the
+    /// calendar grows to its working size. Out of line, like
+    /// [`push_on_heap`](Self::push_on_heap), so that the copies of
+    /// `schedule_at` inlined at every call site hold only the usual way.
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, event: E, seq: u32) -> u32 {
+        let s = self.slots.len() as u32;
+        self.slots.push(Slot {
+            event: Some(event),
+            seq,
+            generation: 0,
+        });
+        s
+    }
+
+    /// Pushes `entry` on the heap, the vector first becoming one if it is
+    /// still sorted (beyond `TO_HEAP` records): the uncommon layout.
+    #[cold]
+    #[inline(never)]
+    fn push_on_heap(&mut self, entry: HeapEntry) {
+        if !self.heap_mode {
+            self.become_heap();
+        }
+        let pos = self.heap.len();
+        self.heap.push(entry);
+        self.sift_up(pos, entry);
     }
 
     /// The time an event asked for at `time` is recorded at: checked in
