@@ -273,12 +273,8 @@ impl<J: Copy> Jobs<J> {
 
     #[inline(always)]
     fn push(&mut self, t: Tagged<J>) {
-        if self.heap_mode {
-            self.heap.push(t);
-            return;
-        }
-        if self.sorted.len() >= PS_TO_HEAP {
-            self.become_heap(t);
+        if self.heap_mode || self.sorted.len() >= PS_TO_HEAP {
+            self.push_on_heap(t);
             return;
         }
         // Slide it in from the end, past the jobs finishing before it: a
@@ -297,10 +293,17 @@ impl<J: Copy> Jobs<J> {
         v[pos] = t;
     }
 
+    /// Pushes `t` on the heap, the sorted vector first becoming one if it
+    /// is still in use (beyond `PS_TO_HEAP` jobs): a saturated machine's
+    /// way, out of line (as `pop_from_heap`) so that the copies of `push`
+    /// and `pop` inlined into the model hold only the usual way.
     #[cold]
-    fn become_heap(&mut self, t: Tagged<J>) {
-        self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
-        self.heap_mode = true;
+    #[inline(never)]
+    fn push_on_heap(&mut self, t: Tagged<J>) {
+        if !self.heap_mode {
+            self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
+            self.heap_mode = true;
+        }
         self.heap.push(t);
     }
 
@@ -309,6 +312,14 @@ impl<J: Copy> Jobs<J> {
         if !self.heap_mode {
             return self.sorted.pop();
         }
+        self.pop_from_heap()
+    }
+
+    /// `pop` on the heap, and back to the sorted vector below
+    /// `PS_TO_SORTED` jobs.
+    #[cold]
+    #[inline(never)]
+    fn pop_from_heap(&mut self) -> Option<Tagged<J>> {
         let t = self.heap.pop();
         if self.heap.len() < PS_TO_SORTED {
             self.become_sorted();
