@@ -167,6 +167,26 @@ impl<E> Calendar<E> {
     // about as much as the work on the usual short vector.
     #[inline(always)]
     pub fn schedule_at(&mut self, time: f64, event: E) -> EventId {
+        self.schedule::<false>(time, event)
+    }
+
+    /// The same as [`schedule_at`](Self::schedule_at), for an event
+    /// probably due after most of those pending, such as the end of a
+    /// network delay (a constant one puts each request's event behind
+    /// those of the requests and machines ahead of it): it slides into the
+    /// sorted vector four records at a time while it can, one comparison
+    /// and one 64-byte move instead of four of each. Where it lands, and so
+    /// the order of events, is exactly as with `schedule_at`; only the
+    /// work differs, which is why it is a separate call: an event due
+    /// soon would pay for the four-at-a-time test without using it.
+    #[inline(always)]
+    pub fn schedule_late(&mut self, time: f64, event: E) -> EventId {
+        self.schedule::<true>(time, event)
+    }
+
+    /// `schedule_at` (`LATE` false) or `schedule_late` (`LATE` true).
+    #[inline(always)]
+    fn schedule<const LATE: bool>(&mut self, time: f64, event: E) -> EventId {
         let time = self.due_time(time);
         if self.next_seq >= self.seq_limit {
             self.renumber();
@@ -180,30 +200,51 @@ impl<E> Calendar<E> {
                 sl.seq = seq;
                 (s, sl.generation)
             }
-            None => {
-                let s = self.slots.len() as u32;
-                self.slots.push(Slot {
-                    event: Some(event),
-                    seq,
-                    generation: 0,
-                });
-                (s, 0)
-            }
+            None => (self.new_slot(event, seq), 0),
         };
         let entry = HeapEntry::new(time, seq, slot);
         let pos = self.heap.len();
         // One test of the layout on the usual way (a short sorted vector).
         if !self.heap_mode && pos < TO_HEAP {
             self.heap.push(entry);
-            self.slide_in(pos, entry);
-        } else {
-            if !self.heap_mode {
-                self.become_heap();
+            if LATE {
+                self.slide_in_late(pos, entry);
+            } else {
+                self.slide_in(pos, entry);
             }
-            self.heap.push(entry);
-            self.sift_up(pos, entry);
+        } else {
+            self.push_on_heap(entry);
         }
         EventId { slot, generation }
+    }
+
+    /// A new slot holding `event` (no free one to reuse): only while the
+    /// calendar grows to its working size. Out of line, like
+    /// [`push_on_heap`](Self::push_on_heap), so that the copies of
+    /// `schedule_at` inlined at every call site hold only the usual way.
+    #[cold]
+    #[inline(never)]
+    fn new_slot(&mut self, event: E, seq: u32) -> u32 {
+        let s = self.slots.len() as u32;
+        self.slots.push(Slot {
+            event: Some(event),
+            seq,
+            generation: 0,
+        });
+        s
+    }
+
+    /// Pushes `entry` on the heap, the vector first becoming one if it is
+    /// still sorted (beyond `TO_HEAP` records): the uncommon layout.
+    #[cold]
+    #[inline(never)]
+    fn push_on_heap(&mut self, entry: HeapEntry) {
+        if !self.heap_mode {
+            self.become_heap();
+        }
+        let pos = self.heap.len();
+        self.heap.push(entry);
+        self.sift_up(pos, entry);
     }
 
     /// The time an event asked for at `time` is recorded at: checked in
@@ -230,6 +271,29 @@ impl<E> Calendar<E> {
     fn slide_in(&mut self, mut pos: usize, entry: HeapEntry) {
         let bits = entry.time_bits();
         let v = &mut self.heap[..];
+        while pos > 0 && v[pos - 1].time_bits() <= bits {
+            v[pos] = v[pos - 1];
+            pos -= 1;
+        }
+        v[pos] = entry;
+    }
+
+    /// As [`slide_in`](Self::slide_in), four records at a time while the
+    /// fourth from the hole is due no later than `entry` (the three after
+    /// it, due no later still, then are too: the vector is sorted latest
+    /// first), then one at a time: the same place, found with fewer
+    /// comparisons and moves when it is far from the end.
+    #[inline(always)]
+    fn slide_in_late(&mut self, mut pos: usize, entry: HeapEntry) {
+        let bits = entry.time_bits();
+        let v = &mut self.heap[..];
+        while pos >= 4 && v[pos - 4].time_bits() <= bits {
+            v[pos - 4..=pos].copy_within(0..4, 1);
+            pos -= 4;
+        }
+        // On the prefix up to the hole, so the single steps need no
+        // bounds checks.
+        let v = &mut v[..=pos];
         while pos > 0 && v[pos - 1].time_bits() <= bits {
             v[pos] = v[pos - 1];
             pos -= 1;
@@ -564,8 +628,9 @@ mod tests {
         assert!(c.pop().is_none());
     }
 
-    /// Runs 20,000 random schedules, cancels and pops against a sorted
-    /// reference; `cancel_share` of the steps cancel, `seq_limit` bounds
+    /// Runs 20,000 random schedules (a third of them `schedule_late`),
+    /// cancels and pops against a sorted reference; `cancel_share` of the
+    /// steps cancel, `seq_limit` bounds
     /// the sequence numbers before a renumbering; once `max_pending` events
     /// are pending, it pops and cancels more than it schedules until none
     /// is left, and starts again.
@@ -589,7 +654,12 @@ mod tests {
             if r < schedule_share || reference.is_empty() {
                 // Coarse times so that ties are common.
                 let t = c.now() + (rng.random::<f64>() * 10.0).floor();
-                let id = c.schedule_at(t, step);
+                // Every third through `schedule_late`: the same order.
+                let id = if step % 3 == 0 {
+                    c.schedule_late(t, step)
+                } else {
+                    c.schedule_at(t, step)
+                };
                 reference.push((t, seq, step));
                 ids.push((id, step));
                 seq += 1;

@@ -14,7 +14,19 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
-use crate::stats::TimeWeighted;
+use crate::stats::{TimeWeighted, TimeWeightedPair};
+
+/// `n as f64` for a count of things held in memory (jobs present, jobs
+/// queued), in one instruction. Why: x86-64 converts a signed 64-bit
+/// integer to a float in one instruction but an unsigned one in about
+/// six, and these conversions run at every arrival and departure. A count
+/// of things in memory never exceeds `isize::MAX`, so going through `i64`
+/// gives exactly the value `n as f64` does.
+#[inline(always)]
+pub(crate) fn count_f64(n: usize) -> f64 {
+    debug_assert!(n <= isize::MAX as usize);
+    n as i64 as f64
+}
 
 /// What happened to a job that arrived at an FCFS resource.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +79,7 @@ impl<J> Fcfs<J> {
             Admission::Rejected
         } else {
             self.queue.push_back((job, now));
-            self.queue_level.set(now, self.queue.len() as f64);
+            self.queue_level.set(now, count_f64(self.queue.len()));
             Admission::Queued
         }
     }
@@ -79,7 +91,7 @@ impl<J> Fcfs<J> {
         debug_assert!(self.busy > 0, "release with no job in service");
         match self.queue.pop_front() {
             Some(next) => {
-                self.queue_level.set(now, self.queue.len() as f64);
+                self.queue_level.set(now, count_f64(self.queue.len()));
                 Some(next)
             }
             None => {
@@ -103,7 +115,7 @@ impl<J> Fcfs<J> {
         match self.queue.iter().position(|(j, _)| matches(j)) {
             Some(i) => {
                 self.queue.remove(i);
-                self.queue_level.set(now, self.queue.len() as f64);
+                self.queue_level.set(now, count_f64(self.queue.len()));
                 true
             }
             None => false,
@@ -261,12 +273,8 @@ impl<J: Copy> Jobs<J> {
 
     #[inline(always)]
     fn push(&mut self, t: Tagged<J>) {
-        if self.heap_mode {
-            self.heap.push(t);
-            return;
-        }
-        if self.sorted.len() >= PS_TO_HEAP {
-            self.become_heap(t);
+        if self.heap_mode || self.sorted.len() >= PS_TO_HEAP {
+            self.push_on_heap(t);
             return;
         }
         // Slide it in from the end, past the jobs finishing before it: a
@@ -285,10 +293,17 @@ impl<J: Copy> Jobs<J> {
         v[pos] = t;
     }
 
+    /// Pushes `t` on the heap, the sorted vector first becoming one if it
+    /// is still in use (beyond `PS_TO_HEAP` jobs): a saturated machine's
+    /// way, out of line (as `pop_from_heap`) so that the copies of `push`
+    /// and `pop` inlined into the model hold only the usual way.
     #[cold]
-    fn become_heap(&mut self, t: Tagged<J>) {
-        self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
-        self.heap_mode = true;
+    #[inline(never)]
+    fn push_on_heap(&mut self, t: Tagged<J>) {
+        if !self.heap_mode {
+            self.heap = BinaryHeap::from(std::mem::take(&mut self.sorted));
+            self.heap_mode = true;
+        }
         self.heap.push(t);
     }
 
@@ -297,6 +312,14 @@ impl<J: Copy> Jobs<J> {
         if !self.heap_mode {
             return self.sorted.pop();
         }
+        self.pop_from_heap()
+    }
+
+    /// `pop` on the heap, and back to the sorted vector below
+    /// `PS_TO_SORTED` jobs.
+    #[cold]
+    #[inline(never)]
+    fn pop_from_heap(&mut self) -> Option<Tagged<J>> {
         let t = self.heap.pop();
         if self.heap.len() < PS_TO_SORTED {
             self.become_sorted();
@@ -343,9 +366,14 @@ pub struct ProcessorSharing<J> {
     virtual_time: f64,
     last_update: f64,
     next_seq: u64,
-    busy_level: TimeWeighted,
-    jobs_level: TimeWeighted,
+    /// Busy cores (`BUSY`) and jobs present (`JOBS`) over time: they change
+    /// together, so one pair keeps them.
+    levels: TimeWeightedPair,
 }
+
+/// Indexes of `ProcessorSharing::levels`.
+const BUSY: usize = 0;
+const JOBS: usize = 1;
 
 impl<J: Copy> ProcessorSharing<J> {
     /// A resource with `cores` cores (positive; fractional cores allowed).
@@ -359,8 +387,7 @@ impl<J: Copy> ProcessorSharing<J> {
             virtual_time: 0.0,
             last_update: 0.0,
             next_seq: 0,
-            busy_level: TimeWeighted::new(),
-            jobs_level: TimeWeighted::new(),
+            levels: TimeWeightedPair::new(),
         }
     }
 
@@ -370,7 +397,7 @@ impl<J: Copy> ProcessorSharing<J> {
         self.present = n;
         // Branch-free: with no more jobs than cores (n = 0 included) the
         // quotient is at least 1.
-        self.rate = (self.cores / n as f64).min(1.0);
+        self.rate = (self.cores / count_f64(n)).min(1.0);
     }
 
     #[inline]
@@ -383,9 +410,8 @@ impl<J: Copy> ProcessorSharing<J> {
 
     #[inline]
     fn record_levels(&mut self, now: f64) {
-        let n = self.present as f64;
-        self.busy_level.set(now, n.min(self.cores));
-        self.jobs_level.set(now, n);
+        let n = count_f64(self.present);
+        self.levels.set(now, [n.min(self.cores), n]);
     }
 
     /// A job needing `work` seconds of one core arrives at `now`.
@@ -483,17 +509,17 @@ impl<J: Copy> ProcessorSharing<J> {
 
     /// Mean fraction of the cores busy since the last reset.
     pub fn utilization(&self, now: f64) -> f64 {
-        self.busy_level.mean(now) / self.cores
+        self.levels.mean(BUSY, now) / self.cores
     }
 
     /// Mean number of jobs present since the last reset.
     pub fn mean_in_system(&self, now: f64) -> f64 {
-        self.jobs_level.mean(now)
+        self.levels.mean(JOBS, now)
     }
 
     /// Mean number of jobs beyond the cores (waiting for a full core).
     pub fn mean_queue(&self, now: f64) -> f64 {
-        (self.jobs_level.mean(now) - self.busy_level.mean(now)).max(0.0)
+        (self.levels.mean(JOBS, now) - self.levels.mean(BUSY, now)).max(0.0)
     }
 
     /// Since the last reset, up to `now`: the integral of the fraction of
@@ -501,17 +527,16 @@ impl<J: Copy> ProcessorSharing<J> {
     /// [`Fcfs::integrals`]).
     #[inline]
     pub fn integrals(&self, now: f64) -> (f64, f64) {
-        let busy = self.busy_level.area(now);
+        let busy = self.levels.area(BUSY, now);
         (
             busy / self.cores,
-            (self.jobs_level.area(now) - busy).max(0.0),
+            (self.levels.area(JOBS, now) - busy).max(0.0),
         )
     }
 
     /// Restarts the statistics at `now` (warm-up deletion), keeping the state.
     pub fn reset_stats(&mut self, now: f64) {
-        self.busy_level.reset(now);
-        self.jobs_level.reset(now);
+        self.levels.reset(now);
     }
 }
 

@@ -16,7 +16,7 @@
 //! event; the token is two words.
 
 use super::calendar::{Calendar, EventId};
-use super::resource::{Admission, Fcfs, ProcessorSharing};
+use super::resource::{Admission, Fcfs, ProcessorSharing, count_f64};
 
 /// What a station's completion event carries; give it back to
 /// [`Station::complete`] when the event fires.
@@ -127,7 +127,7 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
                 // completion is still right unless the newcomer finishes
                 // first. Keeping it saves a cancel and a schedule on most
                 // arrivals at a machine that is not saturated.
-                let unchanged = resource.len() as f64 <= resource.cores()
+                let unchanged = count_f64(resource.len()) <= resource.cores()
                     && pending.is_some_and(|(_, first)| resource.next_job() == Some(first));
                 if !unchanged {
                     resync(cal, resource, pending, epoch, &event);
@@ -152,10 +152,7 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
         if token.epoch != self.epoch {
             return None;
         }
-        if !self.cancelled.is_empty()
-            && let Some(k) = self.cancelled.iter().position(|&j| j == token.job)
-        {
-            self.cancelled.swap_remove(k);
+        if !self.cancelled.is_empty() && self.forget_cancelled(token.job) {
             return None;
         }
         let epoch = self.epoch;
@@ -179,6 +176,21 @@ impl<J: Copy + PartialEq + std::fmt::Debug> Station<J> {
                 resync(cal, resource, pending, epoch, &event);
                 done.map(|job| Departure { job, started: None })
             }
+        }
+    }
+
+    /// Takes `job` off the cancelled jobs, if it is there: its completion
+    /// is to be dropped. Out of line, so that `complete`, inlined where
+    /// completions fire, holds only the usual way (nothing cancelled).
+    #[cold]
+    #[inline(never)]
+    fn forget_cancelled(&mut self, job: J) -> bool {
+        match self.cancelled.iter().position(|&j| j == job) {
+            Some(k) => {
+                self.cancelled.swap_remove(k);
+                true
+            }
+            None => false,
         }
     }
 

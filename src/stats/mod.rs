@@ -15,7 +15,7 @@ pub mod window_hist;
 
 pub use ci::{Bounds, Estimate, TQuantiles};
 pub use latency::{LatencyHistogram, quantile_censored};
-pub use level::TimeWeighted;
+pub use level::{TimeWeighted, TimeWeightedPair};
 pub use mser::Mser5;
 pub use tally::Tally;
 pub use window_hist::WindowHistogram;

@@ -144,12 +144,20 @@ impl Sim<'_> {
     /// station it leaves.
     // Always inlined, like `charge` and `add_work`: every phase change of
     // every job comes through here, for a few loads and stores.
+    // `charge`, then the move, on one look-up of the job: a second
+    // `self.jobs[..]` would check its bounds again, after the store to
+    // `job_time` made the compiler reload them.
     #[inline(always)]
     pub(super) fn set_phase(&mut self, now: f64, job: JobRef, phase: Phase, station: usize) {
-        self.charge(now, job);
-        let j = &mut self.jobs[job.slot as usize];
+        let slot = job.slot as usize;
+        let w = 2 * self.stations.count();
+        let j = &mut self.jobs[slot];
+        let dt = now - j.since;
+        j.since = now;
+        let k = j.station as usize;
         j.phase = phase;
         j.station = station as u16;
+        self.job_time[slot * w + k] += dt;
     }
 
     /// Adds the job's time since its last phase change to the station of

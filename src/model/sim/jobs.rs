@@ -82,6 +82,10 @@ pub(super) struct Job {
     pub(super) holds_worker: bool,
     /// When the request got its IIS worker (for the request timeout).
     pub(super) worker_since: f64,
+    /// Its front-end's IIS request timeout, copied when it got the worker:
+    /// `next_step` compares against it at every step, without looking the
+    /// front-end up in the model.
+    pub(super) worker_timeout: f64,
     pub(super) holds_conn: bool,
     /// When the current database call was sent (for the query timeout).
     pub(super) call_sent: f64,
@@ -127,6 +131,7 @@ impl Job {
             ext_left: 0,
             holds_worker: false,
             worker_since: 0.0,
+            worker_timeout: f64::INFINITY,
             holds_conn: false,
             call_sent: 0.0,
             holds_timer_slot: false,
@@ -141,6 +146,31 @@ impl Job {
             after: 0.0,
         }
     }
+}
+
+/// The number of database calls a drawn `x` stands for:
+/// `x.round().max(0.0) as u32` (the nearest whole number, halves away from
+/// zero; none below one half, NaN included; at most `u32::MAX`), without
+/// the call to the C library's `round` that `f64::round` compiles to on
+/// x86-64 without SSE4.1, once per request.
+///
+/// Exact: in [0.5, 2^32) truncating to `u32` is exact, and so is the
+/// fraction `x - trunc(x)`, so comparing it with one half decides the
+/// rounding as `round` does.
+#[inline]
+// `!(x >= 0.5)` on purpose: one comparison sends NaN along with everything
+// below one half (`x.is_nan() || x < 0.5` compiles to two).
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+pub(super) fn call_count(x: f64) -> u32 {
+    if !(x >= 0.5) {
+        return 0;
+    }
+    if x >= 4_294_967_296.0 {
+        return u32::MAX;
+    }
+    let t = x as u32;
+    let up = (x - t as f64 >= 0.5) as u64;
+    (t as u64 + up).min(u32::MAX as u64) as u32
 }
 
 /// The substreams of one kind of job — a traffic class's requests, a
@@ -209,6 +239,8 @@ impl Sim<'_> {
         (j.live && j.generation == r.generation).then_some(j)
     }
 
+    // Always inlined: once per job, a few stores, less than the call.
+    #[inline(always)]
     pub(super) fn free_job(&mut self, r: JobRef) {
         let j = &mut self.jobs[r.slot as usize];
         debug_assert!(j.live && j.generation == r.generation);
@@ -226,6 +258,48 @@ impl Sim<'_> {
                 let at = self.cal.now() + after;
                 self.cal.schedule_at(at, Event::PublishStart { dev });
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::call_count;
+
+    #[test]
+    fn call_count_rounds_as_round_does() {
+        let reference = |x: f64| x.round().max(0.0) as u32;
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            2.4999999999999996,
+            2.5000000000000004,
+            -0.5,
+            -3.7,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            4_294_967_294.5,
+            4_294_967_295.4,
+            4_294_967_295.5,
+            4_294_967_296.0,
+            1e300,
+            f64::MIN_POSITIVE,
+        ];
+        let mut z = 0x1234_5678_9abc_def0_u64;
+        for _ in 0..100_000 {
+            z ^= z << 13;
+            z ^= z >> 7;
+            z ^= z << 17;
+            xs.push((z >> 11) as f64 / (1u64 << 53) as f64 * 1000.0);
+            xs.push((z % 4000) as f64 / 4.0);
+        }
+        for x in xs {
+            assert_eq!(call_count(x), reference(x), "x = {x:e}");
         }
     }
 }

@@ -72,7 +72,7 @@ impl Sim<'_> {
         let p = &m.processes[process as usize];
         let rng = &mut self.job_rng[job.slot as usize];
         let cpu = p.cpu.sample(rng);
-        let calls = p.db_calls.sample(rng).round().max(0.0) as u32;
+        let calls = super::jobs::call_count(p.db_calls.sample(rng));
         self.note_value(job, 4, cpu);
         self.note_value(job, 4, calls as f64);
         let j = &mut self.jobs[job.slot as usize];

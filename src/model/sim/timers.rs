@@ -27,7 +27,7 @@ impl Sim<'_> {
         let kind = Kind::Timer { timer };
         self.count_arrival(kind);
         let cpu = t.cpu.sample(&mut rng);
-        let calls = t.db_calls.sample(&mut rng).round().max(0.0) as u32;
+        let calls = super::jobs::call_count(t.db_calls.sample(&mut rng));
         let job = self.new_job(kind, now, rng);
         let j = &mut self.jobs[job.slot as usize];
         j.calls_left = calls;
