@@ -473,6 +473,41 @@ fn jmeter_results_give_classes_and_a_closed_population() {
     assert!(usage(observe(&spec, &fes(), &[], &[])).contains("timeStamp, elapsed and label"));
 }
 
+/// JMeter before 5.5 writes an HTTP request that failed with an exception
+/// before it started with timeStamp 0 (1970-01-01) and an elapsed time up to
+/// its failure. Read as a time, that one row stretched the test back to
+/// 1970: the origin, the window and every rate and population went to
+/// nothing. It is skipped, named by its line.
+#[test]
+fn a_jmeter_sample_stamped_1970_is_skipped_not_read_as_the_start_of_the_test() {
+    let dir = temp_dir("cal-jmeter-zero");
+    let mut text = JTL.lines().take(4).collect::<Vec<_>>().join("\n");
+    text.push_str("\n0,1795780801500,Login,Non HTTP response code: java.net.UnknownHostException,Non HTTP response message: shop.example.com,Users 1-2,text,false,,0,0,2,2,https://shop.example.com/Login,0,0,0\n");
+    let jtl = write(&dir.join("old-jmeter.jtl"), &text);
+    let mut spec = InputSpec::new();
+    spec.jmeter = vec![jtl.clone()];
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
+    assert_eq!(
+        obs.origin, 1_795_780_800,
+        "the test starts at its first real sample"
+    );
+    assert_eq!(obs.window, (1_795_780_800.0, 1_795_780_801.3));
+    let login = class(&obs, "Login");
+    assert_eq!(login.total(), 2, "the 1970 row is not a request");
+    let p = login.population.unwrap();
+    // Thread 1-2's Login (100-400 ms) and thread 1-1's (1000 ms of think
+    // and 1200-1300) over the test's 1300 ms, not over 56 years.
+    assert!((p.users - 1400.0 / 1300.0).abs() < 1e-12, "{p:?}");
+    assert!((p.response - 0.2).abs() < 1e-12, "{p:?}");
+    assert_eq!(obs.skipped.count, 1);
+    let (path, line, why) = &obs.skipped.first[0];
+    assert_eq!((path, *line), (&jtl, 5));
+    assert!(
+        why.contains("timeStamp is 0") && why.contains("5.5"),
+        "{why}"
+    );
+}
+
 /// Windows tools write a UTF-8 byte-order mark and `\r\n` line ends: the
 /// three readers read past the mark, name bad rows by their true line, and
 /// skip a row whose cells do not match the header instead of reading its
