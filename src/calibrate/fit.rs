@@ -42,7 +42,7 @@ pub struct Fit {
     /// Counter hosts whose series entered the fit.
     pub hosts: Vec<String>,
     /// Per class (as `Observed::classes`): fitted demand in seconds, `None`
-    /// for a class with no completion.
+    /// for a class with no request in the fit's rows (machine-intervals).
     pub demand: Vec<Option<f64>>,
     /// Standard error of each demand, seconds (NaN when it cannot be computed).
     pub se: Vec<f64>,
@@ -615,7 +615,15 @@ impl Rows {
     }
 
     fn fit(&self, server: String, obs: &Observed, active: &[bool]) -> Fit {
-        let cols: Vec<usize> = (0..active.len()).filter(|&k| active[k]).collect();
+        // A class none of whose requests falls in this fit's rows (its only
+        // requests in the first or last interval, which are left out; or
+        // served by front-ends of another database) says nothing about
+        // these machines: its column would be all zeros, its "demand" an
+        // arbitrary 0, and AᵀA singular, which would take every other
+        // class's standard error with it. It is left out of this fit.
+        let cols: Vec<usize> = (0..active.len())
+            .filter(|&k| active[k] && self.x.iter().any(|r| r[k] != 0.0))
+            .collect();
         let n = self.y.len();
         // Column-major design: the active classes' rates, then the intercept.
         let mut a: Vec<Vec<f64>> = cols
