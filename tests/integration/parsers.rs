@@ -414,6 +414,55 @@ fn performance_counters_with_bias_and_empty_samples() {
     assert!(usage(observe(&spec, &fes(), &[], &dbs)).contains("% Processor Time"));
 }
 
+/// A counter log none of whose rows can be read was refused with "every
+/// value empty or unreadable", though its values were fine and its
+/// timestamps were in another layout (a day-first locale's): the message
+/// named no line and no cell, and the skipped rows are not printed when
+/// the command fails. It now says how many rows were skipped and quotes
+/// the first ones by line; an unreadable value names its column.
+#[test]
+fn counters_that_cannot_be_read_say_which_cell_and_why() {
+    let dir = temp_dir("cal-perfmon-unreadable");
+    let (a, b) = iis_sample(&dir);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a, b];
+    let day_first = PERFMON
+        .replace("\"11/27/2026", "\"27/11/2026")
+        .replace("\"garbage\",\"1\",\"2\",\"3\"\n", "");
+    let csv = write(&dir.join("day-first.csv"), &day_first);
+    spec.perfmon = vec![csv];
+    let msg = usage(observe(&spec, &fes(), &[], &["db".into()]));
+    for want in [
+        "day-first.csv: no % Processor Time sample",
+        "3 row(s) could not be read",
+        "day-first.csv:2: timestamp \"27/11/2026 02:00:00.000\" is not MM/DD/YYYY HH:MM:SS.mmm",
+        "day-first.csv:3:",
+    ] {
+        assert!(msg.contains(want), "{want:?} not in {msg}");
+    }
+    assert!(!msg.contains("every value empty"), "{msg}");
+
+    // A value that is not a number names its row, its column and itself.
+    let csv = write(
+        &dir.join("comma.csv"),
+        &PERFMON.replace("\"40\"", "\"40,5\""),
+    );
+    spec.perfmon = vec![csv.clone()];
+    let obs = observe(&spec, &fes(), &[], &["db".into()]).unwrap();
+    let (_, line, why) = obs
+        .skipped
+        .first
+        .iter()
+        .find(|(p, _, _)| p == &csv)
+        .unwrap();
+    assert_eq!(*line, 4);
+    assert!(
+        why.contains("column 2 (\\\\FE1\\Processor(_Total)\\% Processor Time)")
+            && why.contains("\"40,5\" is not a number"),
+        "{why}"
+    );
+}
+
 const JTL: &str = r#"timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect
 1795780800000,200,Home Page,200,OK,Users 1-1,text,true,,1000,100,2,2,https://shop.example.com/Home,150,0,20
 1795780800100,300,Login,200,OK,Users 1-2,text,true,,1000,100,2,2,https://shop.example.com/Login,150,0,20
