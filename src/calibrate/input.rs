@@ -411,10 +411,12 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
 pub struct CsvFile<'a> {
     path: &'a Path,
     reader: csv::Reader<Box<dyn BufRead>>,
-    /// The file's lines end in `\r\n`: the csv crate then gives a record
-    /// the line before its own (it counts the previous record's `\n` only
-    /// as it starts reading the next one).
+    /// The file's lines end in `\r\n`: the csv crate then gives every
+    /// record but the first the line before its own (it counts the previous
+    /// record's `\n` only as it starts reading the next one).
     crlf: bool,
+    /// Records read so far.
+    records: u64,
 }
 
 impl<'a> CsvFile<'a> {
@@ -429,22 +431,32 @@ impl<'a> CsvFile<'a> {
             .has_headers(false)
             .flexible(true)
             .from_reader(text);
-        Ok(CsvFile { path, reader, crlf })
+        Ok(CsvFile {
+            path,
+            reader,
+            crlf,
+            records: 0,
+        })
     }
 
     /// Reads the next record; `false` at the end of the file. A file the
     /// csv reader cannot read (bad UTF-8 is fine: records are bytes) is an
     /// error naming it.
     pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
-        self.reader
+        let read = self
+            .reader
             .read_byte_record(record)
-            .map_err(|e| Error::Usage(format!("{}: {e}", self.path.display())))
+            .map_err(|e| Error::Usage(format!("{}: {e}", self.path.display())))?;
+        self.records += u64::from(read);
+        Ok(read)
     }
 
     /// The line `record` (just read) starts on, counted from 1.
     fn line(&self, record: &csv::ByteRecord) -> u64 {
         let line = record.position().map_or(0, |p| p.line());
-        if self.crlf && line > 1 {
+        // Every record after the first: the one right after the header
+        // is given line 1 too, so the correction cannot go by the line.
+        if self.crlf && self.records > 1 {
             line + 1
         } else {
             line

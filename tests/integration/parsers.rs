@@ -637,6 +637,44 @@ fn byte_order_marks_crlf_line_ends_and_short_or_long_rows() {
     }
 }
 
+/// In a file with `\r\n` line ends (typeperf's, and JMeter's on Windows)
+/// a bad first row, right under the header, was named as line 1, the
+/// header's, in both CSV readers. It is line 2.
+#[test]
+fn a_bad_first_row_of_a_crlf_csv_is_named_by_its_own_line() {
+    let dir = temp_dir("cal-crlf-first-row");
+    let crlf = |text: &str| text.replace('\n', "\r\n");
+    let (a, b) = iis_sample(&dir);
+    let mut rows: Vec<&str> = PERFMON.lines().collect();
+    rows[1] = r#""2026-11-27 02:00:00","35.5","2048","10""#;
+    let counters = rows.join("\n") + "\n";
+    let mut rows: Vec<&str> = JTL.lines().collect();
+    rows[1] = "2026/11/27 12:00:00,200,Home Page,200,OK,Users 1-1,text,true,,1000,100,2,2,https://shop.example.com/Home,150,0,20";
+    let jtl = rows.join("\n") + "\n";
+    for (name, text) in [("lf", counters.clone()), ("crlf", crlf(&counters))] {
+        let csv = write(&dir.join(format!("{name}.csv")), &text);
+        let mut spec = InputSpec::new();
+        spec.iis = vec![a.clone(), b.clone()];
+        spec.perfmon = vec![csv.clone()];
+        let obs = observe(&spec, &fes(), &[], &["db".into()]).unwrap();
+        let first = obs
+            .skipped
+            .first
+            .iter()
+            .find(|(p, _, _)| p == &csv)
+            .unwrap();
+        assert_eq!(first.1, 2, "{name}: {first:?}");
+    }
+    for (name, text) in [("lf", jtl.clone()), ("crlf", crlf(&jtl))] {
+        let path = write(&dir.join(format!("{name}.jtl")), &text);
+        let mut spec = InputSpec::new();
+        spec.jmeter = vec![path.clone()];
+        let obs = observe(&spec, &fes(), &[], &[]).unwrap();
+        let lines: Vec<u64> = obs.skipped.first.iter().map(|f| f.1).collect();
+        assert_eq!(lines, [2, 7], "{name}: {:?}", obs.skipped.first);
+    }
+}
+
 #[test]
 fn calibrate_input_arguments_are_checked() {
     let dir = temp_dir("cal-args");
