@@ -374,6 +374,7 @@ const BUFFER: usize = 1 << 20;
 /// Opens `path` for reading lines, decompressing it when it starts with the
 /// gzip magic number (whatever its name), and past a UTF-8 byte-order mark
 /// at the start of the text (Windows tools write one), so no reader sees it.
+/// Text that starts with a UTF-16 byte-order mark is an error saying so.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     let cannot_read =
         |e: std::io::Error| Error::Usage(format!("{}: cannot read: {e}", path.display()));
@@ -398,6 +399,17 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
         let k = buf.len().min(BOM.len() - start.len());
         start.extend_from_slice(&buf[..k]);
         reader.consume(k);
+    }
+    // UTF-16 (what Windows PowerShell 5's `>` and `Out-File` write, and
+    // Notepad's "Unicode"): every other byte is 0, so no reader would
+    // find a directive, a header or a timestamp in it and each would
+    // blame something else ("a request line before any #Fields:", "set
+    // print_field_names"). Say what the file is instead.
+    if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+        return Err(Error::Usage(format!(
+            "{}: the file is UTF-16 text (as Windows PowerShell's > and Out-File write it); calibrate reads UTF-8 or ASCII: convert it, e.g. Get-Content IN | Set-Content -Encoding UTF8 OUT, or write it with typeperf -o / IIS / JMeter directly",
+            path.display()
+        )));
     }
     if start == BOM {
         Ok(reader)

@@ -675,6 +675,51 @@ fn a_bad_first_row_of_a_crlf_csv_is_named_by_its_own_line() {
     }
 }
 
+/// A file saved as UTF-16 (Windows PowerShell 5's `typeperf ... > x.csv`)
+/// was misread byte by byte, and each reader blamed something else: the IIS
+/// reader "a request line before any #Fields: directive" on every line, the
+/// JMeter reader a header without print_field_names, the counter reader a
+/// first cell of NUL bytes. Each now says the file is UTF-16, by name.
+#[test]
+fn utf16_files_are_named_as_such() {
+    let dir = temp_dir("cal-utf16");
+    let utf16 = |path: &Path, text: &str, big_endian: bool| {
+        let mut bytes: Vec<u8> = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            bytes.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        path.to_path_buf()
+    };
+    let (a, b) = iis_sample(&dir);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![utf16(&dir.join("FE9/u_ex261127.log"), IIS_FE1, false)];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(msg.contains("u_ex261127.log: the file is UTF-16"), "{msg}");
+
+    spec.iis = vec![a, b];
+    spec.perfmon = vec![utf16(&dir.join("counters.csv"), PERFMON, true)];
+    let msg = usage(observe(&spec, &fes(), &[], &["db".into()]));
+    assert!(msg.contains("counters.csv: the file is UTF-16"), "{msg}");
+
+    let mut spec = InputSpec::new();
+    spec.jmeter = vec![utf16(&dir.join("results.jtl"), JTL, false)];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(
+        msg.contains("results.jtl: the file is UTF-16") && !msg.contains("print_field_names"),
+        "{msg}"
+    );
+}
+
 #[test]
 fn calibrate_input_arguments_are_checked() {
     let dir = temp_dir("cal-args");
