@@ -1165,3 +1165,62 @@ fn a_class_outside_the_fitted_intervals_does_not_spoil_the_others() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Counters of a front-end whose IIS log was not given were fitted as rows
+/// of CPU without requests: its whole CPU went to the background and every
+/// demand was pulled down, without a word. Such counters are now refused, naming the file, the server and the
+/// machine.
+#[test]
+fn counters_of_a_front_end_that_served_no_request_are_refused() {
+    use crate::common::{o11sim, rejected};
+    let dir = scratch("idle");
+    let base = dir.join("base.toml");
+    std::fs::write(&base, SMALL_BASE).unwrap();
+    let fe1 = dir.join("FE1");
+    std::fs::create_dir_all(&fe1).unwrap();
+    let log = fe1.join("u_ex251127.log");
+    std::fs::write(
+        &log,
+        steady_log(EPOCH + 36_000, 1800, 2, "/Orders/Home", 80),
+    )
+    .unwrap();
+    let mut text = String::from(
+        "\"(PDH-CSV 4.0) (Coordinated Universal Time)(0)\",\"\\\\FE1\\Processor(_Total)\\% Processor Time\",\"\\\\FE2\\Processor(_Total)\\% Processor Time\"\r\n",
+    );
+    for k in 1..=240 {
+        let (y, m, d, h, mi, s) = o11sim::calibrate::synth::civil(EPOCH + 36_000 + 15 * k);
+        text.push_str(&format!(
+            "\"{m:02}/{d:02}/{y:04} {h:02}:{mi:02}:{s:02}.000\",\"{}\",\"{}\"\r\n",
+            10 + k % 7,
+            12 + k % 5
+        ));
+    }
+    let counters = dir.join("counters.csv");
+    std::fs::write(&counters, text).unwrap();
+    let out = dir.join("out.toml");
+    let r = o11sim(&[
+        "calibrate",
+        base.to_str().unwrap(),
+        "--iis",
+        log.to_str().unwrap(),
+        "--server",
+        "FE2=main.2",
+        "--perfmon",
+        counters.to_str().unwrap(),
+        "--replications",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    rejected(
+        &r,
+        &[
+            "counters.csv",
+            "FE2",
+            "front-end main.2, which served none of the requests",
+            "IIS log",
+        ],
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
