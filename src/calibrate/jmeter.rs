@@ -242,10 +242,9 @@ fn read_file(
     if used == 0 {
         let why = obs
             .skipped
-            .first
-            .iter()
-            .find(|(p, _, _)| p == path)
-            .map(|(p, l, w)| format!(" (first: {}:{l}: {w})", p.display()))
+            .first_of(|p| p == path, 1)
+            .first()
+            .map(|f| format!(" (first: {f})"))
             .unwrap_or_default();
         return Err(Error::Usage(format!(
             "{}: no usable JMeter sample{why}",

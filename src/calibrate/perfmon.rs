@@ -222,14 +222,7 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
         // Say why, with the first skipped rows: "every value empty" and
         // "every timestamp unreadable" (a locale's date layout) need
         // different fixes, and the skipped rows are not printed otherwise.
-        let first: Vec<String> = obs
-            .skipped
-            .first
-            .iter()
-            .filter(|(p, _, _)| p == path)
-            .take(3)
-            .map(|(p, l, w)| format!("{}:{l}: {w}", p.display()))
-            .collect();
+        let first = obs.skipped.first_of(|p| p == path, 3);
         let why = if first.is_empty() {
             "every % Processor Time value is empty".to_owned()
         } else {

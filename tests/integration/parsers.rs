@@ -720,6 +720,66 @@ fn utf16_files_are_named_as_such() {
     );
 }
 
+/// Only the first ten skipped lines of the whole run are kept for the
+/// report; a log none of whose lines could be read is an error that quoted
+/// its own from those ten. When earlier files had filled them, the error
+/// said "(see the skipped lines)" and showed none: the run stops there, so
+/// they are never printed. Each file now keeps its own first few for its
+/// error, in the three readers.
+#[test]
+fn an_unreadable_file_after_noisy_ones_still_says_why() {
+    let dir = temp_dir("cal-noisy");
+    let noise = |text: &str| {
+        let mut t = text.to_owned();
+        for k in 0..12 {
+            t.push_str(&format!("garbage {k}\n"));
+        }
+        t
+    };
+    // IIS: FE1 usable with 12 bad lines; FE2 with none usable.
+    let fe1 = write(&dir.join("FE1/u_ex261127.log"), &noise(IIS_FE1));
+    write(
+        &dir.join("FE2/u_ex261127.log"),
+        "#Fields: date time cs-uri-stem sc-status time-taken\n2026-11-27 10:00:00 /Orders/x 200 12 extra\n",
+    );
+    let mut spec = InputSpec::new();
+    spec.iis = vec![fe1, dir.join("FE2")];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(
+        msg.contains("u_ex261127.log:2: 6 fields where #Fields: declares 5"),
+        "{msg}"
+    );
+    // JMeter: the same with two result files.
+    let mut jtl = JTL.to_owned();
+    for k in 0..12 {
+        jtl.push_str(&format!(
+            "x{k},1,Home,200,OK,Users 1-1,text,true,,1,1,1,1,u,1,0,0\n"
+        ));
+    }
+    let a = write(&dir.join("a.jtl"), &jtl);
+    let b = write(
+        &dir.join("b.jtl"),
+        &(JTL.lines().next().unwrap().to_owned()
+            + "\n1795780800000,abc,Home,200,OK,Users 1-1,text,true,,1,1,1,1,u,1,0,0\n"),
+    );
+    let mut spec = InputSpec::new();
+    spec.jmeter = vec![a, b];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(msg.contains("b.jtl:2: elapsed is not a number"), "{msg}");
+    // Counters: a noisy file, then one whose timestamps cannot be read.
+    let (fe1, fe2) = iis_sample(&dir);
+    let noisy = write(&dir.join("noisy.csv"), &noise(PERFMON));
+    let bad = write(
+        &dir.join("bad.csv"),
+        &PERFMON.replace("\"11/27/2026", "\"2026-11-27"),
+    );
+    let mut spec = InputSpec::new();
+    spec.iis = vec![fe1, fe2];
+    spec.perfmon = vec![noisy, bad];
+    let msg = usage(observe(&spec, &fes(), &[], &["db".into()]));
+    assert!(msg.contains("bad.csv:2: timestamp"), "{msg}");
+}
+
 #[test]
 fn calibrate_input_arguments_are_checked() {
     let dir = temp_dir("cal-args");
