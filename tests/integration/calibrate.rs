@@ -918,6 +918,36 @@ fn calibrate_to_standard_output_writes_only_the_scenario_there_and_outputs_are_d
     rejected(&out, &["standard output"]);
 }
 
+/// `--out` and `--report` naming one file in two spellings (`x.toml` and
+/// `./x.toml`, or through `..`) passed the check, which compared the
+/// arguments as written: the command said "wrote x.toml and ./x.toml", and
+/// the scenario was lost under the report's CSV. The same file however
+/// spelled is refused before anything runs.
+#[test]
+fn out_and_report_spelled_differently_as_one_file_are_refused() {
+    use crate::common::{o11sim, rejected, temp_dir};
+    let dir = temp_dir("calibrate-same-file");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/calibrate");
+    let fe1 = ex.join("FE1").to_str().unwrap().to_owned();
+    let plain = dir.join("x.toml");
+    let roundabout = dir.join("sub").join("..").join("x.toml");
+    let out = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        &fe1,
+        "--replications",
+        "1",
+        "--out",
+        plain.to_str().unwrap(),
+        "--report",
+        roundabout.to_str().unwrap(),
+    ]);
+    rejected(&out, &["--report", "--out", "its own file"]);
+    assert!(!plain.exists());
+}
+
 /// Dev and QA logs of a base with both environments: the same module on
 /// both is two loads, each written into its own environment with its own
 /// rate, and checked on its own; a module seen in one keeps its name.
