@@ -948,6 +948,33 @@ fn out_and_report_spelled_differently_as_one_file_are_refused() {
     assert!(!plain.exists());
 }
 
+/// An output onto a log file inside a directory given to `--iis` was not
+/// caught (only the arguments themselves were compared): the log was
+/// replaced by the written scenario, exit status 0. It is refused like an
+/// output onto any other input, before anything runs.
+#[test]
+fn an_output_onto_a_log_inside_an_iis_directory_is_refused() {
+    use crate::common::{o11sim, rejected, temp_dir};
+    let dir = temp_dir("calibrate-out-in-logs");
+    let logs = dir.join("FE1");
+    std::fs::create_dir_all(&logs).unwrap();
+    let log = logs.join("u_ex251127.log");
+    let text = steady_log(EPOCH + 36_000, 600, 2, "/Orders/Home", 80);
+    std::fs::write(&log, &text).unwrap();
+    let out = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        logs.to_str().unwrap(),
+        "--replications",
+        "1",
+        "--out",
+        log.to_str().unwrap(),
+    ]);
+    rejected(&out, &["u_ex251127.log", "would destroy the input"]);
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), text);
+}
+
 /// Dev and QA logs of a base with both environments: the same module on
 /// both is two loads, each written into its own environment with its own
 /// rate, and checked on its own; a module seen in one keeps its name.
