@@ -89,9 +89,18 @@ pub fn valid_name(name: &str) -> bool {
 }
 
 /// Appends `raw` to `out` as a class name: ASCII letters lowercased when
-/// `lower`, every byte other than letters, digits, `_` and `-` turned into `_`.
+/// `lower`, every character other than letters, digits, `_` and `-` turned
+/// into one `_`. A UTF-8 character of several bytes is one character
+/// (`Página` → `P_gina`, not `P__gina`); a byte that is not UTF-8 is one.
 pub fn push_name(raw: &[u8], lower: bool, out: &mut Vec<u8>) {
+    // After a UTF-8 lead byte (0xC0 and up), its continuation bytes
+    // (0x80-0xBF) belong to the same character, already written as `_`.
+    let mut in_char = false;
     for &b in raw {
+        if in_char && (0x80..0xC0).contains(&b) {
+            continue;
+        }
+        in_char = b >= 0xC0;
         out.push(if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
             if lower { b.to_ascii_lowercase() } else { b }
         } else {
@@ -295,6 +304,29 @@ mod tests {
         let mut d = Classifier::new(true);
         assert_eq!(class(&mut d, "/Orders/scripts/OutSystems.js"), None);
         assert_eq!(class(&mut d, "/Orders/Home"), Some("orders".into()));
+    }
+
+    /// The documentation: "characters other than letters, digits, `_` and
+    /// `-` become `_`". A character of several UTF-8 bytes became one `_`
+    /// per byte: JMeter's `Página Inicial` was `P__gina_Inicial`.
+    #[test]
+    fn a_character_of_several_bytes_is_one_underscore() {
+        let name = |raw: &[u8]| {
+            let mut out = Vec::new();
+            push_name(raw, false, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(name("Página Inicial".as_bytes()), "P_gina_Inicial");
+        assert_eq!(name("注文 一覧".as_bytes()), "_____");
+        assert_eq!(name("Ä€😀x".as_bytes()), "___x");
+        // Not UTF-8 (Latin-1 á, a stray continuation byte): one each.
+        assert_eq!(name(b"P\xE1gina"), "P_gina");
+        assert_eq!(name(b"a\xA3b"), "a_b");
+        let mut c = Classifier::new(false);
+        assert_eq!(
+            class(&mut c, "/ÁreaCliente/Home").as_deref(),
+            Some("_reacliente")
+        );
     }
 
     #[test]

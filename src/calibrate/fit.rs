@@ -42,7 +42,7 @@ pub struct Fit {
     /// Counter hosts whose series entered the fit.
     pub hosts: Vec<String>,
     /// Per class (as `Observed::classes`): fitted demand in seconds, `None`
-    /// for a class with no completion.
+    /// for a class with no request in the fit's rows (machine-intervals).
     pub demand: Vec<Option<f64>>,
     /// Standard error of each demand, seconds (NaN when it cannot be computed).
     pub se: Vec<f64>,
@@ -281,6 +281,13 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
         let Machine::FrontEnd(f) = s.machine else {
             continue;
         };
+        if !served_any(obs, &[f]) {
+            return Err(idle_machine(
+                s,
+                &format!("front-end {}", obs.front_ends[f]),
+                "give its IIS log as well (a load test spreads its samples over the front-ends of the environment it drove only)",
+            ));
+        }
         let cores = fe_cores[f];
         fe_rows.hosts.push(s.host.clone());
         fe_rows.cores.push(cores);
@@ -312,6 +319,16 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
         for s in &obs.cpu {
             if s.machine != Machine::Database(db.name.clone()) {
                 continue;
+            }
+            let its_front_ends: Vec<usize> = (0..obs.front_ends.len())
+                .filter(|&f| fe_db[f] == Some(d))
+                .collect();
+            if !served_any(obs, &its_front_ends) {
+                return Err(idle_machine(
+                    s,
+                    &format!("database {}", db.name),
+                    "give the IIS logs of the front-ends of its environments as well",
+                ));
             }
             rows.hosts.push(s.host.clone());
             rows.cores.push(db.cores);
@@ -508,6 +525,29 @@ pub fn calibrate(obs: &Observed, model: &Model) -> Result<Calibration> {
     })
 }
 
+/// Whether any request of the data ended on one of `front_ends`.
+fn served_any(obs: &Observed, front_ends: &[usize]) -> bool {
+    obs.classes.iter().any(|c| {
+        front_ends.iter().any(|&f| {
+            c.completions
+                .get(f)
+                .is_some_and(|v| v.iter().any(|&n| n > 0))
+        })
+    })
+}
+
+/// Counters of a machine that served none of the requests read: every row
+/// of it would say "this CPU, no request", so the fit would take its whole
+/// CPU as background and pull every demand down, without a sign. As with
+/// an unmapped counter server, refusing is better than a spoiled fit.
+fn idle_machine(s: &CpuSeries, machine: &str, fix: &str) -> Error {
+    Error::Usage(format!(
+        "{}: the % Processor Time counter of {} is {machine}, which served none of the requests read: its CPU would be fitted as background and pull every demand down; {fix}, or leave its counters out",
+        s.file.display(),
+        s.host
+    ))
+}
+
 /// [`interval_means`] of one series; none is an error saying why.
 fn usable_intervals(obs: &Observed, s: &CpuSeries) -> Result<Vec<(usize, f64)>> {
     let means = interval_means(obs, &s.samples);
@@ -615,7 +655,15 @@ impl Rows {
     }
 
     fn fit(&self, server: String, obs: &Observed, active: &[bool]) -> Fit {
-        let cols: Vec<usize> = (0..active.len()).filter(|&k| active[k]).collect();
+        // A class none of whose requests falls in this fit's rows (its only
+        // requests in the first or last interval, which are left out; or
+        // served by front-ends of another database) says nothing about
+        // these machines: its column would be all zeros, its "demand" an
+        // arbitrary 0, and AᵀA singular, which would take every other
+        // class's standard error with it. It is left out of this fit.
+        let cols: Vec<usize> = (0..active.len())
+            .filter(|&k| active[k] && self.x.iter().any(|r| r[k] != 0.0))
+            .collect();
         let n = self.y.len();
         // Column-major design: the active classes' rates, then the intercept.
         let mut a: Vec<Vec<f64>> = cols

@@ -115,16 +115,9 @@ pub fn read_log(
         } else if lines == 0 {
             "it holds no request line".to_string()
         } else {
-            format!("none of its {lines} request line(s) could be read (see the skipped lines)")
+            format!("none of its {lines} request line(s) could be read")
         };
-        let first: Vec<String> = obs
-            .skipped
-            .first
-            .iter()
-            .filter(|(p, _, _)| p.starts_with(arg))
-            .take(3)
-            .map(|(p, l, w)| format!("{}:{l}: {w}", p.display()))
-            .collect();
+        let first = obs.skipped.first_of(|p| p.starts_with(arg), 3);
         let first = if first.is_empty() {
             String::new()
         } else {

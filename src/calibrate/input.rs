@@ -374,6 +374,7 @@ const BUFFER: usize = 1 << 20;
 /// Opens `path` for reading lines, decompressing it when it starts with the
 /// gzip magic number (whatever its name), and past a UTF-8 byte-order mark
 /// at the start of the text (Windows tools write one), so no reader sees it.
+/// Text that starts with a UTF-16 byte-order mark is an error saying so.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     let cannot_read =
         |e: std::io::Error| Error::Usage(format!("{}: cannot read: {e}", path.display()));
@@ -399,6 +400,17 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
         start.extend_from_slice(&buf[..k]);
         reader.consume(k);
     }
+    // UTF-16 (what Windows PowerShell 5's `>` and `Out-File` write, and
+    // Notepad's "Unicode"): every other byte is 0, so no reader would
+    // find a directive, a header or a timestamp in it and each would
+    // blame something else ("a request line before any #Fields:", "set
+    // print_field_names"). Say what the file is instead.
+    if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+        return Err(Error::Usage(format!(
+            "{}: the file is UTF-16 text (as Windows PowerShell's > and Out-File write it); calibrate reads UTF-8 or ASCII: convert it, e.g. Get-Content IN | Set-Content -Encoding UTF8 OUT, or write it with typeperf -o / IIS / JMeter directly",
+            path.display()
+        )));
+    }
     if start == BOM {
         Ok(reader)
     } else {
@@ -411,10 +423,12 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>> {
 pub struct CsvFile<'a> {
     path: &'a Path,
     reader: csv::Reader<Box<dyn BufRead>>,
-    /// The file's lines end in `\r\n`: the csv crate then gives a record
-    /// the line before its own (it counts the previous record's `\n` only
-    /// as it starts reading the next one).
+    /// The file's lines end in `\r\n`: the csv crate then gives every
+    /// record but the first the line before its own (it counts the previous
+    /// record's `\n` only as it starts reading the next one).
     crlf: bool,
+    /// Records read so far.
+    records: u64,
 }
 
 impl<'a> CsvFile<'a> {
@@ -429,22 +443,32 @@ impl<'a> CsvFile<'a> {
             .has_headers(false)
             .flexible(true)
             .from_reader(text);
-        Ok(CsvFile { path, reader, crlf })
+        Ok(CsvFile {
+            path,
+            reader,
+            crlf,
+            records: 0,
+        })
     }
 
     /// Reads the next record; `false` at the end of the file. A file the
     /// csv reader cannot read (bad UTF-8 is fine: records are bytes) is an
     /// error naming it.
     pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
-        self.reader
+        let read = self
+            .reader
             .read_byte_record(record)
-            .map_err(|e| Error::Usage(format!("{}: {e}", self.path.display())))
+            .map_err(|e| Error::Usage(format!("{}: {e}", self.path.display())))?;
+        self.records += u64::from(read);
+        Ok(read)
     }
 
     /// The line `record` (just read) starts on, counted from 1.
     fn line(&self, record: &csv::ByteRecord) -> u64 {
         let line = record.position().map_or(0, |p| p.line());
-        if self.crlf && line > 1 {
+        // Every record after the first: the one right after the header
+        // is given line 1 too, so the correction cannot go by the line.
+        if self.crlf && self.records > 1 {
             line + 1
         } else {
             line

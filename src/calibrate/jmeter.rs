@@ -171,6 +171,20 @@ fn read_file(
             skipped += 1;
             continue;
         };
+        // JMeter before 5.5 stamps an HTTP sample that failed with an
+        // exception before it started with 0 (1970-01-01) and an elapsed
+        // time up to the moment it failed (apache/jmeter#650). Such a
+        // sample has no start of its own; read as one, it would stretch the
+        // test back to 1970 and every rate and population down to nothing.
+        if start == 0 {
+            obs.skipped.record(
+                path,
+                line,
+                "timeStamp is 0 (1970-01-01): a sample that never started, as JMeter before 5.5 writes an HTTP request that failed with an exception; it has no time of its own",
+            );
+            skipped += 1;
+            continue;
+        }
         let Some(elapsed) = digits(get(Some(el_col))) else {
             obs.skipped
                 .record(path, line, "elapsed is not a number of milliseconds");
@@ -228,10 +242,9 @@ fn read_file(
     if used == 0 {
         let why = obs
             .skipped
-            .first
-            .iter()
-            .find(|(p, _, _)| p == path)
-            .map(|(p, l, w)| format!(" (first: {}:{l}: {w})", p.display()))
+            .first_of(|p| p == path, 1)
+            .first()
+            .map(|f| format!(" (first: {f})"))
             .unwrap_or_default();
         return Err(Error::Usage(format!(
             "{}: no usable JMeter sample{why}",

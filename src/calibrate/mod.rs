@@ -125,7 +125,15 @@ pub fn summary_text(c: &Calibrated) -> String {
             format!("{:.3}", e.rate),
             format!("{:02}:00", e.peak_hour),
             demand(c.calibration.front_end.as_ref(), k),
-            demand(c.calibration.databases.first(), k),
+            // Each class is in the fit of its own database only (the
+            // others' rows hold none of its requests).
+            demand(
+                c.calibration
+                    .databases
+                    .iter()
+                    .find(|f| f.demand[k].is_some()),
+                k,
+            ),
             ms(e.mean),
             ms(e.p95),
             ms(e.residual),

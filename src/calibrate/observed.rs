@@ -123,18 +123,50 @@ pub struct Skipped {
     pub count: u64,
     /// (file, 1-based line, why), at most [`Skipped::KEEP`] of them.
     pub first: Vec<(PathBuf, u64, String)>,
+    /// Per file with a skipped line, in reading order: its first
+    /// [`Skipped::KEEP_PER_FILE`] (line, why). A file none of whose lines
+    /// could be read is an error that quotes them, even when earlier files
+    /// filled `first`: the run then stops before `first` is printed.
+    per_file: Vec<(PathBuf, Vec<(u64, String)>)>,
 }
 
 impl Skipped {
     /// How many skipped lines are reported by file and line.
     pub const KEEP: usize = 10;
+    /// How many skipped lines of each file are kept for its own error.
+    pub const KEEP_PER_FILE: usize = 3;
 
     /// Counts one skipped line, keeping the first few.
     pub fn record(&mut self, path: &std::path::Path, line: u64, why: impl Into<String>) {
         self.count += 1;
+        let why = why.into();
         if self.first.len() < Self::KEEP {
-            self.first.push((path.to_path_buf(), line, why.into()));
+            self.first.push((path.to_path_buf(), line, why.clone()));
         }
+        // Files are read one after the other: the last entry is this file's
+        // unless this is its first skipped line.
+        match self.per_file.last_mut() {
+            Some((p, kept)) if p == path => {
+                if kept.len() < Self::KEEP_PER_FILE {
+                    kept.push((line, why));
+                }
+            }
+            _ => self.per_file.push((path.to_path_buf(), vec![(line, why)])),
+        }
+    }
+
+    /// The first skipped lines of the files `wanted` accepts (at most
+    /// [`Skipped::KEEP_PER_FILE`] per file, `n` in all), as `FILE:LINE: why`.
+    pub fn first_of(&self, wanted: impl Fn(&std::path::Path) -> bool, n: usize) -> Vec<String> {
+        self.per_file
+            .iter()
+            .filter(|(p, _)| wanted(p))
+            .flat_map(|(p, kept)| {
+                kept.iter()
+                    .map(move |(l, w)| format!("{}:{l}: {w}", p.display()))
+            })
+            .take(n)
+            .collect()
     }
 }
 

@@ -159,18 +159,26 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
             "no \\\\SERVER\\Processor(_Total)\\% Processor Time counter in the header".into(),
         ));
     }
+    // The header, to name a column whose value cannot be read.
+    let header = record.clone();
     let (mut used, mut skipped) = (0u64, 0u64);
     let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
     while let Some(line) = file.next_row(&mut record, cells, &mut obs.skipped, &mut skipped)? {
         let Some(local) = record.get(0).and_then(parse_timestamp) else {
-            obs.skipped
-                .record(path, line, "timestamp is not MM/DD/YYYY HH:MM:SS.mmm");
+            obs.skipped.record(
+                path,
+                line,
+                format!(
+                    "timestamp {:?} is not MM/DD/YYYY HH:MM:SS.mmm (typeperf's layout, whatever the locale)",
+                    String::from_utf8_lossy(record.get(0).unwrap_or_default())
+                ),
+            );
             skipped += 1;
             continue;
         };
         let t = local + bias as f64 * 60.0;
         let mut any = false;
-        let mut bad = false;
+        let mut bad: Option<(usize, String)> = None;
         for (col, key) in &columns {
             let cell = record.get(*col).unwrap_or_default();
             let text = String::from_utf8_lossy(cell);
@@ -187,12 +195,21 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
                         .push((t, v.clamp(0.0, 100.0)));
                     any = true;
                 }
-                _ => bad = true,
+                _ => {
+                    bad.get_or_insert((*col, text.to_owned()));
+                }
             }
         }
-        if bad {
-            obs.skipped
-                .record(path, line, "a % Processor Time value is not a number");
+        if let Some((col, text)) = bad {
+            obs.skipped.record(
+                path,
+                line,
+                format!(
+                    "column {} ({}): {text:?} is not a number (a % Processor Time value is a number with a '.' decimal point, or empty for no sample)",
+                    col + 1,
+                    String::from_utf8_lossy(header.get(col).unwrap_or_default())
+                ),
+            );
             skipped += 1;
         }
         if any {
@@ -202,8 +219,20 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
         }
     }
     if used == 0 {
+        // Say why, with the first skipped rows: "every value empty" and
+        // "every timestamp unreadable" (a locale's date layout) need
+        // different fixes, and the skipped rows are not printed otherwise.
+        let first = obs.skipped.first_of(|p| p == path, 3);
+        let why = if first.is_empty() {
+            "every % Processor Time value is empty".to_owned()
+        } else {
+            format!(
+                "{skipped} row(s) could not be read, the first: {}",
+                first.join("; ")
+            )
+        };
         return Err(Error::Usage(format!(
-            "{}: no % Processor Time sample (every value empty or unreadable)",
+            "{}: no % Processor Time sample: {why}",
             path.display()
         )));
     }

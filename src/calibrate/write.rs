@@ -283,9 +283,14 @@ pub fn scenario_text(
                 writeln!(out, "cpu = \"{}\"", lognormal(d)).unwrap();
             }
             None => {
+                let why = if cal.front_end.is_some() {
+                    "none of its requests falls in the intervals the front-end counters fit (the data's first and last are left out)"
+                } else {
+                    "no front-end counters"
+                };
                 writeln!(
                     out,
-                    "# front-end CPU per request: NOT calibrated (no front-end counters); the sizing guide's Reactive figure, {}{}",
+                    "# front-end CPU per request: NOT calibrated ({why}); the sizing guide's Reactive figure, {}{}",
                     ms(DEFAULT_CPU),
                     scaled(c)
                 )
@@ -321,9 +326,14 @@ pub fn scenario_text(
                 .unwrap();
             }
             None => {
+                let why = if db_fit.is_some() {
+                    "none of its requests falls in the intervals this database's counters fit (the data's first and last are left out)"
+                } else {
+                    "no counters of this database"
+                };
                 writeln!(
                     out,
-                    "# database time: NOT calibrated (no counters of this database); the schema's defaults, {} calls of {}{}",
+                    "# database time: NOT calibrated ({why}); the schema's defaults, {} calls of {}{}",
                     DEFAULT_DB_CALLS,
                     ms(DEFAULT_DB_TIME),
                     scaled(c)

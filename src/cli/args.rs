@@ -789,15 +789,17 @@ impl CalibrateArgs {
         })
     }
 
-    /// Every file the command reads, so no output overwrites one.
+    /// Every file the command reads, so no output overwrites one: a
+    /// directory given as a log stands for the files in it, which are read.
     pub fn inputs(&self) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = self
-            .iis
-            .iter()
-            .chain(&self.perfmon)
-            .chain(&self.jmeter)
-            .cloned()
-            .collect();
+        let mut v: Vec<PathBuf> = Vec::new();
+        for arg in self.iis.iter().chain(&self.perfmon).chain(&self.jmeter) {
+            v.push(arg.clone());
+            if arg.is_dir() {
+                // A directory that cannot be listed fails later, by name.
+                v.extend(crate::calibrate::input::files_of(arg).unwrap_or_default());
+            }
+        }
         v.extend(self.classes.iter().cloned());
         let base = PathBuf::from(&self.base);
         if base.is_file() {

@@ -270,8 +270,10 @@ pub fn calibrate(a: &CalibrateArgs) -> Result<()> {
         }
     }
     output::check_not_input(&targets, &a.inputs())?;
+    // However spelled (`x.toml`, `./x.toml`, a link): the second would
+    // overwrite the first.
     if let Some(r) = &a.report
-        && *r == a.out
+        && output::same_target(r, &a.out)
     {
         return Err(Error::Usage(if r.as_os_str() == "-" {
             "only one output can go to standard output (-): give --out or --report a file name"

@@ -918,6 +918,63 @@ fn calibrate_to_standard_output_writes_only_the_scenario_there_and_outputs_are_d
     rejected(&out, &["standard output"]);
 }
 
+/// `--out` and `--report` naming one file in two spellings (`x.toml` and
+/// `./x.toml`, or through `..`) passed the check, which compared the
+/// arguments as written: the command said "wrote x.toml and ./x.toml", and
+/// the scenario was lost under the report's CSV. The same file however
+/// spelled is refused before anything runs.
+#[test]
+fn out_and_report_spelled_differently_as_one_file_are_refused() {
+    use crate::common::{o11sim, rejected, temp_dir};
+    let dir = temp_dir("calibrate-same-file");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/calibrate");
+    let fe1 = ex.join("FE1").to_str().unwrap().to_owned();
+    let plain = dir.join("x.toml");
+    let roundabout = dir.join("sub").join("..").join("x.toml");
+    let out = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        &fe1,
+        "--replications",
+        "1",
+        "--out",
+        plain.to_str().unwrap(),
+        "--report",
+        roundabout.to_str().unwrap(),
+    ]);
+    rejected(&out, &["--report", "--out", "its own file"]);
+    assert!(!plain.exists());
+}
+
+/// An output onto a log file inside a directory given to `--iis` was not
+/// caught (only the arguments themselves were compared): the log was
+/// replaced by the written scenario, exit status 0. It is refused like an
+/// output onto any other input, before anything runs.
+#[test]
+fn an_output_onto_a_log_inside_an_iis_directory_is_refused() {
+    use crate::common::{o11sim, rejected, temp_dir};
+    let dir = temp_dir("calibrate-out-in-logs");
+    let logs = dir.join("FE1");
+    std::fs::create_dir_all(&logs).unwrap();
+    let log = logs.join("u_ex251127.log");
+    let text = steady_log(EPOCH + 36_000, 600, 2, "/Orders/Home", 80);
+    std::fs::write(&log, &text).unwrap();
+    let out = o11sim(&[
+        "calibrate",
+        "prod",
+        "--iis",
+        logs.to_str().unwrap(),
+        "--replications",
+        "1",
+        "--out",
+        log.to_str().unwrap(),
+    ]);
+    rejected(&out, &["u_ex251127.log", "would destroy the input"]);
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), text);
+}
+
 /// Dev and QA logs of a base with both environments: the same module on
 /// both is two loads, each written into its own environment with its own
 /// rate, and checked on its own; a module seen in one keeps its name.
@@ -1073,4 +1130,154 @@ fn a_load_test_on_a_base_of_several_environments_goes_to_the_one_named() {
         ]),
         &["--environment", "--jmeter"],
     );
+}
+
+/// A class whose only request falls in the data's first interval (which
+/// the CPU fit leaves out) has no row in the fit. Its all-zero column used
+/// to make AᵀA singular: every class's standard error became "n/a", the
+/// rare class was written as `cpu = "0s"` as if the counters had measured
+/// it at 0, with a warning that its rate "hardly varies". It is now left
+/// out of the fit: written with the default CPU and said why, and the
+/// other classes keep their demands and standard errors.
+#[test]
+fn a_class_outside_the_fitted_intervals_does_not_spoil_the_others() {
+    let dir = scratch("rare");
+    let ten = EPOCH + 36_000;
+    let (d_orders, d_billing, background) = (0.05, 0.1, 0.1);
+    // An hour of two modules whose mixes vary from minute to minute, and
+    // one request of a third at the very first second.
+    let mut log = String::from("#Fields: date time cs-uri-stem sc-status time-taken\n");
+    let stamp = |t: i64| {
+        let (y, m, d, h, mi, s) = o11sim::calibrate::synth::civil(t);
+        format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+    };
+    log.push_str(&format!("{} /Rare/Home 200 40\n", stamp(ten)));
+    let mut counters = String::from(
+        "\"(PDH-CSV 4.0) (Coordinated Universal Time)(0)\",\"\\\\FE1\\Processor(_Total)\\% Processor Time\"\n",
+    );
+    for m in 0..60i64 {
+        let (orders, billing) = (1 + (m * 7) % 11, 1 + (m * 5) % 13);
+        for k in 0..orders {
+            log.push_str(&format!(
+                "{} /Orders/Home 200 80\n",
+                stamp(ten + 60 * m + 1 + k)
+            ));
+        }
+        for k in 0..billing {
+            log.push_str(&format!(
+                "{} /Billing/Home 200 90\n",
+                stamp(ten + 60 * m + 30 + k)
+            ));
+        }
+        // Busy cores of the 2-core front-end by the utilization law.
+        let busy = (orders as f64 * d_orders + billing as f64 * d_billing) / 60.0 + background;
+        for j in 1..=4 {
+            let (y, mo, d, h, mi, s) = o11sim::calibrate::synth::civil(ten + 60 * m + 15 * j);
+            counters.push_str(&format!(
+                "\"{mo:02}/{d:02}/{y:04} {h:02}:{mi:02}:{s:02}.000\",\"{}\"\n",
+                busy / 2.0 * 100.0
+            ));
+        }
+    }
+    let fe1 = dir.join("FE1");
+    std::fs::create_dir_all(&fe1).unwrap();
+    std::fs::write(fe1.join("u_ex251127.log"), log).unwrap();
+    std::fs::write(dir.join("counters.csv"), counters).unwrap();
+    let input = InputSpec {
+        iis: vec![fe1],
+        perfmon: vec![dir.join("counters.csv")],
+        interval: 60.0,
+        ..InputSpec::default()
+    };
+    let (obs, cal) = calibrate_small(&input);
+    let k = |name: &str| obs.classes.iter().position(|c| c.name == name).unwrap();
+    let fit = cal.front_end.as_ref().unwrap();
+    assert_eq!(fit.demand[k("rare")], None, "{fit:?}");
+    for (name, want) in [("orders", d_orders), ("billing", d_billing)] {
+        let d = fit.demand[k(name)].unwrap();
+        assert!((d - want).abs() < 1e-6, "{name}: {d} {fit:?}");
+        assert!(fit.se[k(name)].is_finite(), "{name}: {fit:?}");
+    }
+    assert!((fit.background - background).abs() < 1e-6, "{fit:?}");
+    assert!(
+        fit.warnings.iter().all(|w| !w.contains("rare")),
+        "{:?}",
+        fit.warnings
+    );
+    let rare = &cal.classes[k("rare")];
+    assert!((rare.cpu - o11sim::calibrate::fit::DEFAULT_CPU).abs() < 1e-12);
+
+    let base = Source::parse("base.toml", SMALL_BASE).unwrap();
+    let model = scenario::load_str("base.toml", SMALL_BASE, &[])
+        .unwrap()
+        .model;
+    let written = write::scenario_text(&base, &model, &obs, &cal).unwrap();
+    let table = written.text.split("[traffic.rare]").nth(1).unwrap();
+    let table = table.split("\n\n").next().unwrap();
+    assert!(
+        table.contains(
+            "NOT calibrated (none of its requests falls in the intervals the front-end counters fit"
+        ) && table.contains("cpu = \"lognormal(mean=11.2ms, cv=1)\""),
+        "{table}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Counters of a front-end whose IIS log was not given were fitted as rows
+/// of CPU without requests: its whole CPU went to the background and every
+/// demand was pulled down, without a word. Such counters are now refused, naming the file, the server and the
+/// machine.
+#[test]
+fn counters_of_a_front_end_that_served_no_request_are_refused() {
+    use crate::common::{o11sim, rejected};
+    let dir = scratch("idle");
+    let base = dir.join("base.toml");
+    std::fs::write(&base, SMALL_BASE).unwrap();
+    let fe1 = dir.join("FE1");
+    std::fs::create_dir_all(&fe1).unwrap();
+    let log = fe1.join("u_ex251127.log");
+    std::fs::write(
+        &log,
+        steady_log(EPOCH + 36_000, 1800, 2, "/Orders/Home", 80),
+    )
+    .unwrap();
+    let mut text = String::from(
+        "\"(PDH-CSV 4.0) (Coordinated Universal Time)(0)\",\"\\\\FE1\\Processor(_Total)\\% Processor Time\",\"\\\\FE2\\Processor(_Total)\\% Processor Time\"\r\n",
+    );
+    for k in 1..=240 {
+        let (y, m, d, h, mi, s) = o11sim::calibrate::synth::civil(EPOCH + 36_000 + 15 * k);
+        text.push_str(&format!(
+            "\"{m:02}/{d:02}/{y:04} {h:02}:{mi:02}:{s:02}.000\",\"{}\",\"{}\"\r\n",
+            10 + k % 7,
+            12 + k % 5
+        ));
+    }
+    let counters = dir.join("counters.csv");
+    std::fs::write(&counters, text).unwrap();
+    let out = dir.join("out.toml");
+    let r = o11sim(&[
+        "calibrate",
+        base.to_str().unwrap(),
+        "--iis",
+        log.to_str().unwrap(),
+        "--server",
+        "FE2=main.2",
+        "--perfmon",
+        counters.to_str().unwrap(),
+        "--replications",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    rejected(
+        &r,
+        &[
+            "counters.csv",
+            "FE2",
+            "front-end main.2, which served none of the requests",
+            "IIS log",
+        ],
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

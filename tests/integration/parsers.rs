@@ -414,6 +414,55 @@ fn performance_counters_with_bias_and_empty_samples() {
     assert!(usage(observe(&spec, &fes(), &[], &dbs)).contains("% Processor Time"));
 }
 
+/// A counter log none of whose rows can be read was refused with "every
+/// value empty or unreadable", though its values were fine and its
+/// timestamps were in another layout (a day-first locale's): the message
+/// named no line and no cell, and the skipped rows are not printed when
+/// the command fails. It now says how many rows were skipped and quotes
+/// the first ones by line; an unreadable value names its column.
+#[test]
+fn counters_that_cannot_be_read_say_which_cell_and_why() {
+    let dir = temp_dir("cal-perfmon-unreadable");
+    let (a, b) = iis_sample(&dir);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a, b];
+    let day_first = PERFMON
+        .replace("\"11/27/2026", "\"27/11/2026")
+        .replace("\"garbage\",\"1\",\"2\",\"3\"\n", "");
+    let csv = write(&dir.join("day-first.csv"), &day_first);
+    spec.perfmon = vec![csv];
+    let msg = usage(observe(&spec, &fes(), &[], &["db".into()]));
+    for want in [
+        "day-first.csv: no % Processor Time sample",
+        "3 row(s) could not be read",
+        "day-first.csv:2: timestamp \"27/11/2026 02:00:00.000\" is not MM/DD/YYYY HH:MM:SS.mmm",
+        "day-first.csv:3:",
+    ] {
+        assert!(msg.contains(want), "{want:?} not in {msg}");
+    }
+    assert!(!msg.contains("every value empty"), "{msg}");
+
+    // A value that is not a number names its row, its column and itself.
+    let csv = write(
+        &dir.join("comma.csv"),
+        &PERFMON.replace("\"40\"", "\"40,5\""),
+    );
+    spec.perfmon = vec![csv.clone()];
+    let obs = observe(&spec, &fes(), &[], &["db".into()]).unwrap();
+    let (_, line, why) = obs
+        .skipped
+        .first
+        .iter()
+        .find(|(p, _, _)| p == &csv)
+        .unwrap();
+    assert_eq!(*line, 4);
+    assert!(
+        why.contains("column 2 (\\\\FE1\\Processor(_Total)\\% Processor Time)")
+            && why.contains("\"40,5\" is not a number"),
+        "{why}"
+    );
+}
+
 const JTL: &str = r#"timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect
 1795780800000,200,Home Page,200,OK,Users 1-1,text,true,,1000,100,2,2,https://shop.example.com/Home,150,0,20
 1795780800100,300,Login,200,OK,Users 1-2,text,true,,1000,100,2,2,https://shop.example.com/Login,150,0,20
@@ -471,6 +520,41 @@ fn jmeter_results_give_classes_and_a_closed_population() {
         "1795780800000,200,Home,200\n",
     )];
     assert!(usage(observe(&spec, &fes(), &[], &[])).contains("timeStamp, elapsed and label"));
+}
+
+/// JMeter before 5.5 writes an HTTP request that failed with an exception
+/// before it started with timeStamp 0 (1970-01-01) and an elapsed time up to
+/// its failure. Read as a time, that one row stretched the test back to
+/// 1970: the origin, the window and every rate and population went to
+/// nothing. It is skipped, named by its line.
+#[test]
+fn a_jmeter_sample_stamped_1970_is_skipped_not_read_as_the_start_of_the_test() {
+    let dir = temp_dir("cal-jmeter-zero");
+    let mut text = JTL.lines().take(4).collect::<Vec<_>>().join("\n");
+    text.push_str("\n0,1795780801500,Login,Non HTTP response code: java.net.UnknownHostException,Non HTTP response message: shop.example.com,Users 1-2,text,false,,0,0,2,2,https://shop.example.com/Login,0,0,0\n");
+    let jtl = write(&dir.join("old-jmeter.jtl"), &text);
+    let mut spec = InputSpec::new();
+    spec.jmeter = vec![jtl.clone()];
+    let obs = observe(&spec, &fes(), &[], &[]).unwrap();
+    assert_eq!(
+        obs.origin, 1_795_780_800,
+        "the test starts at its first real sample"
+    );
+    assert_eq!(obs.window, (1_795_780_800.0, 1_795_780_801.3));
+    let login = class(&obs, "Login");
+    assert_eq!(login.total(), 2, "the 1970 row is not a request");
+    let p = login.population.unwrap();
+    // Thread 1-2's Login (100-400 ms) and thread 1-1's (1000 ms of think
+    // and 1200-1300) over the test's 1300 ms, not over 56 years.
+    assert!((p.users - 1400.0 / 1300.0).abs() < 1e-12, "{p:?}");
+    assert!((p.response - 0.2).abs() < 1e-12, "{p:?}");
+    assert_eq!(obs.skipped.count, 1);
+    let (path, line, why) = &obs.skipped.first[0];
+    assert_eq!((path, *line), (&jtl, 5));
+    assert!(
+        why.contains("timeStamp is 0") && why.contains("5.5"),
+        "{why}"
+    );
 }
 
 /// Windows tools write a UTF-8 byte-order mark and `\r\n` line ends: the
@@ -551,6 +635,149 @@ fn byte_order_marks_crlf_line_ends_and_short_or_long_rows() {
         );
         assert_eq!(class(&obs, "Home_Page").statuses.get(&200), Some(&1));
     }
+}
+
+/// In a file with `\r\n` line ends (typeperf's, and JMeter's on Windows)
+/// a bad first row, right under the header, was named as line 1, the
+/// header's, in both CSV readers. It is line 2.
+#[test]
+fn a_bad_first_row_of_a_crlf_csv_is_named_by_its_own_line() {
+    let dir = temp_dir("cal-crlf-first-row");
+    let crlf = |text: &str| text.replace('\n', "\r\n");
+    let (a, b) = iis_sample(&dir);
+    let mut rows: Vec<&str> = PERFMON.lines().collect();
+    rows[1] = r#""2026-11-27 02:00:00","35.5","2048","10""#;
+    let counters = rows.join("\n") + "\n";
+    let mut rows: Vec<&str> = JTL.lines().collect();
+    rows[1] = "2026/11/27 12:00:00,200,Home Page,200,OK,Users 1-1,text,true,,1000,100,2,2,https://shop.example.com/Home,150,0,20";
+    let jtl = rows.join("\n") + "\n";
+    for (name, text) in [("lf", counters.clone()), ("crlf", crlf(&counters))] {
+        let csv = write(&dir.join(format!("{name}.csv")), &text);
+        let mut spec = InputSpec::new();
+        spec.iis = vec![a.clone(), b.clone()];
+        spec.perfmon = vec![csv.clone()];
+        let obs = observe(&spec, &fes(), &[], &["db".into()]).unwrap();
+        let first = obs
+            .skipped
+            .first
+            .iter()
+            .find(|(p, _, _)| p == &csv)
+            .unwrap();
+        assert_eq!(first.1, 2, "{name}: {first:?}");
+    }
+    for (name, text) in [("lf", jtl.clone()), ("crlf", crlf(&jtl))] {
+        let path = write(&dir.join(format!("{name}.jtl")), &text);
+        let mut spec = InputSpec::new();
+        spec.jmeter = vec![path.clone()];
+        let obs = observe(&spec, &fes(), &[], &[]).unwrap();
+        let lines: Vec<u64> = obs.skipped.first.iter().map(|f| f.1).collect();
+        assert_eq!(lines, [2, 7], "{name}: {:?}", obs.skipped.first);
+    }
+}
+
+/// A file saved as UTF-16 (Windows PowerShell 5's `typeperf ... > x.csv`)
+/// was misread byte by byte, and each reader blamed something else: the IIS
+/// reader "a request line before any #Fields: directive" on every line, the
+/// JMeter reader a header without print_field_names, the counter reader a
+/// first cell of NUL bytes. Each now says the file is UTF-16, by name.
+#[test]
+fn utf16_files_are_named_as_such() {
+    let dir = temp_dir("cal-utf16");
+    let utf16 = |path: &Path, text: &str, big_endian: bool| {
+        let mut bytes: Vec<u8> = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            bytes.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        path.to_path_buf()
+    };
+    let (a, b) = iis_sample(&dir);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![utf16(&dir.join("FE9/u_ex261127.log"), IIS_FE1, false)];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(msg.contains("u_ex261127.log: the file is UTF-16"), "{msg}");
+
+    spec.iis = vec![a, b];
+    spec.perfmon = vec![utf16(&dir.join("counters.csv"), PERFMON, true)];
+    let msg = usage(observe(&spec, &fes(), &[], &["db".into()]));
+    assert!(msg.contains("counters.csv: the file is UTF-16"), "{msg}");
+
+    let mut spec = InputSpec::new();
+    spec.jmeter = vec![utf16(&dir.join("results.jtl"), JTL, false)];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(
+        msg.contains("results.jtl: the file is UTF-16") && !msg.contains("print_field_names"),
+        "{msg}"
+    );
+}
+
+/// Only the first ten skipped lines of the whole run are kept for the
+/// report; a log none of whose lines could be read is an error that quoted
+/// its own from those ten. When earlier files had filled them, the error
+/// said "(see the skipped lines)" and showed none: the run stops there, so
+/// they are never printed. Each file now keeps its own first few for its
+/// error, in the three readers.
+#[test]
+fn an_unreadable_file_after_noisy_ones_still_says_why() {
+    let dir = temp_dir("cal-noisy");
+    let noise = |text: &str| {
+        let mut t = text.to_owned();
+        for k in 0..12 {
+            t.push_str(&format!("garbage {k}\n"));
+        }
+        t
+    };
+    // IIS: FE1 usable with 12 bad lines; FE2 with none usable.
+    let fe1 = write(&dir.join("FE1/u_ex261127.log"), &noise(IIS_FE1));
+    write(
+        &dir.join("FE2/u_ex261127.log"),
+        "#Fields: date time cs-uri-stem sc-status time-taken\n2026-11-27 10:00:00 /Orders/x 200 12 extra\n",
+    );
+    let mut spec = InputSpec::new();
+    spec.iis = vec![fe1, dir.join("FE2")];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(
+        msg.contains("u_ex261127.log:2: 6 fields where #Fields: declares 5"),
+        "{msg}"
+    );
+    // JMeter: the same with two result files.
+    let mut jtl = JTL.to_owned();
+    for k in 0..12 {
+        jtl.push_str(&format!(
+            "x{k},1,Home,200,OK,Users 1-1,text,true,,1,1,1,1,u,1,0,0\n"
+        ));
+    }
+    let a = write(&dir.join("a.jtl"), &jtl);
+    let b = write(
+        &dir.join("b.jtl"),
+        &(JTL.lines().next().unwrap().to_owned()
+            + "\n1795780800000,abc,Home,200,OK,Users 1-1,text,true,,1,1,1,1,u,1,0,0\n"),
+    );
+    let mut spec = InputSpec::new();
+    spec.jmeter = vec![a, b];
+    let msg = usage(observe(&spec, &fes(), &[], &[]));
+    assert!(msg.contains("b.jtl:2: elapsed is not a number"), "{msg}");
+    // Counters: a noisy file, then one whose timestamps cannot be read.
+    let (fe1, fe2) = iis_sample(&dir);
+    let noisy = write(&dir.join("noisy.csv"), &noise(PERFMON));
+    let bad = write(
+        &dir.join("bad.csv"),
+        &PERFMON.replace("\"11/27/2026", "\"2026-11-27"),
+    );
+    let mut spec = InputSpec::new();
+    spec.iis = vec![fe1, fe2];
+    spec.perfmon = vec![noisy, bad];
+    let msg = usage(observe(&spec, &fes(), &[], &["db".into()]));
+    assert!(msg.contains("bad.csv:2: timestamp"), "{msg}");
 }
 
 #[test]
