@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, squeezed_zones, temp_dir,
+    Out, REPAIRED_SLOS, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, squeezed_zones, temp_dir,
 };
 
 /// How long one browser run may take.
@@ -595,20 +595,9 @@ fn size_page_shows_zones_sized_again_when_they_miss_together() {
     let dir = temp_dir("html-size-repair");
     let path = dir.join("repair.html");
     let json = dir.join("repair.json");
-    let args = squeezed_zones(
-        "5",
-        &[
-            "--slo",
-            "public:p95<=170ms",
-            "--slo",
-            "partners:p95<=2s",
-            "--slo",
-            "internal:p95<=800ms",
-            "--html",
-            s(&path),
-        ],
-        s(&json),
-    );
+    let mut extra = REPAIRED_SLOS.to_vec();
+    extra.extend(["--html", s(&path)]);
+    let args = squeezed_zones("5", &extra, s(&json));
     let out = o11sim(&args.iter().map(String::as_str).collect::<Vec<_>>());
     succeeded(&out);
     let repaired = out

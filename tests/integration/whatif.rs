@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::common::{
-    Out, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, rejected, squeezed_zones,
+    Out, REPAIRED_SLOS, SIZE_BELOW_ONE_REQUEST, no_count_found, o11sim, rejected, squeezed_zones,
 };
 use o11sim::experiment::replicate;
 use o11sim::experiment::summary::ReplicationFigures;
@@ -535,18 +535,7 @@ fn zoned_answers_that_miss_together_are_repaired() {
     let dir = std::env::temp_dir().join(format!("o11sim-repair-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("size.json");
-    let a = squeezed_zones(
-        "5",
-        &[
-            "--slo",
-            "public:p95<=170ms",
-            "--slo",
-            "partners:p95<=2s",
-            "--slo",
-            "internal:p95<=800ms",
-        ],
-        json.to_str().unwrap(),
-    );
+    let a = squeezed_zones("5", &REPAIRED_SLOS, json.to_str().unwrap());
     let out = o11sim(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let tail: Vec<&str> = out.stdout.lines().rev().take(3).collect();
