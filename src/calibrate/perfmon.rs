@@ -15,9 +15,12 @@
 //! (the Windows convention: GMT Daylight Time has bias -60). The bias is
 //! the one in force when the log started, so a log that crosses a
 //! daylight-saving change is off by an hour after it. Only
-//! `\\SERVER\Processor(_Total)\% Processor Time` columns are read (names
-//! compared case-insensitively); other counters, and localized counter
-//! names, are ignored. An empty or `" "` value is no sample.
+//! `\\SERVER\Processor(_Total)\% Processor Time` columns are read, or, for
+//! a server a file has none of, `\\SERVER\Processor Information(_Total)\%
+//! Processor Time` (the counter set newer Performance Monitor collector
+//! sets log; the same busy share of the whole machine); names are compared
+//! case-insensitively; other counters, and localized counter names, are
+//! ignored. An empty or `" "` value is no sample.
 //!
 //! Which machine a SERVER is: `--server SERVER=TARGET` first, else the name
 //! an IIS log was known by (its `--server` name, directory name or file
@@ -33,8 +36,14 @@ use super::input::{CsvFile, ServerMap, days_from_civil, digits, source, valid_da
 use super::observed::{CpuSeries, Machine, Observed};
 use crate::error::{Error, Result};
 
-/// The counter read: `Processor(_Total)\% Processor Time` after the server.
-const COUNTER: &str = "processor(_total)\\% processor time";
+/// The counters read, after the server, in order of preference: a file
+/// that logs both for one server is read from the first only (the two
+/// measure the same busy time; read twice, every sample would count
+/// double).
+const COUNTERS: [&str; 2] = [
+    "processor(_total)\\% processor time",
+    "processor information(_total)\\% processor time",
+];
 
 /// Samples of one server.
 struct Host {
@@ -133,8 +142,8 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
     let bias = parse_bias(head).ok_or_else(|| {
         usage(1, format!("{head:?} gives no time-zone bias: expected \"(PDH-CSV 4.0) (<time zone>)(<bias in minutes>)\""))
     })?;
-    // (column, key of the server) of every CPU counter.
-    let mut columns: Vec<(usize, String)> = Vec::new();
+    // (column, key of the server, preference) of every CPU counter.
+    let mut found: Vec<(usize, String, usize)> = Vec::new();
     for (col, cell) in record.iter().enumerate().skip(1) {
         let cell = String::from_utf8_lossy(cell);
         let Some(rest) = cell.strip_prefix("\\\\") else {
@@ -143,20 +152,32 @@ fn read_file(path: &Path, hosts: &mut BTreeMap<String, Host>, obs: &mut Observed
         let Some((server, counter)) = rest.split_once('\\') else {
             continue;
         };
-        if counter.eq_ignore_ascii_case(COUNTER) && !server.is_empty() {
+        let Some(rank) = COUNTERS
+            .iter()
+            .position(|c| counter.eq_ignore_ascii_case(c))
+        else {
+            continue;
+        };
+        if !server.is_empty() {
             let key = server.to_ascii_lowercase();
             hosts.entry(key.clone()).or_insert_with(|| Host {
                 name: server.to_string(),
                 samples: Vec::new(),
                 file: path.to_path_buf(),
             });
-            columns.push((col, key));
+            found.push((col, key, rank));
         }
     }
+    // Each server's most preferred counter only.
+    let columns: Vec<(usize, String)> = found
+        .iter()
+        .filter(|(_, key, rank)| found.iter().all(|(_, other, r)| other != key || r >= rank))
+        .map(|(col, key, _)| (*col, key.clone()))
+        .collect();
     if columns.is_empty() {
         return Err(usage(
             1,
-            "no \\\\SERVER\\Processor(_Total)\\% Processor Time counter in the header".into(),
+            "no \\\\SERVER\\Processor(_Total)\\% Processor Time (or \\\\SERVER\\Processor Information(_Total)\\% Processor Time) counter in the header".into(),
         ));
     }
     // The header, to name a column whose value cannot be read.

@@ -414,6 +414,49 @@ fn performance_counters_with_bias_and_empty_samples() {
     assert!(usage(observe(&spec, &fes(), &[], &dbs)).contains("% Processor Time"));
 }
 
+/// Newer Performance Monitor collector sets log `Processor
+/// Information(_Total)` rather than `Processor(_Total)`: such a log was
+/// refused ("no \\SERVER\Processor(_Total)\% Processor Time counter").
+/// It is read for a server the file has no `Processor(_Total)` of; a
+/// server with both is read from `Processor(_Total)` alone, never twice,
+/// and a NUMA node's instance (`0,_Total`) is not the machine.
+#[test]
+fn processor_information_counters_are_read_when_processor_is_missing() {
+    let dir = temp_dir("cal-perfmon-info");
+    let (a, b) = iis_sample(&dir);
+    let csv = write(
+        &dir.join("collector.csv"),
+        r#""(PDH-CSV 4.0) (Pacific Standard Time)(480)","\\FE1\Processor Information(_Total)\% Processor Time","\\FE1\Processor Information(0,_Total)\% Processor Time","\\SQL01\Processor Information(_Total)\% Processor Time","\\SQL01\Processor(_Total)\% Processor Time"
+"11/27/2026 02:00:00.000","35.5","70","99","10"
+"11/27/2026 02:00:30.000","40","80","98","12.5"
+"#,
+    );
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a, b];
+    spec.perfmon = vec![csv];
+    spec.servers = vec![
+        ("FE1".into(), "main.2".into()),
+        ("FE2".into(), "main.1".into()),
+    ];
+    let dbs = vec!["db".to_string()];
+    let obs = observe(&spec, &fes(), &[], &dbs).unwrap();
+    let ten = (20_784 * 86_400 + 10 * 3600) as f64; // 02:00 PST + 480 min = 10:00 UTC
+    let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
+    assert_eq!(fe1.machine, Machine::FrontEnd(1));
+    assert_eq!(fe1.samples, vec![(ten, 35.5), (ten + 30.0, 40.0)]);
+    let sql = obs.cpu.iter().find(|s| s.host == "SQL01").unwrap();
+    assert_eq!(sql.machine, Machine::Database("db".into()));
+    assert_eq!(sql.samples, vec![(ten, 10.0), (ten + 30.0, 12.5)]);
+    // A file with neither names both in its refusal.
+    spec.perfmon = vec![write(
+        &dir.join("none.csv"),
+        "\"(PDH-CSV 4.0) (UTC)(0)\",\"\\\\FE1\\Processor Information(0,_Total)\\% Processor Time\"\n",
+    )];
+    let msg = usage(observe(&spec, &fes(), &[], &dbs));
+    assert!(msg.contains("Processor Information(_Total)"), "{msg}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A counter log none of whose rows can be read was refused with "every
 /// value empty or unreadable", though its values were fine and its
 /// timestamps were in another layout (a day-first locale's): the message
