@@ -282,6 +282,20 @@ pub struct Sizing {
     pub repairs: Vec<Repair>,
 }
 
+/// Each of `zones`' last sizing: its own, or that of the last of
+/// `repairs` that sized it again.
+pub fn latest_sizings<'a>(zones: &'a [ZoneSizing], repairs: &'a [Repair]) -> Vec<&'a ZoneSizing> {
+    (0..zones.len())
+        .map(|i| {
+            repairs
+                .iter()
+                .rev()
+                .find(|r| r.zone == i)
+                .map_or(&zones[i], |r| &r.sizing)
+        })
+        .collect()
+}
+
 /// One zone of a zoned `size` sized again because the answers missed
 /// together: its count searched upward from its answer with the other
 /// zones held at theirs, then, when a count met its objectives, every
@@ -313,15 +327,7 @@ impl Sizing {
 
     /// Each zone's last sizing: the first pass's, or its last repair's.
     pub fn final_zones(&self) -> Vec<&ZoneSizing> {
-        (0..self.zones.len())
-            .map(|i| {
-                self.repairs
-                    .iter()
-                    .rev()
-                    .find(|r| r.zone == i)
-                    .map_or(&self.zones[i], |r| &r.sizing)
-            })
-            .collect()
+        latest_sizings(&self.zones, &self.repairs)
     }
 
     /// The last check of every zone at its answer at once.

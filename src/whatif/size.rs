@@ -65,7 +65,7 @@ use crate::error::{Error, Result};
 use crate::experiment::precision::Watch;
 use crate::experiment::result::{
     Answer, Candidate, Check, Limit, Objective, Repair, Sizing, UtilizationCheck, VariantResult,
-    ZoneSizing,
+    ZoneSizing, latest_sizings,
 };
 use crate::experiment::summary::{busiest_serving, judge, publish_row, timer_row, upper};
 use crate::experiment::{Budget, Progress, Summary};
@@ -496,17 +496,24 @@ fn sized_answers<'t, 'z>(
         .collect()
 }
 
+/// Target `t` at `running` as a setting; `what` tells, in messages, why
+/// it has that value (`"held: "`, `"together: "`, or nothing for the
+/// candidate searched).
+fn setting(what: &str, t: &Target, running: usize) -> Setting {
+    Setting {
+        flag: format!("size ({what}{} = {running})", t.label),
+        key: t.key.clone(),
+        value: running.to_string(),
+    }
+}
+
 /// Simulates the zones `sized` at these running counts at once (the
 /// others at their file counts), judged by every objective and, with
 /// `--max-utilization`, every sized zone's CPUs.
 fn together(s: &Search<'_>, sized: &[(&Target, usize)]) -> Result<Candidate> {
     let settings: Vec<Setting> = sized
         .iter()
-        .map(|(t, running)| Setting {
-            flag: format!("size (together: {} = {running})", t.label),
-            key: t.key.clone(),
-            value: running.to_string(),
-        })
+        .map(|&(t, running)| setting("together: ", t, running))
         .collect();
     let answers = counts(s, sized);
     let running = sized
@@ -568,16 +575,8 @@ fn repair(
     let mut repairs: Vec<Repair> = Vec::new();
     let mut last = first.clone();
     loop {
-        let current: Vec<&ZoneSizing> = (0..zones.len())
-            .map(|i| {
-                repairs
-                    .iter()
-                    .rev()
-                    .find(|r| r.zone == i)
-                    .map_or(&zones[i], |r| &r.sizing)
-            })
-            .collect();
-        let sized = sized_answers(targets, current.iter().copied());
+        let current = latest_sizings(zones, &repairs);
+        let sized = sized_answers(targets, current.into_iter());
         let missed = |t: &Target| {
             last.checks.iter().any(|k| {
                 !k.met
@@ -744,16 +743,8 @@ fn candidate(
     let front_ends = running + s.req.spare;
     let settings: Vec<Setting> = held
         .iter()
-        .map(|(h, running)| Setting {
-            flag: format!("size (held: {} = {running})", h.label),
-            key: h.key.clone(),
-            value: running.to_string(),
-        })
-        .chain([Setting {
-            flag: format!("size ({} = {running})", t.label),
-            key: t.key.clone(),
-            value: running.to_string(),
-        }])
+        .map(|&(h, running)| setting("held: ", h, running))
+        .chain([setting("", t, running)])
         .collect();
     let (keys, running_key) = match t.zone {
         Some(_) => {

@@ -344,6 +344,24 @@ fn class_rules_file_overrides_the_default() {
     assert!(msg.contains("bad.toml") && msg.contains("x y"), "{msg}");
 }
 
+/// 2026-11-27 02:00 Pacific Standard Time (bias 480 min): 10:00 UTC, in
+/// seconds since 1970, the first timestamp of the counter logs below.
+const TEN_UTC: f64 = (20_784 * 86_400 + 10 * 3600) as f64;
+
+/// The sample IIS logs of FE1 and FE2 (mapped to main.2 and main.1) with
+/// the counter log `csv`.
+fn counters_spec(dir: &Path, csv: &Path) -> InputSpec {
+    let (a, b) = iis_sample(dir);
+    let mut spec = InputSpec::new();
+    spec.iis = vec![a, b];
+    spec.perfmon = vec![csv.to_path_buf()];
+    spec.servers = vec![
+        ("FE1".into(), "main.2".into()),
+        ("FE2".into(), "main.1".into()),
+    ];
+    spec
+}
+
 const PERFMON: &str = r#""(PDH-CSV 4.0) (Pacific Standard Time)(480)","\\FE1\Processor(_Total)\% Processor Time","\\FE1\Memory\Available MBytes","\\SQL01\Processor(_Total)\% Processor Time"
 "11/27/2026 02:00:00.000","35.5","2048","10"
 "11/27/2026 02:00:15.000"," ","2048",""
@@ -354,18 +372,11 @@ const PERFMON: &str = r#""(PDH-CSV 4.0) (Pacific Standard Time)(480)","\\FE1\Pro
 #[test]
 fn performance_counters_with_bias_and_empty_samples() {
     let dir = temp_dir("cal-perfmon");
-    let (a, b) = iis_sample(&dir);
     let csv = write(&dir.join("counters.csv"), PERFMON);
-    let mut spec = InputSpec::new();
-    spec.iis = vec![a, b];
-    spec.perfmon = vec![csv.clone()];
-    spec.servers = vec![
-        ("FE1".into(), "main.2".into()),
-        ("FE2".into(), "main.1".into()),
-    ];
+    let mut spec = counters_spec(&dir, &csv);
     let dbs = vec!["db".to_string()];
     let obs = observe(&spec, &fes(), &[], &dbs).unwrap();
-    let ten = (20_784 * 86_400 + 10 * 3600) as f64; // 02:00 PST + 480 min = 10:00 UTC
+    let ten = TEN_UTC;
     let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
     assert_eq!(fe1.machine, Machine::FrontEnd(1));
     assert_eq!(fe1.samples, vec![(ten, 35.5), (ten + 30.0, 40.0)]);
@@ -423,7 +434,6 @@ fn performance_counters_with_bias_and_empty_samples() {
 #[test]
 fn processor_information_counters_are_read_when_processor_is_missing() {
     let dir = temp_dir("cal-perfmon-info");
-    let (a, b) = iis_sample(&dir);
     let csv = write(
         &dir.join("collector.csv"),
         r#""(PDH-CSV 4.0) (Pacific Standard Time)(480)","\\FE1\Processor Information(_Total)\% Processor Time","\\FE1\Processor Information(0,_Total)\% Processor Time","\\SQL01\Processor Information(_Total)\% Processor Time","\\SQL01\Processor(_Total)\% Processor Time"
@@ -431,16 +441,10 @@ fn processor_information_counters_are_read_when_processor_is_missing() {
 "11/27/2026 02:00:30.000","40","80","98","12.5"
 "#,
     );
-    let mut spec = InputSpec::new();
-    spec.iis = vec![a, b];
-    spec.perfmon = vec![csv];
-    spec.servers = vec![
-        ("FE1".into(), "main.2".into()),
-        ("FE2".into(), "main.1".into()),
-    ];
+    let mut spec = counters_spec(&dir, &csv);
     let dbs = vec!["db".to_string()];
     let obs = observe(&spec, &fes(), &[], &dbs).unwrap();
-    let ten = (20_784 * 86_400 + 10 * 3600) as f64; // 02:00 PST + 480 min = 10:00 UTC
+    let ten = TEN_UTC;
     let fe1 = obs.cpu.iter().find(|s| s.host == "FE1").unwrap();
     assert_eq!(fe1.machine, Machine::FrontEnd(1));
     assert_eq!(fe1.samples, vec![(ten, 35.5), (ten + 30.0, 40.0)]);
